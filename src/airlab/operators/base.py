@@ -7,8 +7,9 @@ templates) gets a structured request; chat models get the operator's prompt (see
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.errors import BackendError
@@ -28,6 +29,9 @@ class OperatorContext:
     seed: int
     node_id: int
     limits: ExecutionLimits
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Run-level operator settings (operator set flags such as memory or diversity cues,
+    prompt options); passed through to program writers as `WriteRequest.options`."""
 
 
 class Operator(abc.ABC):
@@ -51,6 +55,7 @@ class Operator(abc.ABC):
                     history=context.history,
                     seed=context.seed,
                     node_id=context.node_id,
+                    options=dict(context.options),
                 )
             )
         return self.apply_with_model(context)
