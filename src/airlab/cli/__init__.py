@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from airlab.cli import run_commands, task_commands
+from airlab.cli.rank import rank
 from airlab.errors import AirlabError
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
 app.command("tasks")(task_commands.tasks)
+app.command("rank")(rank)
 
 
 def main() -> None:
