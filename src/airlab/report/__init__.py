@@ -5,7 +5,7 @@ still being written.
 """
 
 from airlab.report.data import RunData, load_run
-from airlab.report.html import render_html, write_view
+from airlab.report.page import render_html, write_view
 from airlab.report.viewmodel import build_view
 
 __all__ = ["RunData", "build_view", "load_run", "render_html", "write_view"]

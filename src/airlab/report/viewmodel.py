@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from airlab.journal import Node, NodeStatus
-from airlab.report.code import diff_stats, highlight_diff, highlight_python, unified_diff
 from airlab.report.data import RunData
+from airlab.report.highlight import diff_stats, highlight_diff, highlight_python, unified_diff
 
 TAIL_CHARS = 4000
 _META_SHOWN_LIMIT = 400

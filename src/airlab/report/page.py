@@ -9,8 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from airlab.report.code import highlight_css
 from airlab.report.data import RunData, load_run
+from airlab.report.highlight import highlight_css
 from airlab.report.viewmodel import build_view
 
 VIEW_FILE = "view.html"
