@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 
 from airlab.errors import ConfigError
-from airlab.report import load_run, write_view
-from airlab.report.bundle import write_report
-from airlab.report.export import EXPORT_FORMATS, export_mlflow, write_jsonl
+
+# The report package (pygments, matplotlib) is imported inside each command, so that it costs
+# nothing to the start-up of `airlab run`.
+EXPORT_FORMATS = ("jsonl", "mlflow")
 
 
 def view(
@@ -32,6 +33,8 @@ def view(
     The page needs no network: styles, script and data are inside it. Click a node for its plan,
     highlighted code, diff against its parent, output, scores, timings and tokens.
     """
+    from airlab.report import write_view
+
     console = Console()
     if serve:
         from airlab.report.serve import make_server, url_of
@@ -65,6 +68,8 @@ def report(
 ) -> None:
     """Plots (best score against candidates and time, operators, self-reported vs hidden, final
     choice, agents across tasks), an HTML view per run, and a markdown summary."""
+    from airlab.report.bundle import write_report
+
     files = write_report(runs, out, formats=[f.strip() for f in formats.split(",") if f.strip()])
     console = Console()
     console.print(
@@ -89,6 +94,9 @@ def export(
     """Export a run: JSONL with one record per node and its parent chain, or an MLflow run."""
     if to not in EXPORT_FORMATS:
         raise ConfigError(f"option --to: unknown {to!r} (known: {', '.join(EXPORT_FORMATS)})")
+    from airlab.report import load_run
+    from airlab.report.export import export_mlflow, write_jsonl
+
     run = load_run(run_dir)
     console = Console()
     if to == "jsonl":

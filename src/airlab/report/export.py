@@ -19,8 +19,6 @@ from airlab.report.data import RunData
 from airlab.report.page import render_html
 from airlab.report.viewmodel import best_so_far, primary_path, transcript_messages
 
-EXPORT_FORMATS = ("jsonl", "mlflow")
-
 
 def _ancestor(node: Node) -> dict[str, Any]:
     return {

@@ -166,12 +166,17 @@ def best_so_far(run: RunData) -> list[dict[str, Any]]:
 
 def timeline(run: RunData) -> list[dict[str, Any]]:
     """Which candidate ran on which worker, and when (seconds from the run's start)."""
-    now = time.time()
+    last_seen = max(
+        (t for n in run.searched for t in (n.created_at, n.started_at, n.finished_at) if t),
+        default=run.started_at,
+    )
     bars = []
     for node in run.searched:
         if node.started_at is None:
             continue
-        end = node.finished_at if node.finished_at is not None else now
+        # a node still running is drawn up to the journal's latest event, not to "now": a run
+        # that was killed long ago must not stretch the timeline to today
+        end = node.finished_at if node.finished_at is not None else max(last_seen, node.started_at)
         bars.append(
             {
                 "worker": node.worker or "(starting)",
@@ -191,6 +196,7 @@ def _run_summary(
 ) -> dict[str, Any]:
     result = run.result or {}
     nodes = run.searched
+    final = run.node(final_id) if final_id is not None else None
     return {
         "name": run.name,
         "task": run.task,
@@ -207,7 +213,10 @@ def _run_summary(
         "final_node": final_id,
         "best_search_node": best.id if best else None,
         "baseline": result.get("baseline"),
-        "scores": result.get("scores"),
+        "scores": {
+            split: getattr(final, f"{split}_score") if final else None
+            for split in ("search", "select", "test")
+        },
         "counts": {
             status.value: sum(1 for n in nodes if n.status == status)
             for status in NodeStatus
