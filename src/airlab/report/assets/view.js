@@ -26,7 +26,7 @@
   }
   function fmt(value, digits) {
     if (value === null || value === undefined) return "—";
-    if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(digits === undefined ? 4 : digits);
+    if (typeof value === "number") return value.toFixed(digits === undefined ? 4 : digits);
     return String(value);
   }
   function seconds(value) { return value === null || value === undefined ? "—" : value.toFixed(1) + " s"; }
@@ -196,7 +196,7 @@
       ["why", node.note || "—"],
       ["worker", (node.worker || "—") + (node.sandbox ? " · " + node.sandbox : "")],
       ["timings", `written in ${seconds(node.generation_seconds)} · ran ${seconds(node.exec_seconds)} · started ${seconds(node.started_s)} · finished ${seconds(node.finished_s)} after run start`],
-      ["resources", `exit code ${fmt(node.exit_code)} · peak memory ${node.peak_memory_mb === null ? "—" : node.peak_memory_mb.toFixed(0) + " MB"} · attempts ${node.attempts}`],
+      ["resources", `exit code ${node.exit_code === null ? "—" : node.exit_code} · peak memory ${node.peak_memory_mb === null ? "—" : node.peak_memory_mb.toFixed(0) + " MB"} · attempts ${node.attempts}`],
       ["tokens · cost", `${node.tokens_in} in / ${node.tokens_out} out · $${node.cost_usd.toFixed(4)}`],
     );
     factsTable(pane, rows).id = "node-facts";
