@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
+from airlab.journal import Journal
 from airlab.report import load_run, write_view
+from airlab.report.serve import make_server, url_of
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -81,3 +84,25 @@ def test_view_of_a_real_run_in_chromium(browser, real_run, tmp_path):
     assert shot[:4] == b"\x89PNG"
     assert errors == []
     page.close()
+
+
+@pytest.mark.slow
+def test_served_view_refreshes_while_the_run_writes(browser, synthetic_run, tmp_path):
+    live = tmp_path / "live-run"
+    shutil.copytree(synthetic_run, live)
+    server = make_server(live, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    try:
+        page.goto(url_of(server))
+        assert page.locator("#tree .node").count() == 7
+        assert page.locator("header .live").count() == 1
+        with Journal.open(live / "journal.sqlite") as journal:
+            journal.add("improve", [2], note="written while the page is open")
+        # the page polls data.json every two seconds and redraws with the new node
+        page.wait_for_selector('#tree .node[data-node="7"]', timeout=30_000)
+        assert page.locator("#tree .node").count() == 8
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()
