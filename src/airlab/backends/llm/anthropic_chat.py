@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from airlab.backends.base import Message
 from airlab.backends.llm.chat import ProviderChatModel, RawAnswer
@@ -14,7 +14,7 @@ from airlab.backends.llm.settings import LLMSettings
 class AnthropicChat(ProviderChatModel):
     sdk_name = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
-    wire_names = {
+    wire_names: ClassVar[dict[str, tuple[str, ...]]] = {
         "temperature": ("temperature",),
         "top_p": ("top_p",),
         "reasoning_effort": ("effort", "output_config"),

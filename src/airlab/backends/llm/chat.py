@@ -12,11 +12,12 @@ import abc
 import importlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.backends.llm.prices import PriceTable
@@ -32,6 +33,7 @@ from airlab.errors import BackendError
 log = logging.getLogger("airlab.backends")
 
 INSTALL_HINT = "pip install 'airlab[llm]'"
+_ERROR_CODE = re.compile(r"^Error code: \d+ - ")
 
 
 class MalformedResponse(TransientError):
@@ -64,7 +66,7 @@ class ProviderChatModel(ChatModel):
     """Python package of the SDK, imported on first use."""
     key_env: str | None
     """The usual environment variable of the key; None when a key is optional."""
-    wire_names: dict[str, tuple[str, ...]] = {}
+    wire_names: ClassVar[dict[str, tuple[str, ...]]] = {}
     """Generic sampling name → names the API may use for it in an error message."""
 
     def __init__(self, provider: str, model: str, settings: LLMSettings) -> None:
@@ -165,7 +167,7 @@ class ProviderChatModel(ChatModel):
             return MalformedResponse("response body does not match the API schema")
         if isinstance(exc, sdk.APIStatusError):
             status = exc.status_code
-            message = _short(getattr(exc, "message", "") or str(exc))
+            message = _short(_ERROR_CODE.sub("", getattr(exc, "message", "") or str(exc)))
             if status in (408, 409, 429) or status >= 500:
                 retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
                 return TransientError(f"HTTP {status}: {message}", retry_after)

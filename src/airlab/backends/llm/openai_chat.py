@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from airlab.backends.base import Message
 from airlab.backends.llm.chat import ProviderChatModel, RawAnswer
@@ -17,7 +17,7 @@ LOCAL_KEY = "not-needed"
 class OpenAIChat(ProviderChatModel):
     sdk_name = "openai"
     key_env = "OPENAI_API_KEY"
-    wire_names = {
+    wire_names: ClassVar[dict[str, tuple[str, ...]]] = {
         "temperature": ("temperature",),
         "top_p": ("top_p",),
         "max_tokens": ("max_tokens", "max_completion_tokens"),

@@ -132,7 +132,8 @@ class ReplayChatModel(ChatModel):
         if index >= len(self.records):
             return f"{where} was never recorded: the recording holds {len(self.records)} calls"
         recorded = self.records[index]
-        return f"{where} differs from the recording: {_first_difference(recorded, messages, purpose)}"
+        difference = _first_difference(recorded, messages, purpose)
+        return f"{where} differs from the recording: {difference}"
 
 
 def _first_difference(recorded: dict[str, Any], messages: Sequence[Message], purpose: str) -> str:
