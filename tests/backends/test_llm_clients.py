@@ -33,15 +33,11 @@ def fresh_script(server, monkeypatch):
 
 
 def _openai(server, **options):
-    return make_backend(
-        f"openai-compatible/qwen-coder@{server.openai_url}", {**FAST, **options}
-    )
+    return make_backend(f"openai-compatible/qwen-coder@{server.openai_url}", {**FAST, **options})
 
 
 def _anthropic(server, **options):
-    return make_backend(
-        "anthropic/claude-haiku-4-5", {**FAST, "base_url": server.url, **options}
-    )
+    return make_backend("anthropic/claude-haiku-4-5", {**FAST, "base_url": server.url, **options})
 
 
 @pytest.mark.parametrize("make", [_openai, _anthropic], ids=["openai", "anthropic"])
@@ -129,7 +125,7 @@ def test_rejected_parameter_is_dropped_for_the_rest_of_the_run(server):
 
 def test_max_tokens_becomes_max_completion_tokens_when_asked(server):
     server.push(
-        Reply(status=400, error_message="'max_tokens' is not supported; use 'max_completion_tokens'"),
+        Reply(status=400, error_message="'max_tokens' unsupported; use 'max_completion_tokens'"),
         Reply(text="ok"),
     )
     chat = _openai(server, max_tokens=123)
@@ -189,5 +185,6 @@ def test_record_then_replay_offline(server, tmp_path):
     assert replay.complete(HELLO, purpose="draft").text == "first"
     with pytest.raises(BackendError, match="HTTP 404"):
         replay.complete([Message("user", "again")], purpose="draft")
-    with pytest.raises(ReplayMismatchError, match=r"call 2 \(debug\).*messages\[0\].content line 1"):
+    mismatch = r"call 2 \(debug\).*messages\[0\].content line 1"
+    with pytest.raises(ReplayMismatchError, match=mismatch):
         replay.complete([Message("user", "something else")], purpose="debug")
