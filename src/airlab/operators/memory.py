@@ -15,7 +15,7 @@ from airlab.journal.node import Node
 
 BEST_SHOWN = 4
 RECENT_SHOWN = 8
-_RUN_PATHS = re.compile(r"(?:/[^\s'\"]*)?/nodes/\d{4}/")
+_RUN_PATHS = re.compile(r"(?:/[^\s'\"]*)?/(?:nodes/\d{4}|react/\d{4}/work)/")
 
 
 def scrub_paths(text: str) -> str:

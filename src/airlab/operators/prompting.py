@@ -123,12 +123,10 @@ def node_view(node: Node, settings: PromptSettings) -> dict[str, Any]:
     }
 
 
-def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
-    """One candidate from a chat model, for any single-shot operator."""
-    model = context.backend
-    if not isinstance(model, ChatModel):
-        raise BackendError(f"backend {model.name!r} cannot answer prompts")
-    settings = PromptSettings.from_options(context.options)
+def operator_prompt(
+    operator: Operator, context: OperatorContext, settings: PromptSettings, **extra: Any
+) -> str:
+    """The user prompt of one operator step (`extra` switches the template to ReAct tools)."""
     variables = {
         **task_variables(context.task, context.limits, settings),
         "memory": render_memory(
@@ -138,13 +136,29 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
         else "",
         "diversity": settings.diversity,
         "ask_family": operator.name == "draft",
+        "react": False,
         **operator.prompt_variables(context, settings),
+        **extra,
     }
+    return render(f"{operator.name}.j2", **variables)
+
+
+def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
+    """One candidate from a chat model, for any single-shot operator."""
+    model = chat_model(context)
+    settings = PromptSettings.from_options(context.options)
     messages = [
         Message("system", render("system.j2")),
-        Message("user", render(f"{operator.name}.j2", **variables)),
+        Message("user", operator_prompt(operator, context, settings)),
     ]
     return ask_for_code(model, messages, purpose=operator.name)
+
+
+def chat_model(context: OperatorContext) -> ChatModel:
+    model = context.backend
+    if not isinstance(model, ChatModel):
+        raise BackendError(f"backend {model.name!r} cannot answer prompts")
+    return model
 
 
 def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> Candidate:
@@ -170,11 +184,20 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
 
 
 def _candidate(parsed: ParsedAnswer, usage: Usage, model: str) -> Candidate:
-    meta: dict[str, Any] = {
-        "family": classify_family(parsed.code, parsed.plan),
-        "llm_calls": usage.calls,
-        "model": model,
-    }
-    if not parsed.complete:
-        meta["incomplete_code"] = True
-    return Candidate(plan=parsed.plan, code=parsed.code, meta=meta, usage=usage)
+    extra = {} if parsed.complete else {"incomplete_code": True}
+    return candidate(parsed.plan, parsed.code, usage, model, **extra)
+
+
+def candidate(plan: str, code: str, usage: Usage, model: str, **meta: Any) -> Candidate:
+    """A candidate with the meta every LLM-written node carries (family, calls, model)."""
+    return Candidate(
+        plan=plan,
+        code=code,
+        meta={
+            "family": classify_family(code, plan),
+            "llm_calls": usage.calls,
+            "model": model,
+            **meta,
+        },
+        usage=usage,
+    )
