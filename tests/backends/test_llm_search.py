@@ -161,25 +161,23 @@ def test_replay_of_a_different_search_is_a_clear_error(openai_run, tmp_path):
         Run.create(changed).execute()
 
 
-def test_search_through_anthropic(server, tmp_path, monkeypatch):
+def test_search_through_anthropic_stops_at_its_cost_budget(server, tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     server.push(Reply(status=529, headers={"retry-after": "0"}))
     config = _config(
         tmp_path,
         "anthropic/claude-haiku-4-5",
         {**FAST, "base_url": server.url},
-        budget={"steps": 3},
-        policy_params={**GREEDY, "num_drafts": 2},
+        # per node: a draft (900 in, 50 out) and an analysis (100 in, 50 out) at $1/$5 per 1M
+        budget={"steps": None, "cost_usd": 0.002},
     )
     run = Run.create(config)
     result = run.execute()
     nodes = run.journal.nodes()
-    assert [n.operator for n in nodes] == ["draft", "draft", "debug"]
-    assert nodes[2].is_good and result["valid_submission"]
+    assert [n.operator for n in nodes] == ["draft", "draft"]
+    assert "cost budget reached" in result["stop_reason"]
+    assert nodes[0].is_good and result["valid_submission"]
     assert {r.api for r in server.requests} == {"anthropic"}
     assert server.requests[1].body["system"].startswith("You are an expert")
-    # a priced model: 100 in, 50 out per call at $1/$5 per 1M (900 in for drafts)
-    assert result["cost_usd"] == pytest.approx(
-        (result["tokens_in"] * 1.0 + result["tokens_out"] * 5.0) / 1e6
-    )
-    assert result["cost_usd"] > 0
+    assert nodes[0].cost_usd == pytest.approx((1000 * 1.0 + 100 * 5.0) / 1e6)
+    assert result["cost_usd"] == pytest.approx(2 * nodes[0].cost_usd)

@@ -29,7 +29,7 @@ from airlab.errors import ConfigError, JournalError, ReplayMismatchError
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
-from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext
+from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import Policy, make_policy
@@ -66,6 +66,7 @@ class Run:
         self.backend: Backend = make_backend(config.backend, config.backend_options)
         if isinstance(self.backend, ChatModel):
             self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
+        check_operator_options(config.operator_options)
         self.prompt_settings = PromptSettings.from_options(config.operator_options)
         self.analyse = isinstance(self.backend, ChatModel) and bool(
             config.operator_options.get("analysis", True)
@@ -88,6 +89,7 @@ class Run:
         OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, OPERATOR_SETS.get(config.operators))
         make_backend(config.backend, config.backend_options)
+        check_operator_options(config.operator_options)
         POOLS.get(config.pool)
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
