@@ -84,7 +84,13 @@ def _run_prepare(script: Path, out_dir: Path) -> None:
     if spec is None or spec.loader is None:
         raise TaskError(f"{script}: cannot be imported")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        raise TaskError(
+            f"task {script.parent.name!r} builds its data from the Python package {exc.name!r}, "
+            "which is not installed: pip install 'airlab[tasks]'"
+        ) from None
     prepare = getattr(module, "prepare", None)
     if not callable(prepare):
         raise TaskError(f"{script}: defines no function prepare(out_dir)")
