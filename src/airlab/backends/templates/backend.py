@@ -12,6 +12,7 @@ import pandas as pd
 
 from airlab.backends.base import Candidate, ProgramWriter, WriteRequest
 from airlab.backends.templates import moves
+from airlab.backends.templates.forecast import FORECAST_METRICS, render_forecast
 from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
@@ -77,18 +78,25 @@ class TemplatesBackend(ProgramWriter):
             "family": families[0] if len(families) == 1 else "ensemble",
             "models": [m.model for m in recipe.members],
         }
-        return Candidate(plan=plan, code=render(recipe, task.spec, plan=plan), meta=meta)
+        writer = render_forecast if problem == "forecasting" else render
+        return Candidate(plan=plan, code=writer(recipe, task.spec, plan=plan), meta=meta)
 
 
 def _problem_of(task: Task) -> Problem:
-    metric = METRICS.get(task.spec.metric)
-    if task.spec.metric not in CV_SCORING:
-        raise BackendError(f"templates backend: no template for metric {task.spec.metric!r}")
     if len(task.spec.target_columns) != 1:
         raise BackendError(
             f"templates backend writes single-target solutions; task {task.name!r} has "
             f"{len(task.spec.target_columns)} target columns"
         )
+    if task.spec.time_column is not None:
+        if task.spec.metric not in FORECAST_METRICS:
+            raise BackendError(
+                f"templates backend: no forecasting template for metric {task.spec.metric!r}"
+            )
+        return "forecasting"
+    if task.spec.metric not in CV_SCORING or task.spec.grader is not None:
+        raise BackendError(f"templates backend: no template for metric {task.spec.metric!r}")
+    metric = METRICS.get(task.spec.metric)
     return "classification" if metric.kind in ("label", "probability") else "regression"
 
 
