@@ -23,7 +23,8 @@ app = typer.Typer(
 )
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
-app.command("tasks")(task_commands.tasks)
+app.add_typer(task_commands.tasks_app, name="tasks")
+app.add_typer(task_commands.task_app, name="task")
 
 
 def main() -> None:

@@ -1,27 +1,137 @@
-"""`airlab tasks`: the registered tasks with their metric, direction and measured baseline."""
+"""`airlab tasks` (the bundled suite) and `airlab task ...` (tools for any task folder)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
-from airlab.tasks import TASKS, source_spec
+from airlab.errors import TaskError
+from airlab.tasks import SPLITS, TASKS, resolve_task, source_spec
+from airlab.tasks.spec import TaskSpec
+
+tasks_app = typer.Typer(
+    help="The bundled tasks: list them, or show one's card.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+task_app = typer.Typer(
+    help="Check, score, import and rank task folders.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
-def tasks() -> None:
-    """List the bundled tasks: metric, direction and the score of their baseline script."""
+def _fmt(score: float | None) -> str:
+    return "—" if score is None else f"{score:.4f}"
+
+
+@tasks_app.callback()
+def tasks(context: typer.Context) -> None:
+    """List the bundled tasks: metric, direction, baseline score and where the data comes from."""
+    if context.invoked_subcommand is not None:
+        return
     table = Table(title="airlab tasks", caption="baseline: score of the task's baseline.py on test")
-    for column in ("name", "metric", "direction", "baseline"):
+    for column in ("name", "type", "metric", "direction", "baseline"):
         table.add_column(column, no_wrap=True)
-    table.add_column("title")
+    table.add_column("source", overflow="fold")
     for name in TASKS:
         spec = source_spec(name)
-        baseline = spec.baseline
         table.add_row(
             spec.name,
+            spec.type,
             spec.metric,
             spec.direction,
-            "—" if baseline is None else f"{baseline.score:.4f}",
-            spec.title,
+            _fmt(spec.baseline.score if spec.baseline else None),
+            spec.source or "—",
         )
+    Console().print(table)
+
+
+@tasks_app.command("show")
+def show(name: Annotated[str, typer.Argument(help="Bundled task name or task folder.")]) -> None:
+    """Print a task's card: its fields, reference scores and the description agents read."""
+    if name in TASKS:
+        root, spec = TASKS.get(name), source_spec(name)
+    else:
+        task = resolve_task(name)
+        root, spec = task.root, task.spec
+    console = Console()
+    console.print(_card(spec))
+    console.print(Markdown((root / "description.md").read_text()))
+
+
+def _card(spec: TaskSpec) -> Table:
+    table = Table(show_header=False, title=f"{spec.name} — {spec.title}", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    rows = {
+        "type": spec.type,
+        "metric": f"{spec.metric} ({spec.direction})"
+        + (f", {spec.metric_params}" if spec.metric_params else ""),
+        "grader": spec.grader or "registered metric",
+        "target columns": ", ".join(spec.target_columns),
+        "time column": spec.time_column or "—",
+        "baseline": f"{_fmt(spec.baseline.score)} — {spec.baseline.note}" if spec.baseline else "—",
+        "reference": (
+            f"{_fmt(spec.reference.score)} — {spec.reference.note}" if spec.reference else "—"
+        ),
+        "leaderboard": spec.leaderboard or "—",
+        "limits": f"{spec.limits.time_s:g} s, {spec.limits.memory_mb} MB, {spec.limits.cpus} CPU",
+        "source": spec.source or "—",
+    }
+    for key, value in rows.items():
+        table.add_row(key, value)
+    return table
+
+
+@task_app.command("check")
+def check(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    sandbox: Annotated[str, typer.Option(help="Sandbox to run the baseline in.")] = "auto",
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Skip running baseline.py.")
+    ] = False,
+) -> None:
+    """Validate a task folder and run its baseline through the sandbox and the grader."""
+    from airlab.curation import check_task
+
+    console = Console()
+    task = resolve_task(folder)
+    report = check_task(task, sandbox=sandbox, run_baseline=not no_baseline)
+    for note in report.notes:
+        console.print(f"  · {note}", highlight=False)
+    if report.baseline_scores:
+        scores = ", ".join(f"{k} {v:.6f}" for k, v in report.baseline_scores.items())
+        console.print(f"  · baseline.py scores: {scores}", highlight=False)
+    for problem in report.problems:
+        console.print(f"  [red]✗[/] {problem}", highlight=False)
+    if not report.ok:
+        raise TaskError(f"{task.root}: {len(report.problems)} problem(s) found by task check")
+    console.print(f"[green]✓[/] {task.name}: task check passed")
+
+
+@task_app.command("score")
+def score(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    submission: Annotated[Path, typer.Argument(help="A submission.csv to grade.")],
+) -> None:
+    """Grade a submission on every hidden split (for task authors; agents never see this)."""
+    from airlab.curation import score_submission
+
+    task = resolve_task(folder)
+    if not submission.is_file():
+        raise TaskError(f"{submission}: file not found")
+    grade = score_submission(task, submission)
+    if not grade.valid:
+        raise TaskError(f"{submission}: invalid submission: {grade.reason}")
+    table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction})")
+    for split in SPLITS:
+        table.add_column(split)
+    table.add_row(*(f"{grade.scores[split]:.6f}" for split in SPLITS))
     Console().print(table)

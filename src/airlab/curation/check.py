@@ -32,7 +32,7 @@ for path in sys.argv[1:]:
         reached.append(path)
     except OSError:
         pass
-for root, _dirs, files in os.walk("."):
+for root, _dirs, files in os.walk(".", followlinks=True):
     reached += [os.path.join(root, f) for f in files if f == "answers.csv"]
 print("REACHED:" + "|".join(reached))
 """
