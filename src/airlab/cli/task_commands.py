@@ -135,3 +135,50 @@ def score(
         table.add_column(split)
     table.add_row(*(f"{grade.scores[split]:.6f}" for split in SPLITS))
     Console().print(table)
+
+
+@task_app.command("import")
+def import_task(
+    source: Annotated[
+        Path, typer.Argument(help="MLE-bench competition folder, MLGym task YAML or AIRS folder.")
+    ],
+    dest: Annotated[Path, typer.Argument(help="Where to write the airlab task folder.")],
+    kind: Annotated[
+        str, typer.Option("--from", help="Source format: mlebench, mlgym or airs.")
+    ] = "mlebench",
+    data: Annotated[
+        Path | None, typer.Option(help="MLE-bench: the prepared/ folder, if not SOURCE/prepared.")
+    ] = None,
+    answers: Annotated[
+        Path | None, typer.Option(help="MLGym: the labels of test.csv, if not beside the data.")
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="MLGym: the repository root that starter_code is under.")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="MLGym: a registered metric, if baseline_scores' is not.")
+    ] = None,
+    direction: Annotated[
+        str | None,
+        typer.Option(help="MLE-bench: maximize or minimize, if not from the leaderboard."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the hidden split assignment.")] = 20240701,
+) -> None:
+    """Convert a task of another benchmark into an airlab task folder (then run `task check`)."""
+    from airlab.tasks.importers import IMPORTERS, import_airs, import_mlebench, import_mlgym
+
+    if kind not in IMPORTERS:
+        raise TaskError(f"option --from: expected one of {', '.join(IMPORTERS)}, got {kind!r}")
+    if direction not in (None, "maximize", "minimize"):
+        raise TaskError(f"option --direction: expected maximize or minimize, got {direction!r}")
+    if kind == "mlebench":
+        task = import_mlebench(source, dest, data_dir=data, direction=direction, seed=seed)
+    elif kind == "mlgym":
+        task = import_mlgym(source, dest, root=root, answers_path=answers, metric=metric, seed=seed)
+    else:
+        task = import_airs(source, dest, seed=seed)
+    Console().print(
+        f"[green]✓[/] imported {task.name} ({task.spec.metric}, {task.spec.direction}) into "
+        f"{task.root}; next: airlab task check {task.root}",
+        highlight=False,
+    )
