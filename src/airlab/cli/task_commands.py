@@ -182,3 +182,33 @@ def import_task(
         f"{task.root}; next: airlab task check {task.root}",
         highlight=False,
     )
+
+
+@task_app.command("build-leaderboard")
+def build_leaderboard(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    variants: Annotated[int, typer.Option(help="Tuned variants besides the drafts.")] = 4,
+    workers: Annotated[int, typer.Option(help="Solutions run at once.")] = 2,
+    sandbox: Annotated[str, typer.Option(help="Sandbox to run the solutions in.")] = "auto",
+) -> None:
+    """Rank a population of real solutions on the hidden test split into leaderboard.csv."""
+    from airlab.curation.leaderboard import population, score_population, write_leaderboard
+
+    task = resolve_task(folder)
+    # A bundled task's leaderboard belongs with its sources, which ship in the package.
+    destination = TASKS.get(folder) if folder in TASKS else task.root
+    entries = score_population(
+        task, population(task, variants=variants), sandbox=sandbox, workers=workers
+    )
+    console = Console()
+    for entry in entries:
+        if entry.score is None:
+            console.print(f"  [yellow]left out[/] {entry.name}: {entry.reason}", highlight=False)
+    frame = write_leaderboard(task, entries, destination)
+    table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction}) on test")
+    for column in ("rank", "score", "family", "name"):
+        table.add_column(column, overflow="fold")
+    for row in frame.itertuples():
+        table.add_row(str(row.rank), f"{row.score:.6f}", row.family, row.name[:70])
+    console.print(table)
+    console.print(f"wrote {destination / 'leaderboard.csv'} and updated its task.yaml")

@@ -86,7 +86,7 @@ def _check_answers_hidden(task: Task, sandbox: str, report: CheckReport) -> None
     """A probe script in the sandbox tries to read the answers; it must fail."""
     targets = [str(task.answers_path), str(task.private_dir), str(task.root)]
     with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
-        execution = _run(task, _PROBE, Path(scratch), sandbox, args=targets)
+        execution = run_script(task, _PROBE, Path(scratch), sandbox, args=targets)
     line = next(
         (line for line in execution.stdout_tail.splitlines() if line.startswith("REACHED:")), None
     )
@@ -124,7 +124,7 @@ def _check_baseline(
         report.problems.append(f"{script}: file not found (every task needs a real baseline)")
         return
     with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
-        execution = _run(task, script.read_text(), Path(scratch), sandbox)
+        execution = run_script(task, script.read_text(), Path(scratch), sandbox)
     if not execution.succeeded:
         tail = (execution.stderr_tail or execution.stdout_tail)[-400:].strip()
         report.problems.append(f"{BASELINE_FILE} failed ({execution.failure}): {tail}")
@@ -155,7 +155,7 @@ def _check_baseline(
         )
 
 
-def _run(
+def run_script(
     task: Task, script: str, workdir: Path, sandbox: str, args: list[str] | None = None
 ) -> Execution:
     limits = task.spec.limits

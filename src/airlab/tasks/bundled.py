@@ -21,7 +21,7 @@ from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
 
 BUNDLED_ROOT = Path(__file__).parent / "bundled"
-SOURCE_FILES = (TASK_FILE, DESCRIPTION_FILE, "prepare.py", "baseline.py")
+SOURCE_FILES = (TASK_FILE, DESCRIPTION_FILE, "prepare.py", "baseline.py", "leaderboard.csv")
 STAMP_FILE = ".prepared"
 
 TASKS: Registry[Path] = Registry("task")
