@@ -25,6 +25,8 @@ BUG_STORIES = {
 def describe_member(member: Member) -> str:
     spec = MODELS[member.model]
     shown = ", ".join(f"{k}={v}" for k, v in member.params.items())
+    if spec.problem == "forecasting":
+        return f"{spec.title} ({shown})"
     prep = member.preprocessing
     extra = f", PCA keeping {prep.pca:.0%} of variance" if prep.pca else ""
     scaling = "no scaling" if prep.scaler == "none" else f"{prep.scaler} scaling"
@@ -69,7 +71,7 @@ def improve(
     prefix = f"member {index + 1} ({spec.title}): " if parent.is_ensemble else ""
     roll = rng.random()
     recipe = parent.with_bug(None)
-    if roll < 0.6 and spec.params:
+    if (roll < 0.6 or spec.problem == "forecasting") and spec.params:
         name = list(spec.params)[int(rng.integers(len(spec.params)))]
         old = member.params.get(name, spec.params[name].default)
         new = spec.params[name].perturb(old, rng)
