@@ -29,7 +29,7 @@ from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext
-from airlab.policies import Policy, make_policy
+from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import finalize_run
@@ -57,8 +57,10 @@ class Run:
         self.journal = journal
         self.task = task
         self.operators: tuple[str, ...] = OPERATOR_SETS.get(config.operators)
-        self.policy: Policy = make_policy(config.policy, config.policy_params, self.operators)
         self.backend: Backend = make_backend(config.backend, config.backend_options)
+        self.policy: Policy = make_policy(
+            config.policy, config.policy_params, self.operators, self.backend
+        )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
         self.pool_cls: type[Pool] = POOLS.get(config.pool)
         self.grader = Grader(task)
@@ -211,7 +213,11 @@ class Run:
             if step.operator == "debug":
                 depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
             node = self.journal.add(
-                step.operator, step.parent_ids, note=step.note, debug_depth=depth
+                step.operator,
+                step.parent_ids,
+                note=step.note,
+                debug_depth=depth,
+                meta={POLICY_META: step.meta} if step.meta else None,
             )
             self.observer.on_proposed(self, node)
             self._submit_write(node, in_flight, writers)
