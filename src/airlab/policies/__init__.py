@@ -9,12 +9,13 @@ from pydantic import ValidationError
 from airlab.backends.base import Backend
 from airlab.errors import ConfigError
 from airlab.policies.base import POLICY_META, Policy, PolicyParams, Step
+from airlab.policies.evolutionary import Evolutionary, EvolutionaryParams
 from airlab.policies.greedy import Greedy, GreedyParams
 from airlab.policies.mcts import MCTS, MCTSParams
 from airlab.registry import Registry
 
 POLICIES: Registry[type[Policy]] = Registry("policy")
-for _policy in (Greedy, MCTS):
+for _policy in (Greedy, MCTS, Evolutionary):
     POLICIES.register(_policy.name, _policy)
 
 
@@ -46,6 +47,8 @@ __all__ = [
     "MCTS",
     "POLICIES",
     "POLICY_META",
+    "Evolutionary",
+    "EvolutionaryParams",
     "Greedy",
     "GreedyParams",
     "MCTSParams",
