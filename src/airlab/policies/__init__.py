@@ -11,11 +11,12 @@ from airlab.errors import ConfigError
 from airlab.policies.base import POLICY_META, Policy, PolicyParams, Step
 from airlab.policies.evolutionary import Evolutionary, EvolutionaryParams
 from airlab.policies.greedy import Greedy, GreedyParams
+from airlab.policies.llm_first import LLMFirst, LLMFirstParams
 from airlab.policies.mcts import MCTS, MCTSParams
 from airlab.registry import Registry
 
 POLICIES: Registry[type[Policy]] = Registry("policy")
-for _policy in (Greedy, MCTS, Evolutionary):
+for _policy in (Greedy, MCTS, Evolutionary, LLMFirst):
     POLICIES.register(_policy.name, _policy)
 
 
@@ -51,6 +52,8 @@ __all__ = [
     "EvolutionaryParams",
     "Greedy",
     "GreedyParams",
+    "LLMFirst",
+    "LLMFirstParams",
     "MCTSParams",
     "Policy",
     "PolicyParams",
