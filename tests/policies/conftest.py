@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pytest
 
+from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
 from airlab.policies import POLICY_META, Policy, Step
 
@@ -62,3 +63,22 @@ class TreeBuilder:
 def build(tmp_path) -> Iterator[TreeBuilder]:
     with Journal.create(tmp_path / "journal.sqlite") as journal:
         yield TreeBuilder(journal)
+
+
+class ScriptedModel(ChatModel):
+    """A chat model that answers every prompt with the same text and keeps the prompts."""
+
+    name = "scripted"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, str]] = []
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        self.calls.append((purpose, messages[-1].content))
+        return Completion(self.answer, Usage(tokens_in=100, tokens_out=5, calls=1))
+
+
+@pytest.fixture
+def scripted() -> Callable[[str], ScriptedModel]:
+    return ScriptedModel

@@ -1,26 +1,9 @@
-from collections.abc import Sequence
-
 import pytest
 
-from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.policies import make_policy
 from airlab.policies.llm_first import parse_choice
 
 AIDE = ("draft", "improve", "debug")
-
-
-class ScriptedModel(ChatModel):
-    """Answers every prompt with the same text and keeps the prompts it saw."""
-
-    name = "scripted"
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.calls: list[tuple[str, str]] = []
-
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        self.calls.append((purpose, messages[-1].content))
-        return Completion(self.answer, Usage(tokens_in=100, tokens_out=5, calls=1))
 
 
 def llm_first(backend=None, **params):
@@ -67,8 +50,8 @@ def test_a_full_node_is_not_open(build):
     assert step.parent_ids != (a.id,)
 
 
-def test_the_model_chooses_and_sees_the_scores(build):
-    model = ScriptedModel("BRANCH 1\nit has a higher score")
+def test_the_model_chooses_and_sees_the_scores(build, scripted):
+    model = scripted("BRANCH 1\nit has a higher score")
     build.good(0.5)
     other = build.good(0.7)
     current = build.good(0.6, "improve", (0,))
@@ -84,12 +67,12 @@ def test_the_model_chooses_and_sees_the_scores(build):
     assert "higher scores are better" in prompt
 
 
-def test_an_unusable_answer_falls_back_to_the_heuristic(build):
+def test_an_unusable_answer_falls_back_to_the_heuristic(build, scripted):
     build.good(0.9)
     start = build.good(0.5)
     build.good(0.4, "improve", (start.id,))
     for answer in ("I am not sure.", "BRANCH 99", "BRANCH"):
-        step = build.propose(llm_first(ScriptedModel(answer)))
+        step = build.propose(llm_first(scripted(answer)))
         assert step.meta["decided_by"] == "fallback"
         assert step.parent_ids == (0,)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from airlab.operators.base import Crossover, Debug, Draft, Improve, Operator, OperatorContext
+from airlab.operators.sets import OPERATOR_SETS, OperatorSet
 from airlab.registry import Registry
 
 OPERATORS: Registry[Operator] = Registry("operator")
 for _operator in (Draft(), Improve(), Debug(), Crossover()):
     OPERATORS.register(_operator.name, _operator)
 
-OPERATOR_SETS: Registry[tuple[str, ...]] = Registry("operator set")
-OPERATOR_SETS.register("aide", ("draft", "improve", "debug"))
-OPERATOR_SETS.register("extended", ("draft", "improve", "debug", "crossover"))
 
 __all__ = [
     "OPERATORS",
@@ -22,4 +20,5 @@ __all__ = [
     "Improve",
     "Operator",
     "OperatorContext",
+    "OperatorSet",
 ]

@@ -56,7 +56,8 @@ class Run:
         self.folder = folder
         self.journal = journal
         self.task = task
-        self.operators: tuple[str, ...] = OPERATOR_SETS.get(config.operators)
+        self.operator_set = OPERATOR_SETS.get(config.operators)
+        self.operators: tuple[str, ...] = self.operator_set.operators
         self.backend: Backend = make_backend(config.backend, config.backend_options)
         self.policy: Policy = make_policy(
             config.policy, config.policy_params, self.operators, self.backend
@@ -76,8 +77,8 @@ class Run:
     def create(cls, config: RunConfig) -> Run:
         """Validate everything, then make the run folder and its journal."""
         task = resolve_task(config.task)
-        OPERATOR_SETS.get(config.operators)
-        make_policy(config.policy, config.policy_params, OPERATOR_SETS.get(config.operators))
+        operator_set = OPERATOR_SETS.get(config.operators)
+        make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
         POOLS.get(config.pool)
         get_sandbox(config.sandbox)
@@ -86,6 +87,7 @@ class Run:
         journal = Journal.create(folder.journal)
         journal.set_meta(
             config=config.model_dump(mode="json"),
+            operator_set=operator_set.to_dict(),
             task_name=task.name,
             task_root=str(task.root),
             metric=task.spec.metric,
@@ -242,6 +244,7 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
+            options=self.operator_set.options,
         )
         future = writers.submit(_write_candidate, node.operator, context)
         in_flight[future] = _InFlight("write", node.id)
