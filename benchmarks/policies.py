@@ -71,8 +71,11 @@ def run_job(job: Job) -> dict[str, Any]:
         execution_cache.enable(Path(job.out) / "cache")
     started = time.monotonic()
     nodes = _optuna_search(job) if job.method in PEERS else _airlab_search(job)
+    spec = resolve_task(job.task).spec
     return {
         **asdict(job),
+        "metric": spec.metric,
+        "maximize": spec.maximize,
         "operators": AIRLAB_POLICIES.get(job.method, "-"),
         "seconds": time.monotonic() - started,
         "nodes": [node.model_dump(mode="json", include=set(NODE_FIELDS)) for node in nodes],

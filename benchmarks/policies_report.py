@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from airlab.journal import Node
 from airlab.runner.config import Selection
 from airlab.runner.finalize import choose_final
-from airlab.tasks import resolve_task
 
 PEERS = {"tpe": "Optuna TPE", "random": "random search"}
+
+
+class TaskMetric(NamedTuple):
+    metric: str
+    maximize: bool
 
 
 def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -37,12 +41,12 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
     by_task: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for result in results:
         by_task[result["task"]][result["method"]].append(result)
+    metrics = {r["task"]: TaskMetric(r["metric"], r["maximize"]) for r in results}
     summary: dict[str, dict[str, dict[str, Any]]] = {}
     for task, methods in by_task.items():
-        spec = resolve_task(task).spec
         summary[task] = {}
         for method, runs in methods.items():
-            pairs = [curves(run, spec.maximize) for run in runs]
+            pairs = [curves(run, metrics[task].maximize) for run in runs]
             summary[task][method] = {
                 "label": _label(method, runs[0]["operators"]),
                 "best": np.array([p[0] for p in pairs]),
@@ -50,9 +54,13 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 "seconds": float(np.median([run["seconds"] for run in runs])),
                 "seeds": len(runs),
             }
-    lines = [*_table(summary, results, wall_seconds), "", *_where_airlab_loses(summary)]
+    lines = [
+        *_table(summary, metrics, results, wall_seconds),
+        "",
+        *where_airlab_loses(summary, metrics),
+    ]
     (out / "policies.md").write_text("\n".join(lines) + "\n")
-    _plot(summary, out / "policies.png")
+    _plot(summary, metrics, out / "policies.png")
 
 
 def _fmt(values: np.ndarray) -> str:
@@ -63,7 +71,12 @@ def _fmt(values: np.ndarray) -> str:
     return f"{np.median(final):.4f} [{final.min():.4f}, {final.max():.4f}]"
 
 
-def _table(summary: dict, results: list[dict[str, Any]], wall_seconds: float) -> list[str]:
+def _table(
+    summary: dict,
+    metrics: dict[str, TaskMetric],
+    results: list[dict[str, Any]],
+    wall_seconds: float,
+) -> list[str]:
     candidates = results[0]["candidates"]
     seeds = sorted({row["seeds"] for methods in summary.values() for row in methods.values()})
     lines = [
@@ -75,7 +88,7 @@ def _table(summary: dict, results: list[dict[str, Any]], wall_seconds: float) ->
         "|---|---|---|---|---|",
     ]
     for task, methods in summary.items():
-        spec = resolve_task(task).spec
+        spec = metrics[task]
         arrow = "↑" if spec.maximize else "↓"
         for row in methods.values():
             lines.append(
@@ -95,12 +108,12 @@ def _median_final(row: dict[str, Any], key: str) -> float:
     return float(np.nanmedian(final)) if np.any(~np.isnan(final)) else np.nan
 
 
-def _where_airlab_loses(summary: dict) -> list[str]:
+def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[str]:
+    """One line per task, score and peer where a peer's median beats airlab policies'."""
     lines = ["Where airlab loses (median over seeds, at the full budget):", ""]
     losses = 0
     for task, methods in summary.items():
-        spec = resolve_task(task).spec
-        sign = 1.0 if spec.maximize else -1.0
+        sign = 1.0 if metrics[task].maximize else -1.0
         ours = {m: r for m, r in methods.items() if m not in PEERS}
         peers = {m: r for m, r in methods.items() if m in PEERS}
         for key, what in (("test", "test score"), ("best", "best search score")):
@@ -132,7 +145,7 @@ def _where_airlab_loses(summary: dict) -> list[str]:
     return lines
 
 
-def _plot(summary: dict, path: Path) -> None:
+def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -141,7 +154,7 @@ def _plot(summary: dict, path: Path) -> None:
     tasks = list(summary)
     figure, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.4 * len(tasks)), squeeze=False)
     for row_axes, task in zip(axes, tasks, strict=True):
-        spec = resolve_task(task).spec
+        spec = metrics[task]
         for method, row in summary[task].items():
             style = "--" if method in PEERS else "-"
             for ax, key in zip(row_axes, ("best", "test"), strict=True):
