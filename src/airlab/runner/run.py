@@ -32,7 +32,7 @@ from airlab.journal import Journal, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.prompting import PromptSettings
-from airlab.policies import Policy, make_policy
+from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import finalize_run
@@ -61,11 +61,14 @@ class Run:
         self.folder = folder
         self.journal = journal
         self.task = task
-        self.operators: tuple[str, ...] = OPERATOR_SETS.get(config.operators)
-        self.policy: Policy = make_policy(config.policy, config.policy_params, self.operators)
+        self.operator_set = OPERATOR_SETS.get(config.operators)
+        self.operators: tuple[str, ...] = self.operator_set.operators
         self.backend: Backend = make_backend(config.backend, config.backend_options)
         if isinstance(self.backend, ChatModel):
             self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
+        self.policy: Policy = make_policy(
+            config.policy, config.policy_params, self.operators, self.backend
+        )
         check_operator_options(config.operator_options)
         self.prompt_settings = PromptSettings.from_options(config.operator_options)
         self.analyse = isinstance(self.backend, ChatModel) and bool(
@@ -86,8 +89,8 @@ class Run:
     def create(cls, config: RunConfig) -> Run:
         """Validate everything, then make the run folder and its journal."""
         task = resolve_task(config.task)
-        OPERATOR_SETS.get(config.operators)
-        make_policy(config.policy, config.policy_params, OPERATOR_SETS.get(config.operators))
+        operator_set = OPERATOR_SETS.get(config.operators)
+        make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
         check_operator_options(config.operator_options)
         POOLS.get(config.pool)
@@ -97,6 +100,7 @@ class Run:
         journal = Journal.create(folder.journal)
         journal.set_meta(
             config=config.model_dump(mode="json"),
+            operator_set=operator_set.to_dict(),
             task_name=task.name,
             task_root=str(task.root),
             metric=task.spec.metric,
@@ -227,7 +231,11 @@ class Run:
             if step.operator == "debug":
                 depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
             node = self.journal.add(
-                step.operator, step.parent_ids, note=step.note, debug_depth=depth
+                step.operator,
+                step.parent_ids,
+                note=step.note,
+                debug_depth=depth,
+                meta={POLICY_META: step.meta} if step.meta else None,
             )
             self.observer.on_proposed(self, node)
             self._submit_write(node, in_flight, writers)
@@ -252,7 +260,7 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
-            options=self.config.operator_options,
+            options={**self.operator_set.options, **self.config.operator_options},
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
