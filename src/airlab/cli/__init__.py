@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from airlab.cli import report_commands, run_commands, task_commands
+from airlab.cli.rank import rank
 from airlab.errors import AirlabError
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command("tasks")(task_commands.tasks)
 app.command("view")(report_commands.view)
 app.command("report")(report_commands.report)
 app.command("export")(report_commands.export)
+app.command("rank")(rank)
 
 
 def main() -> None:
