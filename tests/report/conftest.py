@@ -158,3 +158,9 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run.execute()
     run.journal.close()
     return run.folder.root
+
+
+@pytest.fixture
+def make_synthetic_run():
+    """`write_synthetic_run` for tests that need several runs in their own folders."""
+    return write_synthetic_run

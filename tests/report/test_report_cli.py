@@ -4,6 +4,7 @@ The commands run in-process through the console entry point (a subprocess per co
 seconds of start-up each); `tests/cli` covers the entry point itself.
 """
 
+import json
 import sys
 
 import pytest
@@ -66,3 +67,33 @@ def test_unknown_plot_format_is_named(synthetic_run, tmp_path, monkeypatch, caps
     )
     assert code == 2
     assert "option --format: unknown 'gif'" in err
+
+
+def test_report_ranks_agents_when_runs_compare_them(tmp_path, make_synthetic_run):
+    """Runs of two agents on two tasks: the report adds the cross-agent ranking and diversity."""
+    from airlab.report.bundle import write_report
+
+    runs = []
+    for task, scores in (("t1", {"a": 0.9, "b": 0.7}), ("t2", {"a": 0.8, "b": 0.6})):
+        for agent, score in scores.items():
+            root = make_synthetic_run(tmp_path / f"{task}-{agent}")
+            result = {
+                "run_id": root.name,
+                "agent": agent,
+                "task": task,
+                "seed": 0,
+                "direction": "maximize",
+                "scores": {"search": score, "select": score, "test": score},
+                "valid_submission": True,
+                "draft_families": ["linear", "gbdt"] if agent == "a" else ["linear"],
+            }
+            (root / "result.json").write_text(json.dumps(result))
+            runs.append(root)
+    files = write_report(runs, tmp_path / "report")
+    names = {path.name for path in files.evaluation}
+    assert {"ranking.csv", "ranking.png", "diversity.png"} <= names
+    ranking = json.loads((tmp_path / "report" / "evaluation" / "ranking.json").read_text())
+    assert "a" in json.dumps(ranking) and "b" in json.dumps(ranking)
+    assert "evaluation/ranking.png" in (tmp_path / "report" / "summary.md").read_text()
+    # one agent alone: nothing to compare
+    assert write_report(runs[:1], tmp_path / "single").evaluation == []

@@ -25,10 +25,10 @@ app = typer.Typer(
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
 app.command("tasks")(task_commands.tasks)
+app.command("rank")(rank)
 app.command("view")(report_commands.view)
 app.command("report")(report_commands.report)
 app.command("export")(report_commands.export)
-app.command("rank")(rank)
 
 
 def main() -> None:

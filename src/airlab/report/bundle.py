@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airlab.errors import ConfigError
-from airlab.report.data import find_run_dirs, load_run
+from airlab.report.data import RunData, find_run_dirs, load_run
 from airlab.report.page import render_html
 from airlab.report.plots import FORMATS, write_plots
 from airlab.report.summary import markdown_summary
@@ -15,6 +15,7 @@ from airlab.report.summary import markdown_summary
 SUMMARY_FILE = "summary.md"
 VIEWS_DIR = "views"
 PLOTS_DIR = "plots"
+EVALUATION_DIR = "evaluation"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ReportFiles:
     summary: Path
     views: list[Path]
     plots: list[Path]
+    evaluation: list[Path]
+    """Cross-agent tables and plots (rankings, diversity), when the runs compare agents."""
 
 
 def write_report(
@@ -44,6 +47,19 @@ def write_report(
         view.write_text(render_html(run), encoding="utf-8")
         views.append(view)
     plots = write_plots(runs, out / PLOTS_DIR, formats=formats)
+    evaluation = write_agent_comparison(runs, out / EVALUATION_DIR)
     summary = out / SUMMARY_FILE
-    summary.write_text(markdown_summary(runs, plots, base=out), encoding="utf-8")
-    return ReportFiles(summary, views, plots)
+    summary.write_text(markdown_summary(runs, [*plots, *evaluation], base=out), encoding="utf-8")
+    return ReportFiles(summary, views, plots, evaluation)
+
+
+def write_agent_comparison(runs: Sequence[RunData], out: Path) -> list[Path]:
+    """Rankings and ideation diversity across the finished runs, when they hold two agents or
+    more: each task votes on the agents (see `airlab.evaluation`). Fewer bootstrap resamples
+    than `airlab rank`, which is the place for a ranking's confidence intervals."""
+    finished = [run for run in runs if run.result is not None]
+    if len({run.agent for run in finished}) < 2:
+        return []
+    from airlab.evaluation.reporting import write_evaluation_report
+
+    return write_evaluation_report([run.root for run in finished], out, bootstrap=100)
