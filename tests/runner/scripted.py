@@ -1,13 +1,19 @@
 """A test backend that writes the same known script for every step: a sleep of known length, then
-the sample submission (a valid, if poor, solution). Runs built on it are fast and predictable."""
+the sample submission (a valid, if poor, solution). Runs built on it are fast and predictable.
+
+While the task has a file `public/hold`, candidates wait for it to go (tests use it to keep
+candidates running, then to let them finish fast).
+"""
 
 from __future__ import annotations
 
 from airlab.backends import BACKENDS, Backend, Candidate, ProgramWriter, WriteRequest
 
 SCRIPT = """\
-import shutil, time
+import os, shutil, time
 time.sleep({sleep_s!r})
+while os.path.exists("public/hold"):
+    time.sleep(0.05)
 shutil.copy("public/sample_submission.csv", "submission.csv")
 print("slept {sleep_s}")
 """

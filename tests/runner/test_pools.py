@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-import scripted  # noqa: F401 - registers the "scripted" backend
+import scripted  # registers the "scripted" backend
 
 from airlab.errors import ConfigError, RunCancelledError
 from airlab.journal import NodeStatus
@@ -104,8 +104,9 @@ class _InterruptAfterStarts(RunObserver):
 def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        config = _config(make_task(), tmp_path, backend_options={"sleep_s": 30.0})
-        run = Run.create(config)
+        task = make_task()
+        (task / "public" / "hold").touch()
+        run = Run.create(_config(task, tmp_path))
         with pytest.raises(KeyboardInterrupt):
             run.execute(_InterruptAfterStarts(2))
         _wait_until(lambda: not _supervisors(), seconds=15)
@@ -117,8 +118,8 @@ def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
         bystander.kill()
         bystander.wait()
 
+    (task / "public" / "hold").unlink()
     resumed = Run.resume(run.folder.root)
-    resumed.backend = scripted.ScriptedBackend(0.1)  # finish quickly
     result = resumed.execute()
     nodes = resumed.journal.nodes()
     assert result["nodes"] == 4 == len(nodes)
@@ -128,7 +129,9 @@ def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
 
 def test_cancelled_execution_in_a_shared_pool_is_not_recorded(make_task, tmp_path):
     """A sweep cancels its shared pool: each run stops, and no cancelled node counts as buggy."""
-    run = Run.create(_config(make_task(), tmp_path, backend_options={"sleep_s": 30.0}))
+    task = make_task()
+    (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path))
     with LocalPool(2, run.sandbox) as pool:
         errors: list[BaseException] = []
 
