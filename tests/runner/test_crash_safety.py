@@ -19,7 +19,7 @@ import psutil
 import pytest
 import scripted
 
-from airlab.journal import Journal, Node
+from airlab.journal import Journal, Node, NodeStatus
 from airlab.runner import Run, RunConfig
 
 KILL_POINTS = 50
@@ -106,3 +106,26 @@ def test_random_sigkills_lose_nothing_and_resume_finishes(make_task, tmp_path):
 def _complete(root: Path) -> bool:
     with Journal.open(root / "journal.sqlite") as journal:
         return journal.get_meta("status") == "complete" and (root / "result.json").is_file()
+
+
+def test_a_candidate_that_keeps_killing_its_driver_is_marked_lost(make_task, tmp_path):
+    """A node started MAX_EXECUTION_ATTEMPTS times without finishing is not started again."""
+    config = RunConfig.model_validate(
+        {
+            "task": str(make_task()),
+            "backend": "scripted",
+            "budget": {"steps": 2},
+            "workers": 1,
+            "runs_dir": str(tmp_path / "runs"),
+        }
+    )
+    run = Run.create(config)
+    node = run.journal.add("draft")
+    run.journal.update(node.id, status=NodeStatus.RUNNING, code="print('never')\n", attempts=3)
+    run.journal.close()
+    resumed = Run.resume(run.folder.root)
+    result = resumed.execute()
+    lost = resumed.journal.get(node.id)
+    assert lost.status == "lost" and lost.attempts == 3
+    assert "never finished" in (lost.error or "")
+    assert result["lost_nodes"] == 1 and result["nodes"] == 2

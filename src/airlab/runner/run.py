@@ -192,6 +192,15 @@ class Run:
             if node.status == NodeStatus.PROPOSED:
                 self.observer.on_message(self, f"node {node.id}: writing it again after a restart")
                 self._submit_write(node, in_flight, writers)
+            elif node.status == NodeStatus.RUNNING and node.attempts >= MAX_EXECUTION_ATTEMPTS:
+                lost = self.journal.update(
+                    node.id,
+                    status=NodeStatus.LOST,
+                    failure="lost",
+                    error=f"started {node.attempts} times, never finished (the run was killed)",
+                    finished_at=time.time(),
+                )
+                self.observer.on_finished(self, lost)
             elif node.status == NodeStatus.RUNNING:
                 self.observer.on_message(self, f"node {node.id}: running it again after a restart")
                 self._submit_execution(node, in_flight, pool)
