@@ -10,7 +10,7 @@ import sys
 import typer
 from rich.console import Console
 
-from airlab.cli import run_commands, task_commands
+from airlab.cli import run_commands, sweep_command, task_commands
 from airlab.errors import AirlabError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
 app.command("tasks")(task_commands.tasks)
+app.command("sweep")(sweep_command.sweep)
 
 
 def main() -> None:
