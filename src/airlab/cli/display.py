@@ -40,6 +40,7 @@ def header(run: Run) -> Panel:
         f"policy {run.config.policy} · operators {run.config.operators} · backend "
         f"{run.backend.describe()} · seed {run.config.seed}",
         f"budget {', '.join(p for p in parts if p) or 'unlimited'} · {run.config.workers} worker(s)"
+        f" on the {run.config.pool} pool"
         f" · limits per candidate {run.limits.time_s:g} s, {run.limits.memory_mb} MB",
         f"sandbox {run.sandbox.describe()}",
         f"run folder {run.folder.root}",

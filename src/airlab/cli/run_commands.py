@@ -92,7 +92,11 @@ def run(
         int | None, typer.Option(help="Per-candidate memory limit in MB (default: the task's).")
     ] = None,
     sandbox: Annotated[str | None, typer.Option(help="Sandbox: auto, bwrap or process.")] = None,
-    pool: Annotated[str | None, typer.Option(help="Worker pool: local.")] = None,
+    pool: Annotated[str | None, typer.Option(help="Worker pool: local or ray.")] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray pool: 'auto' or ray://host:port joins a cluster (default: local)."),
+    ] = None,
     fitness: Annotated[
         str | None,
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
@@ -134,6 +138,7 @@ def run(
         "operators": operators,
         "sandbox": sandbox,
         "pool": pool,
+        "pool_options": {"address": ray_address},
         "runs_dir": runs_dir,
         "run_name": name,
         "agent": agent,

@@ -118,7 +118,9 @@ class Journal:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # A run may be created in one thread and driven in another (sweeps); it is still driven
+        # by one thread at a time, its loop, which is the only writer.
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")

@@ -60,6 +60,8 @@ class RunConfig(_Strict):
     budget: Budget = Field(default_factory=Budget)
     workers: int = Field(1, ge=1)
     pool: str = "local"
+    pool_options: dict[str, Any] = Field(default_factory=dict)
+    """Pool settings, e.g. `{address: auto}` for the Ray pool."""
     sandbox: str = "auto"
     seed: int = 0
     limits: LimitsOverride = Field(default_factory=LimitsOverride)

@@ -4,15 +4,14 @@ The main thread owns the journal and is its only writer. Candidates are written 
 pool (LLM calls wait on the network) and executed on the worker pool, so the policy keeps proposing
 while candidates run. Every finished node is committed before the next proposal, and a run killed
 at any point resumes from its journal: nodes still being written are written again, nodes that
-were running are run again, finished nodes are never touched.
+were running are run again, finished nodes are never touched. A node is one journal row from
+proposal to result, so a restart can repeat an execution but never record a node twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -20,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 
 import airlab
 from airlab.backends import Backend, Candidate, ChatModel, make_backend
 from airlab.backends.llm import LLM_CALLS_FILE, RecordingChatModel
-from airlab.errors import ConfigError, JournalError, ReplayMismatchError
+from airlab.errors import ConfigError, JournalError, ReplayMismatchError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
@@ -37,7 +35,7 @@ from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import finalize_run
 from airlab.runner.layout import RunFolder
-from airlab.runner.pool import POOLS, Pool, PoolResult
+from airlab.runner.pool import POOLS, Pool, PoolResult, make_pool
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
@@ -75,14 +73,12 @@ class Run:
             config.operator_options.get("analysis", True)
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
-        self.pool_cls: type[Pool] = POOLS.get(config.pool)
         self.grader = Grader(task)
         self.limits = execution_limits(config, task)
         self.observer = RunObserver()
         self.stop_reason: str | None = None
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
-        self._interrupted = threading.Event()
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
@@ -93,7 +89,7 @@ class Run:
         make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
         check_operator_options(config.operator_options)
-        POOLS.get(config.pool)
+        POOLS.get(config.pool).check_options(config.pool_options)
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
@@ -157,16 +153,28 @@ class Run:
         return self.config.budget.time_s is not None and self.elapsed_s >= self.config.budget.time_s
 
     # ---- the loop --------------------------------------------------------------------------
-    def execute(self, observer: RunObserver | None = None) -> dict[str, Any]:
-        """Run the search to the end of its budget, choose the final node, return the result."""
+    def execute(
+        self, observer: RunObserver | None = None, *, pool: Pool | None = None
+    ) -> dict[str, Any]:
+        """Run the search to the end of its budget, choose the final node, return the result.
+
+        `pool`: a pool shared with other runs (a sweep); by default the run builds its own from
+        its configuration and shuts it down at the end. On any exception (Ctrl-C included) the
+        run's own pool cancels its candidates, so nothing it started outlives it; a shared
+        pool is left to its owner.
+        """
         self.observer = observer or RunObserver()
         if self.complete and self.folder.result.is_file():
             return json.loads(self.folder.result.read_text())
+        own_pool = pool is None
+        if pool is None:
+            pool = make_pool(
+                self.config.pool, self.config.workers, self.sandbox, self.config.pool_options
+            )
         self.observer.on_start(self)
         in_flight: dict[Future[Any], _InFlight] = {}
         writers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="airlab-writer")
         self._writers = writers
-        pool = self.pool_cls(self.config.workers, self.sandbox)
         try:
             self._recover(in_flight, writers, pool)
             while True:
@@ -184,14 +192,15 @@ class Run:
                         self._on_executed(item.node_id, future, in_flight, pool)
                 self.journal.set_meta(elapsed_s=self.elapsed_s)
         except BaseException:
-            self._interrupted.set()
-            _kill_descendants()
             writers.shutdown(wait=False, cancel_futures=True)
-            pool.shutdown()
+            if own_pool:
+                pool.cancel_all()
+                pool.shutdown()
             self.journal.set_meta(elapsed_s=self.elapsed_s)
             raise
         writers.shutdown(wait=True)
-        pool.shutdown()
+        if own_pool:
+            pool.shutdown()
         self.journal.set_meta(elapsed_s=self.elapsed_s, stop_reason=self.stop_reason)
         return finalize_run(self)
 
@@ -203,6 +212,15 @@ class Run:
             if node.status == NodeStatus.PROPOSED:
                 self.observer.on_message(self, f"node {node.id}: writing it again after a restart")
                 self._submit_write(node, in_flight, writers)
+            elif node.status == NodeStatus.RUNNING and node.attempts >= MAX_EXECUTION_ATTEMPTS:
+                lost = self.journal.update(
+                    node.id,
+                    status=NodeStatus.LOST,
+                    failure="lost",
+                    error=f"started {node.attempts} times, never finished (the run was killed)",
+                    finished_at=time.time(),
+                )
+                self.observer.on_finished(self, lost)
             elif node.status == NodeStatus.RUNNING:
                 self.observer.on_message(self, f"node {node.id}: running it again after a restart")
                 self._submit_execution(node, in_flight, pool)
@@ -358,6 +376,10 @@ class Run:
             )
             self.observer.on_finished(self, node)
             return
+        if result.execution.cancelled:
+            raise RunCancelledError(
+                f"node {node_id}: its execution was cancelled; it runs again on resume"
+            )
         changes = self._grade(node, result)
         if self.analyse:
             graded = node.model_copy(update=changes)
@@ -472,10 +494,3 @@ def _write_candidate(
     if not candidate.code.strip():
         return None, time.monotonic() - started, "the backend returned no code"
     return candidate, time.monotonic() - started, None
-
-
-def _kill_descendants() -> None:
-    """On interrupt: stop every candidate process we started, so nothing outlives the run."""
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            child.kill()
