@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -188,3 +189,11 @@ def test_record_then_replay_offline(server, tmp_path):
     mismatch = r"call 2 \(debug\).*messages\[0\].content line 1"
     with pytest.raises(ReplayMismatchError, match=mismatch):
         replay.complete([Message("user", "something else")], purpose="debug")
+
+
+def test_missing_sdk_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # makes `import anthropic` fail
+    with pytest.raises(
+        BackendError, match=r"needs the anthropic package: pip install 'airlab\[llm\]'"
+    ):
+        make_backend("anthropic/claude-haiku-4-5")
