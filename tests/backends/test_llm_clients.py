@@ -202,7 +202,7 @@ def test_missing_sdk_says_what_to_install(monkeypatch):
 def test_a_local_server_never_gets_the_openai_key(server, monkeypatch):
     server.push(Reply(text="a"), Reply(text="b"))
     _openai(server).complete(HELLO)
-    assert "sk-test-secret-key" not in server.requests[-1].headers.get("Authorization", "")
+    assert "sk-test-secret-key" not in server.requests[-1].headers.get("authorization", "")
     monkeypatch.setenv("LOCAL_KEY", "local-secret")
     _openai(server, api_key_env="LOCAL_KEY").complete(HELLO)
-    assert server.requests[-1].headers["Authorization"] == "Bearer local-secret"
+    assert server.requests[-1].headers["authorization"] == "Bearer local-secret"
