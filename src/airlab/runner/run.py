@@ -69,7 +69,7 @@ class Run:
         )
         check_operator_options(config.operator_options)
         self.prompt_settings = PromptSettings.from_options(config.operator_options)
-        self.analyse = isinstance(self.backend, ChatModel) and bool(
+        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
             config.operator_options.get("analysis", True)
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
@@ -381,7 +381,7 @@ class Run:
                 f"node {node_id}: its execution was cancelled; it runs again on resume"
             )
         changes = self._grade(node, result)
-        if self.analyse:
+        if self.analysis_enabled:
             graded = node.model_copy(update=changes)
             future = self._writers.submit(
                 analyse_execution, self.backend, self.task, graded, self.prompt_settings
