@@ -33,3 +33,7 @@ class SandboxError(AirlabError):
 
 class BackendError(AirlabError):
     """A backend could not produce a candidate (missing SDK or key, unusable response)."""
+
+
+class ReplayMismatchError(BackendError):
+    """A replayed run asked something its recording never answered: the replay is invalid."""

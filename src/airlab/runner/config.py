@@ -53,6 +53,8 @@ class RunConfig(_Strict):
     policy: str = "greedy"
     policy_params: dict[str, Any] = Field(default_factory=dict)
     operators: str = "aide"
+    operator_options: dict[str, Any] = Field(default_factory=dict)
+    """Passed to every operator (e.g. mode=react, memory=false, diversity=false)."""
     backend: str = "templates"
     backend_options: dict[str, Any] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)

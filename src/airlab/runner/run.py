@@ -23,12 +23,15 @@ import numpy as np
 import psutil
 
 import airlab
-from airlab.backends import Backend, Candidate, make_backend
-from airlab.errors import ConfigError, JournalError
+from airlab.backends import Backend, Candidate, ChatModel, make_backend
+from airlab.backends.llm import LLM_CALLS_FILE, RecordingChatModel
+from airlab.errors import ConfigError, JournalError, ReplayMismatchError
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
-from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext
+from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
+from airlab.operators.analysis import analyse_execution
+from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
@@ -44,8 +47,10 @@ MAX_EXECUTION_ATTEMPTS = 3
 
 @dataclass
 class _InFlight:
-    stage: str  # "write" or "execute"
+    stage: str  # "write", "execute" or "analyse"
     node_id: int
+    changes: dict[str, Any] | None = None
+    """For "analyse": the graded node's changes, recorded once the analysis is back."""
 
 
 class Run:
@@ -59,8 +64,17 @@ class Run:
         self.operator_set = OPERATOR_SETS.get(config.operators)
         self.operators: tuple[str, ...] = self.operator_set.operators
         self.backend: Backend = make_backend(config.backend, config.backend_options)
+        if isinstance(self.backend, ChatModel):
+            self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
         self.policy: Policy = make_policy(
             config.policy, config.policy_params, self.operators, self.backend
+        )
+        self.operator_options = {**self.operator_set.options, **config.operator_options}
+        """The operator set's cues, overridden by the run's own operator options."""
+        check_operator_options(self.operator_options)
+        self.prompt_settings = PromptSettings.from_options(self.operator_options)
+        self.analyse = isinstance(self.backend, ChatModel) and bool(
+            config.operator_options.get("analysis", True)
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
         self.pool_cls: type[Pool] = POOLS.get(config.pool)
@@ -80,6 +94,7 @@ class Run:
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
+        check_operator_options(config.operator_options)
         POOLS.get(config.pool)
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
@@ -152,6 +167,7 @@ class Run:
         self.observer.on_start(self)
         in_flight: dict[Future[Any], _InFlight] = {}
         writers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="airlab-writer")
+        self._writers = writers
         pool = self.pool_cls(self.config.workers, self.sandbox)
         try:
             self._recover(in_flight, writers, pool)
@@ -164,6 +180,8 @@ class Run:
                     item = in_flight.pop(future)
                     if item.stage == "write":
                         self._on_written(item.node_id, future, in_flight, pool)
+                    elif item.stage == "analyse":
+                        self._on_analysed(item, future)
                     else:
                         self._on_executed(item.node_id, future, in_flight, pool)
                 self.journal.set_meta(elapsed_s=self.elapsed_s)
@@ -244,7 +262,10 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
-            options=self.operator_set.options,
+            options=self.operator_options,
+            sandbox=self.sandbox,
+            scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
+            hidden_paths=self.hidden_paths(),
         )
         future = writers.submit(_write_candidate, node.operator, context)
         in_flight[future] = _InFlight("write", node.id)
@@ -339,7 +360,40 @@ class Run:
             )
             self.observer.on_finished(self, node)
             return
-        node = self.journal.update(node_id, **self._grade(node, result))
+        changes = self._grade(node, result)
+        if self.analyse:
+            graded = node.model_copy(update=changes)
+            future = self._writers.submit(
+                analyse_execution, self.backend, self.task, graded, self.prompt_settings
+            )
+            in_flight[future] = _InFlight("analyse", node_id, changes)
+            return
+        node = self.journal.update(node_id, **changes)
+        self.observer.on_finished(self, node)
+
+    def _on_analysed(self, item: _InFlight, future: Future[Any]) -> None:
+        """Record the graded node with the model's account of its run (a failed analysis is
+        noted, never fatal)."""
+        node = self.journal.get(item.node_id)
+        changes = dict(item.changes or {})
+        try:
+            summary, usage = future.result()
+        except ReplayMismatchError:
+            raise
+        except Exception as exc:
+            changes["meta"] = {**node.meta, "analysis_error": f"{type(exc).__name__}: {exc}"}
+        else:
+            changes.update(
+                meta={
+                    **node.meta,
+                    "analysis": summary,
+                    "llm_calls": node.meta.get("llm_calls", 0) + usage.calls,
+                },
+                tokens_in=node.tokens_in + usage.tokens_in,
+                tokens_out=node.tokens_out + usage.tokens_out,
+                cost_usd=node.cost_usd + usage.cost_usd,
+            )
+        node = self.journal.update(item.node_id, **changes)
         self.observer.on_finished(self, node)
 
     def _grade(self, node: Node, result: PoolResult) -> dict[str, Any]:
@@ -413,6 +467,8 @@ def _write_candidate(
     started = time.monotonic()
     try:
         candidate = OPERATORS.get(operator).apply(context)
+    except ReplayMismatchError:
+        raise  # the replay is invalid: stop the run
     except Exception as exc:
         return None, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
     if not candidate.code.strip():
