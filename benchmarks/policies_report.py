@@ -135,7 +135,8 @@ def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[st
                     + "."
                 )
     if not losses:
-        lines.append("- nowhere at this size: every policy matched or beat both peers.")
+        lines.append("- nowhere on the median: every policy matched or beat both peers.")
+    lines += ["", *_best_seed_losses(summary, metrics)]
     lines += [
         "",
         "Caveats: the peers search single-model recipes only (no ensembles), airlab also spends "
@@ -143,6 +144,30 @@ def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[st
         "`--candidates 40 --seeds 5` before drawing conclusions.",
     ]
     return lines
+
+
+def _best_final(row: dict[str, Any], key: str, sign: float) -> float:
+    final = row[key][:, -1]
+    final = final[~np.isnan(final)]
+    return float(sign * np.max(sign * final)) if len(final) else np.nan
+
+
+def _best_seed_losses(summary: dict, metrics: dict[str, TaskMetric]) -> list[str]:
+    """Where a peer's best seed beats the best seed of every airlab policy."""
+    lines = []
+    for task, methods in summary.items():
+        sign = 1.0 if metrics[task].maximize else -1.0
+        ours = [r for m, r in methods.items() if m not in PEERS]
+        for key, what in (("test", "test score"), ("best", "best search score")):
+            our_best = max((sign * _best_final(r, key, sign) for r in ours), default=np.nan)
+            for peer in (m for m in methods if m in PEERS):
+                peer_best = _best_final(methods[peer], key, sign)
+                if sign * peer_best > our_best:
+                    lines.append(
+                        f"- {task}, {what}, best seed: {PEERS[peer]} ({peer_best:.4f}) beats "
+                        f"every airlab policy's best seed ({sign * our_best:.4f})."
+                    )
+    return lines or ["- no peer's best seed beats the best seed of every policy."]
 
 
 def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:

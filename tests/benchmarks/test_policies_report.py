@@ -57,4 +57,12 @@ def test_where_airlab_loses_names_each_beaten_policy(maximize):
 def test_says_so_when_airlab_loses_nowhere():
     summary = {"t": {"mcts": _row("mcts", [0.9]), "random": _row("random search", [0.5])}}
     lines = where_airlab_loses(summary, {"t": TaskMetric("m", True)})
-    assert any("nowhere at this size" in line for line in lines)
+    assert any("nowhere on the median" in line for line in lines)
+
+
+def test_a_peers_best_seed_beating_every_policy_is_stated():
+    summary = {
+        "t": {"mcts": _row("mcts", [0.8, 0.8]), "tpe": _row("Optuna TPE", [0.5, 0.95])},
+    }
+    lines = where_airlab_loses(summary, {"t": TaskMetric("m", True)})
+    assert any("best seed: Optuna TPE (0.9500)" in line for line in lines)

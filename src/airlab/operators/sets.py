@@ -2,11 +2,14 @@
 
 aira-dojo showed that the pairing of policy and operator set matters, so a set is chosen per run
 (`--operators NAME`) and recorded in the journal. A set's `options` reach every operator as
-`OperatorContext.options` (and program writers as `WriteRequest.options`):
-- `memory`: use what earlier nodes taught (plans and scores of earlier nodes; the templates backend
-  does not repeat a solution already tried nor an improvement move that made things worse);
-- `diversity`: draft approaches unlike those already in the run (the templates backend drafts the
-  model family used least so far, over every node).
+`OperatorContext.options` (program writers get them as `WriteRequest.options`); the run's own
+operator options (`-O key=value`) override them:
+- `memory`: use what earlier nodes taught (LLM prompts show earlier plans and scores; the templates
+  backend repeats neither a solution already tried nor an improvement move that made things worse);
+- `diversity`: draft approaches unlike those already in the run (LLM prompts ask for it; the
+  templates backend drafts the model family used least so far, over every node).
+The `aide` set sets no cue, so each backend keeps its own default: LLM prompts show memory and
+ask for diversity (as AIDE's prompts do); the templates backend uses neither.
 """
 
 from __future__ import annotations

@@ -67,8 +67,10 @@ class Run:
         self.policy: Policy = make_policy(
             config.policy, config.policy_params, self.operators, self.backend
         )
-        check_operator_options(config.operator_options)
-        self.prompt_settings = PromptSettings.from_options(config.operator_options)
+        self.operator_options = {**self.operator_set.options, **config.operator_options}
+        """The operator set's cues, overridden by the run's own operator options."""
+        check_operator_options(self.operator_options)
+        self.prompt_settings = PromptSettings.from_options(self.operator_options)
         self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
             config.operator_options.get("analysis", True)
         )
@@ -278,7 +280,7 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
-            options={**self.operator_set.options, **self.config.operator_options},
+            options=self.operator_options,
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
