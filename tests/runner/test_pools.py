@@ -11,7 +11,9 @@ from pathlib import Path
 import psutil
 import pytest
 from scripted import supervisors, wait_until
+from typer.testing import CliRunner
 
+from airlab.cli import app
 from airlab.errors import ConfigError, RunCancelledError
 from airlab.journal import NodeStatus
 from airlab.runner import LocalPool, Run, RunConfig, RunObserver, make_pool
@@ -180,3 +182,10 @@ def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
     nodes = run.journal.nodes()
     assert all(n.status == NodeStatus.GOOD for n in nodes)
     assert sorted(n.attempts for n in nodes) == [1, 2]
+
+
+def test_ray_address_on_the_local_pool_is_refused(make_task, tmp_path):
+    args = ["run", "-t", str(make_task()), "--runs-dir", str(tmp_path), "--ray-address", "auto"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError)
+    assert "pool 'local': unknown option 'address'" in str(result.exception)
