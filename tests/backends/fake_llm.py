@@ -38,6 +38,7 @@ class Request:
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
+    """Lower-cased names."""
 
     @property
     def prompt(self) -> str:
@@ -112,7 +113,8 @@ class FakeLLMServer:
                 else:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
                     return
-                request = Request(api, self.path, body, dict(self.headers))
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                request = Request(api, self.path, body, headers)
                 reply = server._next(request)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)

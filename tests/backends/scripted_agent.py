@@ -26,14 +26,15 @@ def solution(index: int, *, bug: bool = False, trees: int | None = None) -> str:
         model = f"RandomForestClassifier(n_estimators={trees}, random_state=0)"
     features = "featurez" if bug else "features"
     return f"""import pandas as pd
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import train_test_split
 {imports}
 
 train = pd.read_csv("public/train.csv")
 test = pd.read_csv("public/test.csv")
 features = [c for c in train.columns if c not in ("id", "label")]
 model = {model}
-score = cross_val_score(model, train[features], train["label"], cv=3).mean()
+fit, held = train_test_split(train, test_size=0.25, random_state=0)
+score = model.fit(fit[features], fit["label"]).score(held[features], held["label"])
 model.fit(train[features], train["label"])
 prediction = model.predict(test[{features}])
 pd.DataFrame({{"id": test["id"], "label": prediction}}).to_csv("submission.csv", index=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -188,3 +189,20 @@ def test_record_then_replay_offline(server, tmp_path):
     mismatch = r"call 2 \(debug\).*messages\[0\].content line 1"
     with pytest.raises(ReplayMismatchError, match=mismatch):
         replay.complete([Message("user", "something else")], purpose="debug")
+
+
+def test_missing_sdk_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # makes `import anthropic` fail
+    with pytest.raises(
+        BackendError, match=r"needs the anthropic package: pip install 'airlab\[llm\]'"
+    ):
+        make_backend("anthropic/claude-haiku-4-5")
+
+
+def test_a_local_server_never_gets_the_openai_key(server, monkeypatch):
+    server.push(Reply(text="a"), Reply(text="b"))
+    _openai(server).complete(HELLO)
+    assert "sk-test-secret-key" not in server.requests[-1].headers.get("authorization", "")
+    monkeypatch.setenv("LOCAL_KEY", "local-secret")
+    _openai(server, api_key_env="LOCAL_KEY").complete(HELLO)
+    assert server.requests[-1].headers["authorization"] == "Bearer local-secret"

@@ -17,7 +17,7 @@ from .scripted_agent import scripted_agent
 pytestmark = pytest.mark.slow
 
 FAST = {"retry_base_s": 0.01, "retry_max_s": 0.05, "timeout_s": 20}
-GREEDY = {"num_drafts": 3, "debug_prob": 1.0}
+GREEDY = {"num_drafts": 2, "debug_prob": 1.0}
 
 
 def _config(runs, backend, options, **fields):
@@ -25,7 +25,7 @@ def _config(runs, backend, options, **fields):
         "task": "digits",
         "backend": backend,
         "backend_options": options,
-        "budget": {"steps": 5},
+        "budget": {"steps": 4},
         "policy_params": GREEDY,
         "workers": 1,
         "runs_dir": str(runs),
@@ -69,13 +69,15 @@ def openai_run(server, tmp_path_factory):
 def test_search_completes_with_llm_candidates(openai_run):
     run, result, _ = openai_run
     nodes = run.journal.nodes()
-    assert [n.operator for n in nodes] == ["draft", "draft", "draft", "debug", "improve"]
+    assert [n.operator for n in nodes] == ["draft", "draft", "debug", "improve"]
     assert all(n.status.finished for n in nodes)
     assert nodes[1].status == NodeStatus.BUGGY and nodes[1].failure == "error"
-    assert nodes[3].parent_ids == (1,) and nodes[3].is_good
+    assert nodes[2].parent_ids == (1,) and nodes[2].is_good
+    best = max(nodes[:3], key=lambda n: n.search_score or 0)
+    assert nodes[3].parent_ids == (best.id,) and nodes[3].is_good
     assert result["valid_submission"] and result["scores"]["test"] > 0.85
-    assert [n.meta["family"] for n in nodes[:3]] == ["random_forest", "knn", "linear"]
-    assert result["draft_families"] == ["random_forest", "knn", "linear"]
+    assert [n.meta["family"] for n in nodes[:2]] == ["random_forest", "knn"]
+    assert result["draft_families"] == ["random_forest", "knn"]
     assert all(n.meta.get("analysis") for n in nodes)
     assert all(n.self_reported_score is not None for n in nodes if n.is_good)
 
@@ -84,10 +86,10 @@ def test_tokens_and_cost_are_on_nodes_and_in_the_result(openai_run):
     run, result, requests = openai_run
     nodes = run.journal.nodes()
     # every node: its candidate and its analysis; the first draft also needed a reminder
-    assert [n.meta["llm_calls"] for n in nodes] == [3, 2, 2, 2, 2]
-    assert result["llm_calls"] == 11 == len(requests) - 2  # two retried failures
+    assert [n.meta["llm_calls"] for n in nodes] == [3, 2, 2, 2]
+    assert result["llm_calls"] == 9 == len(requests) - 2  # two retried failures
     assert result["tokens_in"] == sum(n.tokens_in for n in nodes) > 0
-    assert result["tokens_out"] == sum(n.tokens_out for n in nodes) == 8192 + 10 * 50
+    assert result["tokens_out"] == sum(n.tokens_out for n in nodes) == 8192 + 8 * 50
     expected_cost = (result["tokens_in"] * 1.0 + result["tokens_out"] * 2.0) / 1e6
     assert result["cost_usd"] == pytest.approx(expected_cost)
     assert nodes[0].cost_usd > 0
@@ -104,14 +106,13 @@ def test_prompts_carry_task_data_limits_memory_and_errors(openai_run):
     assert requests[2].body["temperature"] == 0.2
     reminder = requests[3].body["messages"]
     assert reminder[-1]["content"].startswith("Your answer was cut off")
-    drafts = [p for p in prompts if "Approaches already drafted" in p]
-    assert "Approaches already drafted in this search: random_forest." in drafts[0]
-    assert "Approaches already drafted in this search: knn, random_forest." in drafts[-1]
+    second_draft = next(p for p in prompts if "Approaches already drafted" in p)
+    assert "Approaches already drafted in this search: random_forest." in second_draft
     debug = next(p for p in prompts if "# Your step: fix a failed solution" in p)
     assert "featurez" in debug and "NameError" in debug
     assert "Earlier attempts in this search" not in debug
     improve = next(p for p in prompts if "# Your step: improve" in p)
-    assert "3 attempts so far" not in improve and "4 attempts so far" in improve
+    assert "3 attempts so far; best score" in improve
     assert "Analysis of that run: The script ran" in improve
 
 
@@ -119,7 +120,7 @@ def test_recorded_calls_hold_no_secret(openai_run):
     run, _, _ = openai_run
     lines = (run.folder.root / "llm_calls.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
-    assert len(records) == 11
+    assert len(records) == 9
     assert {r["purpose"] for r in records} == {
         "draft",
         "draft-reminder",

@@ -57,12 +57,15 @@ def test_tasks_lists_bundled_tasks_with_baselines():
         "digits",
         "breast-cancer",
         "diabetes",
+        "co2",
+        "osuleaf",
         "accuracy",
-        "roc_auc",
+        "log_loss",
         "rmse",
+        "mase",
         "minimize",
         "0.9700",
-        "55.9107",
+        "64.5763",
     ):
         assert text in result.stdout, text
 

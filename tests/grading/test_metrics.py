@@ -39,3 +39,12 @@ def test_better_respects_direction():
     assert METRICS.get("accuracy").better(0.9, 0.8)
     assert METRICS.get("rmse").better(1.0, 2.0)
     assert not METRICS.get("rmse").better(2.0, 1.0)
+
+
+def test_forecasting_percentage_errors():
+    assert _score("mape", [100.0, 200.0], [110.0, 180.0]) == pytest.approx(10.0)
+    # sMAPE: 2|F-A|/(|A|+|F|) in percent; a row where both are zero scores 0.
+    assert _score("smape", [100.0, 0.0], [300.0, 0.0]) == pytest.approx(50.0)
+    assert METRICS.get("smape").direction == "minimize"
+    with pytest.raises(ValueError, match="zero"):
+        _score("mape", [0.0, 1.0], [1.0, 1.0])

@@ -5,6 +5,9 @@ import re
 import threading
 import urllib.request
 
+import pytest
+
+from airlab.errors import ConfigError
 from airlab.report import load_run, render_html, write_view
 from airlab.report.page import embed_json
 from airlab.report.serve import make_server, url_of
@@ -56,6 +59,16 @@ def test_served_page_and_data_are_fresh_and_live(synthetic_run):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_busy_port_is_a_one_line_error(synthetic_run):
+    first = make_server(synthetic_run, port=0)
+    try:
+        port = first.server_address[1]
+        with pytest.raises(ConfigError, match=f"option --port: cannot listen on 127.0.0.1:{port}"):
+            make_server(synthetic_run, port=port)
+    finally:
+        first.server_close()
 
 
 def test_rendering_does_not_change_the_run(synthetic_run):

@@ -49,7 +49,7 @@ def test_view_report_and_export(synthetic_run, tmp_path, monkeypatch, capsys):
     ("args", "message"),
     [
         (("view", "{tmp}/nope"), "no such run folder"),
-        (("report", "{tmp}", "--out", "{tmp}/r"), "not a run folder"),
+        (("report", "{tmp}", "--out", "{tmp}/r"), "no run folder here or below"),
         (("export", "{tmp}", "--to", "csv"), "option --to: unknown 'csv'"),
     ],
 )

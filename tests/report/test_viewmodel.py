@@ -4,6 +4,7 @@ import pytest
 
 from airlab.errors import JournalError
 from airlab.report import build_view, load_run
+from airlab.report.data import find_run_dirs
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,10 @@ def test_best_so_far_and_worker_timeline(view):
     }
     # the running node ends at the journal's last event, not at the wall clock's now
     assert bars[6]["end"] == 19.0
+
+
+def test_run_folders_are_found_below_a_parent(synthetic_run, tmp_path):
+    assert find_run_dirs([synthetic_run.parent]) == [synthetic_run]
+    assert find_run_dirs([synthetic_run]) == [synthetic_run]
+    with pytest.raises(JournalError, match="no run folder here or below"):
+        find_run_dirs([tmp_path])

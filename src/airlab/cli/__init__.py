@@ -24,11 +24,12 @@ app = typer.Typer(
 )
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
-app.command("tasks")(task_commands.tasks)
 app.command("rank")(rank)
 app.command("view")(report_commands.view)
 app.command("report")(report_commands.report)
 app.command("export")(report_commands.export)
+app.add_typer(task_commands.tasks_app, name="tasks")
+app.add_typer(task_commands.task_app, name="task")
 app.command("sweep")(sweep_command.sweep)
 
 

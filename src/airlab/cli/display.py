@@ -179,5 +179,11 @@ def result_table(run: Run, result: dict[str, Any]) -> Table:
     )
     table.add_row("stopped because", str(result["stop_reason"]))
     table.add_row("elapsed", f"{result['elapsed_s']:.1f} s")
+    if result.get("llm_calls"):
+        table.add_row(
+            "LLM usage",
+            f"{result['llm_calls']} calls · {result['tokens_in']:,} tokens in · "
+            f"{result['tokens_out']:,} out · ${result['cost_usd']:.4f}",
+        )
     table.add_row("run folder", str(run.folder.root))
     return table

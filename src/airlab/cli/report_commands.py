@@ -58,7 +58,10 @@ def view(
 
 
 def report(
-    runs: Annotated[list[Path], typer.Argument(help="Run folders (several: compared).")],
+    runs: Annotated[
+        list[Path],
+        typer.Argument(help="Run folders, or folders holding them (several runs: compared)."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path(
         "report"
     ),

@@ -1,27 +1,214 @@
-"""`airlab tasks`: the registered tasks with their metric, direction and measured baseline."""
+"""`airlab tasks` (the bundled suite) and `airlab task ...` (tools for any task folder)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
-from airlab.tasks import TASKS, source_spec
+from airlab.errors import TaskError
+from airlab.tasks import SPLITS, TASKS, resolve_task, source_spec
+from airlab.tasks.spec import TaskSpec
+
+tasks_app = typer.Typer(
+    help="The bundled tasks: list them, or show one's card.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+task_app = typer.Typer(
+    help="Check, score, import and rank task folders.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
-def tasks() -> None:
-    """List the bundled tasks: metric, direction and the score of their baseline script."""
+def _fmt(score: float | None) -> str:
+    return "—" if score is None else f"{score:.4f}"
+
+
+@tasks_app.callback()
+def tasks(context: typer.Context) -> None:
+    """List the bundled tasks: metric, direction, baseline score and where the data comes from."""
+    if context.invoked_subcommand is not None:
+        return
     table = Table(title="airlab tasks", caption="baseline: score of the task's baseline.py on test")
-    for column in ("name", "metric", "direction", "baseline"):
+    for column in ("name", "type", "metric", "direction", "baseline"):
         table.add_column(column, no_wrap=True)
-    table.add_column("title")
+    table.add_column("source", overflow="fold")
     for name in TASKS:
         spec = source_spec(name)
-        baseline = spec.baseline
         table.add_row(
             spec.name,
+            spec.type,
             spec.metric,
             spec.direction,
-            "—" if baseline is None else f"{baseline.score:.4f}",
-            spec.title,
+            _fmt(spec.baseline.score if spec.baseline else None),
+            spec.source or "—",
         )
     Console().print(table)
+
+
+@tasks_app.command("show")
+def show(name: Annotated[str, typer.Argument(help="Bundled task name or task folder.")]) -> None:
+    """Print a task's card: its fields, reference scores and the description agents read."""
+    if name in TASKS:
+        root, spec = TASKS.get(name), source_spec(name)
+    else:
+        task = resolve_task(name)
+        root, spec = task.root, task.spec
+    console = Console()
+    console.print(_card(spec))
+    console.print(Markdown((root / "description.md").read_text()))
+
+
+def _card(spec: TaskSpec) -> Table:
+    table = Table(show_header=False, title=f"{spec.name} — {spec.title}", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    rows = {
+        "type": spec.type,
+        "metric": f"{spec.metric} ({spec.direction})"
+        + (f", {spec.metric_params}" if spec.metric_params else ""),
+        "grader": spec.grader or "registered metric",
+        "target columns": ", ".join(spec.target_columns),
+        "time column": spec.time_column or "—",
+        "baseline": f"{_fmt(spec.baseline.score)} — {spec.baseline.note}" if spec.baseline else "—",
+        "reference": (
+            f"{_fmt(spec.reference.score)} — {spec.reference.note}" if spec.reference else "—"
+        ),
+        "leaderboard": spec.leaderboard or "—",
+        "limits": f"{spec.limits.time_s:g} s, {spec.limits.memory_mb} MB, {spec.limits.cpus} CPU",
+        "source": spec.source or "—",
+    }
+    for key, value in rows.items():
+        table.add_row(key, value)
+    return table
+
+
+@task_app.command("check")
+def check(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    sandbox: Annotated[str, typer.Option(help="Sandbox to run the baseline in.")] = "auto",
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Skip running baseline.py.")
+    ] = False,
+) -> None:
+    """Validate a task folder and run its baseline through the sandbox and the grader."""
+    from airlab.curation import check_task
+
+    console = Console()
+    task = resolve_task(folder)
+    report = check_task(task, sandbox=sandbox, run_baseline=not no_baseline)
+    for note in report.notes:
+        console.print(f"  · {note}", highlight=False)
+    if report.baseline_scores:
+        scores = ", ".join(f"{k} {v:.6f}" for k, v in report.baseline_scores.items())
+        console.print(f"  · baseline.py scores: {scores}", highlight=False)
+    for problem in report.problems:
+        console.print(f"  [red]✗[/] {problem}", highlight=False)
+    if not report.ok:
+        raise TaskError(f"{task.root}: {len(report.problems)} problem(s) found by task check")
+    console.print(f"[green]✓[/] {task.name}: task check passed")
+
+
+@task_app.command("score")
+def score(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    submission: Annotated[Path, typer.Argument(help="A submission.csv to grade.")],
+) -> None:
+    """Grade a submission on every hidden split (for task authors; agents never see this)."""
+    from airlab.curation import score_submission
+
+    task = resolve_task(folder)
+    if not submission.is_file():
+        raise TaskError(f"{submission}: file not found")
+    grade = score_submission(task, submission)
+    if not grade.valid:
+        raise TaskError(f"{submission}: invalid submission: {grade.reason}")
+    table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction})")
+    for split in SPLITS:
+        table.add_column(split)
+    table.add_row(*(f"{grade.scores[split]:.6f}" for split in SPLITS))
+    Console().print(table)
+
+
+@task_app.command("import")
+def import_task(
+    source: Annotated[
+        Path, typer.Argument(help="MLE-bench competition folder, MLGym task YAML or AIRS folder.")
+    ],
+    dest: Annotated[Path, typer.Argument(help="Where to write the airlab task folder.")],
+    kind: Annotated[
+        str, typer.Option("--from", help="Source format: mlebench, mlgym or airs.")
+    ] = "mlebench",
+    data: Annotated[
+        Path | None, typer.Option(help="MLE-bench: the prepared/ folder, if not SOURCE/prepared.")
+    ] = None,
+    answers: Annotated[
+        Path | None, typer.Option(help="MLGym: the labels of test.csv, if not beside the data.")
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="MLGym: the repository root that starter_code is under.")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option(help="MLGym: a registered metric, if baseline_scores' is not.")
+    ] = None,
+    direction: Annotated[
+        str | None,
+        typer.Option(help="MLE-bench: maximize or minimize, if not from the leaderboard."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the hidden split assignment.")] = 20240701,
+) -> None:
+    """Convert a task of another benchmark into an airlab task folder (then run `task check`)."""
+    from airlab.tasks.importers import IMPORTERS, import_airs, import_mlebench, import_mlgym
+
+    if kind not in IMPORTERS:
+        raise TaskError(f"option --from: expected one of {', '.join(IMPORTERS)}, got {kind!r}")
+    if direction not in (None, "maximize", "minimize"):
+        raise TaskError(f"option --direction: expected maximize or minimize, got {direction!r}")
+    if kind == "mlebench":
+        task = import_mlebench(source, dest, data_dir=data, direction=direction, seed=seed)
+    elif kind == "mlgym":
+        task = import_mlgym(source, dest, root=root, answers_path=answers, metric=metric, seed=seed)
+    else:
+        task = import_airs(source, dest, seed=seed)
+    Console().print(
+        f"[green]✓[/] imported {task.name} ({task.spec.metric}, {task.spec.direction}) into "
+        f"{task.root}; next: airlab task check {task.root}",
+        highlight=False,
+    )
+
+
+@task_app.command("build-leaderboard")
+def build_leaderboard(
+    folder: Annotated[str, typer.Argument(help="Task folder, or a bundled task name.")],
+    variants: Annotated[int, typer.Option(help="Tuned variants besides the drafts.")] = 4,
+    workers: Annotated[int, typer.Option(help="Solutions run at once.")] = 2,
+    sandbox: Annotated[str, typer.Option(help="Sandbox to run the solutions in.")] = "auto",
+) -> None:
+    """Rank a population of real solutions on the hidden test split into leaderboard.csv."""
+    from airlab.curation.leaderboard import population, score_population, write_leaderboard
+
+    task = resolve_task(folder)
+    # A bundled task's leaderboard belongs with its sources, which ship in the package.
+    destination = TASKS.get(folder) if folder in TASKS else task.root
+    entries = score_population(
+        task, population(task, variants=variants), sandbox=sandbox, workers=workers
+    )
+    console = Console()
+    for entry in entries:
+        if entry.score is None:
+            console.print(f"  [yellow]left out[/] {entry.name}: {entry.reason}", highlight=False)
+    frame = write_leaderboard(task, entries, destination)
+    table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction}) on test")
+    for column in ("rank", "score", "family", "name"):
+        table.add_column(column, overflow="fold")
+    for row in frame.itertuples():
+        table.add_row(str(row.rank), f"{row.score:.6f}", row.family, row.name[:70])
+    console.print(table)
+    console.print(f"wrote {destination / 'leaderboard.csv'} and updated its task.yaml")

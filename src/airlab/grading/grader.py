@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from airlab.grading.custom import custom_metric
 from airlab.grading.metrics import METRICS, Metric, MetricContext
 from airlab.grading.submission import (
     InvalidSubmission,
@@ -37,10 +38,11 @@ class Grader:
     def __init__(self, task: Task) -> None:
         self.task = task
         self.spec = task.spec
-        self.metric: Metric = METRICS.get(task.spec.metric)
+        self.metric: Metric = task_metric(task)
         answers = task.read_answers().set_index(self.spec.id_column)
         answers.index = answers.index.astype(str).str.strip()
         self._split_of = answers[SPLIT_COLUMN].astype(str)
+        self._answers = answers.drop(columns=SPLIT_COLUMN)
         targets = answers[list(self.spec.target_columns)]
         if self.metric.kind in ("label", "probability"):
             targets = targets.map(normalise_label)
@@ -50,6 +52,13 @@ class Grader:
             params=dict(self.spec.metric_params),
             positive_label=normalise_label(self.spec.positive_label),
         )
+
+    def _score_custom(self, predictions: pd.DataFrame, ids: pd.Index) -> float:
+        """Hand the task's script the split's rows as DataFrames with the id column restored."""
+        id_column = self.spec.id_column
+        submission = predictions.loc[ids].rename_axis(id_column).reset_index()
+        answers = self._answers.loc[ids].rename_axis(id_column).reset_index()
+        return self.metric(submission, answers, self._context)  # type: ignore[arg-type]
 
     def _train_target(self) -> np.ndarray | None:
         if self.metric.name != "mase":
@@ -74,15 +83,33 @@ class Grader:
         scores: dict[str, float] = {}
         for split in splits:
             ids = self.rows(split)
-            truth = self._truth.loc[ids].to_numpy()
-            predicted = checked.predictions.loc[ids].to_numpy()
-            if truth.shape[1] == 1:
-                truth, predicted = truth[:, 0], predicted[:, 0]
-            try:
-                score = self.metric(truth, predicted, self._context)
-            except ValueError as exc:
-                return Grade(valid=False, reason=f"{self.metric.name} failed on {split}: {exc}")
+            if self.metric.kind == "raw":
+                try:
+                    score = self._score_custom(checked.predictions, ids)
+                except Exception as exc:  # a task's own grader rejects a submission by raising
+                    reason = f"{self.spec.grader} rejected the submission on {split}: {exc!r}"
+                    return Grade(valid=False, reason=reason)
+            else:
+                try:
+                    score = self._score_arrays(checked.predictions, ids)
+                except ValueError as exc:
+                    reason = f"{self.metric.name} failed on {split}: {exc}"
+                    return Grade(valid=False, reason=reason)
             if not np.isfinite(score):
                 return Grade(valid=False, reason=f"{self.metric.name} is not finite on {split}")
             scores[split] = score
         return Grade(valid=True, scores=scores)
+
+    def _score_arrays(self, predictions: pd.DataFrame, ids: pd.Index) -> float:
+        truth = self._truth.loc[ids].to_numpy()
+        predicted = predictions.loc[ids].to_numpy()
+        if truth.shape[1] == 1:
+            truth, predicted = truth[:, 0], predicted[:, 0]
+        return self.metric(truth, predicted, self._context)
+
+
+def task_metric(task: Task) -> Metric:
+    """The task's metric: its own grading script when it has one, else the registered metric."""
+    if task.grader_path is not None:
+        return custom_metric(task.spec.metric, task.spec.direction, task.grader_path)
+    return METRICS.get(task.spec.metric)

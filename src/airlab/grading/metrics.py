@@ -15,7 +15,8 @@ from sklearn import metrics as skm
 
 from airlab.registry import Registry
 
-PredictionKind = Literal["label", "probability", "value"]
+PredictionKind = Literal["label", "probability", "value", "raw"]
+"""`raw`: a task's own grader reads the submission as written; nothing is coerced."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,30 @@ _add(
     )
 )
 _add(Metric("mase", "minimize", "value", _mase, best_value=0.0))
+
+
+def _smape(y_true: np.ndarray, y_pred: np.ndarray, context: MetricContext) -> float:
+    """Symmetric MAPE in percent (M4 competition form); a row where both are zero counts 0."""
+    truth = y_true.astype(float)
+    denominator = np.abs(truth) + np.abs(y_pred)
+    ratio = np.divide(
+        2 * np.abs(y_pred - truth),
+        denominator,
+        out=np.zeros_like(denominator),
+        where=denominator > 0,
+    )
+    return float(100 * np.mean(ratio))
+
+
+def _mape(y_true: np.ndarray, y_pred: np.ndarray, context: MetricContext) -> float:
+    truth = y_true.astype(float)
+    if (truth == 0).any():
+        raise ValueError("MAPE is undefined where the true value is zero")
+    return float(100 * np.mean(np.abs((y_pred - truth) / truth)))
+
+
+_add(Metric("smape", "minimize", "value", _smape, best_value=0.0))
+_add(Metric("mape", "minimize", "value", _mape, best_value=0.0))
 _add(
     Metric(
         "poisson_deviance",

@@ -100,6 +100,8 @@ def check_submission(
 
 
 def _coerce(predictions: pd.DataFrame, spec: TaskSpec, metric: Metric) -> pd.DataFrame:
+    if metric.kind == "raw":
+        return predictions
     if metric.kind == "label":
         labels = predictions.map(normalise_label)
         if spec.labels is not None:

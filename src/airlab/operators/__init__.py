@@ -9,15 +9,13 @@ from airlab.errors import ConfigError
 from airlab.operators.base import Crossover, Debug, Draft, Improve, Operator, OperatorContext
 from airlab.operators.prompting import PromptSettings
 from airlab.operators.react import ReactSettings
+from airlab.operators.sets import OPERATOR_SETS, OperatorSet
 from airlab.registry import Registry
 
 OPERATORS: Registry[Operator] = Registry("operator")
 for _operator in (Draft(), Improve(), Debug(), Crossover()):
     OPERATORS.register(_operator.name, _operator)
 
-OPERATOR_SETS: Registry[tuple[str, ...]] = Registry("operator set")
-OPERATOR_SETS.register("aide", ("draft", "improve", "debug"))
-OPERATOR_SETS.register("extended", ("draft", "improve", "debug", "crossover"))
 
 MODES = ("single", "react")
 """How a chat model writes a candidate: one prompt and answer, or a multi-turn ReAct episode."""
@@ -45,5 +43,6 @@ __all__ = [
     "Improve",
     "Operator",
     "OperatorContext",
+    "OperatorSet",
     "check_operator_options",
 ]

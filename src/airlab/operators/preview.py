@@ -31,21 +31,32 @@ def _cached_preview(
     public_dir: str, stamp: tuple[object, ...], max_chars: int, always: tuple[str, ...]
 ) -> str:
     parts = []
-    for path in sorted(Path(public_dir).iterdir()):
+    described: dict[str, list[str]] = {}
+    for path in sorted(Path(public_dir).iterdir(), key=_reading_order):
         if path.is_dir():
             count = sum(1 for _ in path.rglob("*"))
             parts.append(f"- `{path.name}/`: a folder of {count} entries")
         elif path.suffix.lower() in (".csv", ".tsv"):
-            parts.append(_describe_table(path, always))
+            parts.append(_describe_table(path, always, described))
         else:
             parts.append(f"- `{path.name}`: {_size(path.stat().st_size)}")
     text = "\n".join(parts)
     if len(text) > max_chars:
-        text = text[: max_chars - 40].rstrip() + "\n… (preview cut to its size limit)"
+        cut = text[: max_chars - 40]
+        text = cut[: cut.rfind("\n")] + "\n… (preview cut to its size limit)"
     return text
 
 
-def _describe_table(path: Path, always: tuple[str, ...]) -> str:
+def _reading_order(path: Path) -> tuple[int, str]:
+    """Training data first, then test inputs, then the rest: what matters most survives a cut."""
+    name = path.name.lower()
+    rank = 0 if name.startswith("train") else 1 if name.startswith("test") else 2
+    return rank, name
+
+
+def _describe_table(path: Path, always: tuple[str, ...], described: dict[str, list[str]]) -> str:
+    """Columns, dtypes, ranges and first rows; a table whose columns were all described with an
+    earlier one gets one line saying so."""
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         frame = pd.read_csv(path, sep=sep, low_memory=False)
@@ -53,6 +64,16 @@ def _describe_table(path: Path, always: tuple[str, ...]) -> str:
         return f"- `{path.name}`: {_size(path.stat().st_size)}, not readable as a table ({exc})"
     rows, columns = frame.shape
     lines = [f"- `{path.name}`: {rows} rows × {columns} columns ({_size(path.stat().st_size)})"]
+    names = [str(c) for c in frame.columns]
+    for earlier, earlier_names in described.items():
+        if set(names) <= set(earlier_names):
+            missing = [c for c in earlier_names if c not in names]
+            if len(missing) <= 3:
+                without = f" without {_quoted(missing)}" if missing else ""
+                return f"{lines[0]}: the columns of `{earlier}`{without}"
+            if len(names) <= 8:
+                return f"{lines[0]}: {_quoted(names)}, as described in `{earlier}`"
+    described[path.name] = names
     first = list(frame.columns[:MAX_COLUMNS_DETAILED])
     detailed = first + [c for c in always if c in frame.columns and c not in first]
     for column in detailed:
@@ -75,6 +96,10 @@ def _describe_table(path: Path, always: tuple[str, ...]) -> str:
     for row in cells.itertuples(index=False):
         lines.append("      " + " | ".join(row))
     return "\n".join(lines)
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
 
 
 def _describe_column(series: pd.Series) -> str:

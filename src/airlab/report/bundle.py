@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airlab.errors import ConfigError
-from airlab.report.data import RunData, load_run
+from airlab.report.data import RunData, find_run_dirs, load_run
 from airlab.report.page import render_html
 from airlab.report.plots import FORMATS, write_plots
 from airlab.report.summary import markdown_summary
@@ -30,11 +30,12 @@ class ReportFiles:
 def write_report(
     run_dirs: Sequence[Path], out: Path, *, formats: Sequence[str] = ("png",)
 ) -> ReportFiles:
-    """Load every run, then write `views/<run>.html`, `plots/<plot>.<fmt>` and `summary.md`."""
+    """Load every run (folders below a parent folder too), then write `views/<run>.html`,
+    `plots/<plot>.<fmt>` and `summary.md`."""
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
     if unknown:
         raise ConfigError(f"option --format: unknown {unknown[0]!r} (known: {', '.join(FORMATS)})")
-    runs = [load_run(path) for path in run_dirs]
+    runs = [load_run(path) for path in find_run_dirs(run_dirs)]
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
         raise ConfigError("the same run folder name appears twice; pass each run once")

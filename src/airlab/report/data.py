@@ -7,6 +7,7 @@ nothing a report does can change a run.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,20 @@ def load_run(path: Path | str) -> RunData:
         nodes = tuple(journal.nodes())
         meta = {key: journal.get_meta(key) for key in _META_KEYS}
     return RunData(root.resolve(), nodes, meta, _read_result(root / RESULT_FILE))
+
+
+def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
+    """Run folders named directly, or found below parent folders (`airlab report runs/`)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.name == JOURNAL_FILE or (path / JOURNAL_FILE).is_file() or not path.is_dir():
+            found.append(path)  # load_run reports what is wrong with it, if anything
+            continue
+        below = sorted(journal.parent for journal in path.rglob(JOURNAL_FILE))
+        if not below:
+            raise JournalError(f"{path}: no run folder here or below (no {JOURNAL_FILE})")
+        found.extend(below)
+    return found
 
 
 _META_KEYS = (

@@ -183,7 +183,7 @@ def score_by_operator(runs: Sequence[RunData]) -> Figure | None:
         for op in operators:
             total = sum(1 for n in nodes if n.operator == op)
             buggy = sum(1 for n in nodes if n.operator == op and not n.is_good)
-            labels.append(f"{op}\n{total} run, {buggy} failed")
+            labels.append(f"{op}\n{total} nodes, {buggy} failed")
         positions = list(range(1, len(operators) + 1))
         shown = [(p, s) for p, s in zip(positions, scores, strict=True) if s]
         if shown:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from airlab.errors import ConfigError
 from airlab.report.data import load_run
 from airlab.report.page import render_html
 from airlab.report.viewmodel import build_view
@@ -49,7 +50,12 @@ def make_server(run_dir: Path, port: int = 0) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: object) -> None:
             """Stay quiet: the page polls every two seconds."""
 
-    return ThreadingHTTPServer((HOST, port), Handler)
+    try:
+        return ThreadingHTTPServer((HOST, port), Handler)
+    except OSError as exc:
+        raise ConfigError(
+            f"option --port: cannot listen on {HOST}:{port} ({exc.strerror})"
+        ) from None
 
 
 def url_of(server: ThreadingHTTPServer) -> str:

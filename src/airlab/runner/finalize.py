@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import airlab
-from airlab.grading.metrics import METRICS
 from airlab.journal import Node, NodeStatus, SearchTree
 from airlab.runner.config import Selection
 from airlab.sandbox.base import SUBMISSION_FILE
@@ -122,7 +121,10 @@ def build_result(run: Run, final: Node | None) -> dict[str, Any]:
         "first_draft_search_score": None if first_draft is None else first_draft.search_score,
         "baseline": spec.baseline.score if spec.baseline else None,
         "reference": spec.reference.score if spec.reference else None,
-        "optimal": METRICS.get(spec.metric).best_value,
+        "optimal": (
+            run.grader.metric.best_value if spec.optimal_score is None else spec.optimal_score
+        ),
+        "worst": spec.worst_score,
         "leaderboard": run.task.leaderboard_scores(),
         "nodes": len(nodes),
         "good_nodes": len(good),

@@ -30,7 +30,7 @@ from airlab.journal import Journal, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.prompting import PromptSettings
-from airlab.policies import Policy, make_policy
+from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import finalize_run
@@ -59,14 +59,17 @@ class Run:
         self.folder = folder
         self.journal = journal
         self.task = task
-        self.operators: tuple[str, ...] = OPERATOR_SETS.get(config.operators)
-        self.policy: Policy = make_policy(config.policy, config.policy_params, self.operators)
+        self.operator_set = OPERATOR_SETS.get(config.operators)
+        self.operators: tuple[str, ...] = self.operator_set.operators
         self.backend: Backend = make_backend(config.backend, config.backend_options)
         if isinstance(self.backend, ChatModel):
             self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
+        self.policy: Policy = make_policy(
+            config.policy, config.policy_params, self.operators, self.backend
+        )
         check_operator_options(config.operator_options)
         self.prompt_settings = PromptSettings.from_options(config.operator_options)
-        self.analyse = isinstance(self.backend, ChatModel) and bool(
+        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
             config.operator_options.get("analysis", True)
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
@@ -82,8 +85,8 @@ class Run:
     def create(cls, config: RunConfig) -> Run:
         """Validate everything, then make the run folder and its journal."""
         task = resolve_task(config.task)
-        OPERATOR_SETS.get(config.operators)
-        make_policy(config.policy, config.policy_params, OPERATOR_SETS.get(config.operators))
+        operator_set = OPERATOR_SETS.get(config.operators)
+        make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
         check_operator_options(config.operator_options)
         POOLS.get(config.pool).check_options(config.pool_options)
@@ -93,6 +96,7 @@ class Run:
         journal = Journal.create(folder.journal)
         journal.set_meta(
             config=config.model_dump(mode="json"),
+            operator_set=operator_set.to_dict(),
             task_name=task.name,
             task_root=str(task.root),
             metric=task.spec.metric,
@@ -245,7 +249,11 @@ class Run:
             if step.operator == "debug":
                 depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
             node = self.journal.add(
-                step.operator, step.parent_ids, note=step.note, debug_depth=depth
+                step.operator,
+                step.parent_ids,
+                note=step.note,
+                debug_depth=depth,
+                meta={POLICY_META: step.meta} if step.meta else None,
             )
             self.observer.on_proposed(self, node)
             self._submit_write(node, in_flight, writers)
@@ -270,7 +278,7 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
-            options=self.config.operator_options,
+            options={**self.operator_set.options, **self.config.operator_options},
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
@@ -373,7 +381,7 @@ class Run:
                 f"node {node_id}: its execution was cancelled; it runs again on resume"
             )
         changes = self._grade(node, result)
-        if self.analyse:
+        if self.analysis_enabled:
             graded = node.model_copy(update=changes)
             future = self._writers.submit(
                 analyse_execution, self.backend, self.task, graded, self.prompt_settings

@@ -21,7 +21,7 @@ from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
 
 BUNDLED_ROOT = Path(__file__).parent / "bundled"
-SOURCE_FILES = (TASK_FILE, DESCRIPTION_FILE, "prepare.py", "baseline.py")
+SOURCE_FILES = (TASK_FILE, DESCRIPTION_FILE, "prepare.py", "baseline.py", "leaderboard.csv")
 STAMP_FILE = ".prepared"
 
 TASKS: Registry[Path] = Registry("task")
@@ -84,7 +84,13 @@ def _run_prepare(script: Path, out_dir: Path) -> None:
     if spec is None or spec.loader is None:
         raise TaskError(f"{script}: cannot be imported")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        raise TaskError(
+            f"task {script.parent.name!r} builds its data from the Python package {exc.name!r}, "
+            "which is not installed: pip install 'airlab[tasks]'"
+        ) from None
     prepare = getattr(module, "prepare", None)
     if not callable(prepare):
         raise TaskError(f"{script}: defines no function prepare(out_dir)")

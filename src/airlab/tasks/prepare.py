@@ -88,3 +88,43 @@ def write_task_data(
         default = (sample_values or {}).get(column, train[column].mode().iloc[0])
         sample[column] = default
     sample.to_csv(public / SAMPLE_SUBMISSION_FILE, index=False)
+
+
+def write_forecast_data(
+    out_dir: Path,
+    series: pd.DataFrame,
+    *,
+    time_column: str,
+    target: str,
+    horizon: int,
+    seed: int,
+    id_column: str = "id",
+) -> None:
+    """Write a forecasting task: the past in `train.csv`, the last `horizon` periods to forecast.
+
+    The hidden splits interleave over the horizon (seeded), so search, select and test all mix
+    near and far periods, and a candidate cannot tell which period belongs to which split.
+    """
+    out_dir = Path(out_dir)
+    public = out_dir / PUBLIC_DIR
+    private = out_dir / PRIVATE_DIR
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
+    os.chmod(private, 0o700)
+    if not 3 <= horizon < len(series) // 2:
+        raise ValueError("horizon must be at least 3 and shorter than half the series")
+
+    series = series.sort_values(time_column).reset_index(drop=True)[[time_column, target]]
+    train, held = series.iloc[:-horizon], series.iloc[-horizon:].reset_index(drop=True)
+    held.insert(0, id_column, [f"f{i:04d}" for i in range(horizon)])
+    order = np.random.default_rng(seed).permutation(horizon)
+    split_of_row = np.empty(horizon, dtype=object)
+    for split, rows in zip(SPLITS, np.array_split(order, len(SPLITS)), strict=True):
+        split_of_row[rows] = split
+    held[SPLIT_COLUMN] = split_of_row
+
+    train.to_csv(public / TRAIN_FILE, index=False)
+    held[[id_column, time_column]].to_csv(public / TEST_FILE, index=False)
+    held[[id_column, target, SPLIT_COLUMN]].to_csv(private / ANSWERS_FILE, index=False)
+    sample = held[[id_column]].assign(**{target: float(train[target].iloc[-1])})
+    sample.to_csv(public / SAMPLE_SUBMISSION_FILE, index=False)

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from airlab.errors import TaskError
 
@@ -57,6 +64,17 @@ class TaskSpec(_Strict):
     """Extra metric settings, e.g. `{seasonality: 12}` for MASE."""
     positive_label: str = "1"
     """Binary probability metrics (roc_auc, log_loss): the label whose probability is submitted."""
+    time_column: str | None = None
+    """Forecasting: the column that orders rows in time; test rows come after every train row."""
+    grader: str | None = None
+    """A Python file in the task folder defining `grade(submission, answers) -> float`, for
+    metrics the registry lacks. It runs in the framework, never where a candidate can read it."""
+    source: str | None = None
+    """Where the data comes from (e.g. `statsmodels.datasets.fair`), shown by `airlab tasks`."""
+    optimal_score: float | None = None
+    """The best attainable score, for normalised scores (AIRS-Bench); defaults to the metric's."""
+    worst_score: float | None = None
+    """An estimated worst score, the zero of normalised scores (AIRS-Bench)."""
 
     @field_validator("name")
     @classmethod
@@ -65,14 +83,13 @@ class TaskSpec(_Strict):
             raise ValueError(f"must match [a-z0-9-]+, got {value!r}")
         return value
 
-    @field_validator("metric")
-    @classmethod
-    def _metric_is_registered(cls, value: str) -> str:
+    @model_validator(mode="after")
+    def _metric_is_registered(self) -> TaskSpec:
         from airlab.grading.metrics import METRICS
 
-        if value not in METRICS:
-            raise ValueError(METRICS.unknown_message(value))
-        return value
+        if self.grader is None and self.metric not in METRICS:
+            raise ValueError(f"field 'metric': {METRICS.unknown_message(self.metric)}")
+        return self
 
     @property
     def maximize(self) -> bool:
@@ -84,6 +101,8 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
     kind = first["type"]
+    if not first["loc"] and kind == "value_error":
+        return f"{path}: {first['msg'].removeprefix('Value error, ')}"
     if kind == "extra_forbidden":
         return f"{path}: unknown field {field!r}"
     if kind == "missing":
@@ -119,6 +138,16 @@ def load_spec(path: Path) -> TaskSpec:
 def _check_metric_fits_task(path: Path, spec: TaskSpec) -> None:
     from airlab.grading.metrics import METRICS
 
+    if spec.id_column in spec.target_columns:
+        raise TaskError(f"{path}: field 'id_column' {spec.id_column!r} is also a target column")
+    if spec.time_column is not None and spec.time_column in (spec.id_column, *spec.target_columns):
+        raise TaskError(
+            f"{path}: field 'time_column' {spec.time_column!r} is also the id or a target column"
+        )
+    if spec.grader is not None:
+        if Path(spec.grader).is_absolute() or ".." in Path(spec.grader).parts:
+            raise TaskError(f"{path}: field 'grader' must be a file inside the task folder")
+        return
     metric = METRICS.get(spec.metric)
     if metric.direction != spec.direction:
         raise TaskError(
@@ -129,5 +158,3 @@ def _check_metric_fits_task(path: Path, spec: TaskSpec) -> None:
         raise TaskError(
             f"{path}: field 'target_columns': metric {spec.metric!r} needs exactly one column"
         )
-    if spec.id_column in spec.target_columns:
-        raise TaskError(f"{path}: field 'id_column' {spec.id_column!r} is also a target column")

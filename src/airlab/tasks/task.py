@@ -51,6 +51,11 @@ class Task:
         return self.private_dir / ANSWERS_FILE
 
     @property
+    def grader_path(self) -> Path | None:
+        """The task's own grading script, when its metric is not a registered one."""
+        return self.root / self.spec.grader if self.spec.grader else None
+
+    @property
     def leaderboard_path(self) -> Path | None:
         return self.root / self.spec.leaderboard if self.spec.leaderboard else None
 
@@ -97,6 +102,8 @@ def load_task(root: Path) -> Task:
     description = description_path.read_text()
     if not description.strip():
         raise TaskError(f"{description_path}: is empty")
+    if spec.grader is not None and not (root / spec.grader).is_file():
+        raise TaskError(f"{root / TASK_FILE}: field 'grader': file {spec.grader!r} not found")
     task = Task(spec=spec, root=root, description=description)
     _check_public(task)
     _check_answers(task)
@@ -110,6 +117,9 @@ def _check_public(task: Task) -> None:
     header = read_csv(test_path, nrows=0)
     if task.spec.id_column not in header.columns:
         raise TaskError(f"{test_path}: missing id column {task.spec.id_column!r} (from task.yaml)")
+    time_column = task.spec.time_column
+    if time_column is not None and time_column not in header.columns:
+        raise TaskError(f"{test_path}: missing time column {time_column!r} (from task.yaml)")
     if task.test_ids.has_duplicates:
         duplicate = task.test_ids[task.test_ids.duplicated()][0]
         raise TaskError(f"{test_path}: id {duplicate!r} appears more than once")

@@ -35,6 +35,10 @@ class OpenAIChat(ProviderChatModel):
     def key_required(self) -> bool:
         return not self.local
 
+    def _key_variable(self) -> str | None:
+        """A local server gets a key only when asked (`api_key_env`): never the OpenAI key."""
+        return self.settings.api_key_env if self.local else super()._key_variable()
+
     def _make_client(self, sdk: ModuleType, api_key: str | None) -> Any:
         return sdk.OpenAI(
             api_key=api_key or LOCAL_KEY,

@@ -12,6 +12,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+MAX_RETRY_AFTER_S = 600.0
+"""A server asking for a longer pause than this is waited on for this long, then retried."""
+
 
 class TransientError(Exception):
     """A failure worth retrying (rate limit, 5xx, timeout, dropped connection, garbled body)."""
@@ -30,7 +33,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after_s: float | None, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""
         if retry_after_s is not None:
-            return min(max(retry_after_s, 0.0), max(self.max_s, retry_after_s))
+            return min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)
         ceiling = min(self.max_s, self.base_s * 2 ** (attempt - 1))
         return rng.uniform(ceiling / 2, ceiling)
 

@@ -12,15 +12,16 @@ import pandas as pd
 
 from airlab.backends.base import Candidate, ProgramWriter, WriteRequest
 from airlab.backends.templates import moves
+from airlab.backends.templates.forecast import FORECAST_METRICS, render_forecast
+from airlab.backends.templates.memory import RECIPE_KEY, improve_with_memory
 from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
 from airlab.errors import BackendError
 from airlab.grading.metrics import METRICS
 from airlab.journal.node import Node
+from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import TRAIN_FILE, Task
-
-RECIPE_KEY = "recipe"
 
 
 class TemplatesBackend(ProgramWriter):
@@ -41,14 +42,29 @@ class TemplatesBackend(ProgramWriter):
         problem = _problem_of(task)
         rng = np.random.default_rng([request.seed, request.node_id, 7])
         log_ok = problem == "regression" and _positive_target(task)
+        diversity = bool(request.options.get("diversity"))
         if request.operator == "draft":
-            used = [
-                _recipe(n).members[0].model
-                for n in request.history
-                if n.operator == "draft" and RECIPE_KEY in n.meta
-            ]
+            written = [n for n in request.history if RECIPE_KEY in n.meta]
+            if diversity:  # every model the run wrote, so drafts go to the least-used family
+                used = [m.model for n in written for m in _recipe(n).members]
+            else:
+                used = [_recipe(n).members[0].model for n in written if n.operator == "draft"]
             recipe, plan = moves.draft(
-                problem, used, rng, bug_rate=self.bug_rate, log_target_ok=log_ok
+                problem,
+                used,
+                rng,
+                bug_rate=self.bug_rate,
+                log_target_ok=log_ok,
+                least_used=diversity,
+            )
+        elif request.operator == "improve" and request.options.get("memory"):
+            recipe, plan = improve_with_memory(
+                _parent_recipe(request, 0),
+                request.history,
+                rng,
+                maximize=task.spec.maximize,
+                bug_rate=self.bug_rate,
+                log_target_ok=log_ok,
             )
         elif request.operator == "improve":
             recipe, plan = moves.improve(
@@ -77,19 +93,46 @@ class TemplatesBackend(ProgramWriter):
             "family": families[0] if len(families) == 1 else "ensemble",
             "models": [m.model for m in recipe.members],
         }
-        return Candidate(plan=plan, code=render(recipe, task.spec, plan=plan), meta=meta)
+        writer = render_forecast if problem == "forecasting" else render
+        code = writer(recipe, _written_spec(task.spec, problem), plan=plan)
+        return Candidate(plan=plan, code=code, meta=meta)
 
 
 def _problem_of(task: Task) -> Problem:
-    metric = METRICS.get(task.spec.metric)
-    if task.spec.metric not in CV_SCORING:
-        raise BackendError(f"templates backend: no template for metric {task.spec.metric!r}")
     if len(task.spec.target_columns) != 1:
         raise BackendError(
             f"templates backend writes single-target solutions; task {task.name!r} has "
             f"{len(task.spec.target_columns)} target columns"
         )
-    return "classification" if metric.kind in ("label", "probability") else "regression"
+    if task.spec.time_column is not None:
+        if task.spec.metric not in FORECAST_METRICS:
+            raise BackendError(
+                f"templates backend: no forecasting template for metric {task.spec.metric!r}"
+            )
+        return "forecasting"
+    if _has_template_metric(task.spec):
+        kind = METRICS.get(task.spec.metric).kind
+        return "classification" if kind in ("label", "probability") else "regression"
+    # A task's own metric: judge from the training target what kind of prediction it wants.
+    target = task.spec.target_columns[0]
+    header = pd.read_csv(task.public_dir / TRAIN_FILE, nrows=0).columns
+    if target not in header:
+        raise BackendError(f"templates backend: public/train.csv has no column {target!r}")
+    values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=[target])[target].dropna()
+    numeric = pd.api.types.is_numeric_dtype(values)
+    few_whole_values = numeric and (values % 1 == 0).all() and values.nunique() <= 20
+    return "classification" if not numeric or few_whole_values else "regression"
+
+
+def _has_template_metric(spec: TaskSpec) -> bool:
+    return spec.grader is None and spec.metric in CV_SCORING
+
+
+def _written_spec(spec: TaskSpec, problem: Problem) -> TaskSpec:
+    """The spec a script is written for: a metric without a template is validated by a proxy."""
+    if problem == "forecasting" or _has_template_metric(spec):
+        return spec
+    return spec.model_copy(update={"metric": "accuracy" if problem == "classification" else "rmse"})
 
 
 def _positive_target(task: Task) -> bool:

@@ -6,12 +6,13 @@ within which range, and which ones a `debug` after a timeout should shrink.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-Problem = Literal["classification", "regression"]
+Problem = Literal["classification", "regression", "forecasting"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ class ModelSpec:
     scale_sensitive: bool = True
     shrink: dict[str, float] = field(default_factory=dict)
     """Hyperparameters to multiply when a run was too slow or too big (e.g. n_estimators: 0.5)."""
+    requires: str | None = None
+    """An optional package the written code imports; the model is offered only where it is."""
+
+    @property
+    def available(self) -> bool:
+        return self.requires is None or importlib.util.find_spec(self.requires) is not None
 
     def defaults(self) -> dict[str, Any]:
         return {name: param.default for name, param in self.params.items()}
@@ -285,4 +292,4 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def models_for(problem: Problem) -> list[ModelSpec]:
-    return [spec for spec in MODELS.values() if spec.problem == problem]
+    return [spec for spec in MODELS.values() if spec.problem == problem and spec.available]

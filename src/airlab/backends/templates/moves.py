@@ -5,6 +5,7 @@ Moves are pure functions of their inputs and a seeded generator, so a run replay
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -25,6 +26,8 @@ BUG_STORIES = {
 def describe_member(member: Member) -> str:
     spec = MODELS[member.model]
     shown = ", ".join(f"{k}={v}" for k, v in member.params.items())
+    if spec.problem == "forecasting":
+        return f"{spec.title} ({shown})"
     prep = member.preprocessing
     extra = f", PCA keeping {prep.pca:.0%} of variance" if prep.pca else ""
     scaling = "no scaling" if prep.scaler == "none" else f"{prep.scaler} scaling"
@@ -42,12 +45,22 @@ def draft(
     *,
     bug_rate: float,
     log_target_ok: bool = False,
+    least_used: bool = False,
 ) -> tuple[Recipe, str]:
-    """A new solution from a model family not drafted yet (any family once all were tried)."""
+    """A new solution from a model family not drafted yet (any family once all were tried).
+
+    With `least_used` (the diversity cue), `used_models` lists every model the run has written,
+    repeats included, and the draft takes a family used least so far.
+    """
     specs = models_for(problem)
-    used_families = {MODELS[m].family for m in used_models if m in MODELS}
-    fresh = [s for s in specs if s.family not in used_families]
-    fresh = fresh or [s for s in specs if s.key not in used_models] or specs
+    if least_used:
+        counts = Counter(MODELS[m].family for m in used_models if m in MODELS)
+        fewest = min(counts[s.family] for s in specs)
+        fresh = [s for s in specs if counts[s.family] == fewest]
+    else:
+        used_families = {MODELS[m].family for m in used_models if m in MODELS}
+        fresh = [s for s in specs if s.family not in used_families]
+        fresh = fresh or [s for s in specs if s.key not in used_models] or specs
     spec = fresh[int(rng.integers(len(fresh)))]
     scaler = "standard" if spec.scale_sensitive else "none"
     member = Member(spec.key, spec.defaults(), Preprocessing(scaler=scaler))
@@ -69,7 +82,7 @@ def improve(
     prefix = f"member {index + 1} ({spec.title}): " if parent.is_ensemble else ""
     roll = rng.random()
     recipe = parent.with_bug(None)
-    if roll < 0.6 and spec.params:
+    if (roll < 0.6 or spec.problem == "forecasting") and spec.params:
         name = list(spec.params)[int(rng.integers(len(spec.params)))]
         old = member.params.get(name, spec.params[name].default)
         new = spec.params[name].perturb(old, rng)

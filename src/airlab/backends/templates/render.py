@@ -105,8 +105,19 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str) -> str:
             "classes = list(model.classes_)\n"
             f"prediction = model.predict_proba(test[features])[:, classes.index({positive})]"
         )
+    elif metric.needs_positive_predictions:
+        predict = "prediction = np.clip(model.predict(test[features]), 1e-6, None)"
     else:
         predict = "prediction = model.predict(test[features])"
+    scoring_code = repr(scoring)
+    if metric.needs_positive_predictions:
+        # The metric is undefined for predictions <= 0: clip them in validation and submission.
+        imports.add("sklearn.metrics", "make_scorer")
+        imports.add("sklearn.metrics", "mean_poisson_deviance")
+        scoring_code = (
+            "make_scorer(\n    lambda truth, predicted: mean_poisson_deviance(truth, "
+            "np.clip(predicted, 1e-6, None)),\n    greater_is_better=False,\n)"
+        )
     model_name = MODELS[recipe.members[0].model].cls
     skip_import = model_name if recipe.bug == "missing_import" else None
     cv_shuffle = f"{splitter}(n_splits={recipe.cv_folds}, shuffle=True, random_state=0)"
@@ -129,7 +140,7 @@ X, y = train[features], train[TARGET]
 {chr(10).join(blocks)}
 
 cv = {cv_shuffle}
-scores = cross_val_score(model, X, y, cv=cv, scoring={scoring!r})
+scores = cross_val_score(model, X, y, cv=cv, scoring={scoring_code})
 cv_score = {cv_value}
 spread = scores.std()
 folds = len(scores)

@@ -2,7 +2,7 @@
 "use strict";
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
-  const X_STEP = 48, Y_STEP = 78, RADIUS = 14, MARGIN = 36;
+  const RADIUS = 14, MARGIN = 36;
   const RAMP = ["#fff7bc", "#a1d99b", "#1a9850", "#00441b"];
   const STATUS_COLOUR = { good: "#1a9850", buggy: "#d73027", lost: "#9e3dbd", proposed: "#9aa5b1", running: "#9aa5b1" };
   let data = JSON.parse(document.getElementById("airlab-data").textContent);
@@ -112,8 +112,15 @@
   function drawTree() {
     const svg = document.getElementById("tree");
     svg.innerHTML = "";
-    const width = MARGIN * 2 + X_STEP * Math.max(1, 1 + Math.max(0, ...data.nodes.map(n => n.x)));
-    const height = MARGIN * 2 + Y_STEP * Math.max(1, Math.max(0, ...data.nodes.map(n => n.depth))) + 20;
+    const depth = Math.max(1, ...data.nodes.map(n => n.depth));
+    // levels spread over the panel's height (within bounds) so shallow trees do not huddle at the top
+    const room = (document.getElementById("tree-scroll").clientHeight || 400) - MARGIN * 2 - 20;
+    const Y_STEP = Math.max(70, Math.min(130, room / depth));
+    const columns = 1 + Math.max(0, ...data.nodes.map(n => n.x));
+    const across = (document.getElementById("tree-scroll").clientWidth || 700) - MARGIN * 2;
+    const X_STEP = Math.max(34, Math.min(56, across / columns));
+    const width = MARGIN * 2 + X_STEP * columns;
+    const height = MARGIN * 2 + Y_STEP * depth + 20;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
     const pos = {};
@@ -319,6 +326,6 @@
 
   window.airlabView = { select: select, data: () => data };
   drawAll();
-  window.addEventListener("resize", () => { drawCurve(); drawTimeline(); });
+  window.addEventListener("resize", () => { drawTree(); drawCurve(); drawTimeline(); });
   if (data.run.live) setInterval(poll, 2000);
 })();

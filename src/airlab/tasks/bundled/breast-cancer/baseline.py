@@ -11,8 +11,8 @@ test = pd.read_csv("public/test.csv")
 features = [c for c in train.columns if c not in ("id", "malignant")]
 
 model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-cv = cross_val_score(model, train[features], train["malignant"], cv=5, scoring="roc_auc")
-print(f"self_reported_score: {cv.mean():.6f}")
+cv = cross_val_score(model, train[features], train["malignant"], cv=5, scoring="neg_log_loss")
+print(f"self_reported_score: {-cv.mean():.6f}")
 
 model.fit(train[features], train["malignant"])
 probability = model.predict_proba(test[features])[:, 1]

@@ -1,4 +1,4 @@
-"""Baseline: ordinary least squares on all features."""
+"""Baseline: a straight line in body-mass index, the single strongest predictor."""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +7,7 @@ from sklearn.model_selection import cross_val_score
 
 train = pd.read_csv("public/train.csv")
 test = pd.read_csv("public/test.csv")
-features = [c for c in train.columns if c not in ("id", "progression")]
+features = ["bmi"]
 
 model = LinearRegression()
 cv = cross_val_score(

@@ -1,0 +1,177 @@
+"""`airlab task check`: everything a task folder must get right before agents are run on it.
+
+Gymnasium's `check_env` in spirit: the folder loads (schema, files, ids), the hidden splits are
+non-empty and disjoint, the answers are out of a candidate's reach, grading is deterministic, and
+the task's `baseline.py` runs in the sandbox, gets a valid grade that beats the sample submission,
+and reproduces the score recorded in `task.yaml`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from airlab.grading import Grade, Grader
+from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
+from airlab.sandbox.base import Execution
+from airlab.tasks import SPLITS, Task, data_home
+from airlab.tasks.task import SAMPLE_SUBMISSION_FILE, SPLIT_COLUMN
+
+BASELINE_FILE = "baseline.py"
+
+_PROBE = """
+import os, sys
+reached = []
+for path in sys.argv[1:]:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").read(1)
+        reached.append(path)
+    except OSError:
+        pass
+for root, _dirs, files in os.walk(".", followlinks=True):
+    reached += [os.path.join(root, f) for f in files if f == "answers.csv"]
+print("REACHED:" + "|".join(reached))
+"""
+
+
+@dataclass
+class CheckReport:
+    """Findings of one check: `problems` fail it, `notes` are for information."""
+
+    task: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    baseline_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_task(
+    task: Task, *, sandbox: str = "auto", run_baseline: bool = True, tolerance: float = 1e-6
+) -> CheckReport:
+    """Run every check on a loaded task; never raises for a finding, only records it."""
+    report = CheckReport(task=task.name)
+    grader = Grader(task)
+    _check_splits(task, report)
+    _check_answers_hidden(task, sandbox, report)
+    sample = _grade_file(task, grader, task.public_dir / SAMPLE_SUBMISSION_FILE, report)
+    if run_baseline:
+        _check_baseline(task, grader, sandbox, sample, tolerance, report)
+    return report
+
+
+def _check_splits(task: Task, report: CheckReport) -> None:
+    answers = task.read_answers()
+    ids = answers[task.spec.id_column].astype(str)
+    rows = {split: set(ids[answers[SPLIT_COLUMN] == split]) for split in SPLITS}
+    for index, split in enumerate(SPLITS):
+        if not rows[split]:
+            report.problems.append(f"hidden split {split!r} has no rows")
+        elif len(rows[split]) < 10:
+            report.notes.append(f"hidden split {split!r} has under 10 rows: noisy scores")
+        for other in SPLITS[index + 1 :]:
+            if rows[split] & rows[other]:
+                report.problems.append(f"hidden splits {split!r} and {other!r} share ids")
+    sizes = ", ".join(f"{split} {len(rows[split])}" for split in SPLITS)
+    report.notes.append(f"hidden split sizes: {sizes}")
+
+
+def _check_answers_hidden(task: Task, sandbox: str, report: CheckReport) -> None:
+    """A probe script in the sandbox tries to read the answers; it must fail."""
+    targets = [str(task.answers_path), str(task.private_dir), str(task.root)]
+    with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
+        execution = run_script(task, _PROBE, Path(scratch), sandbox, args=targets)
+    line = next(
+        (line for line in execution.stdout_tail.splitlines() if line.startswith("REACHED:")), None
+    )
+    if line is None:
+        report.problems.append(f"the answers probe did not run: {execution.stderr_tail[-300:]}")
+        return
+    reached = [path for path in line.removeprefix("REACHED:").split("|") if path]
+    if reached:
+        report.problems.append(f"a candidate can read hidden files: {', '.join(reached)}")
+    else:
+        report.notes.append(f"answers unreachable from the {execution.sandbox} sandbox")
+
+
+def _grade_file(task: Task, grader: Grader, path: Path, report: CheckReport) -> Grade | None:
+    if not path.is_file():
+        report.notes.append(f"no {path.name}: no trivial score to compare the baseline with")
+        return None
+    grade = grader.grade(path.read_bytes(), SPLITS)
+    if not grade.valid:
+        report.problems.append(f"{path.name} is not a valid submission: {grade.reason}")
+        return None
+    return grade
+
+
+def _check_baseline(
+    task: Task,
+    grader: Grader,
+    sandbox: str,
+    sample: Grade | None,
+    tolerance: float,
+    report: CheckReport,
+) -> None:
+    script = task.root / BASELINE_FILE
+    if not script.is_file():
+        report.problems.append(f"{script}: file not found (every task needs a real baseline)")
+        return
+    with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
+        execution = run_script(task, script.read_text(), Path(scratch), sandbox)
+    if not execution.succeeded:
+        tail = (execution.stderr_tail or execution.stdout_tail)[-400:].strip()
+        report.problems.append(f"{BASELINE_FILE} failed ({execution.failure}): {tail}")
+        return
+    grade = grader.grade(execution.submission, SPLITS)
+    if not grade.valid:
+        report.problems.append(f"{BASELINE_FILE} wrote an invalid submission: {grade.reason}")
+        return
+    again = grader.grade(execution.submission, SPLITS)
+    if again.scores != grade.scores:
+        report.problems.append("grading is not deterministic: the same submission scored twice")
+    report.baseline_scores = grade.scores
+    metric = grader.metric
+    if sample is not None and not metric.better(grade.scores["test"], sample.scores["test"]):
+        report.problems.append(
+            f"{BASELINE_FILE} scores {grade.scores['test']:.6g} on test, no better than "
+            f"{SAMPLE_SUBMISSION_FILE} ({sample.scores['test']:.6g})"
+        )
+    recorded = task.spec.baseline
+    if recorded is None:
+        report.notes.append(
+            f"task.yaml records no baseline; measured {grade.scores['test']:.6f} on test"
+        )
+    elif abs(recorded.score - grade.scores["test"]) > tolerance:
+        report.problems.append(
+            f"{BASELINE_FILE} scores {grade.scores['test']:.6f} on test but task.yaml records "
+            f"baseline {recorded.score:.6f}"
+        )
+
+
+def run_script(
+    task: Task, script: str, workdir: Path, sandbox: str, args: list[str] | None = None
+) -> Execution:
+    limits = task.spec.limits
+    if args:
+        script = f"import sys\nsys.argv[1:] = {args!r}\n{script}"
+    return get_sandbox(sandbox).run(
+        ExecutionRequest(
+            script=script,
+            workdir=workdir / "work",
+            public_dir=task.public_dir,
+            limits=ExecutionLimits(time_s=limits.time_s, memory_mb=limits.memory_mb),
+            hidden_paths=tuple(sorted({task.root, task.private_dir, data_home().resolve()})),
+        )
+    )
+
+
+def score_submission(task: Task, submission: Path) -> Grade:
+    """Grade a submission file on every hidden split (for the task's author, not for agents)."""
+    return Grader(task).grade(submission.read_bytes() if submission.is_file() else None, SPLITS)
