@@ -117,7 +117,7 @@ def measure(
         workers=workers,
         candidates=len(nodes),
         per_hour=len(nodes) * 3600 / window,
-        ideal_per_hour=workers * 3600 / duration,
+        ideal_per_hour=workers * 3600 / duration if duration else float("inf"),
         utilisation=busy / (workers * window),
         ready_to_started_ms=1000
         * statistics.median(
@@ -136,6 +136,15 @@ def measure(
         ),
         start_up_s=first_ready - began,
     )
+
+
+def start_ray(workers: int, task: Path, runs: Path) -> None:
+    """One Ray instance for every N, its worker processes started (and airlab imported in
+    them) by a warm-up run, so rows measure the steady state, not Ray's start-up."""
+    import ray
+
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    measure("ray", workers, 0.0, 1, task, runs)
 
 
 def table(rows: list[Row], duration: float) -> str:
@@ -175,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="airlab-bench-") as tmp:
         task = make_task(Path(tmp) / "task")
         for pool in pools:
+            if pool == "ray":
+                start_ray(max(sizes), task, Path(tmp) / "warm-up")
             for workers in sizes:
                 row = measure(
                     pool, workers, args.duration, args.per_worker, task, Path(tmp) / "runs"

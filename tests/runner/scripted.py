@@ -1,13 +1,37 @@
-"""Registers the `scripted` backend for the runner tests; the crash tests' driver process."""
+"""Shared by the runner tests: registers the `scripted` backend; finds the sandbox supervisors
+this test process started; drives a run in a child process the crash tests kill."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 import airlab.backends.scripted  # noqa: F401 - registers "scripted"
 from airlab.runner import Run
 
 
 def resume_run(root: str) -> None:
-    """Drive a run to its end from its folder (a child process the crash tests kill)."""
+    """Drive a run to its end from its folder."""
     Run.resume(Path(root)).execute()
+
+
+def supervisors() -> list[psutil.Process]:
+    """Sandbox supervisors started by this test process (Ray's workers included)."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if any(part.endswith("supervisor.py") for part in proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def wait_until(condition: Callable[[], object], seconds: float = 60.0) -> None:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < give_up, "timed out waiting"
+        time.sleep(0.05)

@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 import scripted
+from scripted import supervisors
 
 from airlab.journal import Journal, Node, NodeStatus
 from airlab.runner import Run, RunConfig
@@ -40,17 +40,6 @@ def _check(before: list[Node], after: list[Node]) -> None:
         if node.status.finished:
             kept = by_id[node.id].model_dump(exclude={"test_score"})
             assert kept == node.model_dump(exclude={"test_score"}), node.id
-
-
-def _supervisors() -> list[psutil.Process]:
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if any(part.endswith("supervisor.py") for part in proc.cmdline()):
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
 
 
 @pytest.mark.slow
@@ -97,9 +86,9 @@ def test_random_sigkills_lose_nothing_and_resume_finishes(make_task, tmp_path):
         assert _complete(root)
     # candidates die with the driver that started them
     give_up = time.monotonic() + 10
-    while _supervisors() and time.monotonic() < give_up:
+    while supervisors() and time.monotonic() < give_up:
         time.sleep(0.1)
-    assert _supervisors() == []
+    assert supervisors() == []
     print(f"{kills} kills over {len(roots)} runs", file=sys.stderr)
 
 

@@ -1,14 +1,13 @@
 """Hostile candidates inside a real run: each attack fails, and the run goes on to its end.
 
-The sandbox suite (`tests/sandbox`) tries every attack against every sandbox in depth; this
-checks the same attacks through the runner, with the paths a real run has.
+The sandbox suite (`tests/sandbox`) tries every attack against every sandbox in depth (the
+network ones included); this checks the file, memory and process attacks through the runner,
+with the paths a real run has.
 """
 
 from __future__ import annotations
 
-import socket
 import textwrap
-import threading
 import uuid
 
 import psutil
@@ -31,7 +30,7 @@ class HostileBackend(ProgramWriter):
         return Candidate(plan="attack", code=self.scripts[request.node_id % len(self.scripts)])
 
 
-def _attacks(run: Run, port: int, mark: str) -> list[str]:
+def _attacks(run: Run, mark: str) -> list[str]:
     answers = run.task.private_dir / "answers.csv"
     sibling = run.folder.node_dir(0) / "solution.py"
     scripts = [
@@ -41,8 +40,6 @@ def _attacks(run: Run, port: int, mark: str) -> list[str]:
         "    p = os.path.join(*['..'] * up, 'private', 'answers.csv')\n"
         "    if os.path.exists(p):\n        print(open(p).read())\n"
         "raise SystemExit('nothing found')",
-        # the network: loopback, where a server listens
-        f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)",
         # memory hog
         "blocks = []\nwhile True:\n    blocks.append(bytearray(64 << 20))",
         # a daemon that double-forks and calls setsid to outlive the run
@@ -66,53 +63,33 @@ def _attacks(run: Run, port: int, mark: str) -> list[str]:
 
 @pytest.mark.slow
 def test_every_attack_fails_and_the_run_goes_on(make_task, tmp_path):
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    accepted: list[object] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[1])
-            except OSError:
-                continue
-
-    listener = threading.Thread(target=serve, daemon=True)
-    listener.start()
     mark = f"airlab-hostile-{uuid.uuid4().hex}"
     task = make_task()
     train_before = (task / "public" / "train.csv").read_bytes()
     config = RunConfig.model_validate(
         {
             "task": str(task),
-            "budget": {"steps": 8},
+            "budget": {"steps": 7},
             "workers": 2,
             "runs_dir": str(tmp_path / "runs"),
             "limits": {"time_s": 20, "memory_mb": 300},
-            "policy_params": {"num_drafts": 8},
+            "policy_params": {"num_drafts": 7},
         }
     )
     run = Run.create(config)
-    run.backend = HostileBackend(_attacks(run, server.getsockname()[1], mark))
-    try:
-        result = run.execute()
-    finally:
-        stop.set()
-        listener.join()
-        server.close()
+    run.backend = HostileBackend(_attacks(run, mark))
+    result = run.execute()
 
-    assert result["nodes"] == 8
+    assert result["nodes"] == 7
     nodes = run.journal.nodes()
     assert all(n.status == NodeStatus.BUGGY for n in nodes), [(n.id, n.error) for n in nodes]
-    assert nodes[3].failure in ("memory", "error")  # killed, or MemoryError under RLIMIT_AS
+    assert nodes[2].failure in ("memory", "error")  # killed, or MemoryError under RLIMIT_AS
     answers = (task / "private" / "answers.csv").read_text().splitlines()[1]
     for node in nodes:
         assert answers not in node.stdout_tail
-    assert "answers.csv" not in nodes[6].stdout_tail  # node 0's code stays its own
-    assert accepted == []
+    assert "answers.csv" not in nodes[5].stdout_tail  # node 0's code stays its own
     assert (task / "public" / "train.csv").read_bytes() == train_before
     with Journal.open(run.folder.journal) as journal:  # the journal is intact
-        assert len(journal) == 8
+        assert len(journal) == 7
     leftovers = [p for p in psutil.process_iter(["cmdline"]) if mark in (p.info["cmdline"] or [])]
     assert leftovers == []

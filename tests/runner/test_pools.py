@@ -10,8 +10,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-import scripted  # noqa: F401 - registers the "scripted" backend
+from scripted import supervisors, wait_until
+from typer.testing import CliRunner
 
+from airlab.cli import app
 from airlab.errors import ConfigError, RunCancelledError
 from airlab.journal import NodeStatus
 from airlab.runner import LocalPool, Run, RunConfig, RunObserver, make_pool
@@ -30,25 +32,6 @@ def _config(task_root: Path, tmp_path: Path, **fields: object) -> RunConfig:
         **fields,
     }
     return RunConfig.model_validate(data)
-
-
-def _supervisors() -> list[psutil.Process]:
-    """Sandbox supervisors started by this test process (Ray's workers included)."""
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if any(part.endswith("supervisor.py") for part in proc.cmdline()):
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
-
-
-def _wait_until(condition, seconds: float = 60.0) -> None:
-    give_up = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < give_up, "timed out waiting"
-        time.sleep(0.05)
 
 
 def test_unknown_pool_option_is_one_line_error(make_task, tmp_path):
@@ -76,7 +59,7 @@ def test_cancel_all_stops_only_the_pools_own_candidates(tmp_path):
                 )
                 for i in range(3)
             ]
-            _wait_until(lambda: len(_supervisors()) >= 2)
+            wait_until(lambda: len(supervisors()) >= 2)
             started = time.monotonic()
             pool.cancel_all()
             results = [f.result(timeout=30) for f in futures[:2]]
@@ -109,7 +92,7 @@ def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
         run = Run.create(_config(task, tmp_path))
         with pytest.raises(KeyboardInterrupt):
             run.execute(_InterruptAfterStarts(2))
-        _wait_until(lambda: not _supervisors(), seconds=15)
+        wait_until(lambda: not supervisors(), seconds=15)
         assert bystander.poll() is None
         statuses = [n.status for n in run.journal.nodes()]
         assert NodeStatus.RUNNING in statuses
@@ -143,7 +126,7 @@ def test_cancelled_execution_in_a_shared_pool_is_not_recorded(make_task, tmp_pat
 
         thread = threading.Thread(target=target)
         thread.start()
-        _wait_until(lambda: len(_supervisors()) >= 2)
+        wait_until(lambda: len(supervisors()) >= 2)
         pool.cancel_all()
         thread.join(timeout=30)
     assert len(errors) == 1 and isinstance(errors[0], RunCancelledError)
@@ -175,19 +158,24 @@ def test_ray_pool_runs_and_grades_in_the_driver(ray_instance, make_task, tmp_pat
     assert all(n.worker.rsplit(":", 1)[1] != str(psutil.Process().pid) for n in nodes)
 
 
-@pytest.mark.slow
-def test_ray_worker_death_reruns_the_candidate(ray_instance, make_task, tmp_path):
+@pytest.mark.parametrize("pool", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
+    """Local: a sandbox supervisor is killed. Ray: the Ray worker process running it is."""
+    if pool == "ray":
+        request.getfixturevalue("ray_instance")
     task = make_task()
     (task / "public" / "hold").touch()
-    run = Run.create(_config(task, tmp_path, pool="ray", budget={"steps": 2}))
+    run = Run.create(_config(task, tmp_path, pool=pool, budget={"steps": 2}))
     thread = threading.Thread(target=run.execute)
     thread.start()
     try:
-        _wait_until(lambda: len(_supervisors()) == 2)
-        victim = _supervisors()[0].parent()
-        assert victim is not None and victim.pid != psutil.Process().pid
+        wait_until(lambda: len(supervisors()) == 2)
+        victim = supervisors()[0]
+        if pool == "ray":
+            victim = victim.parent()
+            assert victim.pid != psutil.Process().pid
         victim.kill()
-        _wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
+        wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
     finally:
         (task / "public" / "hold").unlink()
         thread.join(timeout=120)
@@ -196,19 +184,8 @@ def test_ray_worker_death_reruns_the_candidate(ray_instance, make_task, tmp_path
     assert sorted(n.attempts for n in nodes) == [1, 2]
 
 
-def test_killed_local_worker_reruns_the_candidate(make_task, tmp_path):
-    task = make_task()
-    (task / "public" / "hold").touch()
-    run = Run.create(_config(task, tmp_path, budget={"steps": 2}))
-    thread = threading.Thread(target=run.execute)
-    thread.start()
-    try:
-        _wait_until(lambda: len(_supervisors()) == 2)
-        _supervisors()[0].kill()
-        _wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
-    finally:
-        (task / "public" / "hold").unlink()
-        thread.join(timeout=60)
-    nodes = run.journal.nodes()
-    assert all(n.status == NodeStatus.GOOD for n in nodes)
-    assert sorted(n.attempts for n in nodes) == [1, 2]
+def test_ray_address_on_the_local_pool_is_refused(make_task, tmp_path):
+    args = ["run", "-t", str(make_task()), "--runs-dir", str(tmp_path), "--ray-address", "auto"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError)
+    assert "pool 'local': unknown option 'address'" in str(result.exception)

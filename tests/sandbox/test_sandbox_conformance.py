@@ -41,6 +41,20 @@ def sleeper(mark: str) -> str:
     return f"[sys.executable, '-c', 'import time; time.sleep(600)', {mark!r}]"
 
 
+def escaping_tree(mark: str) -> str:
+    """A candidate that starts a setsid'd child and a plain child (both marked), then sleeps."""
+    return script(
+        f"""
+        import os, subprocess, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            os.execv(sys.executable, {sleeper(mark)})
+        subprocess.Popen({sleeper(mark)})
+        time.sleep(600)
+        """
+    )
+
+
 def timed(sandbox: Sandbox, request: object) -> tuple[object, float]:
     start = time.monotonic()
     result = sandbox.run(request)  # type: ignore[arg-type]
@@ -183,16 +197,7 @@ def _wait_until(condition: Callable[[], object], seconds: float = 20.0) -> None:
 
 
 def test_cancel_all_kills_every_running_tree(sandbox: Sandbox, layout: Layout) -> None:
-    code = script(
-        f"""
-        import os, subprocess, sys, time
-        if os.fork() == 0:
-            os.setsid()
-            os.execv(sys.executable, {sleeper(layout.mark)})
-        subprocess.Popen({sleeper(layout.mark)})
-        time.sleep(600)
-        """
-    )
+    code = escaping_tree(layout.mark)
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(sandbox.run, layout.request(code, time_s=60))
         _wait_until(lambda: len(layout.alive()) >= 3)
@@ -285,16 +290,7 @@ def test_tree_dies_with_the_runner(
 ) -> None:
     """The process running the sandbox is SIGKILLed mid-run: the candidate's tree must die too."""
     claim("tree_kill")
-    code = script(
-        f"""
-        import os, subprocess, sys, time
-        if os.fork() == 0:
-            os.setsid()
-            os.execv(sys.executable, {sleeper(layout.mark)})
-        subprocess.Popen({sleeper(layout.mark)})
-        time.sleep(600)
-        """
-    )
+    code = escaping_tree(layout.mark)
     runner = script(
         f"""
         from pathlib import Path
