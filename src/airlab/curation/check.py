@@ -158,6 +158,7 @@ def _check_baseline(
 def run_script(
     task: Task, script: str, workdir: Path, sandbox: str, args: list[str] | None = None
 ) -> Execution:
+    """Run a script on the task's public data, under its limits, with its folder out of reach."""
     limits = task.spec.limits
     if args:
         script = f"import sys\nsys.argv[1:] = {args!r}\n{script}"
@@ -166,7 +167,9 @@ def run_script(
             script=script,
             workdir=workdir / "work",
             public_dir=task.public_dir,
-            limits=ExecutionLimits(time_s=limits.time_s, memory_mb=limits.memory_mb),
+            limits=ExecutionLimits(
+                time_s=limits.time_s, memory_mb=limits.memory_mb, cpus=limits.cpus
+            ),
             hidden_paths=tuple(sorted({task.root, task.private_dir, data_home().resolve()})),
         )
     )
