@@ -94,8 +94,16 @@ def _check_answers_hidden(task: Task, sandbox: str, report: CheckReport) -> None
         report.problems.append(f"the answers probe did not run: {execution.stderr_tail[-300:]}")
         return
     reached = [path for path in line.removeprefix("REACHED:").split("|") if path]
-    if reached:
+    in_public = [path for path in reached if not Path(path).is_absolute()]
+    if in_public:  # answers shipped with the public data: a fault of the folder itself
+        report.problems.append(f"a candidate can read hidden files: {', '.join(in_public)}")
+    elif reached and "file_hiding" in get_sandbox(sandbox).enforces():
         report.problems.append(f"a candidate can read hidden files: {', '.join(reached)}")
+    elif reached:
+        report.notes.append(
+            f"the {execution.sandbox} sandbox hides no files on this machine (install bubblewrap):"
+            " the answers are reachable"
+        )
     else:
         report.notes.append(f"answers unreachable from the {execution.sandbox} sandbox")
 
