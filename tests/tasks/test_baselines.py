@@ -3,6 +3,7 @@
 import pytest
 
 from airlab.curation import check_task
+from airlab.sandbox import get_sandbox
 from airlab.tasks import TASKS, resolve_task
 
 
@@ -11,5 +12,6 @@ from airlab.tasks import TASKS, resolve_task
 def test_bundled_task_passes_task_check(name):
     report = check_task(resolve_task(name))
     assert report.ok, report.problems
-    assert "answers unreachable" in " ".join(report.notes)
+    if "file_hiding" in get_sandbox("auto").enforces():
+        assert "answers unreachable" in " ".join(report.notes)
     assert set(report.baseline_scores) == {"search", "select", "test"}

@@ -94,8 +94,16 @@ def _check_answers_hidden(task: Task, sandbox: str, report: CheckReport) -> None
         report.problems.append(f"the answers probe did not run: {execution.stderr_tail[-300:]}")
         return
     reached = [path for path in line.removeprefix("REACHED:").split("|") if path]
-    if reached:
+    in_public = [path for path in reached if not Path(path).is_absolute()]
+    if in_public:  # answers shipped with the public data: a fault of the folder itself
+        report.problems.append(f"a candidate can read hidden files: {', '.join(in_public)}")
+    elif reached and "file_hiding" in get_sandbox(sandbox).enforces():
         report.problems.append(f"a candidate can read hidden files: {', '.join(reached)}")
+    elif reached:
+        report.notes.append(
+            f"the {execution.sandbox} sandbox hides no files on this machine (install bubblewrap):"
+            " the answers are reachable"
+        )
     else:
         report.notes.append(f"answers unreachable from the {execution.sandbox} sandbox")
 
@@ -158,6 +166,7 @@ def _check_baseline(
 def run_script(
     task: Task, script: str, workdir: Path, sandbox: str, args: list[str] | None = None
 ) -> Execution:
+    """Run a script on the task's public data, under its limits, with its folder out of reach."""
     limits = task.spec.limits
     if args:
         script = f"import sys\nsys.argv[1:] = {args!r}\n{script}"
@@ -166,7 +175,9 @@ def run_script(
             script=script,
             workdir=workdir / "work",
             public_dir=task.public_dir,
-            limits=ExecutionLimits(time_s=limits.time_s, memory_mb=limits.memory_mb),
+            limits=ExecutionLimits(
+                time_s=limits.time_s, memory_mb=limits.memory_mb, cpus=limits.cpus
+            ),
             hidden_paths=tuple(sorted({task.root, task.private_dir, data_home().resolve()})),
         )
     )
