@@ -212,6 +212,24 @@ def test_cancel_all_kills_every_running_tree(sandbox: Sandbox, layout: Layout) -
     assert sandbox.run(layout.request("print('after')\n")).exit_code == 0
 
 
+def test_cancel_all_during_start_up_still_cancels(
+    sandbox: Sandbox, layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel that lands while a run is starting (before its supervisor is registered)."""
+    prepare = sandbox._prepare  # type: ignore[attr-defined]
+
+    def prepare_then_cancel(*args: object) -> object:
+        launch = prepare(*args)
+        sandbox.cancel_all()
+        return launch
+
+    monkeypatch.setattr(sandbox, "_prepare", prepare_then_cancel)
+    result, elapsed = timed(sandbox, layout.request(escaping_tree(layout.mark), time_s=60))
+    assert result.cancelled  # type: ignore[attr-defined]
+    assert elapsed < 20
+    assert layout.alive() == []
+
+
 def test_killed_supervisor_is_a_lost_worker(kind: str, sandbox: Sandbox, layout: Layout) -> None:
     """A supervisor killed from outside is the worker's failure, not the candidate's. Its tree
     dies with it where a PID namespace or a cgroup holds the tree (a bare process sandbox has

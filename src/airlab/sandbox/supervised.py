@@ -77,11 +77,15 @@ class SupervisedSandbox(Sandbox):
         self._active: set[subprocess.Popen[bytes]] = set()
         self._cancelled: set[subprocess.Popen[bytes]] = set()
         self._active_lock = threading.Lock()
+        self._cancel_round = 0
+        """Counts `cancel_all` calls: a run that began before one and registers its supervisor
+        only after it is cancelled too, so no run slips through while starting up."""
 
     def cancel_all(self) -> int:
         """SIGTERM every supervisor this instance runs now: each kills its candidate's whole tree
         and its `run` returns an Execution with `cancelled` set. Returns how many were asked."""
         with self._active_lock:
+            self._cancel_round += 1
             running = list(self._active)
             self._cancelled.update(running)
         for proc in running:
@@ -97,6 +101,8 @@ class SupervisedSandbox(Sandbox):
         return {STDOUT_FILE, STDERR_FILE, SUBMISSION_FILE, "public"}
 
     def run(self, request: ExecutionRequest) -> Execution:
+        with self._active_lock:
+            cancel_round = self._cancel_round
         limits = request.limits
         _check_limits(limits)
         name = request.script_name
@@ -131,7 +137,7 @@ class SupervisedSandbox(Sandbox):
             stdout, stderr = sinks
             start = time.monotonic()
             watched, cancelled = self._supervise(
-                launch, limits, workdir, cgroup, stdout, stderr, start
+                launch, limits, workdir, cgroup, stdout, stderr, start, cancel_round
             )
             wall = time.monotonic() - start
             if cancelled:
@@ -163,6 +169,7 @@ class SupervisedSandbox(Sandbox):
         stdout: OutputSink,
         stderr: OutputSink,
         start: float,
+        cancel_round: int,
     ) -> tuple[WatchResult, bool]:
         """Run the supervisor to its end; also say whether `cancel_all` stopped it."""
         status_r, status_w = os.pipe()
@@ -198,6 +205,12 @@ class SupervisedSandbox(Sandbox):
             os.close(status_w)
         with self._active_lock:
             self._active.add(proc)
+            late = self._cancel_round != cancel_round
+            if late:  # cancel_all came while this run was starting: it is cancelled too
+                self._cancelled.add(proc)
+        if late:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signal.SIGTERM)
         assert proc.stdin is not None
         try:
             proc.stdin.write(marshal.dumps(config))
