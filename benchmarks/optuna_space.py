@@ -18,9 +18,9 @@ from typing import Any
 
 import optuna
 
+from airlab.backends.templates.backend import render_recipe
 from airlab.backends.templates.models import Param, Problem, models_for
 from airlab.backends.templates.recipe import IMPUTERS, SCALERS, Member, Preprocessing, Recipe
-from airlab.backends.templates.render import render
 from airlab.grading.grader import Grader
 from airlab.journal import Node, NodeStatus
 from airlab.sandbox import Sandbox
@@ -79,7 +79,7 @@ class Evaluator:
         plan = f"Optuna trial: {member.model} " + ", ".join(
             f"{k}={v}" for k, v in member.params.items()
         )
-        code = render(recipe, self.task.spec, plan=plan)
+        code = render_recipe(recipe, self.task, plan=plan)
         with tempfile.TemporaryDirectory(prefix="airlab-optuna-") as workdir:
             execution = self.sandbox.run(
                 ExecutionRequest(

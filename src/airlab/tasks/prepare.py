@@ -56,12 +56,7 @@ def write_task_data(
     sample_values: Mapping[str, object] | None = None,
 ) -> None:
     """Write `public/` and `private/` for a table of labelled rows (features + targets)."""
-    out_dir = Path(out_dir)
-    public = out_dir / PUBLIC_DIR
-    private = out_dir / PRIVATE_DIR
-    public.mkdir(parents=True, exist_ok=True)
-    private.mkdir(parents=True, exist_ok=True)
-    os.chmod(private, 0o700)
+    public, private = _make_task_dirs(Path(out_dir))
 
     frame = frame.reset_index(drop=True)
     train_rows, hidden = split_labelled_rows(len(frame), seed=seed, train_fraction=train_fraction)
@@ -105,12 +100,7 @@ def write_forecast_data(
     The hidden splits interleave over the horizon (seeded), so search, select and test all mix
     near and far periods, and a candidate cannot tell which period belongs to which split.
     """
-    out_dir = Path(out_dir)
-    public = out_dir / PUBLIC_DIR
-    private = out_dir / PRIVATE_DIR
-    public.mkdir(parents=True, exist_ok=True)
-    private.mkdir(parents=True, exist_ok=True)
-    os.chmod(private, 0o700)
+    public, private = _make_task_dirs(Path(out_dir))
     if not 3 <= horizon < len(series) // 2:
         raise ValueError("horizon must be at least 3 and shorter than half the series")
 
@@ -128,3 +118,13 @@ def write_forecast_data(
     held[[id_column, target, SPLIT_COLUMN]].to_csv(private / ANSWERS_FILE, index=False)
     sample = held[[id_column]].assign(**{target: float(train[target].iloc[-1])})
     sample.to_csv(public / SAMPLE_SUBMISSION_FILE, index=False)
+
+
+def _make_task_dirs(out_dir: Path) -> tuple[Path, Path]:
+    """`public/` and `private/` under `out_dir`; private is readable by its owner only."""
+    public = out_dir / PUBLIC_DIR
+    private = out_dir / PRIVATE_DIR
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
+    os.chmod(private, 0o700)
+    return public, private

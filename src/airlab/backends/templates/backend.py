@@ -93,9 +93,16 @@ class TemplatesBackend(ProgramWriter):
             "family": families[0] if len(families) == 1 else "ensemble",
             "models": [m.model for m in recipe.members],
         }
-        writer = render_forecast if problem == "forecasting" else render
-        code = writer(recipe, _written_spec(task.spec, problem), plan=plan)
+        code = render_recipe(recipe, task, plan=plan)
         return Candidate(plan=plan, code=code, meta=meta)
+
+
+def render_recipe(recipe: Recipe, task: Task, *, plan: str) -> str:
+    """The script of `recipe` for `task` exactly as the backend writes it (forecasting tasks get
+    the forecasting template); peers searching the same space (benchmarks) render through it."""
+    problem = _problem_of(task)
+    writer = render_forecast if problem == "forecasting" else render
+    return writer(recipe, _written_spec(task.spec, problem), plan=plan)
 
 
 def _problem_of(task: Task) -> Problem:
