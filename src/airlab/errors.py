@@ -31,5 +31,18 @@ class SandboxError(AirlabError):
     """A sandbox could not be set up (not: the candidate failed; that is an Execution)."""
 
 
+class WorkerLostError(SandboxError):
+    """The worker running a candidate died or was killed (not the candidate's fault): the
+    runner runs the candidate again, and marks its node lost after too many tries."""
+
+
+class RunCancelledError(AirlabError):
+    """A run's candidates were cancelled from outside (its pool was stopped); it resumes."""
+
+
 class BackendError(AirlabError):
     """A backend could not produce a candidate (missing SDK or key, unusable response)."""
+
+
+class ReplayMismatchError(BackendError):
+    """A replayed run asked something its recording never answered: the replay is invalid."""

@@ -32,6 +32,9 @@ def test_run_help_is_complete():
         "--operators",
         "--param",
         "--backend-option",
+        "--operator-option",
+        "--tokens",
+        "--cost",
         "--time-limit",
         "--memory-limit",
         "--sandbox",
@@ -96,6 +99,9 @@ def test_broken_task_yaml_is_one_line(make_task, tmp_path):
         (["--time", "soon"], "expected a duration"),
         (["--sandbox", "docker"], "unknown sandbox 'docker'"),
         (["--operators", "everything"], "unknown operator set 'everything'"),
+        (["-O", "mode=reactt"], "operator option 'mode'"),
+        (["--backend", "openai-compatible/qwen"], "expected MODEL@URL"),
+        (["-b", "anthropic/claude-haiku-4-5", "-B", "api_key_env=NO_KEY_HERE"], "set NO_KEY_HERE"),
     ],
 )
 def test_bad_options_are_one_line(args, fragment, tmp_path):

@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 from sandbox_support import KIND_SOURCE, MARK_VAR, Layout
 
+from airlab.errors import WorkerLostError
 from airlab.sandbox import Sandbox
 from airlab.sandbox.cgroups import PREFIX, cgroup_support
 from airlab.sandbox.disk import usage_bytes
@@ -163,6 +165,68 @@ def test_concurrent_runs_from_threads(sandbox: Sandbox, layout: Layout) -> None:
         assert result.succeeded, result.stderr_tail  # type: ignore[attr-defined]
         assert result.submission == f"id\n{i}\n".encode()  # type: ignore[attr-defined]
         assert result.stdout_tail.strip() == str(i)  # type: ignore[attr-defined]
+
+
+def _supervisors() -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process().children()
+        if any(part.endswith("supervisor.py") for part in child.cmdline())
+    ]
+
+
+def _wait_until(condition: Callable[[], object], seconds: float = 20.0) -> None:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < give_up, "timed out waiting"
+        time.sleep(0.05)
+
+
+def test_cancel_all_kills_every_running_tree(sandbox: Sandbox, layout: Layout) -> None:
+    code = script(
+        f"""
+        import os, subprocess, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            os.execv(sys.executable, {sleeper(layout.mark)})
+        subprocess.Popen({sleeper(layout.mark)})
+        time.sleep(600)
+        """
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
+        _wait_until(lambda: len(layout.alive()) >= 3)
+        assert sandbox.cancel_all() == 1
+        result = future.result(timeout=30)
+    assert result.cancelled
+    assert result.failure == "cancelled"
+    assert not result.succeeded
+    assert "cancelled" in result.stderr_tail
+    assert layout.alive() == []
+    assert sandbox.cancel_all() == 0  # nothing left running; later runs are not affected
+    assert sandbox.run(layout.request("print('after')\n")).exit_code == 0
+
+
+def test_killed_supervisor_is_a_lost_worker(kind: str, sandbox: Sandbox, layout: Layout) -> None:
+    """A supervisor killed from outside is the worker's failure, not the candidate's. Its tree
+    dies with it where a PID namespace or a cgroup holds the tree (a bare process sandbox has
+    lost track of the orphans once their subreaper is gone)."""
+    code = script(
+        f"""
+        import subprocess, sys, time
+        subprocess.Popen({sleeper(layout.mark)})
+        time.sleep(600)
+        """
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
+        _wait_until(lambda: len(layout.alive()) >= 2)
+        for supervisor in _supervisors():
+            supervisor.kill()
+        with pytest.raises(WorkerLostError):
+            future.result(timeout=30)
+    if kind == "bwrap" or (cgroup_support().available and kind != "process-bare"):
+        _wait_until(lambda: layout.alive() == [], seconds=5)
 
 
 # --- time and the process tree -------------------------------------------------------------------
@@ -604,9 +668,22 @@ def test_writes_outside_workdir_fail(
 # --- network -------------------------------------------------------------------------------------
 
 
+def own_outside_address() -> str | None:
+    """An address of this machine on a real (non-loopback) interface, if it has one.
+
+    Connecting to it stands for "an outside address" without sending a packet off the machine:
+    a sandbox that leaks the network reaches the test's own listener there.
+    """
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family == socket.AF_INET and not address.address.startswith("127."):
+                return str(address.address)
+    return None
+
+
 @pytest.fixture
 def tcp_server() -> Iterator[tuple[int, list[object]]]:
-    server = socket.create_server(("127.0.0.1", 0))
+    server = socket.create_server(("0.0.0.0", 0))
     server.settimeout(0.2)
     accepted: list[object] = []
     stop = threading.Event()
@@ -633,10 +710,14 @@ def test_no_tcp(
 ) -> None:
     claim("network_tcp")
     port, accepted = tcp_server
+    addresses = [("127.0.0.1", port)]
+    outside = own_outside_address()
+    if outside is not None:
+        addresses.append((outside, port))
     code = script(
         f"""
         import socket
-        for address in (("127.0.0.1", {port}), ("10.255.255.1", 80)):
+        for address in {addresses!r}:
             try:
                 socket.create_connection(address, timeout=0.5).close()
                 print("CONNECTED", address)

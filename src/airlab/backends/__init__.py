@@ -1,7 +1,7 @@
 """Backends: where candidate code comes from, chosen by one string such as `templates`.
 
 A backend string is `provider` or `provider/model`; each provider registers a factory taking the
-model part and a dict of options.
+model part and a dict of options. LLM providers and replay live in `backends.llm`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from airlab.backends.base import (
     Usage,
     WriteRequest,
 )
+from airlab.backends.llm import make_anthropic, make_openai, make_openai_compatible, make_replay
 from airlab.backends.templates import TemplatesBackend
 from airlab.errors import BackendError
 from airlab.registry import Registry
@@ -37,6 +38,10 @@ def _templates(model: str | None, options: dict[str, Any]) -> Backend:
 
 
 BACKENDS.register("templates", _templates)
+BACKENDS.register("openai", make_openai)
+BACKENDS.register("anthropic", make_anthropic)
+BACKENDS.register("openai-compatible", make_openai_compatible)
+BACKENDS.register("replay", make_replay)
 
 
 def make_backend(spec: str, options: dict[str, Any] | None = None) -> Backend:

@@ -10,7 +10,8 @@ import sys
 import typer
 from rich.console import Console
 
-from airlab.cli import run_commands, task_commands
+from airlab.cli import report_commands, run_commands, sweep_command, task_commands
+from airlab.cli.rank import rank
 from airlab.errors import AirlabError
 
 app = typer.Typer(
@@ -23,8 +24,13 @@ app = typer.Typer(
 )
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
+app.command("rank")(rank)
+app.command("view")(report_commands.view)
+app.command("report")(report_commands.report)
+app.command("export")(report_commands.export)
 app.add_typer(task_commands.tasks_app, name="tasks")
 app.add_typer(task_commands.task_app, name="task")
+app.command("sweep")(sweep_command.sweep)
 
 
 def main() -> None:

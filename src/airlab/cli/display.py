@@ -40,6 +40,7 @@ def header(run: Run) -> Panel:
         f"policy {run.config.policy} · operators {run.config.operators} · backend "
         f"{run.backend.describe()} · seed {run.config.seed}",
         f"budget {', '.join(p for p in parts if p) or 'unlimited'} · {run.config.workers} worker(s)"
+        f" on the {run.config.pool} pool"
         f" · limits per candidate {run.limits.time_s:g} s, {run.limits.memory_mb} MB",
         f"sandbox {run.sandbox.describe()}",
         f"run folder {run.folder.root}",
@@ -178,5 +179,11 @@ def result_table(run: Run, result: dict[str, Any]) -> Table:
     )
     table.add_row("stopped because", str(result["stop_reason"]))
     table.add_row("elapsed", f"{result['elapsed_s']:.1f} s")
+    if result.get("llm_calls"):
+        table.add_row(
+            "LLM usage",
+            f"{result['llm_calls']} calls · {result['tokens_in']:,} tokens in · "
+            f"{result['tokens_out']:,} out · ${result['cost_usd']:.4f}",
+        )
     table.add_row("run folder", str(run.folder.root))
     return table

@@ -58,6 +58,10 @@ def run(
     time_budget: Annotated[
         str | None, typer.Option("--time", help="Budget: wall-clock time, e.g. 600, 30m, 2h.")
     ] = None,
+    tokens: Annotated[
+        int | None, typer.Option(help="Budget: LLM tokens, in and out, over the whole run.")
+    ] = None,
+    cost: Annotated[float | None, typer.Option(help="Budget: LLM cost in USD.")] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", help="Candidates executed at once.")
     ] = None,
@@ -73,6 +77,14 @@ def run(
         list[str] | None,
         typer.Option("--backend-option", "-B", help="Backend option KEY=VALUE (repeatable)."),
     ] = None,
+    operator_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--operator-option",
+            "-O",
+            help="Operator option KEY=VALUE, e.g. mode=react, memory=false (repeatable).",
+        ),
+    ] = None,
     time_limit: Annotated[
         str | None, typer.Option(help="Per-candidate time limit (default: the task's).")
     ] = None,
@@ -80,7 +92,11 @@ def run(
         int | None, typer.Option(help="Per-candidate memory limit in MB (default: the task's).")
     ] = None,
     sandbox: Annotated[str | None, typer.Option(help="Sandbox: auto, bwrap or process.")] = None,
-    pool: Annotated[str | None, typer.Option(help="Worker pool: local.")] = None,
+    pool: Annotated[str | None, typer.Option(help="Worker pool: local or ray.")] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray pool: 'auto' or ray://host:port joins a cluster (default: local)."),
+    ] = None,
     fitness: Annotated[
         str | None,
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
@@ -122,19 +138,27 @@ def run(
         "operators": operators,
         "sandbox": sandbox,
         "pool": pool,
+        "pool_options": {"address": ray_address},
         "runs_dir": runs_dir,
         "run_name": name,
         "agent": agent,
         "policy_params": parse_pairs(param, "--param") or None,
         "backend_options": parse_pairs(backend_option, "--backend-option") or None,
-        "budget": {"steps": steps, "time_s": parse_duration(time_budget, "--time")},
+        "operator_options": parse_pairs(operator_option, "--operator-option") or None,
+        "budget": {
+            "steps": steps,
+            "time_s": parse_duration(time_budget, "--time"),
+            "tokens": tokens,
+            "cost_usd": cost,
+        },
         "limits": {
             "time_s": parse_duration(time_limit, "--time-limit"),
             "memory_mb": memory_limit,
         },
         "selection": {"fitness": fitness, "top_k": top_k, "score_all_nodes": score_all_nodes},
     }
-    if time_budget is not None and steps is None and "steps" not in base.get("budget", {}):
+    other_budget = time_budget is not None or tokens is not None or cost is not None
+    if other_budget and steps is None and "steps" not in base.get("budget", {}):
         overrides["budget"]["steps"] = None
     merged = merge(base, overrides)
     run_config = load_config(merged, source=str(config) if config else "command line")

@@ -99,12 +99,14 @@ class Journal:
         return cls(path, db)
 
     @classmethod
-    def open(cls, path: Path) -> Journal:
+    def open(cls, path: Path, *, read_only: bool = False) -> Journal:
+        """Open an existing journal; `read_only` for viewers and reports, which must never write
+        (they may open a run that another process is still writing)."""
         path = Path(path)
         if not path.is_file():
             raise JournalError(f"{path}: no journal here")
         try:
-            db = cls._connect(path)
+            db = cls._connect_read_only(path) if read_only else cls._connect(path)
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"{path}: not a readable journal ({exc})") from None
@@ -116,11 +118,19 @@ class Journal:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # A run may be created in one thread and driven in another (sweeps); it is still driven
+        # by one thread at a time, its loop, which is the only writer.
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.isolation_level = "DEFERRED"
+        return db
+
+    @staticmethod
+    def _connect_read_only(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        db.row_factory = sqlite3.Row
         return db
 
     def close(self) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
-from airlab.errors import BackendError
 from airlab.journal.node import Node
-from airlab.sandbox.base import ExecutionLimits
+from airlab.operators.memory import fix_chain
+from airlab.operators.prompting import PromptSettings, node_view, write_with_model
+from airlab.sandbox.base import ExecutionLimits, Sandbox
 from airlab.tasks.task import Task
 
 
@@ -32,6 +34,12 @@ class OperatorContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     """Run-level operator settings (operator set flags such as memory or diversity cues,
     prompt options); passed through to program writers as `WriteRequest.options`."""
+    sandbox: Sandbox | None = None
+    """Where multi-turn operators (ReAct) run their commands."""
+    scratch_dir: Path | None = None
+    """This node's own folder for multi-turn work (workspace, transcript)."""
+    hidden_paths: tuple[Path, ...] = ()
+    """What commands run by an operator must never reach (answers, the journal)."""
 
 
 class Operator(abc.ABC):
@@ -61,7 +69,18 @@ class Operator(abc.ABC):
         return self.apply_with_model(context)
 
     def apply_with_model(self, context: OperatorContext) -> Candidate:
-        raise BackendError(f"backend {context.backend.name!r} cannot write candidates")
+        """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`."""
+        if context.options.get("mode", "single") == "react":
+            from airlab.operators.react import run_react
+
+            return run_react(self, context)
+        return write_with_model(self, context)
+
+    def prompt_variables(
+        self, context: OperatorContext, settings: PromptSettings
+    ) -> dict[str, Any]:
+        """What this operator's prompt template needs beyond the task, limits and memory."""
+        return {}
 
 
 class Draft(Operator):
@@ -70,12 +89,29 @@ class Draft(Operator):
     name = "draft"
     arity = 0
 
+    def prompt_variables(
+        self, context: OperatorContext, settings: PromptSettings
+    ) -> dict[str, Any]:
+        tried = sorted(
+            {
+                str(node.meta["family"])
+                for node in context.history
+                if node.operator == "draft" and node.meta.get("family")
+            }
+        )
+        return {"approaches_tried": tried}
+
 
 class Improve(Operator):
     """One focused change to a working solution."""
 
     name = "improve"
     arity = 1
+
+    def prompt_variables(
+        self, context: OperatorContext, settings: PromptSettings
+    ) -> dict[str, Any]:
+        return {"parent": node_view(context.parents[0], settings)}
 
 
 class Debug(Operator):
@@ -84,9 +120,22 @@ class Debug(Operator):
     name = "debug"
     arity = 1
 
+    def prompt_variables(
+        self, context: OperatorContext, settings: PromptSettings
+    ) -> dict[str, Any]:
+        parent = context.parents[0]
+        known = {node.id: node for node in (*context.history, *context.parents)}
+        chain = [node_view(node, settings) for node in fix_chain(parent, known)]
+        return {"parent": node_view(parent, settings), "fix_chain": chain}
+
 
 class Crossover(Operator):
     """Combine two solutions into one."""
 
     name = "crossover"
     arity = 2
+
+    def prompt_variables(
+        self, context: OperatorContext, settings: PromptSettings
+    ) -> dict[str, Any]:
+        return {"parents": [node_view(node, settings) for node in context.parents]}

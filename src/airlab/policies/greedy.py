@@ -7,6 +7,7 @@ from pydantic import Field
 
 from airlab.journal.tree import SearchTree
 from airlab.policies.base import Policy, PolicyParams, Step
+from airlab.policies.debugging import debuggable
 
 
 class GreedyParams(PolicyParams):
@@ -36,15 +37,9 @@ class Greedy(Policy):
         if len(drafts) < self.params.num_drafts:
             return Step("draft", note=f"draft {len(drafts) + 1} of {self.params.num_drafts}")
         if "debug" in self.operators and rng.random() < self.params.debug_prob:
-            debuggable = [
-                node
-                for node in tree.buggy
-                if tree.is_leaf(node.id)
-                and node.failure not in ("lost", "no_code")
-                and node.debug_depth < self.params.max_debug_depth
-            ]
-            if debuggable:
-                node = debuggable[int(rng.integers(len(debuggable)))]
+            stuck = debuggable(tree, max_depth=self.params.max_debug_depth)
+            if stuck:
+                node = stuck[int(rng.integers(len(stuck)))]
                 depth = node.debug_depth + 1
                 return Step("debug", (node.id,), note=f"debug buggy leaf (depth {depth})")
         best = tree.best()

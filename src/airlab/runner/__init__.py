@@ -3,7 +3,8 @@
 from airlab.runner.config import Budget, LimitsOverride, RunConfig, Selection, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.layout import RunFolder
-from airlab.runner.pool import POOLS, LocalPool, Pool, PoolResult
+from airlab.runner.pool import POOLS, LocalPool, Pool, PoolResult, make_pool
+from airlab.runner.ray_pool import RayPool
 from airlab.runner.run import Run
 
 __all__ = [
@@ -13,10 +14,12 @@ __all__ = [
     "LocalPool",
     "Pool",
     "PoolResult",
+    "RayPool",
     "Run",
     "RunConfig",
     "RunFolder",
     "RunObserver",
     "Selection",
     "load_config",
+    "make_pool",
 ]

@@ -53,11 +53,15 @@ class RunConfig(_Strict):
     policy: str = "greedy"
     policy_params: dict[str, Any] = Field(default_factory=dict)
     operators: str = "aide"
+    operator_options: dict[str, Any] = Field(default_factory=dict)
+    """Passed to every operator (e.g. mode=react, memory=false, diversity=false)."""
     backend: str = "templates"
     backend_options: dict[str, Any] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
     workers: int = Field(1, ge=1)
     pool: str = "local"
+    pool_options: dict[str, Any] = Field(default_factory=dict)
+    """Pool settings, e.g. `{address: auto}` for the Ray pool."""
     sandbox: str = "auto"
     seed: int = 0
     limits: LimitsOverride = Field(default_factory=LimitsOverride)

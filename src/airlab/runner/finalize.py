@@ -134,6 +134,7 @@ def build_result(run: Run, final: Node | None) -> dict[str, Any]:
         "tokens_in": sum(n.tokens_in for n in nodes),
         "tokens_out": sum(n.tokens_out for n in nodes),
         "cost_usd": round(sum(n.cost_usd for n in nodes), 6),
+        "llm_calls": sum(int(n.meta.get("llm_calls", 0)) for n in nodes),
         "draft_families": [n.meta.get("family", "unknown") for n in drafts],
         "workers": run.config.workers,
         "sandbox": run.sandbox.describe(),

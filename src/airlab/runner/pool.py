@@ -1,7 +1,10 @@
 """Worker pools: where candidates execute. The runner submits and is told back (ask/tell).
 
-The local pool runs each candidate in its own sandboxed process, supervised by one of N threads,
-so the main loop keeps proposing while candidates run. Other pools (Ray) register by name.
+Every pool takes the same `ExecutionRequest` (a script, paths and limits: never answers) and
+returns a future of a `PoolResult`; grading happens in the runner, so hidden answers never leave
+the driver. The local pool runs each candidate in its own sandboxed process, supervised by one of
+N threads, so the main loop keeps proposing while candidates run. The Ray pool (`ray_pool.py`)
+runs each one as a Ray task. Pools register by name in `POOLS`; `make_pool` builds one.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import abc
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from airlab.errors import ConfigError
 from airlab.registry import Registry
 from airlab.sandbox.base import Execution, ExecutionRequest, Sandbox
 
@@ -29,21 +35,35 @@ class PoolResult:
 class Pool(abc.ABC):
     """Runs execution requests on workers; `submit` never blocks on the execution itself."""
 
-    name: str = "abstract"
+    name: ClassVar[str] = "abstract"
+    options: ClassVar[frozenset[str]] = frozenset()
+    """The pool options (`RunConfig.pool_options`) this pool accepts."""
 
     def __init__(self, workers: int, sandbox: Sandbox) -> None:
         self.workers = workers
         self.sandbox = sandbox
 
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Fail early, with one line, on options this pool does not take."""
+        unknown = sorted(set(options) - cls.options)
+        if unknown:
+            known = ", ".join(sorted(cls.options)) or "none"
+            raise ConfigError(f"pool {cls.name!r}: unknown option {unknown[0]!r} (known: {known})")
+
     @abc.abstractmethod
     def submit(self, request: ExecutionRequest) -> Future[PoolResult]: ...
+
+    @abc.abstractmethod
+    def cancel_all(self) -> None:
+        """Stop every execution running now; their futures end as cancelled or failed."""
 
     @abc.abstractmethod
     def shutdown(self) -> None:
         """Release the workers; running executions finish first."""
 
     def describe(self) -> str:
-        return f"{self.name} pool, {self.workers} worker(s), sandbox: {self.sandbox.describe()}"
+        return f"{self.name} pool, {self.workers} worker(s)"
 
     def __enter__(self) -> Pool:
         return self
@@ -62,6 +82,7 @@ class LocalPool(Pool):
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="airlab-worker")
         self._slots = {f"worker-{i}" for i in range(1, workers + 1)}
         self._lock = threading.Lock()
+        self._pending: set[Future[PoolResult]] = set()
 
     def _run(self, request: ExecutionRequest) -> PoolResult:
         with self._lock:
@@ -76,7 +97,27 @@ class LocalPool(Pool):
                 self._slots.add(worker)
 
     def submit(self, request: ExecutionRequest) -> Future[PoolResult]:
-        return self._executor.submit(self._run, request)
+        future = self._executor.submit(self._run, request)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[PoolResult]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def cancel_all(self) -> None:
+        """Drop queued executions and have the sandbox kill the trees of the running ones.
+
+        Only the supervisors this pool's sandbox started are signalled: other processes of the
+        host (a notebook kernel, an embedding application) are left alone.
+        """
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
+            future.cancel()
+        self.sandbox.cancel_all()
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -84,3 +125,12 @@ class LocalPool(Pool):
 
 POOLS: Registry[type[Pool]] = Registry("pool")
 POOLS.register(LocalPool.name, LocalPool)
+
+
+def make_pool(
+    name: str, workers: int, sandbox: Sandbox, options: Mapping[str, Any] | None = None
+) -> Pool:
+    """Build the pool `name` with its options (see each pool's `options`)."""
+    cls = POOLS.get(name)
+    cls.check_options(options or {})
+    return cls(workers, sandbox, **dict(options or {}))

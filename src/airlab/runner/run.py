@@ -4,15 +4,14 @@ The main thread owns the journal and is its only writer. Candidates are written 
 pool (LLM calls wait on the network) and executed on the worker pool, so the policy keeps proposing
 while candidates run. Every finished node is committed before the next proposal, and a run killed
 at any point resumes from its journal: nodes still being written are written again, nodes that
-were running are run again, finished nodes are never touched.
+were running are run again, finished nodes are never touched. A node is one journal row from
+proposal to result, so a restart can repeat an execution but never record a node twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -20,21 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 
 import airlab
-from airlab.backends import Backend, Candidate, make_backend
-from airlab.errors import ConfigError, JournalError
+from airlab.backends import Backend, Candidate, ChatModel, make_backend
+from airlab.backends.llm import LLM_CALLS_FILE, RecordingChatModel
+from airlab.errors import ConfigError, JournalError, ReplayMismatchError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Node, NodeStatus, SearchTree
-from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext
-from airlab.policies import Policy, make_policy
+from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
+from airlab.operators.analysis import analyse_execution
+from airlab.operators.prompting import PromptSettings
+from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import finalize_run
 from airlab.runner.layout import RunFolder
-from airlab.runner.pool import POOLS, Pool, PoolResult
+from airlab.runner.pool import POOLS, Pool, PoolResult, make_pool
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
@@ -44,8 +45,10 @@ MAX_EXECUTION_ATTEMPTS = 3
 
 @dataclass
 class _InFlight:
-    stage: str  # "write" or "execute"
+    stage: str  # "write", "execute" or "analyse"
     node_id: int
+    changes: dict[str, Any] | None = None
+    """For "analyse": the graded node's changes, recorded once the analysis is back."""
 
 
 class Run:
@@ -56,34 +59,44 @@ class Run:
         self.folder = folder
         self.journal = journal
         self.task = task
-        self.operators: tuple[str, ...] = OPERATOR_SETS.get(config.operators)
-        self.policy: Policy = make_policy(config.policy, config.policy_params, self.operators)
+        self.operator_set = OPERATOR_SETS.get(config.operators)
+        self.operators: tuple[str, ...] = self.operator_set.operators
         self.backend: Backend = make_backend(config.backend, config.backend_options)
+        if isinstance(self.backend, ChatModel):
+            self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
+        self.policy: Policy = make_policy(
+            config.policy, config.policy_params, self.operators, self.backend
+        )
+        check_operator_options(config.operator_options)
+        self.prompt_settings = PromptSettings.from_options(config.operator_options)
+        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
+            config.operator_options.get("analysis", True)
+        )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
-        self.pool_cls: type[Pool] = POOLS.get(config.pool)
         self.grader = Grader(task)
         self.limits = execution_limits(config, task)
         self.observer = RunObserver()
         self.stop_reason: str | None = None
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
-        self._interrupted = threading.Event()
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
     def create(cls, config: RunConfig) -> Run:
         """Validate everything, then make the run folder and its journal."""
         task = resolve_task(config.task)
-        OPERATOR_SETS.get(config.operators)
-        make_policy(config.policy, config.policy_params, OPERATOR_SETS.get(config.operators))
+        operator_set = OPERATOR_SETS.get(config.operators)
+        make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
-        POOLS.get(config.pool)
+        check_operator_options(config.operator_options)
+        POOLS.get(config.pool).check_options(config.pool_options)
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
         journal = Journal.create(folder.journal)
         journal.set_meta(
             config=config.model_dump(mode="json"),
+            operator_set=operator_set.to_dict(),
             task_name=task.name,
             task_root=str(task.root),
             metric=task.spec.metric,
@@ -140,15 +153,28 @@ class Run:
         return self.config.budget.time_s is not None and self.elapsed_s >= self.config.budget.time_s
 
     # ---- the loop --------------------------------------------------------------------------
-    def execute(self, observer: RunObserver | None = None) -> dict[str, Any]:
-        """Run the search to the end of its budget, choose the final node, return the result."""
+    def execute(
+        self, observer: RunObserver | None = None, *, pool: Pool | None = None
+    ) -> dict[str, Any]:
+        """Run the search to the end of its budget, choose the final node, return the result.
+
+        `pool`: a pool shared with other runs (a sweep); by default the run builds its own from
+        its configuration and shuts it down at the end. On any exception (Ctrl-C included) the
+        run's own pool cancels its candidates, so nothing it started outlives it; a shared
+        pool is left to its owner.
+        """
         self.observer = observer or RunObserver()
         if self.complete and self.folder.result.is_file():
             return json.loads(self.folder.result.read_text())
+        own_pool = pool is None
+        if pool is None:
+            pool = make_pool(
+                self.config.pool, self.config.workers, self.sandbox, self.config.pool_options
+            )
         self.observer.on_start(self)
         in_flight: dict[Future[Any], _InFlight] = {}
         writers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="airlab-writer")
-        pool = self.pool_cls(self.config.workers, self.sandbox)
+        self._writers = writers
         try:
             self._recover(in_flight, writers, pool)
             while True:
@@ -160,18 +186,21 @@ class Run:
                     item = in_flight.pop(future)
                     if item.stage == "write":
                         self._on_written(item.node_id, future, in_flight, pool)
+                    elif item.stage == "analyse":
+                        self._on_analysed(item, future)
                     else:
                         self._on_executed(item.node_id, future, in_flight, pool)
                 self.journal.set_meta(elapsed_s=self.elapsed_s)
         except BaseException:
-            self._interrupted.set()
-            _kill_descendants()
             writers.shutdown(wait=False, cancel_futures=True)
-            pool.shutdown()
+            if own_pool:
+                pool.cancel_all()
+                pool.shutdown()
             self.journal.set_meta(elapsed_s=self.elapsed_s)
             raise
         writers.shutdown(wait=True)
-        pool.shutdown()
+        if own_pool:
+            pool.shutdown()
         self.journal.set_meta(elapsed_s=self.elapsed_s, stop_reason=self.stop_reason)
         return finalize_run(self)
 
@@ -183,6 +212,15 @@ class Run:
             if node.status == NodeStatus.PROPOSED:
                 self.observer.on_message(self, f"node {node.id}: writing it again after a restart")
                 self._submit_write(node, in_flight, writers)
+            elif node.status == NodeStatus.RUNNING and node.attempts >= MAX_EXECUTION_ATTEMPTS:
+                lost = self.journal.update(
+                    node.id,
+                    status=NodeStatus.LOST,
+                    failure="lost",
+                    error=f"started {node.attempts} times, never finished (the run was killed)",
+                    finished_at=time.time(),
+                )
+                self.observer.on_finished(self, lost)
             elif node.status == NodeStatus.RUNNING:
                 self.observer.on_message(self, f"node {node.id}: running it again after a restart")
                 self._submit_execution(node, in_flight, pool)
@@ -211,7 +249,11 @@ class Run:
             if step.operator == "debug":
                 depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
             node = self.journal.add(
-                step.operator, step.parent_ids, note=step.note, debug_depth=depth
+                step.operator,
+                step.parent_ids,
+                note=step.note,
+                debug_depth=depth,
+                meta={POLICY_META: step.meta} if step.meta else None,
             )
             self.observer.on_proposed(self, node)
             self._submit_write(node, in_flight, writers)
@@ -236,6 +278,10 @@ class Run:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
+            options={**self.operator_set.options, **self.config.operator_options},
+            sandbox=self.sandbox,
+            scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
+            hidden_paths=self.hidden_paths(),
         )
         future = writers.submit(_write_candidate, node.operator, context)
         in_flight[future] = _InFlight("write", node.id)
@@ -330,7 +376,44 @@ class Run:
             )
             self.observer.on_finished(self, node)
             return
-        node = self.journal.update(node_id, **self._grade(node, result))
+        if result.execution.cancelled:
+            raise RunCancelledError(
+                f"node {node_id}: its execution was cancelled; it runs again on resume"
+            )
+        changes = self._grade(node, result)
+        if self.analysis_enabled:
+            graded = node.model_copy(update=changes)
+            future = self._writers.submit(
+                analyse_execution, self.backend, self.task, graded, self.prompt_settings
+            )
+            in_flight[future] = _InFlight("analyse", node_id, changes)
+            return
+        node = self.journal.update(node_id, **changes)
+        self.observer.on_finished(self, node)
+
+    def _on_analysed(self, item: _InFlight, future: Future[Any]) -> None:
+        """Record the graded node with the model's account of its run (a failed analysis is
+        noted, never fatal)."""
+        node = self.journal.get(item.node_id)
+        changes = dict(item.changes or {})
+        try:
+            summary, usage = future.result()
+        except ReplayMismatchError:
+            raise
+        except Exception as exc:
+            changes["meta"] = {**node.meta, "analysis_error": f"{type(exc).__name__}: {exc}"}
+        else:
+            changes.update(
+                meta={
+                    **node.meta,
+                    "analysis": summary,
+                    "llm_calls": node.meta.get("llm_calls", 0) + usage.calls,
+                },
+                tokens_in=node.tokens_in + usage.tokens_in,
+                tokens_out=node.tokens_out + usage.tokens_out,
+                cost_usd=node.cost_usd + usage.cost_usd,
+            )
+        node = self.journal.update(item.node_id, **changes)
         self.observer.on_finished(self, node)
 
     def _grade(self, node: Node, result: PoolResult) -> dict[str, Any]:
@@ -404,15 +487,10 @@ def _write_candidate(
     started = time.monotonic()
     try:
         candidate = OPERATORS.get(operator).apply(context)
+    except ReplayMismatchError:
+        raise  # the replay is invalid: stop the run
     except Exception as exc:
         return None, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
     if not candidate.code.strip():
         return None, time.monotonic() - started, "the backend returned no code"
     return candidate, time.monotonic() - started, None
-
-
-def _kill_descendants() -> None:
-    """On interrupt: stop every candidate process we started, so nothing outlives the run."""
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            child.kill()

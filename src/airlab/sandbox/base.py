@@ -71,6 +71,8 @@ class Execution:
     """Name of the sandbox implementation that ran it (e.g. "bwrap", "process")."""
     disk_exceeded: bool = False
     """The workdir grew past `ExecutionLimits.disk_mb`; the tree was killed, the workdir emptied."""
+    cancelled: bool = False
+    """`Sandbox.cancel_all` stopped it: says nothing about the candidate, must not be graded."""
 
     @property
     def succeeded(self) -> bool:
@@ -79,11 +81,15 @@ class Execution:
             and not self.timed_out
             and not self.memory_exceeded
             and not self.disk_exceeded
+            and not self.cancelled
         )
 
     @property
     def failure(self) -> str | None:
-        """Failure kind (timeout, memory, disk, error, no_submission); None if it succeeded."""
+        """Failure kind (cancelled, timeout, memory, disk, error, no_submission); None if it
+        succeeded."""
+        if self.cancelled:
+            return "cancelled"
         if self.timed_out:
             return "timeout"
         if self.memory_exceeded:
@@ -105,6 +111,15 @@ class Sandbox(abc.ABC):
     @abc.abstractmethod
     def run(self, request: ExecutionRequest) -> Execution:
         """Run the script to completion or until a limit is hit; never raise for script failures."""
+
+    @abc.abstractmethod
+    def cancel_all(self) -> int:
+        """Stop every execution this instance is running now, killing each one's whole tree.
+
+        Their `run` calls return Executions marked `cancelled`. This is how a runner stops its
+        candidates on interrupt without touching any other process of its host. Returns how
+        many executions were asked to stop.
+        """
 
     def describe(self) -> str:
         """One line for the run header: what this sandbox enforces on this machine."""

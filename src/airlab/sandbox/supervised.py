@@ -2,18 +2,22 @@
 
 A subclass only says how to launch the candidate (`_prepare`: the command, its environment and
 confinement); this class writes the script, creates the cgroup, starts the supervisor, runs the
-watchdog, and turns what happened into an `Execution`. It keeps no state between runs, so one
-instance serves many threads at once.
+watchdog, and turns what happened into an `Execution`. Its only state is the set of supervisors
+running now (so `cancel_all` can stop them), so one instance serves many threads at once.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
+import dataclasses
 import marshal
 import os
 import resource
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from airlab.errors import SandboxError
+from airlab.errors import SandboxError, WorkerLostError
 from airlab.sandbox import paths
 from airlab.sandbox.base import (
     SUBMISSION_FILE,
@@ -70,6 +74,20 @@ class SupervisedSandbox(Sandbox):
         if use_cgroups and not support.available:
             raise SandboxError(f"{self.name}: cgroups were required but {support.describe()}")
         self.cgroups = support
+        self._active: set[subprocess.Popen[bytes]] = set()
+        self._cancelled: set[subprocess.Popen[bytes]] = set()
+        self._active_lock = threading.Lock()
+
+    def cancel_all(self) -> int:
+        """SIGTERM every supervisor this instance runs now: each kills its candidate's whole tree
+        and its `run` returns an Execution with `cancelled` set. Returns how many were asked."""
+        with self._active_lock:
+            running = list(self._active)
+            self._cancelled.update(running)
+        for proc in running:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signal.SIGTERM)
+        return len(running)
 
     @abc.abstractmethod
     def _prepare(self, request: ExecutionRequest, python: str, workdir: Path) -> Launch:
@@ -112,9 +130,20 @@ class SupervisedSandbox(Sandbox):
             launch = self._prepare(request, python, workdir)
             stdout, stderr = sinks
             start = time.monotonic()
-            watched = self._supervise(launch, limits, workdir, cgroup, stdout, stderr, start)
+            watched, cancelled = self._supervise(
+                launch, limits, workdir, cgroup, stdout, stderr, start
+            )
             wall = time.monotonic() - start
-            return self._result(request, workdir, watched, wall, cgroup, stdout, stderr)
+            if cancelled:
+                stderr.note("cancelled: the tree was killed")
+            elif watched.status is None and watched.kill_reason is None:
+                if cgroup is not None:
+                    cgroup.kill(budget_s=2.0)  # orphans of a dead supervisor are still members
+                raise WorkerLostError(
+                    f"{self.name}: the supervisor was killed from outside; the tree was killed"
+                )
+            execution = self._result(request, workdir, watched, wall, cgroup, stdout, stderr)
+            return dataclasses.replace(execution, cancelled=True) if cancelled else execution
         finally:
             for sink in sinks:
                 sink.close()
@@ -134,7 +163,8 @@ class SupervisedSandbox(Sandbox):
         stdout: OutputSink,
         stderr: OutputSink,
         start: float,
-    ) -> WatchResult:
+    ) -> tuple[WatchResult, bool]:
+        """Run the supervisor to its end; also say whether `cancel_all` stopped it."""
         status_r, status_w = os.pipe()
         keep = [status_w] + ([launch.landlock_fd] if launch.landlock_fd >= 0 else [])
         config = {
@@ -166,6 +196,8 @@ class SupervisedSandbox(Sandbox):
             raise SandboxError(f"{self.name}: cannot start the supervisor: {exc}") from exc
         finally:
             os.close(status_w)
+        with self._active_lock:
+            self._active.add(proc)
         assert proc.stdin is not None
         try:
             proc.stdin.write(marshal.dumps(config))
@@ -174,12 +206,17 @@ class SupervisedSandbox(Sandbox):
             pass
         try:
             watchdog = Watchdog(proc, status_r, stdout, stderr, limits, workdir, cgroup, start)
-            return watchdog.run()
+            watched = watchdog.run()
         finally:
+            with self._active_lock:
+                self._active.discard(proc)
+                cancelled = proc in self._cancelled
+                self._cancelled.discard(proc)
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
             os.close(status_r)
+        return watched, cancelled
 
     def _result(
         self,

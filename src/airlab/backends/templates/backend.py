@@ -13,6 +13,7 @@ import pandas as pd
 from airlab.backends.base import Candidate, ProgramWriter, WriteRequest
 from airlab.backends.templates import moves
 from airlab.backends.templates.forecast import FORECAST_METRICS, render_forecast
+from airlab.backends.templates.memory import RECIPE_KEY, improve_with_memory
 from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
@@ -21,8 +22,6 @@ from airlab.grading.metrics import METRICS
 from airlab.journal.node import Node
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import TRAIN_FILE, Task
-
-RECIPE_KEY = "recipe"
 
 
 class TemplatesBackend(ProgramWriter):
@@ -43,14 +42,29 @@ class TemplatesBackend(ProgramWriter):
         problem = _problem_of(task)
         rng = np.random.default_rng([request.seed, request.node_id, 7])
         log_ok = problem == "regression" and _positive_target(task)
+        diversity = bool(request.options.get("diversity"))
         if request.operator == "draft":
-            used = [
-                _recipe(n).members[0].model
-                for n in request.history
-                if n.operator == "draft" and RECIPE_KEY in n.meta
-            ]
+            written = [n for n in request.history if RECIPE_KEY in n.meta]
+            if diversity:  # every model the run wrote, so drafts go to the least-used family
+                used = [m.model for n in written for m in _recipe(n).members]
+            else:
+                used = [_recipe(n).members[0].model for n in written if n.operator == "draft"]
             recipe, plan = moves.draft(
-                problem, used, rng, bug_rate=self.bug_rate, log_target_ok=log_ok
+                problem,
+                used,
+                rng,
+                bug_rate=self.bug_rate,
+                log_target_ok=log_ok,
+                least_used=diversity,
+            )
+        elif request.operator == "improve" and request.options.get("memory"):
+            recipe, plan = improve_with_memory(
+                _parent_recipe(request, 0),
+                request.history,
+                rng,
+                maximize=task.spec.maximize,
+                bug_rate=self.bug_rate,
+                log_target_ok=log_ok,
             )
         elif request.operator == "improve":
             recipe, plan = moves.improve(

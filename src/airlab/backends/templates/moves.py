@@ -5,6 +5,7 @@ Moves are pure functions of their inputs and a seeded generator, so a run replay
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -44,12 +45,22 @@ def draft(
     *,
     bug_rate: float,
     log_target_ok: bool = False,
+    least_used: bool = False,
 ) -> tuple[Recipe, str]:
-    """A new solution from a model family not drafted yet (any family once all were tried)."""
+    """A new solution from a model family not drafted yet (any family once all were tried).
+
+    With `least_used` (the diversity cue), `used_models` lists every model the run has written,
+    repeats included, and the draft takes a family used least so far.
+    """
     specs = models_for(problem)
-    used_families = {MODELS[m].family for m in used_models if m in MODELS}
-    fresh = [s for s in specs if s.family not in used_families]
-    fresh = fresh or [s for s in specs if s.key not in used_models] or specs
+    if least_used:
+        counts = Counter(MODELS[m].family for m in used_models if m in MODELS)
+        fewest = min(counts[s.family] for s in specs)
+        fresh = [s for s in specs if counts[s.family] == fewest]
+    else:
+        used_families = {MODELS[m].family for m in used_models if m in MODELS}
+        fresh = [s for s in specs if s.family not in used_families]
+        fresh = fresh or [s for s in specs if s.key not in used_models] or specs
     spec = fresh[int(rng.integers(len(fresh)))]
     scaler = "standard" if spec.scale_sensitive else "none"
     member = Member(spec.key, spec.defaults(), Preprocessing(scaler=scaler))

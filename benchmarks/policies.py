@@ -1,0 +1,210 @@
+"""Benchmark: airlab's search policies against Optuna's TPE and random search.
+
+Every method gets the same number of evaluated candidates on every bundled task, for several
+seeds. airlab's policies search with the offline templates backend; TPE and random search pick
+templates recipes through Optuna's ask/tell API (`optuna_space.py`). Every candidate runs in the
+same sandbox and is scored by the same hidden grader; the final node of every method is chosen
+the same way (best `top_k` by search score, then the hidden `select` split) and scored on `test`.
+
+    python benchmarks/policies.py                       # default size: < 20 min on 2 cores
+    python benchmarks/policies.py --candidates 40 --seeds 5 --out bench-policies-large
+
+Writes `policies.md` (table and where airlab loses), `policies.png` (curves) and `results.json`.
+Needs the `bench` extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import execution_cache
+from optuna_space import Evaluator, suggest_recipe
+from policies_report import write_report
+
+# The templates backend's own rules for the problem kind and the log target, so that both
+# sides of the comparison search the same space.
+from airlab.backends.templates.backend import _positive_target, _problem_of
+from airlab.journal import Node, NodeStatus
+from airlab.runner import Run, RunConfig
+from airlab.runner.run import execution_limits
+from airlab.sandbox import get_sandbox
+from airlab.tasks import TASKS, data_home, resolve_task
+
+AIRLAB_POLICIES = {
+    "greedy": "aide",
+    "mcts": "aide",
+    "evolutionary": "extended",
+    "llm_first": "aide",
+}
+"""Each policy with its natural operator set (evolutionary needs crossover)."""
+PEERS = ("tpe", "random")
+NODE_FIELDS = ("id", "status", "search_score", "select_score", "test_score", "operator")
+
+
+@dataclass(frozen=True)
+class Job:
+    method: str
+    task: str
+    seed: int
+    candidates: int
+    out: str
+    bug_rate: float
+    sandbox: str
+    time_limit: float
+    tpe_startup: int
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """One search; returns its nodes in the order they were proposed."""
+    if job.sandbox == execution_cache.NAME:  # worker processes may not inherit the registry
+        execution_cache.enable(Path(job.out) / "cache")
+    started = time.monotonic()
+    nodes = _optuna_search(job) if job.method in PEERS else _airlab_search(job)
+    spec = resolve_task(job.task).spec
+    return {
+        **asdict(job),
+        "metric": spec.metric,
+        "maximize": spec.maximize,
+        "operators": AIRLAB_POLICIES.get(job.method, "-"),
+        "seconds": time.monotonic() - started,
+        "nodes": [node.model_dump(mode="json", include=set(NODE_FIELDS)) for node in nodes],
+    }
+
+
+def _airlab_search(job: Job) -> list[Node]:
+    config = RunConfig.model_validate(
+        {
+            "task": job.task,
+            "policy": job.method,
+            "operators": AIRLAB_POLICIES[job.method],
+            "budget": {"steps": job.candidates},
+            "workers": 1,
+            "seed": job.seed,
+            "sandbox": job.sandbox,
+            "backend_options": {"bug_rate": job.bug_rate},
+            "limits": {"time_s": job.time_limit},
+            "selection": {"score_all_nodes": True},
+            "runs_dir": str(Path(job.out) / "runs"),
+            "run_name": f"{job.task}-{job.method}-seed{job.seed}",
+        }
+    )
+    run = Run.create(config)
+    run.execute()
+    return [node for node in run.journal.nodes() if node.status != NodeStatus.CANCELLED]
+
+
+def _optuna_search(job: Job) -> list[Node]:
+    task = resolve_task(job.task)
+    config = RunConfig.model_validate({"task": job.task, "limits": {"time_s": job.time_limit}})
+    evaluate = Evaluator(
+        task=task,
+        sandbox=get_sandbox(job.sandbox),
+        limits=execution_limits(config, task),
+        hidden_paths=(task.root, task.private_dir, data_home().resolve(), Path(job.out).resolve()),
+    )
+    if job.method == "tpe":
+        sampler: optuna.samplers.BaseSampler = optuna.samplers.TPESampler(
+            seed=job.seed, n_startup_trials=job.tpe_startup
+        )
+    else:
+        sampler = optuna.samplers.RandomSampler(seed=job.seed)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction=task.spec.direction, sampler=sampler)
+    problem = _problem_of(task)
+    log_target_ok = problem == "regression" and _positive_target(task)
+    nodes = []
+    for node_id in range(job.candidates):
+        trial = study.ask()
+        node = evaluate(suggest_recipe(trial, problem, log_target_ok=log_target_ok), node_id)
+        if node.search_score is None:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, node.search_score)
+        nodes.append(node)
+    return nodes
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=8, help="evaluated per search")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", default=None, help="default: every bundled task")
+    parser.add_argument(
+        "--methods", nargs="+", default=[*AIRLAB_POLICIES, *PEERS], help="policies and peers"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="searches run at once")
+    parser.add_argument("--out", default="bench-policies")
+    parser.add_argument(
+        "--bug-rate",
+        type=float,
+        default=0.0,
+        help="templates bug rate (0: no deliberate bugs, as Optuna's candidates have none)",
+    )
+    parser.add_argument("--sandbox", default="process")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every candidate even when the same script already ran (see execution_cache)",
+    )
+    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per candidate")
+    parser.add_argument(
+        "--tpe-startup", type=int, default=5, help="TPE's random trials (like 5 drafts)"
+    )
+    args = parser.parse_args(argv)
+    tasks = args.tasks or TASKS.names()
+    unknown = [m for m in args.methods if m not in AIRLAB_POLICIES and m not in PEERS]
+    if unknown:
+        parser.error(f"unknown method {unknown[0]!r}")
+    for name in tasks:  # prepare each bundled task once, before the workers race to do it
+        resolve_task(name)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not args.no_cache:
+        if args.sandbox != "process":
+            parser.error("the execution cache wraps the process sandbox; add --no-cache")
+        args.sandbox = execution_cache.enable(out / "cache")
+    jobs = [
+        Job(
+            method=method,
+            task=task,
+            seed=seed,
+            candidates=args.candidates,
+            out=str(out),
+            bug_rate=args.bug_rate,
+            sandbox=args.sandbox,
+            time_limit=args.time_limit,
+            tpe_startup=args.tpe_startup,
+        )
+        # Method by method, so the drafts every policy shares are cached before the next one.
+        for method in args.methods
+        for seed in range(args.seeds)
+        for task in tasks
+    ]
+    started = time.monotonic()
+    print(f"{len(jobs)} searches of {args.candidates} candidates, {args.jobs} at a time")
+    results = []
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for result in pool.map(run_job, jobs):
+            results.append(result)
+            print(
+                f"  {result['task']:>14} {result['method']:>12} seed {result['seed']}: "
+                f"{result['seconds']:.0f} s"
+            )
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    write_report(results, out, wall_seconds=time.monotonic() - started)
+    print(f"wrote {out / 'policies.md'} and {out / 'policies.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The benchmark's table, plot and plain statement of where airlab loses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from airlab.journal import Node
+from airlab.runner.config import Selection
+from airlab.runner.finalize import choose_final
+
+PEERS = {"tpe": "Optuna TPE", "random": "random search"}
+
+
+class TaskMetric(NamedTuple):
+    metric: str
+    maximize: bool
+
+
+def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per number of candidates evaluated: best search score so far, and the test score of the
+    node the run would submit then (chosen by the same protocol as `airlab run`)."""
+    nodes = [Node.model_validate(n) for n in result["nodes"]]
+    best, test = [], []
+    for k in range(1, len(nodes) + 1):
+        seen = [n.search_score for n in nodes[:k] if n.search_score is not None]
+        best.append((max(seen) if maximize else min(seen)) if seen else np.nan)
+        final = choose_final(nodes[:k], maximize=maximize, selection=Selection())
+        test.append(np.nan if final is None or final.test_score is None else final.test_score)
+    return np.array(best, dtype=float), np.array(test, dtype=float)
+
+
+def _label(method: str, operators: str) -> str:
+    return PEERS.get(method, f"{method} ({operators})")
+
+
+def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: float) -> None:
+    by_task: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for result in results:
+        by_task[result["task"]][result["method"]].append(result)
+    metrics = {r["task"]: TaskMetric(r["metric"], r["maximize"]) for r in results}
+    summary: dict[str, dict[str, dict[str, Any]]] = {}
+    for task, methods in by_task.items():
+        summary[task] = {}
+        for method, runs in methods.items():
+            pairs = [curves(run, metrics[task].maximize) for run in runs]
+            summary[task][method] = {
+                "label": _label(method, runs[0]["operators"]),
+                "best": np.array([p[0] for p in pairs]),
+                "test": np.array([p[1] for p in pairs]),
+                "seconds": float(np.median([run["seconds"] for run in runs])),
+                "seeds": len(runs),
+            }
+    lines = [
+        *_table(summary, metrics, results, wall_seconds),
+        "",
+        *where_airlab_loses(summary, metrics),
+    ]
+    (out / "policies.md").write_text("\n".join(lines) + "\n")
+    _plot(summary, metrics, out / "policies.png")
+
+
+def _fmt(values: np.ndarray) -> str:
+    final = values[:, -1]
+    final = final[~np.isnan(final)]
+    if not len(final):
+        return "—"
+    return f"{np.median(final):.4f} [{final.min():.4f}, {final.max():.4f}]"
+
+
+def _table(
+    summary: dict,
+    metrics: dict[str, TaskMetric],
+    results: list[dict[str, Any]],
+    wall_seconds: float,
+) -> list[str]:
+    candidates = results[0]["candidates"]
+    seeds = sorted({row["seeds"] for methods in summary.values() for row in methods.values()})
+    lines = [
+        f"Each search evaluated {candidates} candidates; {'/'.join(map(str, seeds))} seeds per "
+        f"method and task; median [min, max] over seeds. Total wall time "
+        f"{wall_seconds / 60:.1f} min.",
+        "",
+        "| task (metric) | method | best search score | test score of the final node | s/search* |",
+        "|---|---|---|---|---|",
+    ]
+    for task, methods in summary.items():
+        spec = metrics[task]
+        arrow = "↑" if spec.maximize else "↓"
+        for row in methods.values():
+            lines.append(
+                f"| {task} ({spec.metric} {arrow}) | {row['label']} | {_fmt(row['best'])} | "
+                f"{_fmt(row['test'])} | {row['seconds']:.0f} |"
+            )
+    lines += [
+        "",
+        "\\* median wall seconds of one search; a search whose candidates all ran before (the "
+        "same drafts, the same first random trials) is fast because executions are cached.",
+    ]
+    return lines
+
+
+def _median_final(row: dict[str, Any], key: str) -> float:
+    final = row[key][:, -1]
+    return float(np.nanmedian(final)) if np.any(~np.isnan(final)) else np.nan
+
+
+def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[str]:
+    """One line per task, score and peer where a peer's median beats airlab policies'."""
+    lines = ["Where airlab loses (median over seeds, at the full budget):", ""]
+    losses = 0
+    for task, methods in summary.items():
+        sign = 1.0 if metrics[task].maximize else -1.0
+        ours = {m: r for m, r in methods.items() if m not in PEERS}
+        peers = {m: r for m, r in methods.items() if m in PEERS}
+        for key, what in (("test", "test score"), ("best", "best search score")):
+            for peer, peer_row in peers.items():
+                peer_value = _median_final(peer_row, key)
+                beaten = [
+                    f"{row['label']} {_median_final(row, key):.4f}"
+                    for row in ours.values()
+                    if sign * _median_final(row, key) < sign * peer_value
+                ]
+                if not beaten:
+                    continue
+                losses += 1
+                everyone = len(beaten) == len(ours)
+                lead = "every airlab policy loses" if everyone else "airlab loses"
+                lines.append(
+                    f"- {task}, {what}: {lead} to {PEERS[peer]} ({peer_value:.4f}): "
+                    + ", ".join(beaten)
+                    + "."
+                )
+    if not losses:
+        lines.append("- nowhere at this size: every policy matched or beat both peers.")
+    lines += [
+        "",
+        "Caveats: the peers search single-model recipes only (no ensembles), airlab also spends "
+        "time writing each candidate, and a few seeds at a small budget are noisy; rerun with "
+        "`--candidates 40 --seeds 5` before drawing conclusions.",
+    ]
+    return lines
+
+
+def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(summary)
+    figure, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.4 * len(tasks)), squeeze=False)
+    for row_axes, task in zip(axes, tasks, strict=True):
+        spec = metrics[task]
+        for method, row in summary[task].items():
+            style = "--" if method in PEERS else "-"
+            for ax, key in zip(row_axes, ("best", "test"), strict=True):
+                values = row[key]
+                x = np.arange(1, values.shape[1] + 1)
+                with np.errstate(all="ignore"):
+                    median = np.nanmedian(values, axis=0)
+                    low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+                (line,) = ax.plot(x, median, style, label=row["label"])
+                ax.fill_between(x, low, high, color=line.get_color(), alpha=0.12)
+        row_axes[0].set_title(f"{task}: best search {spec.metric}")
+        row_axes[1].set_title(f"{task}: test {spec.metric} of the final node")
+        for ax in row_axes:
+            ax.set_xlabel("candidates evaluated")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.grid(alpha=0.3)
+    axes[0][1].legend(fontsize=8, loc="best")
+    figure.suptitle("median over seeds; band: min–max", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

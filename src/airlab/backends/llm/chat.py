@@ -1,0 +1,225 @@
+"""What every provider shares: lazy SDK client, retries, rejected parameters, accounting.
+
+A provider only says how to build its client, how to send one request and how to read the
+answer. Errors are translated here, by the HTTP status the SDK reports, into: retry (429, 5xx,
+timeouts, dropped connections, unreadable bodies), drop a sampling parameter the model refuses
+(a 400 naming it) and try again, or a one-line `BackendError`.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, ClassVar
+
+from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.backends.llm.prices import PriceTable
+from airlab.backends.llm.retry import (
+    RetryPolicy,
+    TransientError,
+    call_with_retries,
+    parse_retry_after,
+)
+from airlab.backends.llm.settings import LLMSettings
+from airlab.errors import BackendError
+
+log = logging.getLogger("airlab.backends")
+
+INSTALL_HINT = "pip install 'airlab[llm]'"
+_ERROR_CODE = re.compile(r"^Error code: \d+ - ")
+
+
+class MalformedResponse(TransientError):
+    """The server answered 200 with a body that is not a usable completion."""
+
+
+class ParameterRejected(Exception):
+    """A 400 that names one of our sampling parameters."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """What a provider read from one response."""
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    model: str
+    finish_reason: str | None
+
+
+class ProviderChatModel(ChatModel):
+    """A chat model behind an official SDK."""
+
+    sdk_name: str
+    """Python package of the SDK, imported on first use."""
+    key_env: str | None
+    """The usual environment variable of the key; None when a key is optional."""
+    wire_names: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Generic sampling name → names the API may use for it in an error message."""
+
+    def __init__(self, provider: str, model: str, settings: LLMSettings) -> None:
+        self.provider = provider
+        self.model = model
+        self.settings = settings
+        self.name = f"{provider}/{model}"
+        self.prices = PriceTable.load(settings.prices)
+        self.retry = RetryPolicy(settings.max_retries, settings.retry_base_s, settings.retry_max_s)
+        self._sdk: ModuleType | None = None
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._dropped: set[str] = set()
+
+    def describe(self) -> str:
+        where = f" at {self.settings.base_url}" if self.settings.base_url else ""
+        return f"{self.name}{where}"
+
+    # ---- provider hooks --------------------------------------------------------------------
+    @abc.abstractmethod
+    def _make_client(self, sdk: ModuleType, api_key: str | None) -> Any: ...
+
+    @abc.abstractmethod
+    def _send(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any: ...
+
+    @abc.abstractmethod
+    def _read(self, response: Any) -> RawAnswer: ...
+
+    def _adapt(self, parameter: str, message: str) -> bool:
+        """Handle a rejected parameter some other way than dropping it; True if handled."""
+        return False
+
+    # ---- the call --------------------------------------------------------------------------
+    def check(self) -> None:
+        """Fail now, in one line, if the SDK or the key is missing."""
+        self._client_or_raise()
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        client = self._client_or_raise()
+        while True:
+            params = self._params()
+            try:
+                answer = call_with_retries(
+                    lambda params=params: self._attempt(client, messages, params),
+                    self.retry,
+                    on_retry=self._log_retry,
+                )
+            except TransientError as exc:
+                raise BackendError(
+                    f"{self.name}: gave up after {self.retry.max_retries} retries: {exc}"
+                ) from None
+            except ParameterRejected as exc:
+                self._reject(exc)
+                continue
+            usage = Usage(
+                tokens_in=answer.tokens_in,
+                tokens_out=answer.tokens_out,
+                cost_usd=self.prices.cost(self.model, answer.tokens_in, answer.tokens_out),
+                calls=1,
+            )
+            return Completion(answer.text, usage, answer.model, answer.finish_reason)
+
+    def _attempt(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+        try:
+            response = self._send(client, messages, params)
+        except Exception as exc:
+            raise self._translate(exc, params) from exc
+        try:
+            return self._read(response)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise MalformedResponse(f"unusable response body ({type(exc).__name__})") from None
+
+    def _params(self) -> dict[str, Any]:
+        with self._lock:
+            return {k: v for k, v in self.settings.sampling().items() if k not in self._dropped}
+
+    def _reject(self, exc: ParameterRejected) -> None:
+        with self._lock:
+            if self._adapt(exc.parameter, str(exc)):
+                return
+            if exc.parameter in self._dropped:
+                raise BackendError(f"{self.name}: {exc}") from None
+            self._dropped.add(exc.parameter)
+        log.warning("%s rejects %r; dropping it for this run (%s)", self.name, exc.parameter, exc)
+
+    def _log_retry(self, attempt: int, exc: TransientError, wait: float) -> None:
+        log.warning("%s: %s; retry %d in %.1f s", self.name, exc, attempt, wait)
+
+    # ---- errors ----------------------------------------------------------------------------
+    def _translate(self, exc: Exception, params: dict[str, Any]) -> Exception:
+        sdk = self._sdk
+        assert sdk is not None
+        if isinstance(exc, sdk.APITimeoutError):
+            return TransientError(f"no answer within {self.settings.timeout_s:g} s")
+        if isinstance(exc, sdk.APIConnectionError):
+            return TransientError(f"connection error ({exc})")
+        if isinstance(exc, sdk.APIResponseValidationError):
+            return MalformedResponse("response body does not match the API schema")
+        if isinstance(exc, sdk.APIStatusError):
+            status = exc.status_code
+            message = _short(_ERROR_CODE.sub("", getattr(exc, "message", "") or str(exc)))
+            if status in (408, 409, 429) or status >= 500:
+                retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+                return TransientError(f"HTTP {status}: {message}", retry_after)
+            if status in (400, 422):
+                rejected = self._rejected_parameter(message, params)
+                if rejected is not None:
+                    return ParameterRejected(rejected, f"HTTP {status}: {message}")
+            if status in (401, 403):
+                return BackendError(
+                    f"{self.name}: the key was refused (HTTP {status}); check "
+                    f"{self._key_variable() or 'the server settings'}"
+                )
+            return BackendError(f"{self.name}: HTTP {status}: {message}")
+        if isinstance(exc, ValueError):  # a body that is not JSON
+            return MalformedResponse(f"unreadable response body ({_short(str(exc))})")
+        return exc
+
+    def _rejected_parameter(self, message: str, params: dict[str, Any]) -> str | None:
+        lowered = message.lower()
+        for name in params:
+            if any(wire.lower() in lowered for wire in self.wire_names.get(name, (name,))):
+                return name
+        return None
+
+    # ---- the client ------------------------------------------------------------------------
+    def _key_variable(self) -> str | None:
+        return self.settings.api_key_env or self.key_env
+
+    def _client_or_raise(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                try:
+                    self._sdk = importlib.import_module(self.sdk_name)
+                except ImportError:
+                    raise BackendError(
+                        f"backend {self.name!r} needs the {self.sdk_name} package: {INSTALL_HINT}"
+                    ) from None
+                self._client = self._make_client(self._sdk, self._api_key())
+            return self._client
+
+    def _api_key(self) -> str | None:
+        variable = self._key_variable()
+        key = os.environ.get(variable) if variable else None
+        if not key and variable and self.key_required:
+            raise BackendError(f"backend {self.name!r} needs an API key: set {variable}")
+        return key or None
+
+    @property
+    def key_required(self) -> bool:
+        return True
+
+
+def _short(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,182 @@
+"""Record every call of a run to `llm_calls.jsonl`, and answer a later run from that record.
+
+A record holds the purpose, the messages, and the answer (or the error) with its usage; never a
+key or a header. Replay matches calls by a hash of their request, so calls made concurrently may
+arrive in another order; a request that was never recorded stops the run with the call index and
+the first field that differs from the call recorded at that index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.errors import BackendError, ReplayMismatchError
+
+LLM_CALLS_FILE = "llm_calls.jsonl"
+SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+
+
+def request_hash(messages: Sequence[Message], purpose: str) -> str:
+    payload = json.dumps(
+        {"purpose": purpose, "messages": [[m.role, m.content] for m in messages]},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _redact(text: str) -> str:
+    for variable in SECRET_VARIABLES:
+        secret = os.environ.get(variable)
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+class RecordingChatModel(ChatModel):
+    """Wraps a chat model and appends each call, as it ends, to a JSON-lines file."""
+
+    def __init__(self, inner: ChatModel, path: Path) -> None:
+        self.inner = inner
+        self.path = Path(path)
+        self.name = inner.name
+        self._lock = threading.Lock()
+        self._count = _count_lines(self.path)
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        record: dict[str, Any] = {
+            "purpose": purpose,
+            "request_hash": request_hash(messages, purpose),
+            "backend": self.inner.name,
+            "messages": [{"role": m.role, "content": _redact(m.content)} for m in messages],
+        }
+        try:
+            completion = self.inner.complete(messages, purpose=purpose)
+        except BackendError as exc:
+            record["error"] = _redact(str(exc))
+            self._append(record)
+            raise
+        record["response"] = {
+            "text": _redact(completion.text),
+            "model": completion.model,
+            "finish_reason": completion.finish_reason,
+            "usage": {
+                "tokens_in": completion.usage.tokens_in,
+                "tokens_out": completion.usage.tokens_out,
+                "cost_usd": completion.usage.cost_usd,
+                "calls": completion.usage.calls,
+            },
+        }
+        self._append(record)
+        return completion
+
+    def _append(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            record = {"index": self._count, **record}
+            self._count += 1
+            with self.path.open("a", encoding="utf-8") as stream:
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class ReplayChatModel(ChatModel):
+    """Answers from a run's recorded calls, with no network."""
+
+    def __init__(self, source: Path) -> None:
+        source = Path(source)
+        self.path = source / LLM_CALLS_FILE if source.is_dir() else source
+        if not self.path.is_file():
+            raise BackendError(f"replay: {self.path}: no recorded calls (not an LLM run?)")
+        self.name = f"replay/{source}"
+        self.records = _read_records(self.path)
+        self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
+        for record in self.records:
+            self._queues[record["request_hash"]].append(record)
+        self._served = 0
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"replay of {self.path} ({len(self.records)} calls)"
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        key = request_hash(messages, purpose)
+        with self._lock:
+            index = self._served
+            self._served += 1
+            queue = self._queues.get(key)
+            if not queue:
+                raise ReplayMismatchError(self._mismatch(index, messages, purpose))
+            record = queue.popleft()
+        if "error" in record:
+            raise BackendError(record["error"])
+        response = record["response"]
+        return Completion(
+            text=response["text"],
+            usage=Usage(**response["usage"]),
+            model=response["model"],
+            finish_reason=response["finish_reason"],
+        )
+
+    def _mismatch(self, index: int, messages: Sequence[Message], purpose: str) -> str:
+        where = f"replay of {self.path}: call {index} ({purpose or 'no purpose'})"
+        if index >= len(self.records):
+            return f"{where} was never recorded: the recording holds {len(self.records)} calls"
+        recorded = self.records[index]
+        difference = _first_difference(recorded, messages, purpose)
+        return f"{where} differs from the recording: {difference}"
+
+
+def _first_difference(recorded: dict[str, Any], messages: Sequence[Message], purpose: str) -> str:
+    if recorded["purpose"] != purpose:
+        return f"purpose: recorded {recorded['purpose']!r}, now {purpose!r}"
+    old = recorded["messages"]
+    if len(old) != len(messages):
+        return f"number of messages: recorded {len(old)}, now {len(messages)}"
+    for position, (before, now) in enumerate(zip(old, messages, strict=True)):
+        if before["role"] != now.role:
+            return f"messages[{position}].role: recorded {before['role']!r}, now {now.role!r}"
+        if before["content"] != now.content:
+            old_lines, new_lines = before["content"].splitlines(), now.content.splitlines()
+            for line, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+                if a != b:
+                    return (
+                        f"messages[{position}].content line {line}: recorded {a[:120]!r}, "
+                        f"now {b[:120]!r}"
+                    )
+            return (
+                f"messages[{position}].content: recorded {len(old_lines)} lines, "
+                f"now {len(new_lines)}"
+            )
+    return "the request matches a call already replayed (it was made more often than recorded)"
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise BackendError(f"{path}: line {number} is not valid JSON") from None
+        if "request_hash" not in record or ("response" not in record and "error" not in record):
+            raise BackendError(f"{path}: line {number} is not a recorded call")
+        records.append(record)
+    return records
+
+
+def _count_lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with path.open(encoding="utf-8") as stream:
+        return sum(1 for line in stream if line.strip())

@@ -1,0 +1,58 @@
+"""The options an LLM backend takes (`-B key=value`), validated once when the run is created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from airlab.errors import BackendError
+
+SAMPLING_PARAMETERS = ("temperature", "top_p", "max_tokens", "reasoning_effort")
+"""Settings sent to the model; a model that rejects one has it dropped for the rest of the run."""
+
+
+class LLMSettings(BaseModel):
+    """Sampling, timeouts and retries of one chat model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    max_tokens: int = Field(8192, ge=1)
+    reasoning_effort: Literal["minimal", "low", "medium", "high", "xhigh", "max"] | None = None
+    timeout_s: float = Field(300.0, gt=0)
+    """Per-call timeout; a call past it is retried like a rate limit."""
+    max_retries: int = Field(6, ge=0)
+    retry_base_s: float = Field(1.0, ge=0)
+    """First backoff delay; each retry doubles it (with jitter), up to `retry_max_s`."""
+    retry_max_s: float = Field(60.0, ge=0)
+    api_key_env: str | None = None
+    """Environment variable holding the key (default: the provider's usual one)."""
+    base_url: str | None = None
+    """Endpoint override (a proxy, or a local server speaking the provider's wire format)."""
+    prices: Path | None = None
+    """A YAML price table that extends or overrides the bundled one."""
+
+    def sampling(self) -> dict[str, Any]:
+        """The sampling parameters that are set, by their generic names."""
+        values = {name: getattr(self, name) for name in SAMPLING_PARAMETERS}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def parse_settings(spec: str, options: dict[str, Any]) -> LLMSettings:
+    """Validate backend options, naming the first bad one."""
+    try:
+        return LLMSettings.model_validate(options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(LLMSettings.model_fields)
+            raise BackendError(
+                f"backend {spec!r}: unknown option {field!r} (known: {known})"
+            ) from None
+        raise BackendError(
+            f"backend {spec!r}: option {field!r}: {first['msg']}, got {first.get('input')!r}"
+        ) from None

@@ -1,0 +1,45 @@
+"""A backend that writes the same known script for every step: a sleep of known length, then the
+task's sample submission (valid, if poor). For benchmarks and tests of the runner, pools and
+sandboxes, where candidates must be fast and predictable; importing this module registers it as
+`scripted` (option `sleep_s`).
+
+While the task has a file `public/hold`, candidates also wait for it to go: tests use it to keep
+candidates running, then to let them finish at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airlab.backends import BACKENDS, Backend, Candidate, ProgramWriter, WriteRequest
+from airlab.errors import BackendError
+
+SCRIPT = """\
+import os, shutil, time
+time.sleep({sleep_s!r})
+while os.path.exists("public/hold"):
+    time.sleep(0.05)
+shutil.copy("public/sample_submission.csv", "submission.csv")
+print("slept {sleep_s} s")
+"""
+
+
+class ScriptedBackend(ProgramWriter):
+    name = "scripted"
+
+    def __init__(self, sleep_s: float = 0.0) -> None:
+        self.sleep_s = sleep_s
+
+    def write(self, request: WriteRequest) -> Candidate:
+        return Candidate(plan=f"sleep {self.sleep_s:g} s", code=SCRIPT.format(sleep_s=self.sleep_s))
+
+
+def _scripted(model: str | None, options: dict[str, Any]) -> Backend:
+    unknown = set(options) - {"sleep_s"}
+    if model or unknown:
+        raise BackendError("backend 'scripted' takes no model and one option, sleep_s")
+    return ScriptedBackend(float(options.get("sleep_s", 0.0)))
+
+
+if "scripted" not in BACKENDS:
+    BACKENDS.register("scripted", _scripted)

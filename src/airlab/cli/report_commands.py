@@ -1,0 +1,112 @@
+"""`airlab view`, `airlab report` and `airlab export`: reading runs, never changing them."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from airlab.errors import ConfigError
+
+# The report package (pygments, matplotlib) is imported inside each command, so that it costs
+# nothing to the start-up of `airlab run`.
+EXPORT_FORMATS = ("jsonl", "mlflow")
+
+
+def view(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder to view.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file (default RUN_DIR/view.html).")
+    ] = None,
+    open_: Annotated[bool, typer.Option("--open", help="Open it in a web browser.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Serve it on 127.0.0.1, refreshing while the run goes on."),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve (0: any free port).")] = 8765,
+) -> None:
+    """Write one self-contained HTML page showing a run's search tree and every node's details.
+
+    The page needs no network: styles, script and data are inside it. Click a node for its plan,
+    highlighted code, diff against its parent, output, scores, timings and tokens.
+    """
+    from airlab.report import write_view
+
+    console = Console()
+    if serve:
+        from airlab.report.serve import make_server, url_of
+
+        server = make_server(run_dir, port)
+        url = url_of(server)
+        console.print(f"serving {run_dir} at {url} (Ctrl-C to stop)")
+        if open_:
+            webbrowser.open(url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            console.print("stopped")
+        finally:
+            server.server_close()
+        return
+    path = write_view(run_dir, out)
+    console.print(f"wrote {path}")
+    if open_:
+        webbrowser.open(path.resolve().as_uri())
+
+
+def report(
+    runs: Annotated[
+        list[Path],
+        typer.Argument(help="Run folders, or folders holding them (several runs: compared)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path(
+        "report"
+    ),
+    formats: Annotated[
+        str, typer.Option("--format", help="Plot formats, comma-separated: png, svg.")
+    ] = "png",
+) -> None:
+    """Plots (best score against candidates and time, operators, self-reported vs hidden, final
+    choice, agents across tasks), an HTML view per run, and a markdown summary."""
+    from airlab.report.bundle import write_report
+
+    files = write_report(runs, out, formats=[f.strip() for f in formats.split(",") if f.strip()])
+    console = Console()
+    console.print(
+        f"wrote {files.summary}, {len(files.plots)} plot file(s), {len(files.views)} view(s)"
+    )
+
+
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder to export.")],
+    to: Annotated[str, typer.Option("--to", help="jsonl (trajectories) or mlflow.")] = "jsonl",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="JSONL file (default RUN_DIR/nodes.jsonl).")
+    ] = None,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(help="MLflow tracking URI (default: a file store in ./mlruns)."),
+    ] = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="MLflow experiment (default airlab-TASK).")
+    ] = None,
+) -> None:
+    """Export a run: JSONL with one record per node and its parent chain, or an MLflow run."""
+    if to not in EXPORT_FORMATS:
+        raise ConfigError(f"option --to: unknown {to!r} (known: {', '.join(EXPORT_FORMATS)})")
+    from airlab.report import load_run
+    from airlab.report.export import export_mlflow, write_jsonl
+
+    run = load_run(run_dir)
+    console = Console()
+    if to == "jsonl":
+        path = out or run.root / "nodes.jsonl"
+        count = write_jsonl(run, path)
+        console.print(f"wrote {count} node record(s) to {path}")
+        return
+    uri = tracking_uri or Path("mlruns").resolve().as_uri()
+    run_id = export_mlflow(run, uri, experiment)
+    console.print(f"logged {run.name} to MLflow at {uri} (run {run_id})")

@@ -1,0 +1,40 @@
+"""After a candidate runs, the model reads its output and says in a few sentences what happened.
+
+The summary is stored on the node and shown in later prompts (memory, improve). It never decides
+the score: the grader does.
+"""
+
+from __future__ import annotations
+
+from airlab.backends.base import ChatModel, Message, Usage
+from airlab.journal.node import Node
+from airlab.operators.memory import outcome_text
+from airlab.operators.parsing import strip_thinking
+from airlab.operators.prompting import PromptSettings, render, tail
+from airlab.tasks.task import Task
+
+MAX_SUMMARY_CHARS = 1200
+
+
+def analyse_execution(
+    model: ChatModel, task: Task, node: Node, settings: PromptSettings
+) -> tuple[str, Usage]:
+    """A short account of one execution, and what asking for it cost."""
+    spec = task.spec
+    variables = {
+        "task": {"name": spec.name, "metric": spec.metric, "maximize": spec.maximize},
+        "node": {
+            "plan": node.plan or "(no plan)",
+            "code": node.code,
+            "outcome": outcome_text(node),
+            "stdout": tail(node.stdout_tail, settings.output_chars) or "(empty)",
+            "stderr": tail(node.stderr_tail, settings.output_chars) or "(empty)",
+        },
+    }
+    messages = [
+        Message("system", render("system.j2")),
+        Message("user", render("analysis.j2", **variables)),
+    ]
+    completion = model.complete(messages, purpose="analysis")
+    summary = " ".join(strip_thinking(completion.text).split())
+    return summary[:MAX_SUMMARY_CHARS], completion.usage

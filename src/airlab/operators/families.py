@@ -1,0 +1,55 @@
+"""The approach family of a solution, for ideation diversity: a cheap rule-based pass over the
+code first, the model's own `Family:` label as the fallback."""
+
+from __future__ import annotations
+
+import re
+
+# Most specific first: a CNN written in torch is a cnn, not a generic neural net.
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (family, re.compile(pattern))
+    for family, pattern in (
+        ("transformer", r"\btransformers\b|AutoModel|TransformerEncoder|nn\.Transformer|\bBert"),
+        ("cnn", r"Conv[123]d|Conv2D|Conv1D|\bresnet|efficientnet|\bconvnext"),
+        (
+            "neural_net",
+            r"\btorch\b|tensorflow|\bkeras\b|\bjax\b|\bflax\b|\bMLP(Classifier|Regressor)",
+        ),
+        (
+            "gradient_boosting",
+            r"lightgbm|xgboost|catboost|GradientBoosting|HistGradientBoosting|\bLGBM|\bXGB",
+        ),
+        ("random_forest", r"RandomForest|ExtraTrees"),
+        ("svm", r"\bSVC\b|\bSVR\b|LinearSVC|LinearSVR|\bNuSV[CR]\b"),
+        ("knn", r"KNeighbors"),
+        (
+            "linear",
+            r"LogisticRegression|LinearRegression|\bRidge|\bLasso|ElasticNet|SGD(Classifier|Regressor)",
+        ),
+        ("naive_bayes", r"\b(Gaussian|Multinomial|Bernoulli|Complement)NB\b"),
+        ("decision_tree", r"DecisionTree"),
+        ("gaussian_process", r"GaussianProcess"),
+    )
+)
+_ENSEMBLE = re.compile(r"Stacking(Classifier|Regressor)|Voting(Classifier|Regressor)")
+_LABEL = re.compile(r"^\s*\**\s*family\s*\**\s*:\s*\**\s*(.+?)\s*\**\s*$", re.IGNORECASE | re.M)
+
+
+def classify_family(code: str, plan: str = "") -> str:
+    """One family name; `ensemble` when the code stacks or votes over several families."""
+    found = [family for family, pattern in _RULES if pattern.search(code)]
+    if len(found) > 1 and _ENSEMBLE.search(code):
+        return "ensemble"
+    if found:
+        return found[0]
+    label = model_label(plan)
+    return label or "unknown"
+
+
+def model_label(plan: str) -> str | None:
+    """The `Family: ...` line a model was asked to write, normalised to snake_case."""
+    match = _LABEL.search(plan)
+    if match is None:
+        return None
+    words = re.sub(r"[^a-z0-9]+", "_", match.group(1).lower()).strip("_")
+    return words[:40] or None

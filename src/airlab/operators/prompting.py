@@ -1,0 +1,203 @@
+"""Render an operator's prompt (templates in `prompts/`), ask the model, read its answer.
+
+Every prompt carries the task, a data preview, the sandbox's real limits, the rules and, where
+the operator set allows it, memory of earlier attempts. The metric and its direction come from
+the task. An answer without usable code gets one reminder before the step is given up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from airlab.backends.base import Candidate, ChatModel, Message, Usage
+from airlab.errors import BackendError, ConfigError
+from airlab.journal.node import Node
+from airlab.operators.families import classify_family
+from airlab.operators.memory import render_memory, score_text, scrub_paths
+from airlab.operators.parsing import ParsedAnswer, parse_answer
+from airlab.operators.preview import data_preview
+from airlab.sandbox.base import ExecutionLimits
+from airlab.tasks.task import Task
+
+if TYPE_CHECKING:
+    from airlab.operators.base import Operator, OperatorContext
+
+PROMPTS_DIR = Path(__file__).parent / "prompts"
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PROMPTS_DIR),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    autoescape=False,
+)
+
+NO_CODE_REMINDER = (
+    "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
+    "script in one ```python fenced block, closed with ```."
+)
+TRUNCATED_REMINDER = (
+    "Your answer was cut off before the code block was complete, or the code does not compile. "
+    "Answer again with a shorter, complete script in one ```python fenced block."
+)
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """Prompt options from the run's operator options (`-O key=value`) and operator set flags."""
+
+    memory: bool = True
+    """Show earlier attempts."""
+    diversity: bool = True
+    """Ask drafts to differ from the approaches already tried."""
+    memory_chars: int = 4000
+    preview_chars: int = 3000
+    output_chars: int = 2500
+    """How much of a run's output (its tail) a prompt shows."""
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
+        values = {}
+        for field in fields(cls):
+            if field.name not in options:
+                continue
+            value = options[field.name]
+            expected = bool if field.type == "bool" else int
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ConfigError(
+                    f"operator option {field.name!r}: expected {expected.__name__}, got {value!r}"
+                )
+            values[field.name] = value
+        return cls(**values)
+
+
+def render(template: str, **variables: Any) -> str:
+    return _ENVIRONMENT.get_template(template).render(**variables).strip() + "\n"
+
+
+def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings) -> dict[str, Any]:
+    spec = task.spec
+    return {
+        "task": {
+            "name": spec.name,
+            "title": spec.title,
+            "description": task.description,
+            "metric": spec.metric,
+            "maximize": spec.maximize,
+            "id_column": spec.id_column,
+            "target_columns": list(spec.target_columns),
+            "labels": spec.labels,
+        },
+        "data_preview": data_preview(
+            task.public_dir,
+            settings.preview_chars,
+            always=(spec.id_column, *spec.target_columns),
+        ),
+        "limits": limits,
+    }
+
+
+def tail(text: str, chars: int) -> str:
+    text = scrub_paths(text)
+    return text if len(text) <= chars else "…" + text[-chars:]
+
+
+def node_view(node: Node, settings: PromptSettings) -> dict[str, Any]:
+    """A parent as the prompts show it."""
+    failure = node.failure or "error"
+    return {
+        "id": node.id,
+        "plan": node.plan or "(no plan)",
+        "code": node.code,
+        "score_text": score_text(node),
+        "output": tail(node.stdout_tail, settings.output_chars) or "(no output)",
+        "analysis": node.meta.get("analysis", ""),
+        "failure_text": f"{failure}: {scrub_paths(node.error or '')}".rstrip(": "),
+        "error_output": tail(node.stderr_tail or node.stdout_tail, settings.output_chars)
+        or "(no output)",
+    }
+
+
+def operator_prompt(
+    operator: Operator, context: OperatorContext, settings: PromptSettings, **extra: Any
+) -> str:
+    """The user prompt of one operator step (`extra` switches the template to ReAct tools)."""
+    variables = {
+        **task_variables(context.task, context.limits, settings),
+        "memory": render_memory(
+            context.history, maximize=context.task.spec.maximize, max_chars=settings.memory_chars
+        )
+        if settings.memory
+        else "",
+        "diversity": settings.diversity,
+        "ask_family": operator.name == "draft",
+        "react": False,
+        **operator.prompt_variables(context, settings),
+        **extra,
+    }
+    return render(f"{operator.name}.j2", **variables)
+
+
+def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
+    """One candidate from a chat model, for any single-shot operator."""
+    model = chat_model(context)
+    settings = PromptSettings.from_options(context.options)
+    messages = [
+        Message("system", render("system.j2")),
+        Message("user", operator_prompt(operator, context, settings)),
+    ]
+    return ask_for_code(model, messages, purpose=operator.name)
+
+
+def chat_model(context: OperatorContext) -> ChatModel:
+    model = context.backend
+    if not isinstance(model, ChatModel):
+        raise BackendError(f"backend {model.name!r} cannot answer prompts")
+    return model
+
+
+def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> Candidate:
+    """Ask, parse, and remind once when the answer holds no complete code."""
+    completion = model.complete(messages, purpose=purpose)
+    usage: Usage = completion.usage
+    parsed = parse_answer(completion.text)
+    if parsed is None or not parsed.complete:
+        reminder = NO_CODE_REMINDER if parsed is None else TRUNCATED_REMINDER
+        retry_messages = [
+            *messages,
+            Message("assistant", completion.text),
+            Message("user", reminder),
+        ]
+        retry = model.complete(retry_messages, purpose=f"{purpose}-reminder")
+        usage = usage + retry.usage
+        again = parse_answer(retry.text)
+        if again is not None and (again.complete or parsed is None):
+            parsed = again
+    if parsed is None:
+        raise BackendError(f"{model.name}: no Python code in the answer, even after a reminder")
+    return _candidate(parsed, usage, completion.model)
+
+
+def _candidate(parsed: ParsedAnswer, usage: Usage, model: str) -> Candidate:
+    extra = {} if parsed.complete else {"incomplete_code": True}
+    return candidate(parsed.plan, parsed.code, usage, model, **extra)
+
+
+def candidate(plan: str, code: str, usage: Usage, model: str, **meta: Any) -> Candidate:
+    """A candidate with the meta every LLM-written node carries (family, calls, model)."""
+    return Candidate(
+        plan=plan,
+        code=code,
+        meta={
+            "family": classify_family(code, plan),
+            "llm_calls": usage.calls,
+            "model": model,
+            **meta,
+        },
+        usage=usage,
+    )

@@ -1,0 +1,172 @@
+"""The tools of a ReAct episode, acting on one folder: shell commands run in the sandbox, under
+the candidate's limits; files are read and written only inside the folder (and `public/`)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from airlab.grading.metrics import METRICS
+from airlab.grading.submission import InvalidSubmission, check_submission
+from airlab.operators.memory import scrub_paths
+from airlab.sandbox.base import PUBLIC_DIR_NAME, SUBMISSION_FILE, ExecutionRequest, Sandbox
+from airlab.tasks.task import Task
+
+if TYPE_CHECKING:
+    from airlab.operators.base import OperatorContext
+
+SOLUTION_FILE = "solution.py"
+SHELL_SCRIPT = "_airlab_shell.py"
+OBSERVATION_CHARS = 6000
+SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
+
+
+def _cut(text: str, limit: int = OBSERVATION_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit // 3] + "\n…\n" + text[-2 * limit // 3 :]
+
+
+@dataclass
+class Workspace:
+    root: Path
+    task: Task
+    sandbox: Sandbox
+    context: OperatorContext
+    command_s: float
+    starting_files: list[str]
+    last_submission: bytes | None = None
+
+    @classmethod
+    def create(cls, context: OperatorContext, command_s: float) -> Workspace:
+        """A fresh folder holding the parents' code to start from."""
+        assert context.sandbox is not None and context.scratch_dir is not None
+        root = context.scratch_dir / "work"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        files = []
+        if len(context.parents) == 1:
+            (root / SOLUTION_FILE).write_text(context.parents[0].code)
+            files.append(SOLUTION_FILE)
+        else:
+            for letter, parent in zip("ab", context.parents, strict=False):
+                (root / f"solution_{letter}.py").write_text(parent.code)
+                files.append(f"solution_{letter}.py")
+        return cls(root, context.task, context.sandbox, context, command_s, files)
+
+    # ---- the tools -------------------------------------------------------------------------
+    def run(self, tool: str, arg: str, body: str | None) -> str:
+        handlers = {
+            "shell": lambda: self.shell(body if body is not None else arg),
+            "read_file": lambda: self.read_file(arg),
+            "write_file": lambda: self.write_file(arg, body),
+            "edit_file": lambda: self.edit_file(arg, body),
+            "check_submission": self.check_submission,
+        }
+        handler = handlers.get(tool)
+        if handler is None:
+            known = ", ".join([*handlers, "submit"])
+            return f"unknown tool {tool!r}; tools: {known}"
+        try:
+            return handler()
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return f"{tool} failed: {exc}"
+
+    def shell(self, command: str) -> str:
+        if not command.strip():
+            return "shell: empty command"
+        script = (
+            "import subprocess, sys\n"
+            f"sys.exit(subprocess.run({command!r}, shell=True).returncode)\n"
+        )
+        request = ExecutionRequest(
+            script=script,
+            workdir=self.root,
+            public_dir=self.task.public_dir,
+            limits=replace(self.context.limits, time_s=self.command_s),
+            hidden_paths=self.context.hidden_paths,
+            script_name=SHELL_SCRIPT,
+        )
+        execution = self.sandbox.run(request)
+        if execution.submission is not None:
+            self.last_submission = execution.submission
+        elif self.last_submission is not None:  # the sandbox clears it before each command
+            (self.root / SUBMISSION_FILE).write_bytes(self.last_submission)
+        status = f"exit code {execution.exit_code}"
+        if execution.timed_out:
+            status = f"killed: the command ran past {self.command_s:g} s"
+        elif execution.memory_exceeded:
+            status = f"killed: over the memory limit of {self.context.limits.memory_mb} MB"
+        out = scrub_paths(execution.stdout_tail).strip() or "(empty)"
+        err = scrub_paths(execution.stderr_tail).strip() or "(empty)"
+        return _cut(f"{status}, {execution.duration_s:.1f} s\nstdout:\n{out}\nstderr:\n{err}")
+
+    def read_file(self, name: str) -> str:
+        path = self._path(name, for_writing=False)
+        if not path.is_file():
+            return f"read_file: no file {name!r}"
+        return _cut(path.read_text(errors="replace"))
+
+    def write_file(self, name: str, content: str | None) -> str:
+        if content is None:
+            return "write_file: put the new content in a fenced block after the ACTION line"
+        path = self._path(name, for_writing=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        return f"wrote {name} ({len(content.splitlines())} lines)"
+
+    def edit_file(self, name: str, body: str | None) -> str:
+        if not body or SEARCH not in body or DIVIDER not in body or REPLACE not in body:
+            return f"edit_file: the block needs {SEARCH} / {DIVIDER} / {REPLACE} markers"
+        path = self._path(name, for_writing=True)
+        if not path.is_file():
+            return f"edit_file: no file {name!r}"
+        old, new = body.split(SEARCH, 1)[1].split(REPLACE, 1)[0].split(DIVIDER, 1)
+        old, new = old.strip("\n"), new.strip("\n")
+        text = path.read_text()
+        count = text.count(old)
+        if count != 1:
+            return f"edit_file: the SEARCH text occurs {count} times in {name}; it must occur once"
+        path.write_text(text.replace(old, new, 1))
+        return f"edited {name}"
+
+    def check_submission(self) -> str:
+        path = self.root / SUBMISSION_FILE
+        if not path.is_file() or path.is_symlink():
+            return f"no {SUBMISSION_FILE} yet: run your script first"
+        spec = self.task.spec
+        try:
+            check_submission(path.read_bytes(), spec, METRICS.get(spec.metric), self.task.test_ids)
+        except InvalidSubmission as exc:
+            return f"invalid submission: {exc}"
+        return f"{SUBMISSION_FILE} has the right format ({len(self.task.test_ids)} rows)"
+
+    # ---- the end ---------------------------------------------------------------------------
+    def submit_problem(self) -> str | None:
+        """Why a submit cannot be accepted yet, or None."""
+        path = self.root / SOLUTION_FILE
+        if not path.is_file() or path.is_symlink() or not path.read_text().strip():
+            return f"cannot submit: write the final script to {SOLUTION_FILE} first"
+        return None
+
+    def solution(self) -> str | None:
+        return None if self.submit_problem() else (self.root / SOLUTION_FILE).read_text()
+
+    def _path(self, name: str, *, for_writing: bool) -> Path:
+        """`name` inside the folder (or, to read, inside public/); never a way out of it."""
+        relative = Path(name.strip())
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"{name!r}: use a path relative to the folder, without '..'")
+        if relative.parts[0] == PUBLIC_DIR_NAME:
+            if for_writing:
+                raise ValueError("public/ is read-only")
+            base = self.task.public_dir
+            relative = Path(*relative.parts[1:])
+        else:
+            base = self.root
+        path = base / relative
+        # the folder is the candidate's: a link in it must not lead this (unsandboxed) process out
+        if path.is_symlink() or not path.resolve().is_relative_to(base.resolve()):
+            raise ValueError(f"{name!r} leads outside the folder")
+        return path

@@ -1,0 +1,143 @@
+"""A run as reports see it: its nodes, configuration and result, read from the run folder alone.
+
+Reports open the journal read-only, so a view can be drawn while the run is still writing, and
+nothing a report does can change a run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from airlab.errors import JournalError
+from airlab.journal import JOURNAL_FILE, Journal, Node, NodeStatus
+from airlab.runner.layout import RESULT_FILE
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything about one run that a view, plot or export needs."""
+
+    root: Path
+    nodes: tuple[Node, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    """`result.json`, present once the run has finished."""
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.meta.get("config") or {}
+
+    @property
+    def task(self) -> str:
+        return str(self.meta.get("task_name", self.config.get("task", "?")))
+
+    @property
+    def policy(self) -> str:
+        return str(self.config.get("policy", "?"))
+
+    @property
+    def agent(self) -> str:
+        if self.result and self.result.get("agent"):
+            return str(self.result["agent"])
+        return f"{self.policy}/{self.config.get('backend', '?')}"
+
+    @property
+    def metric(self) -> str:
+        return str(self.meta.get("metric", "score"))
+
+    @property
+    def maximize(self) -> bool:
+        return self.meta.get("direction", "maximize") == "maximize"
+
+    @property
+    def complete(self) -> bool:
+        return self.meta.get("status") == "complete"
+
+    @property
+    def started_at(self) -> float:
+        """Wall-clock origin of the run's timeline: its creation, or its first node."""
+        created = self.meta.get("created_at")
+        if created is not None:
+            return float(created)
+        return min((n.created_at for n in self.nodes), default=0.0)
+
+    @property
+    def final_node_id(self) -> int | None:
+        final = self.meta.get("final_node")
+        return None if final is None else int(final)
+
+    @property
+    def searched(self) -> list[Node]:
+        """Nodes that count as steps (cancelled ones never do)."""
+        return [n for n in self.nodes if n.status != NodeStatus.CANCELLED]
+
+    def node(self, node_id: int) -> Node:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise JournalError(f"{self.root}: no node {node_id}")
+
+    def is_better(self, score: float, than: float) -> bool:
+        return score > than if self.maximize else score < than
+
+
+def load_run(path: Path | str) -> RunData:
+    """Read a run folder (or its `journal.sqlite`) without writing to it."""
+    path = Path(path)
+    root = path.parent if path.name == JOURNAL_FILE else path
+    if not root.is_dir():
+        raise JournalError(f"{root}: no such run folder")
+    journal_path = root / JOURNAL_FILE
+    if not journal_path.is_file():
+        raise JournalError(f"{root}: not a run folder (no {JOURNAL_FILE})")
+    with Journal.open(journal_path, read_only=True) as journal:
+        nodes = tuple(journal.nodes())
+        meta = {key: journal.get_meta(key) for key in _META_KEYS}
+    return RunData(root.resolve(), nodes, meta, _read_result(root / RESULT_FILE))
+
+
+def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
+    """Run folders named directly, or found below parent folders (`airlab report runs/`)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.name == JOURNAL_FILE or (path / JOURNAL_FILE).is_file() or not path.is_dir():
+            found.append(path)  # load_run reports what is wrong with it, if anything
+            continue
+        below = sorted(journal.parent for journal in path.rglob(JOURNAL_FILE))
+        if not below:
+            raise JournalError(f"{path}: no run folder here or below (no {JOURNAL_FILE})")
+        found.extend(below)
+    return found
+
+
+_META_KEYS = (
+    "config",
+    "task_name",
+    "task_root",
+    "metric",
+    "direction",
+    "status",
+    "created_at",
+    "finished_at",
+    "airlab_version",
+    "elapsed_s",
+    "stop_reason",
+    "final_node",
+)
+
+
+def _read_result(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise JournalError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None

@@ -1,0 +1,294 @@
+"""Many runs at once: a grid of tasks × policies × backends × seeds through one shared pool.
+
+Each cell of the grid is an ordinary run with its own folder and journal under `<sweep>/runs/`.
+`sweep.json` (the manifest) records the grid and the state of every run; the journals stay the
+source of truth, so a sweep killed at any point continues where it stopped when run again:
+complete runs are skipped, unfinished ones resume, missing ones start.
+
+Runs execute on threads (at most `workers // run_workers` at once, so the pool stays full
+without a queue) and submit their candidates to one pool, local or Ray.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from airlab.errors import AirlabError, ConfigError, JournalError, RunCancelledError
+from airlab.journal import Node
+from airlab.runner.config import RunConfig, _describe, _Strict, load_config, merge
+from airlab.runner.events import RunObserver
+from airlab.runner.pool import POOLS, Pool, make_pool
+from airlab.runner.run import Run
+from airlab.sandbox import get_sandbox
+
+MANIFEST_FILE = "sweep.json"
+RUNS_DIR = "runs"
+GRID_FIELDS = ("task", "policy", "backend", "seed", "runs_dir", "run_name", "workers", "pool")
+
+
+class SweepSpec(_Strict):
+    """The grid and what every run shares. `base` holds any run field (budget, limits, ...)."""
+
+    tasks: list[str] = Field(min_length=1)
+    policies: list[str] = Field(default_factory=lambda: ["greedy"], min_length=1)
+    backends: list[str] = Field(default_factory=lambda: ["templates"], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    workers: int = Field(2, ge=1)
+    """Candidates executing at once across the whole sweep (the pool's size)."""
+    run_workers: int = Field(1, ge=1)
+    """Candidates in flight per run."""
+    pool: str = "local"
+    pool_options: dict[str, Any] = Field(default_factory=dict)
+    base: dict[str, Any] = Field(default_factory=dict)
+
+    def digest(self) -> str:
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    @property
+    def concurrent_runs(self) -> int:
+        return max(1, self.workers // self.run_workers)
+
+
+def load_spec(data: dict[str, Any], source: str) -> SweepSpec:
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(source, exc)) from None
+    clash = sorted(set(spec.base) & set(GRID_FIELDS))
+    if clash:
+        raise ConfigError(f"{source}: field 'base.{clash[0]}' is set by the sweep itself")
+    return spec
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid."""
+
+    task: str
+    policy: str
+    backend: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        raw = f"{Path(self.task).name}-{self.policy}-{self.backend}-s{self.seed}"
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", raw)
+
+
+def cells(spec: SweepSpec) -> list[Cell]:
+    grid = itertools.product(spec.tasks, spec.policies, spec.backends, spec.seeds)
+    return [Cell(*values) for values in grid]
+
+
+@dataclass
+class RunState:
+    """What the progress table shows of one run."""
+
+    cell: Cell
+    status: str = "pending"  # pending | running | complete | failed | interrupted
+    steps_done: int = 0
+    steps_total: int | None = None
+    best_search: float | None = None
+    test_score: float | None = None
+    error: str | None = None
+    started: float | None = None
+    elapsed_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.cell.task,
+            "policy": self.cell.policy,
+            "backend": self.cell.backend,
+            "seed": self.cell.seed,
+            "status": self.status,
+            "steps_done": self.steps_done,
+            "best_search_score": self.best_search,
+            "test_score": self.test_score,
+            "error": self.error,
+        }
+
+
+class SweepObserver:
+    """Told whenever a run's state changes (the CLI's table); runs call it from their threads."""
+
+    def on_update(self, sweep: Sweep, state: RunState) -> None: ...
+
+
+@dataclass
+class _Progress(RunObserver):
+    """Feeds one run's events into its `RunState`."""
+
+    sweep: Sweep
+    state: RunState
+    observer: SweepObserver
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_start(self, run: Run) -> None:
+        self._update(run)
+
+    def on_finished(self, run: Run, node: Node) -> None:
+        self._update(run)
+
+    def _update(self, run: Run) -> None:
+        with self._lock:
+            tree = run.search_tree()
+            best = tree.best()
+            self.state.steps_done = sum(1 for n in run.journal.nodes() if n.status.finished)
+            self.state.best_search = None if best is None else best.search_score
+        self.observer.on_update(self.sweep, self.state)
+
+
+class Sweep:
+    """A sweep folder: its spec, its manifest, and one run folder per cell."""
+
+    def __init__(self, root: Path, spec: SweepSpec) -> None:
+        self.root = root
+        self.spec = spec
+        self.states = {cell.name: RunState(cell) for cell in cells(spec)}
+        self._lock = threading.Lock()
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST_FILE
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / RUNS_DIR
+
+    @classmethod
+    def create_or_continue(cls, root: Path, spec: SweepSpec) -> Sweep:
+        """A new sweep at `root`, or the one already there if it has the same spec."""
+        root = Path(root).resolve()
+        if (root / MANIFEST_FILE).is_file():
+            existing = cls.open(root)
+            if existing.spec != spec:
+                raise ConfigError(
+                    f"{root / MANIFEST_FILE}: a different sweep lives here; choose another --name"
+                )
+            return existing
+        sweep = cls(root, spec)
+        sweep.root.mkdir(parents=True, exist_ok=True)
+        sweep._write_manifest()
+        return sweep
+
+    @classmethod
+    def open(cls, root: Path) -> Sweep:
+        root = Path(root).resolve()
+        path = root / MANIFEST_FILE
+        if not path.is_file():
+            raise JournalError(f"{path}: no sweep manifest here")
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            raise JournalError(f"{path}: not valid JSON") from None
+        return cls(root, load_spec(data.get("spec") or {}, str(path)))
+
+    def run_config(self, cell: Cell) -> RunConfig:
+        data = merge(
+            self.spec.base,
+            {
+                "task": cell.task,
+                "policy": cell.policy,
+                "backend": cell.backend,
+                "seed": cell.seed,
+                "workers": self.spec.run_workers,
+                "pool": self.spec.pool,
+                "pool_options": self.spec.pool_options or None,
+                "runs_dir": str(self.runs_dir),
+                "run_name": cell.name,
+            },
+        )
+        return load_config(data, source=f"{self.manifest} (run {cell.name})")
+
+    # ---- running ---------------------------------------------------------------------------
+    def execute(self, observer: SweepObserver | None = None) -> dict[str, RunState]:
+        """Run every unfinished cell; return the state of each. Ctrl-C cancels the candidates
+        running now and leaves every journal ready to continue."""
+        observer = observer or SweepObserver()
+        configs = {name: self.run_config(state.cell) for name, state in self.states.items()}
+        POOLS.get(self.spec.pool).check_options(self.spec.pool_options)
+        sandbox = get_sandbox(str(self.spec.base.get("sandbox", "auto")))
+        pool = make_pool(self.spec.pool, self.spec.workers, sandbox, self.spec.pool_options)
+        runners = ThreadPoolExecutor(self.spec.concurrent_runs, thread_name_prefix="airlab-run")
+        try:
+            futures: set[Future[None]] = {
+                runners.submit(self._run_one, configs[name], state, pool, observer)
+                for name, state in self.states.items()
+            }
+            while futures:
+                done, futures = wait(futures, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+        except BaseException:
+            runners.shutdown(wait=False, cancel_futures=True)
+            pool.cancel_all()
+            with self._lock:
+                for state in self.states.values():
+                    if state.status in ("pending", "running"):
+                        state.status = "interrupted"
+            self._write_manifest()
+            raise
+        finally:
+            pool.shutdown()
+        runners.shutdown(wait=True)
+        self._write_manifest()
+        return self.states
+
+    def _run_one(
+        self, config: RunConfig, state: RunState, pool: Pool, observer: SweepObserver
+    ) -> None:
+        """One cell, start to end; its own failure is recorded, never raised."""
+        state.status, state.started = "running", time.monotonic()
+        state.steps_total = config.budget.steps
+        observer.on_update(self, state)
+        try:
+            run = self._open_run(config)
+            result = run.execute(_Progress(self, state, observer), pool=pool)
+        except RunCancelledError:
+            state.status = "interrupted"
+        except AirlabError as exc:
+            state.status, state.error = "failed", str(exc)
+        except Exception as exc:
+            state.status, state.error = "failed", f"{type(exc).__name__}: {exc}"
+        else:
+            state.status = "complete"
+            state.steps_done = int(result.get("nodes") or 0)
+            state.best_search = result.get("best_search_score")
+            state.test_score = (result.get("scores") or {}).get("test")
+        state.elapsed_s = time.monotonic() - state.started
+        self._write_manifest()
+        observer.on_update(self, state)
+
+    def _open_run(self, config: RunConfig) -> Run:
+        """Resume the cell's run if it has a journal, else start it afresh."""
+        root = self.runs_dir / str(config.run_name)
+        if (root / "journal.sqlite").is_file():
+            return Run.resume(root)
+        if root.exists():  # killed between making the folder and its journal: nothing to keep
+            shutil.rmtree(root)
+        return Run.create(config)
+
+    def _write_manifest(self) -> None:
+        with self._lock:
+            data = {
+                "spec": self.spec.model_dump(mode="json"),
+                "runs": {name: state.as_dict() for name, state in self.states.items()},
+                "updated_at": time.time(),
+            }
+            temporary = self.manifest.with_suffix(".json.tmp")
+            temporary.write_text(json.dumps(data, indent=2) + "\n")
+            os.replace(temporary, self.manifest)

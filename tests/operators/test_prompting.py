@@ -1,0 +1,174 @@
+"""Prompt pieces: answer parsing, approach families, memory, data preview, rendered prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from airlab.backends import ChatModel, Completion, Message, Usage
+from airlab.errors import BackendError, ConfigError
+from airlab.journal.node import Node, NodeStatus
+from airlab.operators import OPERATORS, OperatorContext
+from airlab.operators.families import classify_family
+from airlab.operators.memory import fix_chain, render_memory, scrub_paths
+from airlab.operators.parsing import parse_answer
+from airlab.operators.preview import data_preview
+from airlab.operators.prompting import PromptSettings
+from airlab.sandbox.base import ExecutionLimits
+from airlab.tasks import resolve_task
+
+
+class Scripted(ChatModel):
+    name = "scripted"
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[list[Message], str]] = []
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        self.calls.append((list(messages), purpose))
+        return Completion(self.answers.pop(0), Usage(10, 20, 0.001, 1), "m", "stop")
+
+
+def _node(node_id: int, **fields) -> Node:
+    defaults = {
+        "operator": "draft",
+        "status": NodeStatus.GOOD,
+        "plan": f"Plan {node_id}.",
+        "code": "x = 1\n",
+    }
+    return Node(id=node_id, **{**defaults, **fields})
+
+
+def _context(backend, parents=(), history=(), **options) -> OperatorContext:
+    return OperatorContext(
+        task=resolve_task("digits"),
+        parents=tuple(parents),
+        history=tuple(history),
+        backend=backend,
+        seed=0,
+        node_id=9,
+        limits=ExecutionLimits(time_s=90, memory_mb=1024, cpus=2),
+        options=options,
+    )
+
+
+def test_parse_answer_takes_the_longest_closed_python_block_and_strips_thinking():
+    text = (
+        "<think>maybe ```python\nbad(\n```</think>I will fit a model.\n"
+        "```text\nnot code\n```\n```python\nprint(1)\nprint(2)\n```\n```python\nx=1\n```"
+    )
+    parsed = parse_answer(text)
+    assert parsed.code == "print(1)\nprint(2)\n"
+    assert parsed.plan.startswith("I will fit a model.") and "think" not in parsed.plan
+    assert parsed.complete
+    cut = parse_answer("Plan.\n```python\ndef f(:\n")
+    assert cut is not None and not cut.complete
+    assert parse_answer("no code at all") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "plan", "family"),
+    [
+        ("from lightgbm import LGBMClassifier", "", "gradient_boosting"),
+        ("import torch\nnn.Conv2d(1, 8, 3)", "", "cnn"),
+        ("from transformers import AutoModel", "", "transformer"),
+        ("from sklearn.svm import SVC", "", "svm"),
+        ("StackingClassifier([RandomForestClassifier(), SVC()])", "", "ensemble"),
+        ("import numpy as np", "Family: Nearest centroid", "nearest_centroid"),
+        ("import numpy as np", "no label", "unknown"),
+    ],
+)
+def test_family_from_code_first_then_the_model_label(code, plan, family):
+    assert classify_family(code, plan) == family
+
+
+def test_memory_lists_best_and_recent_and_summarises_the_rest():
+    history = [
+        _node(i, search_score=0.5 + i / 100, meta={"family": "linear"}) for i in range(30)
+    ] + [_node(30, status=NodeStatus.BUGGY, failure="timeout", error="exceeded 60 s")]
+    text = render_memory(history, maximize=True, max_chars=1500)
+    assert len(text) <= 1500
+    assert text.startswith("31 attempts so far; best score 0.79 (#29)")
+    assert "- #0 draft" not in text and "- #29 draft [linear]" in text
+    assert "#30 draft: Plan 30. → failed (timeout: exceeded 60 s)" in text
+    assert "older attempts not listed; working ones by family: linear ×" in text
+    assert render_memory([], maximize=True) == ""
+
+
+def test_paths_of_the_run_folder_are_scrubbed():
+    error = 'File "/tmp/runs/x/nodes/0003/solution.py", line 3'
+    assert scrub_paths(error) == 'File "solution.py", line 3'
+
+
+def test_fix_chain_follows_debug_parents():
+    root = _node(0, status=NodeStatus.BUGGY)
+    first = _node(1, operator="debug", parent_ids=(0,), status=NodeStatus.BUGGY)
+    second = _node(2, operator="debug", parent_ids=(1,), status=NodeStatus.BUGGY)
+    nodes = {n.id: n for n in (root, first, second)}
+    assert [n.id for n in fix_chain(second, nodes)] == [0, 1]
+
+
+def test_preview_is_capped(tmp_path):
+    task = resolve_task("digits")
+    assert len(data_preview(task.public_dir, max_chars=500)) <= 500
+
+
+def test_draft_prompt_has_task_limits_rules_and_tried_approaches():
+    model = Scripted("Plan.\nFamily: linear\n```python\nprint('self_reported_score: 1')\n```")
+    history = [_node(0, meta={"family": "svm"}, search_score=0.9)]
+    candidate = OPERATORS.get("draft").apply(_context(model, history=history))
+    assert candidate.meta["family"] == "linear" and candidate.usage.calls == 1
+    ((messages, purpose),) = model.calls
+    prompt = messages[1].content
+    assert purpose == "draft"
+    assert "Time: 90 s wall clock; memory: 1024 MB; CPUs: 2; GPUs: 0." in prompt
+    assert "Approaches already drafted in this search: svm." in prompt
+    assert "1 attempts so far; best score 0.9 (#0)" in prompt
+    assert "`label`: int64, range [0, 9]" in prompt
+
+
+def test_memory_and_diversity_can_be_switched_off():
+    model = Scripted("```python\nx = 1\n```")
+    history = [_node(0, meta={"family": "svm"}, search_score=0.9)]
+    OPERATORS.get("draft").apply(_context(model, history=history, memory=False, diversity=False))
+    prompt = model.calls[0][0][1].content
+    assert "attempts so far" not in prompt and "Approaches already drafted" not in prompt
+    with pytest.raises(ConfigError, match="'memory': expected bool"):
+        PromptSettings.from_options({"memory": "off"})
+
+
+def test_debug_prompt_carries_error_output_and_earlier_fixes():
+    root = _node(
+        0,
+        status=NodeStatus.BUGGY,
+        failure="error",
+        error="KeyError: 'lable'",
+        stderr_tail="Traceback ...\nKeyError: 'lable'",
+        plan="Use the lable column.",
+    )
+    first = _node(
+        1,
+        operator="debug",
+        parent_ids=(0,),
+        status=NodeStatus.BUGGY,
+        failure="timeout",
+        error="exceeded the time limit",
+        plan="Rename it.",
+    )
+    model = Scripted("Fixed.\n```python\nx = 2\n```")
+    OPERATORS.get("debug").apply(_context(model, parents=[first], history=[root, first]))
+    prompt = model.calls[0][0][1].content
+    assert "This script failed: timeout: exceeded the time limit." in prompt
+    assert "attempt 1: Use the lable column. -> error: KeyError: 'lable'" in prompt
+
+
+def test_a_missing_code_block_gets_one_reminder_then_an_error():
+    model = Scripted("I would use a forest.", "```python\nx = 3\n```")
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    assert candidate.code == "x = 3\n" and candidate.usage.calls == 2
+    assert model.calls[1][1] == "draft-reminder"
+    assert "no complete Python code block" in model.calls[1][0][-1].content
+    with pytest.raises(BackendError, match="no Python code"):
+        OPERATORS.get("draft").apply(_context(Scripted("nothing", "still nothing")))

@@ -1,0 +1,214 @@
+"""Worker pools behind one interface: the local pool and Ray, cancellation, lost workers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import scripted  # noqa: F401 - registers the "scripted" backend
+
+from airlab.errors import ConfigError, RunCancelledError
+from airlab.journal import NodeStatus
+from airlab.runner import LocalPool, Run, RunConfig, RunObserver, make_pool
+from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
+
+
+def _config(task_root: Path, tmp_path: Path, **fields: object) -> RunConfig:
+    data: dict[str, object] = {
+        "task": str(task_root),
+        "backend": "scripted",
+        "backend_options": {"sleep_s": 0.2},
+        "budget": {"steps": 4},
+        "workers": 2,
+        "runs_dir": str(tmp_path / "runs"),
+        "limits": {"time_s": 60},
+        **fields,
+    }
+    return RunConfig.model_validate(data)
+
+
+def _supervisors() -> list[psutil.Process]:
+    """Sandbox supervisors started by this test process (Ray's workers included)."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if any(part.endswith("supervisor.py") for part in proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _wait_until(condition, seconds: float = 60.0) -> None:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < give_up, "timed out waiting"
+        time.sleep(0.05)
+
+
+def test_unknown_pool_option_is_one_line_error(make_task, tmp_path):
+    with pytest.raises(ConfigError, match="pool 'local': unknown option 'address'"):
+        make_pool("local", 1, get_sandbox("process"), {"address": "auto"})
+    with pytest.raises(ConfigError, match="unknown option 'adress'"):
+        Run.create(_config(make_task(), tmp_path, pool="ray", pool_options={"adress": "auto"}))
+
+
+def test_cancel_all_stops_only_the_pools_own_candidates(tmp_path):
+    """What replaced killing every child of the host: a notebook's other children survive."""
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    public = tmp_path / "public"
+    public.mkdir()
+    try:
+        with LocalPool(2, get_sandbox("auto")) as pool:
+            futures = [
+                pool.submit(
+                    ExecutionRequest(
+                        script="import time\ntime.sleep(60)\n",
+                        workdir=tmp_path / f"w{i}",
+                        public_dir=public,
+                        limits=ExecutionLimits(time_s=120),
+                    )
+                )
+                for i in range(3)
+            ]
+            _wait_until(lambda: len(_supervisors()) >= 2)
+            started = time.monotonic()
+            pool.cancel_all()
+            results = [f.result(timeout=30) for f in futures[:2]]
+            assert futures[2].cancelled()  # queued, never started
+            assert time.monotonic() - started < 15
+        assert all(r.execution.cancelled for r in results)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+class _InterruptAfterStarts(RunObserver):
+    def __init__(self, starts: int) -> None:
+        self.starts = starts
+
+    def on_started(self, run, node):
+        self.starts -= 1
+        if self.starts == 0:
+            time.sleep(0.3)  # let the candidates get going
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        task = make_task()
+        (task / "public" / "hold").touch()
+        run = Run.create(_config(task, tmp_path))
+        with pytest.raises(KeyboardInterrupt):
+            run.execute(_InterruptAfterStarts(2))
+        _wait_until(lambda: not _supervisors(), seconds=15)
+        assert bystander.poll() is None
+        statuses = [n.status for n in run.journal.nodes()]
+        assert NodeStatus.RUNNING in statuses
+        assert not any(s.finished for s in statuses)
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+    (task / "public" / "hold").unlink()
+    resumed = Run.resume(run.folder.root)
+    result = resumed.execute()
+    nodes = resumed.journal.nodes()
+    assert result["nodes"] == 4 == len(nodes)
+    assert all(n.status == NodeStatus.GOOD for n in nodes)
+    assert max(n.attempts for n in nodes) == 2  # the interrupted ones ran again
+
+
+def test_cancelled_execution_in_a_shared_pool_is_not_recorded(make_task, tmp_path):
+    """A sweep cancels its shared pool: each run stops, and no cancelled node counts as buggy."""
+    task = make_task()
+    (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path))
+    with LocalPool(2, run.sandbox) as pool:
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                run.execute(pool=pool)
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        _wait_until(lambda: len(_supervisors()) >= 2)
+        pool.cancel_all()
+        thread.join(timeout=30)
+    assert len(errors) == 1 and isinstance(errors[0], RunCancelledError)
+    assert all(n.status.in_flight for n in run.journal.nodes())
+
+
+# --- Ray ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    """One local Ray instance for the module (never an existing cluster)."""
+    ray = pytest.importorskip("ray")
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_pool_runs_and_grades_in_the_driver(ray_instance, make_task, tmp_path):
+    run = Run.create(_config(make_task(), tmp_path, pool="ray"))
+    result = run.execute()
+    nodes = run.journal.nodes()
+    assert result["nodes"] == 4
+    assert all(n.status == NodeStatus.GOOD and n.search_score is not None for n in nodes)
+    assert all(n.worker and n.worker.startswith("ray:") for n in nodes)
+    assert {n.sandbox for n in nodes} == {run.sandbox.name}
+    # the candidates ran in Ray's worker processes, not in this one
+    assert all(n.worker.rsplit(":", 1)[1] != str(psutil.Process().pid) for n in nodes)
+
+
+@pytest.mark.slow
+def test_ray_worker_death_reruns_the_candidate(ray_instance, make_task, tmp_path):
+    task = make_task()
+    (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path, pool="ray", budget={"steps": 2}))
+    thread = threading.Thread(target=run.execute)
+    thread.start()
+    try:
+        _wait_until(lambda: len(_supervisors()) == 2)
+        victim = _supervisors()[0].parent()
+        assert victim is not None and victim.pid != psutil.Process().pid
+        victim.kill()
+        _wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
+    finally:
+        (task / "public" / "hold").unlink()
+        thread.join(timeout=120)
+    nodes = run.journal.nodes()
+    assert all(n.status == NodeStatus.GOOD for n in nodes)
+    assert sorted(n.attempts for n in nodes) == [1, 2]
+
+
+def test_killed_local_worker_reruns_the_candidate(make_task, tmp_path):
+    task = make_task()
+    (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path, budget={"steps": 2}))
+    thread = threading.Thread(target=run.execute)
+    thread.start()
+    try:
+        _wait_until(lambda: len(_supervisors()) == 2)
+        _supervisors()[0].kill()
+        _wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
+    finally:
+        (task / "public" / "hold").unlink()
+        thread.join(timeout=60)
+    nodes = run.journal.nodes()
+    assert all(n.status == NodeStatus.GOOD for n in nodes)
+    assert sorted(n.attempts for n in nodes) == [1, 2]
