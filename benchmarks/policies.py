@@ -37,7 +37,7 @@ from policies_report import write_report
 
 # The templates backend's own rules for the problem kind and the log target, so that both
 # sides of the comparison search the same space.
-from airlab.backends.templates.backend import _positive_target, _problem_of
+from airlab.backends.templates.backend import positive_target, problem_of
 from airlab.journal import Node, NodeStatus
 from airlab.runner import Run, RunConfig
 from airlab.runner.run import execution_limits
@@ -126,8 +126,8 @@ def _optuna_search(job: Job) -> list[Node]:
         sampler = optuna.samplers.RandomSampler(seed=job.seed)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction=task.spec.direction, sampler=sampler)
-    problem = _problem_of(task)
-    log_target_ok = problem == "regression" and _positive_target(task)
+    problem = problem_of(task)
+    log_target_ok = problem == "regression" and positive_target(task)
     nodes = []
     for node_id in range(job.candidates):
         trial = study.ask()

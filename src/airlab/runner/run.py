@@ -72,7 +72,7 @@ class Run:
         check_operator_options(self.operator_options)
         self.prompt_settings = PromptSettings.from_options(self.operator_options)
         self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
-            config.operator_options.get("analysis", True)
+            self.operator_options.get("analysis", True)
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
         self.grader = Grader(task)

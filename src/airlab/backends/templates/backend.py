@@ -39,9 +39,9 @@ class TemplatesBackend(ProgramWriter):
 
     def write(self, request: WriteRequest) -> Candidate:
         task = request.task
-        problem = _problem_of(task)
+        problem = problem_of(task)
         rng = np.random.default_rng([request.seed, request.node_id, 7])
-        log_ok = problem == "regression" and _positive_target(task)
+        log_ok = problem == "regression" and positive_target(task)
         diversity = bool(request.options.get("diversity"))
         if request.operator == "draft":
             written = [n for n in request.history if RECIPE_KEY in n.meta]
@@ -100,12 +100,14 @@ class TemplatesBackend(ProgramWriter):
 def render_recipe(recipe: Recipe, task: Task, *, plan: str) -> str:
     """The script of `recipe` for `task` exactly as the backend writes it (forecasting tasks get
     the forecasting template); peers searching the same space (benchmarks) render through it."""
-    problem = _problem_of(task)
+    problem = problem_of(task)
     writer = render_forecast if problem == "forecasting" else render
     return writer(recipe, _written_spec(task.spec, problem), plan=plan)
 
 
-def _problem_of(task: Task) -> Problem:
+def problem_of(task: Task) -> Problem:
+    """The kind of solution the templates write for `task` (peers searching the same space use it
+    too); a task they cannot serve is a one-line error."""
     if len(task.spec.target_columns) != 1:
         raise BackendError(
             f"templates backend writes single-target solutions; task {task.name!r} has "
@@ -142,7 +144,8 @@ def _written_spec(spec: TaskSpec, problem: Problem) -> TaskSpec:
     return spec.model_copy(update={"metric": "accuracy" if problem == "classification" else "rmse"})
 
 
-def _positive_target(task: Task) -> bool:
+def positive_target(task: Task) -> bool:
+    """Whether a log-transformed target is an option (every training target is positive)."""
     target = task.spec.target_columns[0]
     values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=[target])[target]
     return bool(pd.api.types.is_numeric_dtype(values) and (values > 0).all())
