@@ -19,6 +19,7 @@ from airlab.tasks import SPLITS, Task, data_home
 from airlab.tasks.task import SAMPLE_SUBMISSION_FILE, SPLIT_COLUMN
 
 BASELINE_FILE = "baseline.py"
+REFERENCE_FILE = "reference.py"
 
 _PROBE = """
 import os, sys
