@@ -71,6 +71,19 @@ def test_a_baseline_no_better_than_the_sample_submission_is_a_problem(checked_ta
     assert any("no better than sample_submission.csv" in p for p in report.problems)
 
 
+def test_a_reference_solution_must_beat_the_baseline(checked_task):
+    (checked_task / "reference.py").write_text(BASELINE)  # a tie is not a stronger solution
+    report = check_task(load_task(checked_task), sandbox="process")
+    assert any(
+        "reference.py scores" in p and "no better than baseline.py" in p for p in report.problems
+    )
+    weak = BASELINE.replace('["a", "b", "c"]', '["b"]')  # y depends mostly on a
+    (checked_task / "baseline.py").write_text(weak)
+    report = check_task(load_task(checked_task), sandbox="process")
+    assert report.ok, report.problems
+    assert any(n.startswith("reference.py scores") for n in report.notes)
+
+
 def test_answers_placed_in_public_are_found(checked_task):
     shutil.copy(checked_task / "private" / "answers.csv", checked_task / "public" / "answers.csv")
     report = check_task(load_task(checked_task), sandbox="process", run_baseline=False)

@@ -10,8 +10,12 @@ from airlab.tasks import load_task
 def test_population_has_a_draft_per_family_and_tuned_variants(make_task):
     task = load_task(make_task())
     (task.root / "baseline.py").write_text("print('baseline')\n")
+    (task.root / "reference.py").write_text("print('reference')\n")
     entries = population(task, variants=3)
-    assert entries[0].name == "baseline.py"
+    assert [(e.name, e.family) for e in entries[:2]] == [
+        ("baseline.py", "baseline"),
+        ("reference.py", "reference"),
+    ]
     drafts = [e for e in entries if e.name.startswith("Draft")]
     assert len({e.family for e in drafts}) == len(drafts) >= 5
     assert sum(e.name.startswith("Tuned") for e in entries) == 3

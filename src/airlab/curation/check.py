@@ -3,7 +3,8 @@
 Gymnasium's `check_env` in spirit: the folder loads (schema, files, ids), the hidden splits are
 non-empty and disjoint, the answers are out of a candidate's reach, grading is deterministic, and
 the task's `baseline.py` runs in the sandbox, gets a valid grade that beats the sample submission,
-and reproduces the score recorded in `task.yaml`.
+and reproduces the score recorded in `task.yaml`. A task's optional `reference.py`, the stronger
+solution its reference score comes from, must run too and beat the baseline on test.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from airlab.tasks import SPLITS, Task, data_home
 from airlab.tasks.task import SAMPLE_SUBMISSION_FILE, SPLIT_COLUMN
 
 BASELINE_FILE = "baseline.py"
+REFERENCE_FILE = "reference.py"
 
 _PROBE = """
 import os, sys
@@ -63,6 +65,8 @@ def check_task(
     sample = _grade_file(task, grader, task.public_dir / SAMPLE_SUBMISSION_FILE, report)
     if run_baseline:
         _check_baseline(task, grader, sandbox, sample, tolerance, report)
+        if report.baseline_scores and (task.root / REFERENCE_FILE).is_file():
+            _check_reference(task, grader, sandbox, report)
     return report
 
 
@@ -131,19 +135,9 @@ def _check_baseline(
     if not script.is_file():
         report.problems.append(f"{script}: file not found (every task needs a real baseline)")
         return
-    with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
-        execution = run_script(task, script.read_text(), Path(scratch), sandbox)
-    if not execution.succeeded:
-        tail = (execution.stderr_tail or execution.stdout_tail)[-400:].strip()
-        report.problems.append(f"{BASELINE_FILE} failed ({execution.failure}): {tail}")
+    grade = _run_and_grade(task, grader, sandbox, BASELINE_FILE, report)
+    if grade is None:
         return
-    grade = grader.grade(execution.submission, SPLITS)
-    if not grade.valid:
-        report.problems.append(f"{BASELINE_FILE} wrote an invalid submission: {grade.reason}")
-        return
-    again = grader.grade(execution.submission, SPLITS)
-    if again.scores != grade.scores:
-        report.problems.append("grading is not deterministic: the same submission scored twice")
     report.baseline_scores = grade.scores
     metric = grader.metric
     if sample is not None and not metric.better(grade.scores["test"], sample.scores["test"]):
@@ -161,6 +155,40 @@ def _check_baseline(
             f"{BASELINE_FILE} scores {grade.scores['test']:.6f} on test but task.yaml records "
             f"baseline {recorded.score:.6f}"
         )
+
+
+def _check_reference(task: Task, grader: Grader, sandbox: str, report: CheckReport) -> None:
+    """A reference solution that does not beat the baseline would make the reference score a lie."""
+    grade = _run_and_grade(task, grader, sandbox, REFERENCE_FILE, report)
+    if grade is None:
+        return
+    reference, baseline = grade.scores["test"], report.baseline_scores["test"]
+    if not grader.metric.better(reference, baseline):
+        report.problems.append(
+            f"{REFERENCE_FILE} scores {reference:.6g} on test, no better than "
+            f"{BASELINE_FILE} ({baseline:.6g})"
+        )
+    else:
+        report.notes.append(f"{REFERENCE_FILE} scores {reference:.6f} on test")
+
+
+def _run_and_grade(
+    task: Task, grader: Grader, sandbox: str, file_name: str, report: CheckReport
+) -> Grade | None:
+    """Run one of the task's own solution scripts; its grade, or None with the problem recorded."""
+    with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
+        execution = run_script(task, (task.root / file_name).read_text(), Path(scratch), sandbox)
+    if not execution.succeeded:
+        tail = (execution.stderr_tail or execution.stdout_tail)[-400:].strip()
+        report.problems.append(f"{file_name} failed ({execution.failure}): {tail}")
+        return None
+    grade = grader.grade(execution.submission, SPLITS)
+    if not grade.valid:
+        report.problems.append(f"{file_name} wrote an invalid submission: {grade.reason}")
+        return None
+    if grader.grade(execution.submission, SPLITS).scores != grade.scores:
+        report.problems.append("grading is not deterministic: the same submission scored twice")
+    return grade
 
 
 def run_script(

@@ -1,7 +1,8 @@
 """`airlab task build-leaderboard`: a reference leaderboard from a population of real solutions.
 
 Percentile ranks and medals mean something only against a population of varied quality. This
-builds one the way a crowd would: the task's `baseline.py`, one first draft of every model family
+builds one the way a crowd would: the task's `baseline.py` (and its stronger `reference.py`, if
+it has one), one first draft of every model family
 the templates backend knows for the task, a few tuned variants of those drafts, and the constant
 sample submission at the bottom. Each runs in the sandbox and is scored on the hidden `test`
 split; the leaderboard lists them best first. Everything is seeded, so rebuilding gives the same
@@ -20,7 +21,7 @@ import pandas as pd
 
 from airlab.backends.base import WriteRequest
 from airlab.backends.templates import TemplatesBackend
-from airlab.curation.check import BASELINE_FILE, run_script
+from airlab.curation.check import BASELINE_FILE, REFERENCE_FILE, run_script
 from airlab.grading import Grader
 from airlab.journal import Node, NodeStatus
 from airlab.tasks import Task
@@ -42,11 +43,12 @@ class Entry:
 
 
 def population(task: Task, *, variants: int = 4, seed: int = 0) -> list[Entry]:
-    """The solutions to rank: baseline, a draft per family, tuned variants of the drafts."""
+    """The solutions to rank: baseline, reference, a draft per family, tuned variants of drafts."""
     entries: list[Entry] = []
-    baseline = task.root / BASELINE_FILE
-    if baseline.is_file():
-        entries.append(Entry("baseline.py", "baseline", baseline.read_text()))
+    for file, family in ((BASELINE_FILE, "baseline"), (REFERENCE_FILE, "reference")):
+        script = task.root / file
+        if script.is_file():
+            entries.append(Entry(file, family, script.read_text()))
     backend = TemplatesBackend(bug_rate=0.0)
     drafts: list[Node] = []
     while True:

@@ -1,9 +1,10 @@
 """Bundled tasks: sources in the package, data built on first use into the data home.
 
-The package ships each task's `task.yaml`, `description.md`, `prepare.py` and `baseline.py`, never
-its answers: `prepare.py` builds `public/` and `private/` deterministically from data that ships
-inside scikit-learn, into `$AIRLAB_HOME/tasks/<name>` (default `~/.cache/airlab`). A stamp of the
-sources' hash decides when to rebuild.
+The package ships each task's `task.yaml`, `description.md`, `prepare.py`, `baseline.py` (and a
+stronger `reference.py` where one exists), never its answers: `prepare.py` builds `public/` and
+`private/` deterministically from data that ships inside scikit-learn, into
+`$AIRLAB_HOME/tasks/<name>` (default `~/.cache/airlab`). A stamp of the sources' hash decides when
+to rebuild.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
 
 BUNDLED_ROOT = Path(__file__).parent / "bundled"
-SOURCE_FILES = (TASK_FILE, DESCRIPTION_FILE, "prepare.py", "baseline.py", "leaderboard.csv")
+SOURCE_FILES = (
+    TASK_FILE,
+    DESCRIPTION_FILE,
+    "prepare.py",
+    "baseline.py",
+    "reference.py",
+    "leaderboard.csv",
+)
 STAMP_FILE = ".prepared"
 
 TASKS: Registry[Path] = Registry("task")
