@@ -35,7 +35,7 @@ def view(
     """
     from airlab.report import write_view
 
-    console = Console()
+    console = Console(soft_wrap=True)
     if serve:
         from airlab.report.serve import make_server, url_of
 
@@ -74,7 +74,7 @@ def report(
     from airlab.report.bundle import write_report
 
     files = write_report(runs, out, formats=[f.strip() for f in formats.split(",") if f.strip()])
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(
         f"wrote {files.summary}, {len(files.plots)} plot file(s), {len(files.views)} view(s)"
     )
@@ -101,7 +101,7 @@ def export(
     from airlab.report.export import export_mlflow, write_jsonl
 
     run = load_run(run_dir)
-    console = Console()
+    console = Console(soft_wrap=True)
     if to == "jsonl":
         path = out or run.root / "nodes.jsonl"
         count = write_jsonl(run, path)
