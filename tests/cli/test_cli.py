@@ -143,3 +143,18 @@ def test_run_from_the_command_line(make_task, tmp_path):
     assert summary["nodes"] == 3
     again = airlab("resume", str(tmp_path / "runs" / "cli"))
     assert again.returncode == 0 and "already complete" in again.stdout
+
+
+def test_error_text_is_printed_verbatim(monkeypatch, capsys):
+    """Square brackets in a message (an extra to install) are text, not rich markup."""
+    import airlab.cli as cli
+    from airlab.errors import TaskError
+
+    def failing_app():
+        raise TaskError("needs statsmodels: pip install 'airlab[tasks]'")
+
+    monkeypatch.setattr(cli, "app", failing_app)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    assert "pip install 'airlab[tasks]'" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from airlab.cli import report_commands, run_commands, sweep_command, task_commands
 from airlab.cli.rank import rank
@@ -38,7 +39,9 @@ def main() -> None:
     try:
         app()
     except AirlabError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(
+            f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
     except KeyboardInterrupt:
         Console(stderr=True).print("[yellow]interrupted[/]")

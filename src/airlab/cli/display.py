@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -64,7 +65,7 @@ class LiveDisplay(RunObserver):
 
     def on_message(self, run: Run, text: str) -> None:
         if self.live is None:
-            self.console.print(f"[yellow]{text}[/]")
+            self.console.print(f"[yellow]{escape(text)}[/]")
         else:
             self.messages = [*self.messages[-2:], text]
             self.live.update(self._render(run))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from airlab.errors import TaskError
@@ -105,12 +106,12 @@ def check(
     task = resolve_task(folder)
     report = check_task(task, sandbox=sandbox, run_baseline=not no_baseline)
     for note in report.notes:
-        console.print(f"  · {note}", highlight=False)
+        console.print(f"  · {escape(note)}", highlight=False)
     if report.baseline_scores:
         scores = ", ".join(f"{k} {v:.6f}" for k, v in report.baseline_scores.items())
         console.print(f"  · baseline.py scores: {scores}", highlight=False)
     for problem in report.problems:
-        console.print(f"  [red]✗[/] {problem}", highlight=False)
+        console.print(f"  [red]✗[/] {escape(problem)}", highlight=False)
     if not report.ok:
         raise TaskError(f"{task.root}: {len(report.problems)} problem(s) found by task check")
     console.print(f"[green]✓[/] {task.name}: task check passed")
@@ -203,7 +204,9 @@ def build_leaderboard(
     console = Console()
     for entry in entries:
         if entry.score is None:
-            console.print(f"  [yellow]left out[/] {entry.name}: {entry.reason}", highlight=False)
+            console.print(
+                f"  [yellow]left out[/] {entry.name}: {escape(entry.reason)}", highlight=False
+            )
     frame = write_leaderboard(task, entries, destination)
     table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction}) on test")
     for column in ("rank", "score", "family", "name"):
