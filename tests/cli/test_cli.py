@@ -62,10 +62,11 @@ def test_tasks_lists_bundled_tasks_with_baselines():
         "accuracy",
         "log_loss",
         "rmse",
-        "mase",
-        "minimize",
+        "mase ↓",
+        "accuracy ↑",
         "0.9700",
         "64.5763",
+        "55.8570",
     ):
         assert text in result.stdout, text
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -34,22 +35,26 @@ def _fmt(score: float | None) -> str:
 
 @tasks_app.callback()
 def tasks(context: typer.Context) -> None:
-    """List the bundled tasks: metric, direction, baseline score and where the data comes from."""
+    """List the bundled tasks: type, metric and direction, baseline and reference scores."""
     if context.invoked_subcommand is not None:
         return
-    table = Table(title="airlab tasks", caption="baseline: score of the task's baseline.py on test")
-    for column in ("name", "type", "metric", "direction", "baseline"):
+    table = Table(
+        title="airlab tasks",
+        caption="↑ maximize, ↓ minimize; baseline: the task's baseline.py on test; reference: "
+        "the best of its leaderboard; `airlab tasks show NAME` for the data source and card",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for column in ("name", "type", "metric", "baseline", "reference"):
         table.add_column(column, no_wrap=True)
-    table.add_column("source", overflow="fold")
     for name in TASKS:
         spec = source_spec(name)
         table.add_row(
             spec.name,
             spec.type,
-            spec.metric,
-            spec.direction,
+            f"{spec.metric} {'↑' if spec.maximize else '↓'}",
             _fmt(spec.baseline.score if spec.baseline else None),
-            spec.source or "—",
+            _fmt(spec.reference.score if spec.reference else None),
         )
     Console().print(table)
 
