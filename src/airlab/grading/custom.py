@@ -7,34 +7,20 @@ never inside a candidate's sandbox, and the task folder holding it is hidden fro
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from airlab.errors import TaskError
 from airlab.grading.metrics import Metric, MetricContext
+from airlab.scripts import load_script_function
 
 GradeFn = Callable[[pd.DataFrame, pd.DataFrame], float]
 
 
 def load_grade_function(path: Path) -> GradeFn:
     """Import `grade` from a task's grading script; a missing function or import names the file."""
-    spec = importlib.util.spec_from_file_location(f"airlab_grader_{path.parent.name}", path)
-    if spec is None or spec.loader is None:
-        raise TaskError(f"{path}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except ModuleNotFoundError as exc:
-        raise TaskError(f"{path}: needs the Python package {exc.name!r}, not installed") from None
-    except Exception as exc:
-        raise TaskError(f"{path}: fails on import: {type(exc).__name__}: {exc}") from None
-    grade = getattr(module, "grade", None)
-    if not callable(grade):
-        raise TaskError(f"{path}: defines no function grade(submission, answers)")
-    return grade
+    return load_script_function(path, "grade", "grade(submission, answers)")
 
 
 def custom_metric(name: str, direction: str, path: Path) -> Metric:

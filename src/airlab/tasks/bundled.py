@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 from airlab.errors import TaskError
 from airlab.registry import Registry
+from airlab.scripts import load_script_function
 from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
 
@@ -88,20 +88,15 @@ def prepare_task(name: str) -> Path:
 
 
 def _run_prepare(script: Path, out_dir: Path) -> None:
-    spec = importlib.util.spec_from_file_location(f"airlab_prepare_{script.parent.name}", script)
-    if spec is None or spec.loader is None:
-        raise TaskError(f"{script}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except ModuleNotFoundError as exc:
-        raise TaskError(
-            f"task {script.parent.name!r} builds its data from the Python package {exc.name!r}, "
+    prepare = load_script_function(
+        script,
+        "prepare",
+        "prepare(out_dir)",
+        missing_package=lambda name: (
+            f"task {script.parent.name!r} builds its data from the Python package {name!r}, "
             "which is not installed: pip install 'airlab[tasks]'"
-        ) from None
-    prepare = getattr(module, "prepare", None)
-    if not callable(prepare):
-        raise TaskError(f"{script}: defines no function prepare(out_dir)")
+        ),
+    )
     prepare(out_dir)
 
 
