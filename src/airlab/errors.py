@@ -41,7 +41,28 @@ class RunCancelledError(AirlabError):
 
 
 class BackendError(AirlabError):
-    """A backend could not produce a candidate (missing SDK or key, unusable response)."""
+    """A backend could not produce a candidate (missing SDK or key, unusable response).
+
+    `fatal`: the failure says the backend cannot work at all (a refused key, an unknown model, no
+    server listening, retries exhausted), so a run stops after a few in a row instead of spending
+    its budget on them."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class BudgetExhaustedError(AirlabError):
+    """A model call was refused before it was sent: the run's token or cost budget is spent."""
+
+
+class BackendUnavailableError(AirlabError):
+    """The run stopped: its backend failed fatally several times in a row (or at preflight).
+    The run is marked failed and resumes once the backend works."""
+
+
+class RunLockedError(AirlabError):
+    """Another live process drives this run folder."""
 
 
 class ReplayMismatchError(BackendError):

@@ -8,7 +8,7 @@ and the analysis prompt gets a short summary.
 
 from __future__ import annotations
 
-from .fake_llm import Reply, Request
+from airlab.testing.fake_llm import Reply, Request
 
 MODELS = (
     (

@@ -8,12 +8,11 @@ import sys
 import pytest
 
 from airlab.backends import Message, make_backend
-from airlab.backends.llm import RecordingChatModel, ReplayChatModel
+from airlab.backends.llm import MeteredChatModel, ReplayChatModel
 from airlab.backends.llm.prices import PriceTable
 from airlab.backends.llm.retry import RetryPolicy, TransientError, call_with_retries
 from airlab.errors import BackendError, ReplayMismatchError
-
-from .fake_llm import FakeLLMServer, Reply
+from airlab.testing.fake_llm import FakeLLMServer, Reply
 
 FAST = {"retry_base_s": 0.01, "retry_max_s": 0.05, "timeout_s": 5}
 HELLO = [Message("system", "You write code."), Message("user", "Say hi.")]
@@ -140,7 +139,7 @@ def test_other_client_errors_are_one_line_backend_errors(server):
     with pytest.raises(BackendError, match="key was refused"):
         _anthropic(server).complete(HELLO)
     server.push(Reply(status=404, error_message="model not found"))
-    with pytest.raises(BackendError, match="HTTP 404: model not found"):
+    with pytest.raises(BackendError, match=r"HTTP 404 \(unknown model or endpoint\): model not"):
         _openai(server).complete(HELLO)
 
 
@@ -171,7 +170,7 @@ def test_price_table_prefix_match_and_user_extension(tmp_path):
 
 def test_record_then_replay_offline(server, tmp_path):
     server.push(Reply(text="first"), Reply(status=404, error_message="gone"), Reply(text="third"))
-    recorder = RecordingChatModel(_openai(server), tmp_path / "llm_calls.jsonl")
+    recorder = MeteredChatModel(_openai(server), tmp_path / "llm_calls.jsonl")
     assert recorder.complete(HELLO, purpose="draft").text == "first"
     with pytest.raises(BackendError):
         recorder.complete([Message("user", "again")], purpose="draft")

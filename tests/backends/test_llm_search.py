@@ -10,8 +10,8 @@ import pytest
 from airlab.errors import ReplayMismatchError
 from airlab.journal import NodeStatus
 from airlab.runner import Run, RunConfig
+from airlab.testing.fake_llm import FakeLLMServer, Reply
 
-from .fake_llm import FakeLLMServer, Reply
 from .scripted_agent import scripted_agent
 
 pytestmark = pytest.mark.slow
@@ -30,6 +30,8 @@ def _config(runs, backend, options, **fields):
         "workers": 1,
         "runs_dir": str(runs),
         "limits": {"time_s": 60},
+        "preflight": False,  # these searches script their first answers exactly,
+        "lookahead": False,  # and their order of steps
         **fields,
     }
     return RunConfig.model_validate(data)
@@ -75,9 +77,9 @@ def test_search_completes_with_llm_candidates(openai_run):
     assert nodes[2].parent_ids == (1,) and nodes[2].is_good
     best = max(nodes[:3], key=lambda n: n.search_score or 0)
     assert nodes[3].parent_ids == (best.id,) and nodes[3].is_good
-    assert result["valid_submission"] and result["scores"]["test"] > 0.85
+    assert result.valid_submission and result.scores.test > 0.85
     assert [n.meta["family"] for n in nodes[:2]] == ["random_forest", "knn"]
-    assert result["draft_families"] == ["random_forest", "knn"]
+    assert result.draft_families == ["random_forest", "knn"]
     assert all(n.meta.get("analysis") for n in nodes)
     assert all(n.self_reported_score is not None for n in nodes if n.is_good)
 
@@ -87,11 +89,11 @@ def test_tokens_and_cost_are_on_nodes_and_in_the_result(openai_run):
     nodes = run.journal.nodes()
     # every node: its candidate and its analysis; the first draft also needed a reminder
     assert [n.meta["llm_calls"] for n in nodes] == [3, 2, 2, 2]
-    assert result["llm_calls"] == 9 == len(requests) - 2  # two retried failures
-    assert result["tokens_in"] == sum(n.tokens_in for n in nodes) > 0
-    assert result["tokens_out"] == sum(n.tokens_out for n in nodes) == 8192 + 8 * 50
-    expected_cost = (result["tokens_in"] * 1.0 + result["tokens_out"] * 2.0) / 1e6
-    assert result["cost_usd"] == pytest.approx(expected_cost)
+    assert result.llm_calls == 9 == len(requests) - 2  # two retried failures
+    assert result.tokens_in == sum(n.tokens_in for n in nodes) > 0
+    assert result.tokens_out == sum(n.tokens_out for n in nodes) == 8192 + 8 * 50
+    expected_cost = (result.tokens_in * 1.0 + result.tokens_out * 2.0) / 1e6
+    assert result.cost_usd == pytest.approx(expected_cost)
     assert nodes[0].cost_usd > 0
 
 
@@ -150,7 +152,7 @@ def test_replay_reproduces_the_journal_offline(openai_run, server, tmp_path):
     original = [tuple(getattr(n, f) for f in fields) for n in run.journal.nodes()]
     again = [tuple(getattr(n, f) for f in fields) for n in replay.journal.nodes()]
     assert again == original
-    assert replayed["scores"] == result["scores"]
+    assert replayed.scores == result.scores
 
 
 def test_replay_of_a_different_search_is_a_clear_error(openai_run, tmp_path):
@@ -176,9 +178,13 @@ def test_search_through_anthropic_stops_at_its_cost_budget(server, tmp_path, mon
     result = run.execute()
     nodes = run.journal.nodes()
     assert [n.operator for n in nodes] == ["draft", "draft"]
-    assert "cost budget reached" in result["stop_reason"]
-    assert nodes[0].is_good and result["valid_submission"]
+    assert "cost budget reached" in result.stop_reason
+    assert nodes[0].is_good and result.valid_submission
     assert {r.api for r in server.requests} == {"anthropic"}
     assert server.requests[1].body["system"].startswith("You are an expert")
     assert nodes[0].cost_usd == pytest.approx((1000 * 1.0 + 100 * 5.0) / 1e6)
-    assert result["cost_usd"] == pytest.approx(2 * nodes[0].cost_usd)
+    # checked before every call: the second draft was the one call in flight past the budget,
+    # and its analysis was refused
+    assert nodes[1].cost_usd == pytest.approx((900 * 1.0 + 50 * 5.0) / 1e6)
+    assert "cost budget reached" in nodes[1].meta["analysis_error"]
+    assert result.cost_usd == pytest.approx(nodes[0].cost_usd + nodes[1].cost_usd)

@@ -15,7 +15,7 @@ from airlab.runner import Run, RunConfig
 from airlab.sandbox import get_sandbox
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
-from backends.fake_llm import FakeLLMServer, Reply
+from airlab.testing.fake_llm import FakeLLMServer, Reply
 from backends.scripted_agent import solution
 
 STEPS = [

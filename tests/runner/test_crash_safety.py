@@ -120,4 +120,4 @@ def test_a_candidate_that_keeps_killing_its_driver_is_marked_lost(make_task, tmp
     lost = resumed.journal.get(node.id)
     assert lost.status == "lost" and lost.attempts == 3
     assert "never finished" in (lost.error or "")
-    assert result["lost_nodes"] == 1 and result["nodes"] == 2
+    assert result.lost_nodes == 1 and result.nodes == 2

@@ -80,7 +80,7 @@ def test_every_attack_fails_and_the_run_goes_on(make_task, tmp_path):
     run.backend = HostileBackend(_attacks(run, mark))
     result = run.execute()
 
-    assert result["nodes"] == 7
+    assert result.nodes == 7
     nodes = run.journal.nodes()
     assert all(n.status == NodeStatus.BUGGY for n in nodes), [(n.id, n.error) for n in nodes]
     assert nodes[2].failure in ("memory", "error")  # killed, or MemoryError under RLIMIT_AS

@@ -42,7 +42,7 @@ def test_policy_runs_a_search_with_two_workers(make_task, tmp_path, policy):
     result = run.execute()
     nodes = run.journal.nodes()
     assert len(nodes) == 4 and all(n.status.finished for n in nodes)
-    assert result["final_node"] is not None
+    assert result.final_node is not None
     assert run.journal.get_meta("operator_set")["name"] == operators
     assert {n.operator for n in nodes} <= set(run.operators)
 
@@ -71,7 +71,7 @@ def test_evolutionary_resumes_with_the_same_islands(make_task, tmp_path):
     resumed = Run.resume(root)
     result = resumed.execute()
     after = {n.id: n for n in resumed.journal.nodes()}
-    assert result["nodes"] == 6 and all(n.status.finished for n in after.values())
+    assert result.nodes == 6 and all(n.status.finished for n in after.values())
     for node_id, node in before.items():
         assert after[node_id].model_dump(exclude={"test_score"}) == node.model_dump(
             exclude={"test_score"}

@@ -105,7 +105,7 @@ def test_interrupted_run_kills_its_candidates_then_resumes(make_task, tmp_path):
     resumed = Run.resume(run.folder.root)
     result = resumed.execute()
     nodes = resumed.journal.nodes()
-    assert result["nodes"] == 4 == len(nodes)
+    assert result.nodes == 4 == len(nodes)
     assert all(n.status == NodeStatus.GOOD for n in nodes)
     assert max(n.attempts for n in nodes) == 2  # the interrupted ones ran again
 
@@ -150,7 +150,7 @@ def test_ray_pool_runs_and_grades_in_the_driver(ray_instance, make_task, tmp_pat
     run = Run.create(_config(make_task(), tmp_path, pool="ray"))
     result = run.execute()
     nodes = run.journal.nodes()
-    assert result["nodes"] == 4
+    assert result.nodes == 4
     assert all(n.status == NodeStatus.GOOD and n.search_score is not None for n in nodes)
     assert all(n.worker and n.worker.startswith("ray:") for n in nodes)
     assert {n.sandbox for n in nodes} == {run.sandbox.name}

@@ -1,11 +1,11 @@
 """End to end: a real search on a tiny task, through the real sandbox and grader."""
 
 import itertools
-import json
 
 import pytest
 
 from airlab.journal import Journal, NodeStatus
+from airlab.result import RunResult
 from airlab.runner import Run, RunConfig, RunObserver
 
 
@@ -45,20 +45,20 @@ def test_search_runs_to_budget_and_reports(make_task, tmp_path):
     assert all(n.status.finished for n in nodes)
     assert [n.operator for n in nodes[:3]] == ["draft"] * 3
     assert any(n.is_good for n in nodes)
-    assert result["status"] == "complete"
-    assert result["nodes"] == 6
-    assert result["final_node"] is not None
-    final = run.journal.get(result["final_node"])
-    assert final.test_score == result["scores"]["test"]
+    assert result.status == "complete"
+    assert result.nodes == 6
+    assert result.final_node is not None
+    final = run.journal.get(result.final_node)
+    assert final.test_score == result.scores.test
     # test is scored for the final node only
     assert sum(n.test_score is not None for n in nodes) == 1
     assert all(
         n.search_score is not None and n.select_score is not None for n in nodes if n.is_good
     )
-    assert len(result["draft_families"]) == 3
+    assert len(result.draft_families) == 3
 
     root = run.folder.root
-    assert json.loads((root / "result.json").read_text()) == result
+    assert RunResult.model_validate_json((root / "result.json").read_text()) == result
     assert (root / "config.yaml").is_file()
     assert (root / "best" / "solution.py").read_text() == final.code
     for node in nodes:
@@ -86,9 +86,9 @@ def test_time_budget_stops_the_search(make_task, tmp_path):
     config = _config(make_task(), tmp_path, budget={"steps": None, "time_s": 4})
     run = Run.create(config)
     result = run.execute()
-    assert "time budget" in result["stop_reason"]
+    assert "time budget" in result.stop_reason
     # at most one candidate's limit past the budget
-    assert result["elapsed_s"] <= 4 + 60 + 5
+    assert result.elapsed_s <= 4 + 60 + 5
     statuses = [(n.status, n.failure, n.error) for n in run.journal.nodes()]
     assert all(
         s in (NodeStatus.GOOD, NodeStatus.BUGGY, NodeStatus.CANCELLED) for s, _, _ in statuses

@@ -113,6 +113,6 @@ def test_imported_task_runs_a_short_search(
         }
     )
     result = Run.create(config).execute()
-    assert result["status"] == "complete"
-    assert result["valid_submission"], result
+    assert result.status == "complete"
+    assert result.valid_submission, result
     assert load_task(task.root).spec.name == task.name

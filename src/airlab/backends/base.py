@@ -92,6 +92,12 @@ class Completion:
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     finish_reason: str | None = None
+    usage_reported: bool = True
+    """False when the server sent no `usage`: the tokens are unknown, not zero."""
+    priced: bool = True
+    """False when the model has no price in the table: the cost is unknown, not zero."""
+    retries: int = 0
+    """Attempts that failed transiently (429, 5xx, timeouts) before this answer."""
 
 
 class ChatModel(Backend):
@@ -101,3 +107,11 @@ class ChatModel(Backend):
     @abc.abstractmethod
     def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
         """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records."""
+
+    needs_preflight: bool = False
+    """Whether `preflight` proves anything (a network provider); replay and scripted models
+    answer locally."""
+
+    def preflight(self) -> Completion | None:
+        """One cheap call that proves the backend answers (key, model, server)."""
+        return None

@@ -15,6 +15,7 @@ from airlab.backends import BACKENDS, Backend, Candidate, ProgramWriter, WriteRe
 from airlab.errors import BackendError
 
 SCRIPT = """\
+# node {node_id}
 import os, shutil, time
 time.sleep({sleep_s!r})
 while os.path.exists("public/hold"):
@@ -31,7 +32,10 @@ class ScriptedBackend(ProgramWriter):
         self.sleep_s = sleep_s
 
     def write(self, request: WriteRequest) -> Candidate:
-        return Candidate(plan=f"sleep {self.sleep_s:g} s", code=SCRIPT.format(sleep_s=self.sleep_s))
+        return Candidate(
+            plan=f"sleep {self.sleep_s:g} s",
+            code=SCRIPT.format(sleep_s=self.sleep_s, node_id=request.node_id),
+        )
 
 
 def _scripted(model: str | None, options: dict[str, Any]) -> Backend:

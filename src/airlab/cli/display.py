@@ -12,7 +12,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from airlab.backends import ChatModel
 from airlab.journal import Node, NodeStatus
+from airlab.result import RunResult
 from airlab.runner import Run, RunObserver
 
 _STATUS_STYLE = {
@@ -33,6 +35,8 @@ def header(run: Run) -> Panel:
     parts = [
         f"{budget.steps} steps" if budget.steps else None,
         f"{budget.time_s:g} s" if budget.time_s else None,
+        f"{budget.tokens:,} tokens" if budget.tokens else None,
+        f"${budget.cost_usd:g}" if budget.cost_usd else None,
     ]
     lines = [
         f"[bold]{spec.name}[/] — {spec.title}",
@@ -46,6 +50,12 @@ def header(run: Run) -> Panel:
         f"sandbox {run.sandbox.describe()}",
         f"run folder {run.folder.root}",
     ]
+    if isinstance(run.backend, ChatModel):
+        fixed = run.config.llm_concurrency
+        calls = f"{fixed}" if fixed else f"{run.llm_concurrency} (adapts to latency)"
+        preflight = "on" if run.config.preflight else "off"
+        lines.insert(4, f"model calls at once {calls} · preflight {preflight}")
+    lines += [f"[yellow]warning: {escape(w)}[/]" for w in run.search.warnings()]
     return Panel("\n".join(lines), title="airlab run", expand=False)
 
 
@@ -81,7 +91,7 @@ class LiveDisplay(RunObserver):
             self.console.print(self._line(run, node), highlight=False)
         self._refresh(run)
 
-    def on_end(self, run: Run, result: dict[str, Any]) -> None:
+    def on_end(self, run: Run, result: RunResult) -> None:
         if self.live is not None:
             self.live.update(self._render(run))
             self.live.stop()
@@ -155,36 +165,36 @@ class LiveDisplay(RunObserver):
         return Group(*parts)
 
 
-def result_table(run: Run, result: dict[str, Any]) -> Table:
+def result_table(run: Run, result: RunResult) -> Table:
     """The closing table: the final node and its three hidden scores beside the baseline."""
-    table = Table(title=f"result — {result['task']} ({result['metric']}, {result['direction']})")
+    table = Table(title=f"result — {result.task} ({result.metric}, {result.direction})")
     table.add_column("")
     table.add_column("value")
-    scores = result["scores"]
+    scores = result.scores
     table.add_row(
         "final node",
-        str(result["final_node"])
-        if result["final_node"] is not None
-        else "none (no valid solution)",
+        str(result.final_node) if result.final_node is not None else "none (no valid solution)",
     )
-    table.add_row("search score (hidden)", fmt(scores["search"]))
-    table.add_row("select score (hidden)", fmt(scores["select"]))
-    table.add_row("test score (hidden, final only)", fmt(scores["test"]))
-    table.add_row("self-reported score", fmt(result["self_reported_score"]))
-    table.add_row("first draft search score", fmt(result["first_draft_search_score"]))
-    table.add_row("baseline", fmt(result["baseline"]))
+    table.add_row("search score (hidden)", fmt(scores.search))
+    table.add_row("select score (hidden)", fmt(scores.select))
+    table.add_row("test score (hidden, final only)", fmt(scores.test))
+    table.add_row("self-reported score", fmt(result.self_reported_score))
+    table.add_row("first draft search score", fmt(result.first_draft_search_score))
+    table.add_row("baseline", fmt(result.baseline))
     table.add_row(
         "nodes (good / buggy / lost)",
-        f"{result['nodes']} ({result['good_nodes']} / {result['buggy_nodes']} / "
-        f"{result['lost_nodes']})",
+        f"{result.nodes} ({result.good_nodes} / {result.buggy_nodes} / {result.lost_nodes})",
     )
-    table.add_row("stopped because", str(result["stop_reason"]))
-    table.add_row("elapsed", f"{result['elapsed_s']:.1f} s")
-    if result.get("llm_calls"):
+    table.add_row("stopped because", str(result.stop_reason))
+    table.add_row("elapsed", f"{result.elapsed_s:.1f} s")
+    if result.llm_calls:
+        failed = f" ({result.failed_llm_calls} failed)" if result.failed_llm_calls else ""
         table.add_row(
             "LLM usage",
-            f"{result['llm_calls']} calls · {result['tokens_in']:,} tokens in · "
-            f"{result['tokens_out']:,} out · ${result['cost_usd']:.4f}",
+            f"{result.llm_calls} calls{failed} · {result.tokens_in:,} tokens in · "
+            f"{result.tokens_out:,} out · ${result.cost_usd:.4f}",
         )
+    for warning in result.warnings:
+        table.add_row("warning", Text(warning, style="yellow"))
     table.add_row("run folder", str(run.folder.root))
     return table

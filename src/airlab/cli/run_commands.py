@@ -11,7 +11,7 @@ import yaml
 from rich.console import Console
 
 from airlab.cli.display import LiveDisplay, result_table
-from airlab.errors import ConfigError
+from airlab.errors import BackendUnavailableError, ConfigError
 from airlab.runner import Run
 from airlab.runner.config import load_config, merge, read_config_file
 
@@ -64,6 +64,20 @@ def run(
     cost: Annotated[float | None, typer.Option(help="Budget: LLM cost in USD.")] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", help="Candidates executed at once.")
+    ] = None,
+    llm_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Model calls in flight at once (writes, analyses); default: from 2 x workers, "
+            "adapting to the observed latencies so that workers never wait."
+        ),
+    ] = None,
+    preflight: Annotated[
+        bool | None,
+        typer.Option(
+            "--preflight/--no-preflight",
+            help="One cheap model call before the first step (a refused key stops the run).",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the policy and backend.")] = None,
     operators: Annotated[
@@ -134,6 +148,8 @@ def run(
         "policy": policy,
         "backend": backend,
         "workers": workers,
+        "llm_concurrency": llm_concurrency,
+        "preflight": preflight,
         "seed": seed,
         "operators": operators,
         "sandbox": sandbox,
@@ -186,6 +202,14 @@ def _execute(run_obj: Run) -> None:
     console = Console()
     try:
         result = run_obj.execute(LiveDisplay(console))
+    except BackendUnavailableError as exc:
+        console.print(
+            f"error: {exc}; the run is marked failed, and `airlab resume {run_obj.folder.root}` "
+            "continues it once the backend works",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         console.print(
             f"[yellow]interrupted; finished nodes are saved. Continue with:[/] "

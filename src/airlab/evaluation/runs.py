@@ -11,62 +11,15 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from airlab.evaluation.errors import RunResultError
+from airlab.result import RunResult, Split, SplitScores
 
 RESULT_FILE = "result.json"
-Split = Literal["search", "select", "test"]
-
-
-class SplitScores(BaseModel):
-    """Hidden-split scores of the run's final node (None when not scored)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    search: float | None = None
-    select: float | None = None
-    test: float | None = None
-
-
-class RunResult(BaseModel):
-    """The summary a finished run writes to `result.json` (extra keys are ignored)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    run_id: str
-    agent: str
-    task: str
-    seed: int
-    policy: str = ""
-    backend: str = ""
-    metric: str = ""
-    direction: Literal["maximize", "minimize"]
-    status: Literal["complete", "incomplete"] = "complete"
-    final_node: int | None = None
-    scores: SplitScores = Field(default_factory=SplitScores)
-    valid_submission: bool = False
-    baseline: float | None = None
-    reference: float | None = None
-    optimal: float | None = None
-    leaderboard: list[float] | None = None
-    nodes: int = 0
-    buggy_nodes: int = 0
-    elapsed_s: float = 0.0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    draft_families: list[str] = Field(default_factory=list)
-
-    def score(self, split: Split = "test") -> float | None:
-        """The score on a hidden split, None when the run has no valid scored submission."""
-        value = getattr(self.scores, split)
-        if value is None or not self.valid_submission or math.isnan(value):
-            return None
-        return float(value)
+__all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_run"]
 
 
 def _describe(error: ValidationError) -> str:

@@ -1,7 +1,18 @@
-"""Journal: nodes in SQLite, durable before the next step; the policy's view of them."""
+"""Journal: nodes and model calls in SQLite, durable before the next step; the policy's view."""
 
+from airlab.journal.calls import CallRecord, Ledger, Spend
 from airlab.journal.node import Node, NodeStatus
 from airlab.journal.store import JOURNAL_FILE, Journal
 from airlab.journal.tree import FitnessSource, SearchTree
 
-__all__ = ["JOURNAL_FILE", "FitnessSource", "Journal", "Node", "NodeStatus", "SearchTree"]
+__all__ = [
+    "JOURNAL_FILE",
+    "CallRecord",
+    "FitnessSource",
+    "Journal",
+    "Ledger",
+    "Node",
+    "NodeStatus",
+    "SearchTree",
+    "Spend",
+]

@@ -7,12 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from airlab.failures import Failure
+
 
 class NodeStatus(StrEnum):
-    """Life of a node: PROPOSED → RUNNING → GOOD | BUGGY, or LOST / CANCELLED.
+    """Life of a node: PROPOSED → QUEUED → RUNNING → GOOD | BUGGY, or LOST / CANCELLED.
 
     PROPOSED: the policy chose the step; the candidate is being written.
-    RUNNING: the code is written and submitted to a worker.
+    QUEUED: the code is written and waits for a free worker.
+    RUNNING: the code is submitted to a worker.
     GOOD: it ran and its submission is valid (it has a hidden search score).
     BUGGY: it crashed, timed out, ran out of memory, or wrote no valid submission.
     LOST: its execution could not be completed (e.g. the worker died too often); it is explicit.
@@ -20,6 +23,7 @@ class NodeStatus(StrEnum):
     """
 
     PROPOSED = "proposed"
+    QUEUED = "queued"
     RUNNING = "running"
     GOOD = "good"
     BUGGY = "buggy"
@@ -32,7 +36,7 @@ class NodeStatus(StrEnum):
 
     @property
     def in_flight(self) -> bool:
-        return self in (NodeStatus.PROPOSED, NodeStatus.RUNNING)
+        return self in (NodeStatus.PROPOSED, NodeStatus.QUEUED, NodeStatus.RUNNING)
 
 
 class Node(BaseModel):
@@ -48,8 +52,7 @@ class Node(BaseModel):
     """Why the policy chose this step."""
     plan: str = ""
     code: str = ""
-    failure: str | None = None
-    """timeout | memory | error | no_submission | invalid_submission | no_code | lost"""
+    failure: Failure | None = None
     error: str | None = None
     """A one-line account of the failure (exception line, invalid-submission reason)."""
     search_score: float | None = None

@@ -1,24 +1,32 @@
 """The journal: every node of a run in SQLite (WAL), durable before the next step starts.
 
-One process writes (the run's main loop); any number may read (viewer, reports). Finished nodes
-are immutable, except for the hidden `select`/`test` scores added when the run ends. Each write is
-its own committed transaction, so a SIGKILL loses at most the step in flight, never a finished one.
+One process writes (the run's driver, holding the run folder's lock); any number may read (viewer,
+reports). Nodes are written by the driver's loop; model calls (the usage ledger, `calls`) by
+whichever thread made them, serialised by a lock. Finished nodes are immutable, except for the
+hidden `select`/`test` scores added when the run ends. Each write is its own committed transaction,
+so a SIGKILL loses at most the step in flight, never a finished one.
+
+The schema is versioned (`PRAGMA user_version`); an older journal is migrated when a driver opens it
+(readers read it as it is), so a run started by an earlier airlab resumes.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from airlab.errors import JournalError
+from airlab.journal.calls import CallRecord, Spend
 from airlab.journal.node import Node, NodeStatus
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 JOURNAL_FILE = "journal.sqlite"
 
 _COLUMNS: dict[str, str] = {
@@ -53,6 +61,54 @@ _COLUMNS: dict[str, str] = {
     "attempts": "INTEGER NOT NULL DEFAULT 0",
     "meta": "TEXT NOT NULL DEFAULT '{}'",
 }
+_CALL_COLUMNS: dict[str, str] = {
+    "id": "INTEGER PRIMARY KEY",
+    "node_id": "INTEGER",
+    "purpose": "TEXT NOT NULL",
+    "backend": "TEXT NOT NULL",
+    "model": "TEXT NOT NULL DEFAULT ''",
+    "started_at": "REAL NOT NULL",
+    "finished_at": "REAL NOT NULL",
+    "tokens_in": "INTEGER NOT NULL DEFAULT 0",
+    "tokens_out": "INTEGER NOT NULL DEFAULT 0",
+    "cost_usd": "REAL NOT NULL DEFAULT 0",
+    "usage_reported": "INTEGER NOT NULL DEFAULT 1",
+    "priced": "INTEGER NOT NULL DEFAULT 1",
+    "retries": "INTEGER NOT NULL DEFAULT 0",
+    "error": "TEXT",
+    "fatal": "INTEGER NOT NULL DEFAULT 0",
+}
+
+
+def _create_calls(db: sqlite3.Connection) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in _CALL_COLUMNS.items())
+    db.execute(f"CREATE TABLE calls ({columns})")
+
+
+LEGACY_SPEND = "legacy_spend"
+"""Meta key: what a v1 run had spent before its migration (v1 kept spend only on nodes)."""
+
+
+def _legacy_spend(db: sqlite3.Connection) -> dict[str, Any]:
+    row = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), "
+        "COALESCE(SUM(cost_usd), 0) FROM nodes WHERE tokens_in > 0 OR tokens_out > 0"
+    ).fetchone()
+    return {"calls": 0, "tokens_in": row[1], "tokens_out": row[2], "cost_usd": row[3]}
+
+
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    _create_calls(db)
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)",
+        (LEGACY_SPEND, json.dumps(_legacy_spend(db))),
+    )
+
+
+MIGRATIONS = {1: _v1_to_v2}
+"""Version N → N+1. v2 added the usage ledger (`calls`) and the `queued` node status (a value,
+no column change); a v1 run's spend, kept on its nodes, becomes the ledger's starting total."""
+
 _JSON_COLUMNS = {"parent_ids", "meta"}
 _AFTER_FINISH = {"select_score", "test_score"}
 
@@ -62,7 +118,7 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if key in _JSON_COLUMNS:
             value = json.dumps(list(value) if key == "parent_ids" else value, sort_keys=True)
-        elif isinstance(value, NodeStatus):
+        elif isinstance(value, StrEnum):
             value = value.value
         row[key] = value
     return row
@@ -78,10 +134,16 @@ def _from_row(row: sqlite3.Row) -> Node:
 class Journal:
     """SQLite-backed store of a run's nodes and run-level metadata."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, connection: sqlite3.Connection, version: int) -> None:
         self.path = path
         self._db = connection
+        self.version = version
+        self._lock = threading.RLock()
         self._nodes: dict[int, Node] = {row.id: row for row in self._read_all()}
+        self._calls: list[CallRecord] = list(self._read_calls())
+        self._spend = Spend.of(self._calls)
+        legacy = _legacy_spend(self._db) if version < 2 else self.get_meta(LEGACY_SPEND)
+        self._legacy = Spend(**legacy) if legacy else Spend()
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -95,8 +157,9 @@ class Journal:
         with db:
             db.execute(f"CREATE TABLE nodes ({columns})")
             db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            _create_calls(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        return cls(path, db)
+        return cls(path, db, SCHEMA_VERSION)
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> Journal:
@@ -110,11 +173,28 @@ class Journal:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"{path}: not a readable journal ({exc})") from None
-        if version != SCHEMA_VERSION:
+        if version > SCHEMA_VERSION or version < 1:
             raise JournalError(
-                f"{path}: journal schema {version}, this airlab reads {SCHEMA_VERSION}"
+                f"{path}: journal schema {version}, this airlab reads 1 to {SCHEMA_VERSION}"
             )
-        return cls(path, db)
+        if version < SCHEMA_VERSION and not read_only:
+            version = cls._migrate(path, db, version)
+        return cls(path, db, version)
+
+    @staticmethod
+    def _migrate(path: Path, db: sqlite3.Connection, version: int) -> int:
+        """Bring an older journal to this schema, one version per committed transaction."""
+        while version < SCHEMA_VERSION:
+            try:
+                with db:
+                    MIGRATIONS[version](db)
+                    db.execute(f"PRAGMA user_version = {version + 1}")
+            except sqlite3.DatabaseError as exc:
+                raise JournalError(
+                    f"{path}: migrating the journal from schema {version} failed ({exc})"
+                ) from None
+            version += 1
+        return version
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -148,8 +228,11 @@ class Journal:
             yield _from_row(row)
 
     def refresh(self) -> None:
-        """Re-read every node (for readers while another process writes)."""
-        self._nodes = {node.id: node for node in self._read_all()}
+        """Re-read every node and call (for readers while another process writes)."""
+        with self._lock:
+            self._nodes = {node.id: node for node in self._read_all()}
+            self._calls = list(self._read_calls())
+            self._spend = Spend.of(self._calls)
 
     def nodes(self) -> list[Node]:
         return list(self._nodes.values())
@@ -165,7 +248,8 @@ class Journal:
 
     # ---- run metadata --------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
 
     def set_meta(self, **values: Any) -> None:
@@ -179,11 +263,55 @@ class Journal:
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with self._db:
-                yield self._db
-        except sqlite3.DatabaseError as exc:
-            raise JournalError(f"{self.path}: write failed ({exc})") from None
+        with self._lock:
+            try:
+                with self._db:
+                    yield self._db
+            except sqlite3.DatabaseError as exc:
+                raise JournalError(f"{self.path}: write failed ({exc})") from None
+
+    # ---- the usage ledger ----------------------------------------------------------------
+    def _read_calls(self) -> Iterator[CallRecord]:
+        if self.version < 2:
+            return
+        for row in self._db.execute("SELECT * FROM calls ORDER BY id"):
+            yield CallRecord.model_validate(dict(row))
+
+    def add_call(self, call: CallRecord) -> CallRecord:
+        """Record one model call (from any thread); returns it with its id."""
+        with self._lock:
+            call = call.model_copy(update={"id": (self._calls[-1].id + 1) if self._calls else 1})
+            row = call.model_dump()
+            names = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            with self._transaction() as db:
+                db.execute(f"INSERT INTO calls ({names}) VALUES ({marks})", tuple(row.values()))
+            self._calls.append(call)
+            self._spend = self._spend.add(call)
+        return call
+
+    def assign_calls(self, call_ids: Iterable[int], node_id: int) -> None:
+        ids = set(call_ids)
+        if not ids:
+            return
+        with self._lock:
+            with self._transaction() as db:
+                db.executemany(
+                    "UPDATE calls SET node_id = ? WHERE id = ?", [(node_id, i) for i in ids]
+                )
+            self._calls = [
+                c.model_copy(update={"node_id": node_id}) if c.id in ids else c
+                for c in self._calls
+            ]
+
+    def calls(self) -> list[CallRecord]:
+        with self._lock:
+            return list(self._calls)
+
+    def spend(self) -> Spend:
+        """Every call of the run so far; for a v1 journal, the totals its nodes recorded."""
+        with self._lock:
+            return self._legacy + self._spend
 
     def add(
         self,

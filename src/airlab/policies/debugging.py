@@ -7,12 +7,10 @@ read from the journal, so the bound holds across resumes and workers.
 
 from __future__ import annotations
 
+from airlab.failures import UNREPAIRABLE
 from airlab.journal.node import Node
 from airlab.journal.tree import SearchTree
 from airlab.policies.base import Step
-
-UNREPAIRABLE = ("lost", "no_code")
-"""Failures a debug step cannot act on: nothing ran, or no code was written."""
 
 
 def chain_seconds(tree: SearchTree, node: Node) -> float:

@@ -59,6 +59,18 @@ class RunConfig(_Strict):
     backend_options: dict[str, Any] = Field(default_factory=dict)
     budget: Budget = Field(default_factory=Budget)
     workers: int = Field(1, ge=1)
+    """Candidates executing at once."""
+    llm_concurrency: int | None = Field(None, ge=1)
+    """Model calls in flight at once (writes, analyses); None: adapt to the observed latencies,
+    from 2 × workers up to what keeps every worker fed (see `runner/scheduling.py`)."""
+    lookahead: bool = True
+    """Propose and write the next candidates while others run, so workers never wait for a
+    model; False: propose only when a worker is free, so that every step sees every earlier
+    result (the order of steps is then independent of timing, at the cost of idle workers)."""
+    preflight: bool = True
+    """One cheap model call before the first step, so a refused key stops the run at once."""
+    max_backend_failures: int = Field(3, ge=1)
+    """Fatal backend failures in a row (refused key, unknown model, no server) that stop a run."""
     pool: str = "local"
     pool_options: dict[str, Any] = Field(default_factory=dict)
     """Pool settings, e.g. `{address: auto}` for the Ray pool."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airlab.journal.node import Node
 
 if TYPE_CHECKING:
+    from airlab.result import RunResult
     from airlab.runner.run import Run
 
 
@@ -23,4 +24,4 @@ class RunObserver:
 
     def on_message(self, run: Run, text: str) -> None: ...
 
-    def on_end(self, run: Run, result: dict[str, Any]) -> None: ...
+    def on_end(self, run: Run, result: RunResult) -> None: ...

@@ -8,21 +8,20 @@ earlier node — is the only node scored on `test`, unless the run asks to score
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import shutil
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import airlab
-from airlab.journal import Node, NodeStatus, SearchTree
+from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
+from airlab.result import RESULT_SCHEMA_VERSION, PurposeSpend, RunResult, RunStatus, SplitScores
 from airlab.runner.config import Selection
 from airlab.sandbox.base import SUBMISSION_FILE
 
 if TYPE_CHECKING:
-    from airlab.runner.run import Run
+    from airlab.runner.search import Search
 
 
 def choose_final(nodes: Sequence[Node], *, maximize: bool, selection: Selection) -> Node | None:
@@ -47,96 +46,121 @@ def _by_id(nodes: Sequence[Node], node_id: int) -> Node:
     return next(node for node in nodes if node.id == node_id)
 
 
-def _score_test(run: Run, node: Node) -> float | None:
-    submission = run.folder.node_dir(node.id) / SUBMISSION_FILE
+def _score_test(search: Search, node: Node) -> float | None:
+    submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
     data = submission.read_bytes() if submission.is_file() else None
-    grade = run.grader.grade(data, ("test",))
+    grade = search.grader.grade(data, ("test",))
     return grade.scores.get("test") if grade.valid else None
 
 
-def finalize_run(run: Run) -> dict[str, Any]:
+def finalize_search(search: Search) -> RunResult:
     """Choose, score on test, copy the best solution, and write `result.json` (idempotent)."""
-    journal = run.journal
+    journal = search.journal
     final = choose_final(
-        journal.nodes(), maximize=run.task.spec.maximize, selection=run.config.selection
+        journal.nodes(), maximize=search.task.spec.maximize, selection=search.config.selection
     )
     if final is not None and final.test_score is None:
-        final = journal.update(final.id, test_score=_score_test(run, final))
-    if run.config.selection.score_all_nodes:
+        final = journal.update(final.id, test_score=_score_test(search, final))
+    if search.config.selection.score_all_nodes:
         for node in journal.nodes():
             if node.is_good and node.test_score is None:
-                journal.update(node.id, test_score=_score_test(run, node))
+                journal.update(node.id, test_score=_score_test(search, node))
     if final is not None:
-        _copy_best(run, final)
-    result = build_result(run, final)
-    temporary = run.folder.result.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
-    os.replace(temporary, run.folder.result)
+        _copy_best(search, final)
+    result = build_result(search, final)
+    result.write(search.folder.result)
     journal.set_meta(
         status="complete", final_node=None if final is None else final.id, finished_at=time.time()
     )
-    run.observer.on_end(run, result)
     return result
 
 
-def _copy_best(run: Run, node: Node) -> None:
-    best = run.folder.best
+def _copy_best(search: Search, node: Node) -> None:
+    best = search.folder.best
     best.mkdir(exist_ok=True)
     (best / "solution.py").write_text(node.code)
-    submission = run.folder.node_dir(node.id) / SUBMISSION_FILE
+    submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
     if submission.is_file():
         shutil.copy2(submission, best / SUBMISSION_FILE)
 
 
-def build_result(run: Run, final: Node | None) -> dict[str, Any]:
+def write_failed_result(search: Search, error: str) -> RunResult:
+    """A run stopped by its backend: no final node yet; it resumes once the cause is fixed."""
+    result = build_result(search, None, status="failed", error=error)
+    result.write(search.folder.result)
+    return result
+
+
+def build_result(
+    search: Search, final: Node | None, *, status: RunStatus = "complete", error: str | None = None
+) -> RunResult:
     """The run's summary, read by `airlab rank` and reports."""
-    nodes = [n for n in run.journal.nodes() if n.status != NodeStatus.CANCELLED]
-    spec = run.task.spec
+    all_nodes = search.journal.nodes()
+    nodes = [n for n in all_nodes if n.status != NodeStatus.CANCELLED]
+    spec = search.task.spec
     drafts = [n for n in nodes if n.operator == "draft"]
-    good = [n for n in nodes if n.is_good]
     first_draft = next((n for n in drafts if n.is_good), None)
-    tree = run.search_tree()
-    best_search = tree.best()
-    return {
-        "run_id": run.folder.root.name,
-        "agent": run.config.agent_label,
-        "task": spec.name,
-        "seed": run.config.seed,
-        "policy": run.config.policy,
-        "operators": run.config.operators,
-        "backend": run.config.backend,
-        "metric": spec.metric,
-        "direction": spec.direction,
-        "status": "complete",
-        "stop_reason": run.stop_reason or run.journal.get_meta("stop_reason"),
-        "final_node": None if final is None else final.id,
-        "scores": {
-            "search": None if final is None else final.search_score,
-            "select": None if final is None else final.select_score,
-            "test": None if final is None else final.test_score,
-        },
-        "self_reported_score": None if final is None else final.self_reported_score,
-        "valid_submission": final is not None and final.test_score is not None,
-        "best_search_score": None if best_search is None else best_search.search_score,
-        "first_draft_search_score": None if first_draft is None else first_draft.search_score,
-        "baseline": spec.baseline.score if spec.baseline else None,
-        "reference": spec.reference.score if spec.reference else None,
-        "optimal": (
-            run.grader.metric.best_value if spec.optimal_score is None else spec.optimal_score
+    best_search = SearchTree.from_nodes(all_nodes, maximize=spec.maximize).best()
+    spend = search.ledger.total()
+    config = search.config
+    return RunResult(
+        schema_version=RESULT_SCHEMA_VERSION,
+        run_id=search.folder.root.name,
+        agent=config.agent_label,
+        task=spec.name,
+        seed=config.seed,
+        policy=config.policy,
+        operators=config.operators,
+        backend=config.backend,
+        metric=spec.metric,
+        direction=spec.direction,
+        status=status,
+        error=error,
+        stop_reason=search.stop_reason or search.journal.get_meta("stop_reason"),
+        warnings=search.warnings(),
+        final_node=None if final is None else final.id,
+        scores=SplitScores(
+            search=None if final is None else final.search_score,
+            select=None if final is None else final.select_score,
+            test=None if final is None else final.test_score,
         ),
-        "worst": spec.worst_score,
-        "leaderboard": run.task.leaderboard_scores(),
-        "nodes": len(nodes),
-        "good_nodes": len(good),
-        "buggy_nodes": sum(1 for n in nodes if n.status == NodeStatus.BUGGY),
-        "lost_nodes": sum(1 for n in nodes if n.status == NodeStatus.LOST),
-        "elapsed_s": round(run.elapsed_s, 3),
-        "tokens_in": sum(n.tokens_in for n in nodes),
-        "tokens_out": sum(n.tokens_out for n in nodes),
-        "cost_usd": round(sum(n.cost_usd for n in nodes), 6),
-        "llm_calls": sum(int(n.meta.get("llm_calls", 0)) for n in nodes),
-        "draft_families": [n.meta.get("family", "unknown") for n in drafts],
-        "workers": run.config.workers,
-        "sandbox": run.sandbox.describe(),
-        "airlab_version": airlab.__version__,
-    }
+        self_reported_score=None if final is None else final.self_reported_score,
+        valid_submission=final is not None and final.test_score is not None,
+        best_search_score=None if best_search is None else best_search.search_score,
+        first_draft_search_score=None if first_draft is None else first_draft.search_score,
+        baseline=spec.baseline.score if spec.baseline else None,
+        reference=spec.reference.score if spec.reference else None,
+        optimal=(
+            search.grader.metric.best_value if spec.optimal_score is None else spec.optimal_score
+        ),
+        worst=spec.worst_score,
+        leaderboard=search.task.leaderboard_scores(),
+        nodes=len(nodes),
+        good_nodes=sum(1 for n in nodes if n.is_good),
+        buggy_nodes=sum(1 for n in nodes if n.status == NodeStatus.BUGGY),
+        lost_nodes=sum(1 for n in nodes if n.status == NodeStatus.LOST),
+        elapsed_s=round(search.elapsed_s, 3),
+        tokens_in=spend.tokens_in,
+        tokens_out=spend.tokens_out,
+        cost_usd=round(spend.cost_usd, 6),
+        llm_calls=spend.calls,
+        failed_llm_calls=spend.failed,
+        spend_by_purpose=_spend_by_purpose(search.ledger.calls()),
+        draft_families=[str(n.meta.get("family", "unknown")) for n in drafts],
+        workers=config.workers,
+        llm_concurrency=config.llm_concurrency,
+        sandbox=search.sandbox.describe(),
+        airlab_version=airlab.__version__,
+    )
+
+
+def _spend_by_purpose(calls: Sequence[CallRecord]) -> dict[str, PurposeSpend]:
+    table: dict[str, PurposeSpend] = {}
+    for call in calls:
+        row = table.setdefault(call.purpose, PurposeSpend())
+        row.calls += 1
+        row.failed += call.error is not None
+        row.tokens_in += call.tokens_in
+        row.tokens_out += call.tokens_out
+        row.cost_usd = round(row.cost_usd + call.cost_usd, 8)
+    return dict(sorted(table.items()))

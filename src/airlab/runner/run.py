@@ -1,498 +1,323 @@
-"""The search loop: propose, write, execute, grade, record; repeat until the budget is spent.
+"""The driver of one search: model calls on writer threads, executions on the worker pool.
 
-The main thread owns the journal and is its only writer. Candidates are written on a small thread
-pool (LLM calls wait on the network) and executed on the worker pool, so the policy keeps proposing
-while candidates run. Every finished node is committed before the next proposal, and a run killed
-at any point resumes from its journal: nodes still being written are written again, nodes that
-were running are run again, finished nodes are never touched. A node is one journal row from
-proposal to result, so a restart can repeat an execution but never record a node twice.
+`Run` drives a `Search` (ask/tell, `runner/search.py`) with two separate bounds: at most
+`llm_concurrency` model calls in flight (writes and analyses), at most `workers` executions. The
+policy keeps proposing ahead, so that whenever a worker frees up a written candidate is waiting
+in the queue. The main thread is the only one that tells the search (and so writes nodes); writer
+threads only charge their calls to the ledger. Every finished node is committed before the next
+proposal, and a run killed at any point resumes from its journal: nodes being written are written
+again, queued and running ones run again, finished nodes are never touched. One process drives a
+run folder at a time (`RunLock`).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-import airlab
-from airlab.backends import Backend, Candidate, ChatModel, make_backend
-from airlab.backends.llm import LLM_CALLS_FILE, RecordingChatModel
-from airlab.errors import ConfigError, JournalError, ReplayMismatchError, RunCancelledError
-from airlab.grading.grader import Grader
-from airlab.grading.self_report import parse_self_reported_score
-from airlab.journal import Journal, Node, NodeStatus, SearchTree
-from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
-from airlab.operators.analysis import analyse_execution
-from airlab.operators.prompting import PromptSettings
-from airlab.policies import POLICY_META, Policy, make_policy
-from airlab.runner.config import RunConfig, load_config
+from airlab.backends import ProgramWriter
+from airlab.errors import BackendUnavailableError, RunCancelledError
+from airlab.journal import NodeStatus, SearchTree
+from airlab.result import RunResult
+from airlab.runner.config import RunConfig
 from airlab.runner.events import RunObserver
-from airlab.runner.finalize import finalize_run
-from airlab.runner.layout import RunFolder
-from airlab.runner.pool import POOLS, Pool, PoolResult, make_pool
-from airlab.sandbox import Sandbox, get_sandbox
-from airlab.sandbox.base import SUBMISSION_FILE, ExecutionLimits, ExecutionRequest
-from airlab.tasks import Task, data_home, resolve_task
+from airlab.runner.finalize import write_failed_result
+from airlab.runner.lock import RunLock
+from airlab.runner.pool import Pool, PoolResult, make_pool
+from airlab.runner.scheduling import llm_slots
+from airlab.runner.search import Graded, Proposal, Search, Written
+from airlab.sandbox.base import Execution, ExecutionRequest
 
-MAX_EXECUTION_ATTEMPTS = 3
+WAIT_S = 1.0
+"""Longest wait for a future before the loop looks at the budget again."""
 
 
 @dataclass
-class _InFlight:
+class _Future:
     stage: str  # "write", "execute" or "analyse"
     node_id: int
-    changes: dict[str, Any] | None = None
-    """For "analyse": the graded node's changes, recorded once the analysis is back."""
+    graded: Graded | None = None
 
 
 class Run:
     """A search on one task with one policy, backend and pool, backed by a run folder."""
 
-    def __init__(self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task) -> None:
-        self.config = config
-        self.folder = folder
-        self.journal = journal
-        self.task = task
-        self.operator_set = OPERATOR_SETS.get(config.operators)
-        self.operators: tuple[str, ...] = self.operator_set.operators
-        self.backend: Backend = make_backend(config.backend, config.backend_options)
-        if isinstance(self.backend, ChatModel):
-            self.backend = RecordingChatModel(self.backend, folder.root / LLM_CALLS_FILE)
-        self.policy: Policy = make_policy(
-            config.policy, config.policy_params, self.operators, self.backend
-        )
-        self.operator_options = {**self.operator_set.options, **config.operator_options}
-        """The operator set's cues, overridden by the run's own operator options."""
-        check_operator_options(self.operator_options)
-        self.prompt_settings = PromptSettings.from_options(self.operator_options)
-        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
-            self.operator_options.get("analysis", True)
-        )
-        self.sandbox: Sandbox = get_sandbox(config.sandbox)
-        self.grader = Grader(task)
-        self.limits = execution_limits(config, task)
+    def __init__(self, search: Search) -> None:
+        self.search = search
         self.observer = RunObserver()
-        self.stop_reason: str | None = None
-        self._session_started = time.monotonic()
-        self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
+
+    # ---- what observers and the CLI read ---------------------------------------------------
+    @property
+    def config(self) -> RunConfig:
+        return self.search.config
+
+    @property
+    def task(self) -> Any:
+        return self.search.task
+
+    @property
+    def folder(self) -> Any:
+        return self.search.folder
+
+    @property
+    def journal(self) -> Any:
+        return self.search.journal
+
+    @property
+    def backend(self) -> Any:
+        return self.search.backend
+
+    @property
+    def sandbox(self) -> Any:
+        return self.search.sandbox
+
+    @property
+    def limits(self) -> Any:
+        return self.search.limits
+
+    @property
+    def grader(self) -> Any:
+        return self.search.grader
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.search.stop_reason
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.search.elapsed_s
+
+    @property
+    def complete(self) -> bool:
+        return self.search.complete
+
+    def search_tree(self) -> SearchTree:
+        return self.search.tree()
+
+    def hidden_paths(self) -> tuple[Path, ...]:
+        return self.search.hidden_paths()
+
+    @property
+    def llm_concurrency(self) -> int:
+        """Model calls allowed in flight now (fixed, or adapted to observed latencies)."""
+        return llm_slots(self.config, *self.search.observed_latencies())
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
     def create(cls, config: RunConfig) -> Run:
-        """Validate everything, then make the run folder and its journal."""
-        task = resolve_task(config.task)
-        operator_set = OPERATOR_SETS.get(config.operators)
-        make_policy(config.policy, config.policy_params, operator_set.operators)
-        make_backend(config.backend, config.backend_options)
-        check_operator_options(config.operator_options)
-        POOLS.get(config.pool).check_options(config.pool_options)
-        get_sandbox(config.sandbox)
-        folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
-        folder.config.write_text(config.to_yaml())
-        journal = Journal.create(folder.journal)
-        journal.set_meta(
-            config=config.model_dump(mode="json"),
-            operator_set=operator_set.to_dict(),
-            task_name=task.name,
-            task_root=str(task.root),
-            metric=task.spec.metric,
-            direction=task.spec.direction,
-            status="running",
-            created_at=time.time(),
-            airlab_version=airlab.__version__,
-            elapsed_s=0.0,
-        )
-        return cls(config, folder, journal, task)
+        return cls(Search.create(config))
 
     @classmethod
     def resume(cls, root: Path, *, workers: int | None = None) -> Run:
-        """Reopen a run folder; `workers` may change, nothing else."""
-        folder = RunFolder(Path(root).resolve())
-        journal = Journal.open(folder.journal)
-        stored = journal.get_meta("config")
-        if stored is None:
-            raise JournalError(f"{folder.journal}: no configuration recorded")
-        if workers is not None:
-            stored = {**stored, "workers": workers}
-            journal.set_meta(config=stored)
-        config = load_config(stored, source=str(folder.journal))
-        task_root = Path(journal.get_meta("task_root", ""))
-        task = resolve_task(task_root if task_root.is_dir() else config.task)
-        return cls(config, folder, journal, task)
-
-    @property
-    def complete(self) -> bool:
-        return self.journal.get_meta("status") == "complete"
-
-    # ---- budget ----------------------------------------------------------------------------
-    @property
-    def elapsed_s(self) -> float:
-        return self._elapsed_before + time.monotonic() - self._session_started
-
-    def _budget_reason(self) -> str | None:
-        budget = self.config.budget
-        nodes = [n for n in self.journal.nodes() if n.status != NodeStatus.CANCELLED]
-        if budget.steps is not None and len(nodes) >= budget.steps:
-            return f"step budget reached ({budget.steps})"
-        if budget.time_s is not None and self.elapsed_s >= budget.time_s:
-            return f"time budget reached ({budget.time_s:g} s)"
-        if (
-            budget.tokens is not None
-            and sum(n.tokens_in + n.tokens_out for n in nodes) >= budget.tokens
-        ):
-            return f"token budget reached ({budget.tokens})"
-        if budget.cost_usd is not None and sum(n.cost_usd for n in nodes) >= budget.cost_usd:
-            return f"cost budget reached (${budget.cost_usd:g})"
-        return None
-
-    def _time_is_up(self) -> bool:
-        return self.config.budget.time_s is not None and self.elapsed_s >= self.config.budget.time_s
+        """Reopen a run folder; `workers` may change, nothing else. Refused (one line) while
+        another live process drives it."""
+        RunLock(Path(root).resolve()).check()
+        return cls(Search.open(root, workers=workers))
 
     # ---- the loop --------------------------------------------------------------------------
     def execute(
         self, observer: RunObserver | None = None, *, pool: Pool | None = None
-    ) -> dict[str, Any]:
+    ) -> RunResult:
         """Run the search to the end of its budget, choose the final node, return the result.
 
-        `pool`: a pool shared with other runs (a sweep); by default the run builds its own from
-        its configuration and shuts it down at the end. On any exception (Ctrl-C included) the
-        run's own pool cancels its candidates, so nothing it started outlives it; a shared
-        pool is left to its owner.
+        `pool`: a pool shared with other runs (a sweep); by default the run builds its own and
+        shuts it down at the end. On any exception (Ctrl-C included) the run's own pool cancels
+        its candidates, so nothing it started outlives it; a shared pool is left to its owner.
+        A backend that fails fatally stops the run: status `failed`, resumable once fixed.
         """
         self.observer = observer or RunObserver()
-        if self.complete and self.folder.result.is_file():
-            return json.loads(self.folder.result.read_text())
-        own_pool = pool is None
-        if pool is None:
-            pool = make_pool(
-                self.config.pool, self.config.workers, self.sandbox, self.config.pool_options
-            )
-        self.observer.on_start(self)
-        in_flight: dict[Future[Any], _InFlight] = {}
-        writers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="airlab-writer")
-        self._writers = writers
-        try:
-            self._recover(in_flight, writers, pool)
-            while True:
-                self._propose(in_flight, writers)
-                if not in_flight:
-                    break
-                done, _ = wait(list(in_flight), timeout=1.0, return_when=FIRST_COMPLETED)
-                for future in done:
-                    item = in_flight.pop(future)
-                    if item.stage == "write":
-                        self._on_written(item.node_id, future, in_flight, pool)
-                    elif item.stage == "analyse":
-                        self._on_analysed(item, future)
-                    else:
-                        self._on_executed(item.node_id, future, in_flight, pool)
-                self.journal.set_meta(elapsed_s=self.elapsed_s)
-        except BaseException:
-            writers.shutdown(wait=False, cancel_futures=True)
-            if own_pool:
-                pool.cancel_all()
-                pool.shutdown()
-            self.journal.set_meta(elapsed_s=self.elapsed_s)
-            raise
-        writers.shutdown(wait=True)
-        if own_pool:
-            pool.shutdown()
-        self.journal.set_meta(elapsed_s=self.elapsed_s, stop_reason=self.stop_reason)
-        return finalize_run(self)
-
-    def _recover(
-        self, in_flight: dict[Future[Any], _InFlight], writers: ThreadPoolExecutor, pool: Pool
-    ) -> None:
-        """Pick up nodes a killed session left in flight."""
-        for node in self.journal.nodes():
-            if node.status == NodeStatus.PROPOSED:
-                self.observer.on_message(self, f"node {node.id}: writing it again after a restart")
-                self._submit_write(node, in_flight, writers)
-            elif node.status == NodeStatus.RUNNING and node.attempts >= MAX_EXECUTION_ATTEMPTS:
-                lost = self.journal.update(
-                    node.id,
-                    status=NodeStatus.LOST,
-                    failure="lost",
-                    error=f"started {node.attempts} times, never finished (the run was killed)",
-                    finished_at=time.time(),
+        search = self.search
+        if search.complete and search.folder.result.is_file():
+            return RunResult.model_validate_json(search.folder.result.read_text())
+        with RunLock(search.folder.root):
+            search.journal.set_meta(status="running", error=None)
+            own_pool = pool is None
+            if pool is None:
+                pool = make_pool(
+                    self.config.pool, self.config.workers, search.sandbox, self.config.pool_options
                 )
-                self.observer.on_finished(self, lost)
-            elif node.status == NodeStatus.RUNNING:
-                self.observer.on_message(self, f"node {node.id}: running it again after a restart")
-                self._submit_execution(node, in_flight, pool)
+            search.run_commands = _on_pool(pool)
+            self.observer.on_start(self)
+            writers = ThreadPoolExecutor(
+                max(self.config.llm_concurrency or 8 * self.config.workers, 1),
+                thread_name_prefix="airlab-writer",
+            )
+            try:
+                if self.config.preflight and not search.journal.nodes():
+                    search.preflight()
+                self._loop(writers, pool)
+            except BackendUnavailableError as exc:
+                writers.shutdown(wait=True, cancel_futures=True)
+                if own_pool:
+                    pool.cancel_all()
+                    pool.shutdown()
+                search.save_elapsed()
+                result = write_failed_result(search, str(exc))
+                self.observer.on_end(self, result)
+                raise
+            except BaseException:
+                writers.shutdown(wait=False, cancel_futures=True)
+                if own_pool:
+                    pool.cancel_all()
+                    pool.shutdown()
+                search.save_elapsed()
+                raise
+            writers.shutdown(wait=True)
+            if own_pool:
+                pool.shutdown()
+            search.journal.set_meta(elapsed_s=search.elapsed_s, stop_reason=search.stop_reason)
+            result = search.finalize()
+            self.observer.on_end(self, result)
+            return result
+
+    def _loop(self, writers: ThreadPoolExecutor, pool: Pool) -> None:
+        search = self.search
+        futures: dict[Future[Any], _Future] = {}
+        queue: deque[int] = deque()
+        to_write, to_run, lost = search.recover()
+        for node in lost:
+            self.observer.on_finished(self, node)
+        for proposal in to_write:
+            self.observer.on_message(
+                self, f"node {proposal.node.id}: writing it again after a restart"
+            )
+            self._write(proposal, futures, writers, queue)
+        for node_id in to_run:
+            self.observer.on_message(self, f"node {node_id}: running it again after a restart")
+            queue.append(node_id)
+        while True:
+            if search.time_is_up() and queue:
+                self._cancel_queued(queue)
+            while queue and self._executing(futures) < self.config.workers:
+                self._start(queue.popleft(), futures, pool)
+            self._propose(futures, queue, writers)
+            if not futures and not queue:
+                return
+            done, _ = wait(list(futures), timeout=WAIT_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = futures.pop(future)
+                if item.stage == "write":
+                    self._on_written(future.result(), queue)
+                elif item.stage == "execute":
+                    self._on_executed(item.node_id, future, futures, queue, writers)
+                else:
+                    self._on_analysed(future)
+            if search.fatal_error is not None:
+                search.fail(search.fatal_error)
+            search.save_elapsed()
+
+    @staticmethod
+    def _executing(futures: dict[Future[Any], _Future]) -> int:
+        return sum(1 for item in futures.values() if item.stage == "execute")
+
+    def _calls_in_flight(self, futures: dict[Future[Any], _Future]) -> int:
+        return sum(1 for item in futures.values() if item.stage != "execute")
 
     def _propose(
-        self, in_flight: dict[Future[Any], _InFlight], writers: ThreadPoolExecutor
+        self, futures: dict[Future[Any], _Future], queue: deque[int], writers: ThreadPoolExecutor
     ) -> None:
-        while len(in_flight) < self.config.workers:
-            reason = self._budget_reason()
-            if reason is not None:
-                self.stop_reason = reason
+        """Propose while model slots are free and fewer candidates wait than slots (and than
+        workers, once every worker is busy: a long queue only makes proposals stale)."""
+        search = self.search
+        workers = self.config.workers
+        while True:
+            if self._writes_inline or not self.config.lookahead:
+                # propose only for a worker about to be free (instant writers need no more)
+                if len(futures) + len(queue) >= workers:
+                    return
+            else:
+                slots = self.llm_concurrency
+                writing = sum(1 for item in futures.values() if item.stage == "write")
+                if self._calls_in_flight(futures) >= slots or writing + len(queue) >= slots:
+                    return
+                if len(queue) >= workers and self._executing(futures) >= workers:
+                    return
+            proposal = search.ask()
+            if proposal is None:
                 return
-            tree = self.search_tree()
-            rng = np.random.default_rng([self.config.seed, len(self.journal), 11])
-            step = self.policy.propose(tree, rng)
-            if step is None:
-                if not in_flight:
-                    self.stop_reason = "the policy has nothing left to propose"
-                return
-            if step.operator not in self.operators:
-                raise ConfigError(
-                    f"policy {self.config.policy!r} proposed {step.operator!r}, which is not in "
-                    f"operator set {self.config.operators!r} ({', '.join(self.operators)})"
-                )
-            depth = 0
-            if step.operator == "debug":
-                depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
-            node = self.journal.add(
-                step.operator,
-                step.parent_ids,
-                note=step.note,
-                debug_depth=depth,
-                meta={POLICY_META: step.meta} if step.meta else None,
-            )
-            self.observer.on_proposed(self, node)
-            self._submit_write(node, in_flight, writers)
+            self.observer.on_proposed(self, proposal.node)
+            self._write(proposal, futures, writers, queue)
 
-    def search_tree(self) -> SearchTree:
-        return SearchTree.from_nodes(
-            self.journal.nodes(),
-            maximize=self.task.spec.maximize,
-            fitness_source=self.config.selection.fitness,
-        )
+    @property
+    def _writes_inline(self) -> bool:
+        """A program writer (the offline templates) writes in milliseconds and deterministically:
+        on the loop's own thread, one proposal after the other, as the policy sees them."""
+        return isinstance(self.search.backend, ProgramWriter)
 
-    # ---- writing a candidate ---------------------------------------------------------------
-    def _submit_write(
-        self, node: Node, in_flight: dict[Future[Any], _InFlight], writers: ThreadPoolExecutor
-    ) -> None:
-        tree = self.search_tree()
-        context = OperatorContext(
-            task=self.task,
-            parents=tuple(tree.by_id[p] for p in node.parent_ids),
-            history=tuple(n for n in tree.nodes if n.id != node.id and n.code),
-            backend=self.backend,
-            seed=self.config.seed,
-            node_id=node.id,
-            limits=self.limits,
-            options=self.operator_options,
-            sandbox=self.sandbox,
-            scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
-            hidden_paths=self.hidden_paths(),
-        )
-        future = writers.submit(_write_candidate, node.operator, context)
-        in_flight[future] = _InFlight("write", node.id)
-
-    def _on_written(
+    def _write(
         self,
-        node_id: int,
-        future: Future[Any],
-        in_flight: dict[Future[Any], _InFlight],
-        pool: Pool,
+        proposal: Proposal,
+        futures: dict[Future[Any], _Future],
+        writers: ThreadPoolExecutor,
+        queue: deque[int],
     ) -> None:
-        candidate, seconds, error = future.result()
-        if error is not None:
-            node = self.journal.update(
-                node_id,
-                status=NodeStatus.BUGGY,
-                failure="no_code",
-                error=error,
-                generation_seconds=seconds,
-                finished_at=time.time(),
-            )
+        if self._writes_inline:
+            self._on_written(self.search.write(proposal), queue)
+            return
+        futures[writers.submit(self.search.write, proposal)] = _Future("write", proposal.node.id)
+
+    def _on_written(self, written: Written, queue: deque[int]) -> None:
+        node = self.search.tell_written(written)
+        if node.status == NodeStatus.QUEUED:
+            queue.append(node.id)
+        elif node.status.finished:
             self.observer.on_finished(self, node)
-            return
-        usage = candidate.usage
-        changes = dict(
-            plan=candidate.plan,
-            code=candidate.code,
-            meta={**self.journal.get(node_id).meta, **candidate.meta},
-            generation_seconds=seconds,
-            tokens_in=usage.tokens_in,
-            tokens_out=usage.tokens_out,
-            cost_usd=usage.cost_usd,
-        )
-        if self._time_is_up():
-            self.stop_reason = self.stop_reason or self._budget_reason()
-            self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
-            return
-        node = self.journal.update(node_id, status=NodeStatus.RUNNING, **changes)
-        self._submit_execution(node, in_flight, pool)
+        else:
+            self.observer.on_message(self, f"node {node.id}: cancelled ({node.error or 'budget'})")
 
-    # ---- executing and grading -------------------------------------------------------------
-    def _submit_execution(
-        self, node: Node, in_flight: dict[Future[Any], _InFlight], pool: Pool
-    ) -> None:
-        workdir = self.folder.node_dir(node.id)
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
-        request = ExecutionRequest(
-            script=node.code,
-            workdir=workdir,
-            public_dir=self.task.public_dir,
-            limits=self.limits,
-            hidden_paths=self.hidden_paths(),
-        )
-        node = self.journal.update(node.id, attempts=node.attempts + 1, started_at=time.time())
+    def _start(self, node_id: int, futures: dict[Future[Any], _Future], pool: Pool) -> None:
+        request = self.search.start(node_id)
+        node = self.journal.get(node_id)
         self.observer.on_started(self, node)
-        in_flight[pool.submit(request)] = _InFlight("execute", node.id)
+        futures[pool.submit(request)] = _Future("execute", node_id)
 
-    def hidden_paths(self) -> tuple[Path, ...]:
-        """What a candidate must never reach: answers, task folders, runs and their journals."""
-        paths = {
-            self.task.root,
-            self.task.private_dir,
-            self.folder.root,
-            Path(self.config.runs_dir).resolve(),
-            data_home().resolve(),
-        }
-        return tuple(sorted(paths))
+    def _cancel_queued(self, queue: deque[int]) -> None:
+        """Time is up: queued candidates will not start (they never count as steps)."""
+        while queue:
+            node_id = queue.popleft()
+            self.journal.update(node_id, status=NodeStatus.CANCELLED)
+        self.search.stop_reason = self.search.stop_reason or self.search.budget_reason()
 
     def _on_executed(
         self,
         node_id: int,
         future: Future[PoolResult],
-        in_flight: dict[Future[Any], _InFlight],
-        pool: Pool,
+        futures: dict[Future[Any], _Future],
+        queue: deque[int],
+        writers: ThreadPoolExecutor,
     ) -> None:
-        node = self.journal.get(node_id)
+        search = self.search
         try:
             result = future.result()
         except Exception as exc:  # the worker, not the candidate, failed
-            if node.attempts < MAX_EXECUTION_ATTEMPTS:
+            lost = search.tell_worker_failed(node_id, str(exc))
+            if lost is None:
                 self.observer.on_message(self, f"node {node_id}: worker failed ({exc}); retrying")
-                self._submit_execution(node, in_flight, pool)
-                return
-            node = self.journal.update(
-                node_id,
-                status=NodeStatus.LOST,
-                failure="lost",
-                error=f"worker failed {node.attempts} times: {exc}",
-                finished_at=time.time(),
-            )
-            self.observer.on_finished(self, node)
+                queue.appendleft(node_id)
+            else:
+                self.observer.on_finished(self, lost)
             return
         if result.execution.cancelled:
             raise RunCancelledError(
                 f"node {node_id}: its execution was cancelled; it runs again on resume"
             )
-        changes = self._grade(node, result)
-        if self.analysis_enabled:
-            graded = node.model_copy(update=changes)
-            future = self._writers.submit(
-                analyse_execution, self.backend, self.task, graded, self.prompt_settings
-            )
-            in_flight[future] = _InFlight("analyse", node_id, changes)
+        graded = search.tell_executed(node_id, result)
+        if search.analysis_enabled:
+            futures[writers.submit(search.analyse, graded)] = _Future("analyse", node_id, graded)
             return
-        node = self.journal.update(node_id, **changes)
-        self.observer.on_finished(self, node)
+        self.observer.on_finished(self, search.tell(graded))
 
-    def _on_analysed(self, item: _InFlight, future: Future[Any]) -> None:
-        """Record the graded node with the model's account of its run (a failed analysis is
-        noted, never fatal)."""
-        node = self.journal.get(item.node_id)
-        changes = dict(item.changes or {})
-        try:
-            summary, usage = future.result()
-        except ReplayMismatchError:
-            raise
-        except Exception as exc:
-            changes["meta"] = {**node.meta, "analysis_error": f"{type(exc).__name__}: {exc}"}
-        else:
-            changes.update(
-                meta={
-                    **node.meta,
-                    "analysis": summary,
-                    "llm_calls": node.meta.get("llm_calls", 0) + usage.calls,
-                },
-                tokens_in=node.tokens_in + usage.tokens_in,
-                tokens_out=node.tokens_out + usage.tokens_out,
-                cost_usd=node.cost_usd + usage.cost_usd,
-            )
-        node = self.journal.update(item.node_id, **changes)
-        self.observer.on_finished(self, node)
-
-    def _grade(self, node: Node, result: PoolResult) -> dict[str, Any]:
-        execution = result.execution
-        workdir = self.folder.node_dir(node.id)
-        if execution.submission is not None:
-            (workdir / SUBMISSION_FILE).write_bytes(execution.submission)
-        changes: dict[str, Any] = dict(
-            exit_code=execution.exit_code,
-            exec_seconds=execution.duration_s,
-            peak_memory_mb=execution.peak_memory_mb,
-            stdout_tail=execution.stdout_tail,
-            stderr_tail=execution.stderr_tail,
-            self_reported_score=parse_self_reported_score(execution.stdout_tail),
-            started_at=result.started_at,
-            finished_at=result.finished_at,
-            worker=result.worker,
-            sandbox=execution.sandbox,
-        )
-        failure = execution.failure
-        if failure is not None:
-            return {
-                **changes,
-                "status": NodeStatus.BUGGY,
-                "failure": failure,
-                "error": self._failure_text(failure, execution.stderr_tail),
-            }
-        grade = self.grader.grade(execution.submission, ("search", "select"))
-        if not grade.valid:
-            return {
-                **changes,
-                "status": NodeStatus.BUGGY,
-                "failure": "invalid_submission",
-                "error": grade.reason,
-            }
-        return {
-            **changes,
-            "status": NodeStatus.GOOD,
-            "search_score": grade.scores["search"],
-            "select_score": grade.scores["select"],
-        }
-
-    def _failure_text(self, failure: str, stderr: str) -> str:
-        if failure == "timeout":
-            return f"exceeded the time limit of {self.limits.time_s:g} s"
-        if failure == "memory":
-            return f"exceeded the memory limit of {self.limits.memory_mb} MB"
-        if failure == "no_submission":
-            return "finished without writing submission.csv"
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        return lines[-1][:500] if lines else "exited with an error and no message"
+    def _on_analysed(self, future: Future[Graded]) -> None:
+        self.observer.on_finished(self, self.search.tell(future.result()))
 
 
-def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
-    """The task's limits with the run's overrides applied."""
-    own = task.spec.limits
-    override = config.limits
-    return ExecutionLimits(
-        time_s=override.time_s or own.time_s,
-        memory_mb=override.memory_mb or own.memory_mb,
-        cpus=override.cpus or own.cpus,
-        gpus=own.gpus,
-        limit_address_space=override.limit_address_space,
-    )
+def _on_pool(pool: Pool) -> Any:
+    """ReAct's commands as executions on the run's pool (so they count against its workers)."""
 
+    def run_command(request: ExecutionRequest) -> Execution:
+        return pool.submit(request).result().execution
 
-def _write_candidate(
-    operator: str, context: OperatorContext
-) -> tuple[Candidate | None, float, str | None]:
-    """Runs on a writer thread; a backend failure becomes a recorded error, not a crash."""
-    started = time.monotonic()
-    try:
-        candidate = OPERATORS.get(operator).apply(context)
-    except ReplayMismatchError:
-        raise  # the replay is invalid: stop the run
-    except Exception as exc:
-        return None, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
-    if not candidate.code.strip():
-        return None, time.monotonic() - started, "the backend returned no code"
-    return candidate, time.monotonic() - started, None
+    return run_command

@@ -266,9 +266,9 @@ class Sweep:
             state.status, state.error = "failed", f"{type(exc).__name__}: {exc}"
         else:
             state.status = "complete"
-            state.steps_done = int(result.get("nodes") or 0)
-            state.best_search = result.get("best_search_score")
-            state.test_score = (result.get("scores") or {}).get("test")
+            state.steps_done = result.nodes
+            state.best_search = result.best_search_score
+            state.test_score = result.scores.test
         state.elapsed_s = time.monotonic() - state.started
         self._write_manifest()
         observer.on_update(self, state)

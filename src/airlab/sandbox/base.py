@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from airlab.failures import Failure
+
 SUBMISSION_FILE = "submission.csv"
 PUBLIC_DIR_NAME = "public"
 
@@ -85,21 +87,21 @@ class Execution:
         )
 
     @property
-    def failure(self) -> str | None:
-        """Failure kind (cancelled, timeout, memory, disk, error, no_submission); None if it
+    def failure(self) -> Failure | None:
+        """What went wrong (cancelled, timeout, memory, disk, error, no_submission); None if it
         succeeded."""
         if self.cancelled:
-            return "cancelled"
+            return Failure.CANCELLED
         if self.timed_out:
-            return "timeout"
+            return Failure.TIMEOUT
         if self.memory_exceeded:
-            return "memory"
+            return Failure.MEMORY
         if self.disk_exceeded:
-            return "disk"
+            return Failure.DISK
         if self.exit_code != 0:
-            return "error"
+            return Failure.ERROR
         if self.submission is None:
-            return "no_submission"
+            return Failure.NO_SUBMISSION
         return None
 
 

@@ -14,7 +14,7 @@ from airlab.backends.base import Backend
 from airlab.backends.llm.anthropic_chat import AnthropicChat
 from airlab.backends.llm.chat import ProviderChatModel
 from airlab.backends.llm.openai_chat import OpenAIChat
-from airlab.backends.llm.record import LLM_CALLS_FILE, RecordingChatModel, ReplayChatModel
+from airlab.backends.llm.record import LLM_CALLS_FILE, MeteredChatModel, ReplayChatModel
 from airlab.backends.llm.settings import LLMSettings, parse_settings
 from airlab.errors import BackendError
 
@@ -66,8 +66,8 @@ __all__ = [
     "LLM_CALLS_FILE",
     "AnthropicChat",
     "LLMSettings",
+    "MeteredChatModel",
     "OpenAIChat",
-    "RecordingChatModel",
     "ReplayChatModel",
     "make_anthropic",
     "make_openai",

@@ -63,8 +63,9 @@ class AnthropicChat(ProviderChatModel):
         usage = response.usage
         return RawAnswer(
             text=text,
-            tokens_in=int(usage.input_tokens),
-            tokens_out=int(usage.output_tokens),
+            tokens_in=int(usage.input_tokens) if usage else 0,
+            tokens_out=int(usage.output_tokens) if usage else 0,
             model=str(response.model or self.model),
             finish_reason=response.stop_reason,
+            usage_reported=usage is not None,
         )

@@ -57,11 +57,14 @@ class RawAnswer:
     tokens_out: int
     model: str
     finish_reason: str | None
+    usage_reported: bool = True
+    """False when the response had no usage block (tokens unknown)."""
 
 
 class ProviderChatModel(ChatModel):
     """A chat model behind an official SDK."""
 
+    needs_preflight = True
     sdk_name: str
     """Python package of the SDK, imported on first use."""
     key_env: str | None
@@ -105,29 +108,53 @@ class ProviderChatModel(ChatModel):
         self._client_or_raise()
 
     def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        return self._complete(messages, {})
+
+    def preflight(self) -> Completion:
+        """A one-line question with a tiny output budget: proves the key, model and server."""
+        return self._complete([Message("user", "Reply with the single word OK.")], PREFLIGHT)
+
+    def _complete(self, messages: Sequence[Message], override: dict[str, Any]) -> Completion:
         client = self._client_or_raise()
+        retries = 0
+
+        def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
+            nonlocal retries
+            retries = attempt
+            self._log_retry(attempt, exc, wait)
+
         while True:
-            params = self._params()
+            params = {**self._params(), **override}
             try:
                 answer = call_with_retries(
                     lambda params=params: self._attempt(client, messages, params),
                     self.retry,
-                    on_retry=self._log_retry,
+                    on_retry=on_retry,
                 )
             except TransientError as exc:
                 raise BackendError(
-                    f"{self.name}: gave up after {self.retry.max_retries} retries: {exc}"
+                    f"{self.name}: gave up after {self.retry.max_retries} retries: {exc}",
+                    fatal=True,
                 ) from None
             except ParameterRejected as exc:
                 self._reject(exc)
                 continue
+            price = self.prices.lookup(self.model)
             usage = Usage(
                 tokens_in=answer.tokens_in,
                 tokens_out=answer.tokens_out,
                 cost_usd=self.prices.cost(self.model, answer.tokens_in, answer.tokens_out),
                 calls=1,
             )
-            return Completion(answer.text, usage, answer.model, answer.finish_reason)
+            return Completion(
+                answer.text,
+                usage,
+                answer.model,
+                answer.finish_reason,
+                usage_reported=answer.usage_reported,
+                priced=price is not None,
+                retries=retries,
+            )
 
     def _attempt(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
         try:
@@ -162,6 +189,12 @@ class ProviderChatModel(ChatModel):
         if isinstance(exc, sdk.APITimeoutError):
             return TransientError(f"no answer within {self.settings.timeout_s:g} s")
         if isinstance(exc, sdk.APIConnectionError):
+            if _refused(exc):
+                where = self.settings.base_url or "the provider's endpoint"
+                return BackendError(
+                    f"{self.name}: connection refused at {where} (is the server running?)",
+                    fatal=True,
+                )
             return TransientError(f"connection error ({exc})")
         if isinstance(exc, sdk.APIResponseValidationError):
             return MalformedResponse("response body does not match the API schema")
@@ -178,7 +211,12 @@ class ProviderChatModel(ChatModel):
             if status in (401, 403):
                 return BackendError(
                     f"{self.name}: the key was refused (HTTP {status}); check "
-                    f"{self._key_variable() or 'the server settings'}"
+                    f"{self._key_variable() or 'the server settings'}",
+                    fatal=True,
+                )
+            if status == 404:
+                return BackendError(
+                    f"{self.name}: HTTP 404 (unknown model or endpoint): {message}", fatal=True
                 )
             return BackendError(f"{self.name}: HTTP {status}: {message}")
         if isinstance(exc, ValueError):  # a body that is not JSON
@@ -203,7 +241,8 @@ class ProviderChatModel(ChatModel):
                     self._sdk = importlib.import_module(self.sdk_name)
                 except ImportError:
                     raise BackendError(
-                        f"backend {self.name!r} needs the {self.sdk_name} package: {INSTALL_HINT}"
+                        f"backend {self.name!r} needs the {self.sdk_name} package: {INSTALL_HINT}",
+                        fatal=True,
                     ) from None
                 self._client = self._make_client(self._sdk, self._api_key())
             return self._client
@@ -212,12 +251,30 @@ class ProviderChatModel(ChatModel):
         variable = self._key_variable()
         key = os.environ.get(variable) if variable else None
         if not key and variable and self.key_required:
-            raise BackendError(f"backend {self.name!r} needs an API key: set {variable}")
+            raise BackendError(
+                f"backend {self.name!r} needs an API key: set {variable}", fatal=True
+            )
         return key or None
 
     @property
     def key_required(self) -> bool:
         return True
+
+
+PREFLIGHT = {"max_tokens": 16}
+"""The preflight's output budget: enough for "OK" from any model, a few tokens of spend."""
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection error is a refusal (nothing listens there): retrying cannot help."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _short(text: str, limit: int = 300) -> str:

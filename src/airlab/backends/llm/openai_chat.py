@@ -80,4 +80,5 @@ class OpenAIChat(ProviderChatModel):
             tokens_out=int(usage.completion_tokens) if usage else 0,
             model=str(response.model or self.model),
             finish_reason=choice.finish_reason,
+            usage_reported=usage is not None,
         )

@@ -1,9 +1,12 @@
-"""Record every call of a run to `llm_calls.jsonl`, and answer a later run from that record.
+"""Meter and record every call of a run, and answer a later run from that record.
 
-A record holds the purpose, the messages, and the answer (or the error) with its usage; never a
-key or a header. Replay matches calls by a hash of their request, so calls made concurrently may
-arrive in another order; a request that was never recorded stops the run with the call index and
-the first field that differs from the call recorded at that index.
+`MeteredChatModel` stands between a run and its chat model. Before each call it asks the run's
+budget guard (so a spent budget refuses the call instead of overshooting); after each call, failed
+or not, it charges the call to the node it served (`charging`) in the journal's usage ledger and
+appends it to `llm_calls.jsonl`: node, purpose, model, start and end time, retries, usage, the
+messages and the answer or error, never a key or a header. Replay matches calls by a hash of their
+request, so calls made concurrently may arrive in another order; a request that was never recorded
+stops the run with the call index and the first field that differs from the call recorded there.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, ReplayMismatchError
+from airlab.journal.calls import CallRecord, Ledger
 
 LLM_CALLS_FILE = "llm_calls.jsonl"
 SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -41,12 +49,48 @@ def _redact(text: str) -> str:
     return text
 
 
-class RecordingChatModel(ChatModel):
-    """Wraps a chat model and appends each call, as it ends, to a JSON-lines file."""
+@dataclass
+class Charge:
+    """Where the calls made in a `charging` block go: a node, or (None) the run itself; the
+    ids of the calls made, for charging them to a node that exists only afterwards."""
 
-    def __init__(self, inner: ChatModel, path: Path) -> None:
+    node_id: int | None
+    call_ids: list[int] = field(default_factory=list)
+
+
+_CHARGE: ContextVar[Charge | None] = ContextVar("airlab_charge", default=None)
+
+
+@contextmanager
+def charging(node_id: int | None) -> Iterator[Charge]:
+    """Charge every model call made in this block, on this thread, to `node_id`."""
+    charge = Charge(node_id)
+    token = _CHARGE.set(charge)
+    try:
+        yield charge
+    finally:
+        _CHARGE.reset(token)
+
+
+BudgetGuard = Callable[[], None]
+"""Raises `BudgetExhaustedError` when no further call may be made."""
+
+
+class MeteredChatModel(ChatModel):
+    """Wraps a chat model: checks the budget before each call, charges each call to the ledger
+    and appends it to a JSON-lines file as it ends."""
+
+    def __init__(
+        self,
+        inner: ChatModel,
+        path: Path,
+        ledger: Ledger | None = None,
+        guard: BudgetGuard | None = None,
+    ) -> None:
         self.inner = inner
         self.path = Path(path)
+        self.ledger = ledger
+        self.guard = guard
         self.name = inner.name
         self._lock = threading.Lock()
         self._count = _count_lines(self.path)
@@ -55,18 +99,41 @@ class RecordingChatModel(ChatModel):
         return self.inner.describe()
 
     def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        return self._metered(
+            lambda: self.inner.complete(messages, purpose=purpose), messages, purpose
+        )
+
+    def preflight(self) -> Completion | None:
+        if not self.inner.needs_preflight:
+            return None
+        probe = [Message("user", "preflight")]
+        return self._metered(self.inner.preflight, probe, "preflight", budgeted=False)
+
+    def _metered(
+        self,
+        call: Callable[[], Completion | None],
+        messages: Sequence[Message],
+        purpose: str,
+        *,
+        budgeted: bool = True,
+    ) -> Completion:
+        if budgeted and self.guard is not None:
+            self.guard()
+        charge = _CHARGE.get()
         record: dict[str, Any] = {
+            "node_id": None if charge is None else charge.node_id,
             "purpose": purpose,
             "request_hash": request_hash(messages, purpose),
             "backend": self.inner.name,
             "messages": [{"role": m.role, "content": _redact(m.content)} for m in messages],
         }
+        started = time.time()
         try:
-            completion = self.inner.complete(messages, purpose=purpose)
+            completion = call()
         except BackendError as exc:
-            record["error"] = _redact(str(exc))
-            self._append(record)
+            self._charge(record, started, charge, error=exc)
             raise
+        assert completion is not None
         record["response"] = {
             "text": _redact(completion.text),
             "model": completion.model,
@@ -77,9 +144,52 @@ class RecordingChatModel(ChatModel):
                 "cost_usd": completion.usage.cost_usd,
                 "calls": completion.usage.calls,
             },
+            "usage_reported": completion.usage_reported,
+            "priced": completion.priced,
+            "retries": completion.retries,
         }
-        self._append(record)
+        self._charge(record, started, charge, completion=completion)
         return completion
+
+    def _charge(
+        self,
+        record: dict[str, Any],
+        started: float,
+        charge: Charge | None,
+        *,
+        completion: Completion | None = None,
+        error: BackendError | None = None,
+    ) -> None:
+        finished = time.time()
+        record["started_at"], record["finished_at"] = started, finished
+        record["latency_s"] = round(finished - started, 4)
+        if error is not None:
+            record["error"] = _redact(str(error))
+            record["fatal"] = error.fatal
+        if self.ledger is not None:
+            usage = completion.usage if completion else Usage()
+            call = self.ledger.record(
+                CallRecord(
+                    node_id=record["node_id"],
+                    purpose=record["purpose"],
+                    backend=self.inner.name,
+                    model=completion.model if completion else "",
+                    started_at=started,
+                    finished_at=finished,
+                    tokens_in=usage.tokens_in,
+                    tokens_out=usage.tokens_out,
+                    cost_usd=usage.cost_usd,
+                    usage_reported=completion.usage_reported if completion else True,
+                    priced=completion.priced if completion else True,
+                    retries=completion.retries if completion else 0,
+                    error=record.get("error"),
+                    fatal=bool(record.get("fatal", False)),
+                )
+            )
+            record["call_id"] = call.id
+            if charge is not None:
+                charge.call_ids.append(call.id)
+        self._append(record)
 
     def _append(self, record: dict[str, Any]) -> None:
         with self._lock:

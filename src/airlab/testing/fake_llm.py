@@ -30,6 +30,8 @@ class Reply:
     tokens_out: int = 50
     finish_reason: str = "stop"
     error_message: str = "error"
+    usage: bool = True
+    """False: the answer has no usage block (as some servers send)."""
 
 
 @dataclass
@@ -63,6 +65,10 @@ class FakeLLMServer:
         self.responder = responder or (lambda request: Reply(text="no script"))
         self.script: deque[Reply] = deque()
         self.requests: list[Request] = []
+        self.reported_in = 0
+        self.reported_out = 0
+        """Tokens this server reported in the usage of its successful answers: what a run
+        must account for, exactly."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -124,6 +130,10 @@ class FakeLLMServer:
                     error = {"type": "error", "error": {"message": reply.error_message}}
                     self._send(reply.status, error, reply.headers)
                 else:
+                    if reply.usage:
+                        with server._lock:
+                            server.reported_in += reply.tokens_in
+                            server.reported_out += reply.tokens_out
                     self._send(200, _answer(api, body, reply))
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None):
@@ -163,7 +173,9 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
                 "prompt_tokens": reply.tokens_in,
                 "completion_tokens": reply.tokens_out,
                 "total_tokens": reply.tokens_in + reply.tokens_out,
-            },
+            }
+            if reply.usage
+            else None,
         }
     stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish_reason, "end_turn")
     return {
@@ -174,5 +186,7 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "content": [{"type": "text", "text": reply.text}],
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": reply.tokens_in, "output_tokens": reply.tokens_out},
+        "usage": {"input_tokens": reply.tokens_in, "output_tokens": reply.tokens_out}
+        if reply.usage
+        else None,
     }

@@ -1,0 +1,42 @@
+"""Why a node failed: one enum shared by the sandbox, the runner, the policies and the reports.
+
+The values are the strings stored in journals (v1 journals hold the same strings), so a journal is
+read back into the same members.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Failure(StrEnum):
+    # the candidate ran and failed (the sandbox says so)
+    CANCELLED = "cancelled"
+    """Stopped by the run (Ctrl-C, a shared pool's cancel): says nothing about the candidate."""
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    DISK = "disk"
+    ERROR = "error"
+    NO_SUBMISSION = "no_submission"
+    # it ran, but the grader refused what it wrote
+    INVALID_SUBMISSION = "invalid_submission"
+    # it never ran: the writing failed
+    NO_CODE = "no_code"
+    """The model's answer held no usable code, even after a reminder."""
+    TRUNCATED = "truncated"
+    """The answer was cut off (finish_reason=length) or its code does not compile."""
+    UNCHANGED = "unchanged"
+    """The code is identical to a parent's: running it again would teach nothing."""
+    BACKEND = "backend"
+    """The model could not be reached (refused key, unknown model, no server): not the
+    candidate's fault; the node is cancelled and the step is not counted."""
+    BUDGET = "budget"
+    """A model call was refused because the token or cost budget is spent."""
+    LOST = "lost"
+    """Its execution could not be completed (the worker died too often)."""
+
+
+
+UNREPAIRABLE = frozenset({Failure.LOST, Failure.NO_CODE, Failure.BACKEND, Failure.BUDGET})
+"""Failures a debug step cannot act on: nothing ran, or no code was written. (Members compare
+equal to their strings, so a node built with a plain string is judged the same.)"""

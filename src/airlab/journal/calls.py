@@ -1,0 +1,114 @@
+"""The usage ledger: every model call of a run, charged to the node (or step) it served.
+
+A call is one row of the journal's `calls` table, written when the call ends, failed or not, from
+whichever thread made it. Budgets, node totals, `result.json` and reports all read these rows, so
+what the run claims it spent is the sum of what the servers reported, call by call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from airlab.journal.store import Journal
+
+
+class CallRecord(BaseModel):
+    """One model call as the ledger keeps it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int = 0
+    node_id: int | None = None
+    """The node the call served; None for run-level calls (preflight) and, until the step
+    becomes a node, for a policy's own calls."""
+    purpose: str
+    """draft, improve, debug, crossover, their -reminder, analysis, react-*, choose, preflight"""
+    backend: str
+    model: str = ""
+    started_at: float
+    finished_at: float
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    usage_reported: bool = True
+    """False when the server answered without a `usage` block (its tokens are unknown, not 0)."""
+    priced: bool = True
+    """False when the model has no price in the table (its cost is unknown, not 0)."""
+    retries: int = 0
+    error: str | None = None
+    """A one-line account of a failed call (the call may still have cost something)."""
+    fatal: bool = False
+    """The failure says the backend cannot work (refused key, unknown model, no server)."""
+
+    @property
+    def latency_s(self) -> float:
+        return self.finished_at - self.started_at
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Totals over some calls."""
+
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    failed: int = 0
+    unreported: int = 0
+    """Calls answered without `usage`."""
+    unpriced: int = 0
+    """Calls whose model has no known price."""
+
+    @property
+    def tokens(self) -> int:
+        return self.tokens_in + self.tokens_out
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(
+            *(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__)
+        )
+
+    def add(self, call: CallRecord) -> Spend:
+        return Spend(
+            calls=self.calls + 1,
+            tokens_in=self.tokens_in + call.tokens_in,
+            tokens_out=self.tokens_out + call.tokens_out,
+            cost_usd=self.cost_usd + call.cost_usd,
+            failed=self.failed + (call.error is not None),
+            unreported=self.unreported + (call.error is None and not call.usage_reported),
+            unpriced=self.unpriced + (call.error is None and not call.priced),
+        )
+
+    @classmethod
+    def of(cls, calls: list[CallRecord]) -> Spend:
+        total = cls()
+        for call in calls:
+            total = total.add(call)
+        return total
+
+
+class Ledger:
+    """The journal's calls, with running totals; safe to record from any thread."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def record(self, call: CallRecord) -> CallRecord:
+        return self.journal.add_call(call)
+
+    def calls(self) -> list[CallRecord]:
+        return self.journal.calls()
+
+    def total(self) -> Spend:
+        return self.journal.spend()
+
+    def for_node(self, node_id: int) -> Spend:
+        return Spend.of([call for call in self.journal.calls() if call.node_id == node_id])
+
+    def assign(self, call_ids: list[int], node_id: int) -> None:
+        """Charge calls made before their step became a node (a policy's choice) to it."""
+        self.journal.assign_calls(call_ids, node_id)

@@ -1,0 +1,104 @@
+"""`result.json`: the record of a finished (or failed) run, written by the runner and read by
+rankings, reports and exports through this one model.
+
+Versioned: files written before the field existed read as `schema_version` 1 (their keys are a
+subset of today's). Spend is the usage ledger's: the sum of what the servers reported, call by
+call, failed calls and policy calls included.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RESULT_SCHEMA_VERSION = 2
+RunStatus = Literal["complete", "failed", "incomplete"]
+Split = Literal["search", "select", "test"]
+
+
+class SplitScores(BaseModel):
+    """Hidden-split scores of the run's final node (None when not scored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    search: float | None = None
+    select: float | None = None
+    test: float | None = None
+
+
+class PurposeSpend(BaseModel):
+    """Spend of one kind of call (draft, improve, analysis, choose, preflight, ...)."""
+
+    calls: int = 0
+    failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+class RunResult(BaseModel):
+    """The summary of one run."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: int = 1
+    run_id: str
+    agent: str
+    task: str
+    seed: int
+    policy: str = ""
+    operators: str = ""
+    backend: str = ""
+    metric: str = ""
+    direction: Literal["maximize", "minimize"]
+    status: RunStatus = "complete"
+    error: str | None = None
+    """Why a failed run stopped (one line); it resumes once the cause is fixed."""
+    stop_reason: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    """What the numbers below cannot vouch for (unpriced model, calls without usage)."""
+    final_node: int | None = None
+    scores: SplitScores = Field(default_factory=SplitScores)
+    self_reported_score: float | None = None
+    valid_submission: bool = False
+    best_search_score: float | None = None
+    first_draft_search_score: float | None = None
+    baseline: float | None = None
+    reference: float | None = None
+    optimal: float | None = None
+    worst: float | None = None
+    leaderboard: list[float] | None = None
+    nodes: int = 0
+    good_nodes: int = 0
+    buggy_nodes: int = 0
+    lost_nodes: int = 0
+    elapsed_s: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    llm_calls: int = 0
+    failed_llm_calls: int = 0
+    spend_by_purpose: dict[str, PurposeSpend] = Field(default_factory=dict)
+    draft_families: list[str] = Field(default_factory=list)
+    workers: int = 1
+    llm_concurrency: int | None = None
+    sandbox: str = ""
+    airlab_version: str = ""
+
+    def score(self, split: Split = "test") -> float | None:
+        """The score on a hidden split, None when the run has no valid scored submission."""
+        value = getattr(self.scores, split)
+        if value is None or not self.valid_submission or math.isnan(value):
+            return None
+        return float(value)
+
+    def write(self, path: Path) -> None:
+        """Atomically: a reader never sees half a file."""
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self.model_dump(mode="json"), indent=2) + "\n")
+        os.replace(temporary, path)

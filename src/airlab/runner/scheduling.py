@@ -1,0 +1,29 @@
+"""How many model calls a run keeps in flight, so that its workers never wait for a candidate.
+
+A worker finishes a candidate every `exec_s` seconds; a model writes one in `write_s`. To keep
+`workers` executions fed, about `workers × write_s / exec_s` writes must be in flight, plus one
+waiting candidate per worker to absorb the spread. With `llm_concurrency` unset, airlab starts at
+2 × workers and adapts to the medians it observes, up to 8 × workers (a provider's rate limits
+answer 429s, which are retried with backoff). Set `--llm-concurrency` to fix it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from airlab.runner.config import RunConfig
+
+MIN_PER_WORKER = 2
+MAX_PER_WORKER = 8
+
+
+def llm_slots(config: RunConfig, write_s: float | None, exec_s: float | None) -> int:
+    """Model calls allowed in flight, from the medians observed so far (None: not yet known)."""
+    if config.llm_concurrency is not None:
+        return config.llm_concurrency
+    workers = config.workers
+    base = MIN_PER_WORKER * workers
+    if write_s is None or exec_s is None:
+        return base
+    needed = math.ceil(workers * write_s / max(exec_s, 0.1)) + workers
+    return max(base, min(needed, MAX_PER_WORKER * workers))

@@ -1,0 +1,619 @@
+"""The search as ask/tell over a journal (after Optuna's `Study.ask` / `Study.tell`).
+
+`Search` knows *what* happens to a node and records it; it owns no thread and no worker. A driver
+(`Run`, the gym, a notebook) decides *when and where*:
+
+    proposal = search.ask()                   # the policy's next step, now a PROPOSED node
+    written = search.write(proposal)          # the operator and its model (any thread)
+    node = search.tell_written(written)       # QUEUED, or a recorded failure
+    request = search.start(node.id)           # RUNNING; run it anywhere (a sandbox, a pool)
+    graded = search.tell_executed(node.id, pool_result)
+    graded = search.analyse(graded)           # optional: the model's account (any thread)
+    node = search.tell(graded)                # finished: GOOD or BUGGY, durable
+    result = search.finalize()                # the final node, chosen on `select`, scored on `test`
+
+Every model call of these steps is charged to its node in the usage ledger, and budgets are
+checked before each call as well as before each step. A backend that fails fatally (refused
+key, unknown model, no server) several times in a row stops the search (`fatal_error`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import airlab
+from airlab.backends import Backend, Candidate, ChatModel, make_backend
+from airlab.backends.llm import LLM_CALLS_FILE, MeteredChatModel
+from airlab.backends.llm.record import charging
+from airlab.errors import (
+    BackendError,
+    BackendUnavailableError,
+    BudgetExhaustedError,
+    ConfigError,
+    JournalError,
+    ReplayMismatchError,
+)
+from airlab.failures import Failure
+from airlab.grading.grader import Grader
+from airlab.grading.self_report import parse_self_reported_score
+from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
+from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
+from airlab.operators.analysis import analyse_execution
+from airlab.operators.prompting import PromptSettings
+from airlab.policies import POLICY_META, Policy, make_policy
+from airlab.result import RunResult
+from airlab.runner.config import RunConfig, load_config
+from airlab.runner.layout import RunFolder
+from airlab.runner.pool import POOLS, PoolResult
+from airlab.sandbox import Sandbox, get_sandbox
+from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
+from airlab.tasks import Task, data_home, resolve_task
+
+MAX_EXECUTION_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A step the policy chose, recorded as a PROPOSED node, with what its operator may use."""
+
+    node: Node
+    context: OperatorContext
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing a proposal produced: a candidate, or why there is none."""
+
+    node_id: int
+    candidate: Candidate | None
+    seconds: float
+    error: str | None = None
+    failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class Graded:
+    """An executed node's recorded outcome, before it is told (analysis may still add to it)."""
+
+    node_id: int
+    changes: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+CommandRunner = Callable[[ExecutionRequest], Execution]
+"""Runs one execution request to its end (ReAct's commands go through the run's pool)."""
+
+
+class Search:
+    """A search on one task with one policy and backend, over a run folder's journal."""
+
+    def __init__(
+        self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task
+    ) -> None:
+        self.config = config
+        self.folder = folder
+        self.journal = journal
+        self.task = task
+        self.ledger = Ledger(journal)
+        self.operator_set = OPERATOR_SETS.get(config.operators)
+        self.operators: tuple[str, ...] = self.operator_set.operators
+        backend: Backend = make_backend(config.backend, config.backend_options)
+        if isinstance(backend, ChatModel):
+            backend = MeteredChatModel(
+                backend, folder.root / LLM_CALLS_FILE, self.ledger, self.check_call_budget
+            )
+        self.backend = backend
+        self.policy: Policy = make_policy(
+            config.policy, config.policy_params, self.operators, self.backend
+        )
+        self.operator_options = {**self.operator_set.options, **config.operator_options}
+        """The operator set's cues, overridden by the run's own operator options."""
+        check_operator_options(self.operator_options)
+        self.prompt_settings = PromptSettings.from_options(self.operator_options)
+        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
+            self.operator_options.get("analysis", True)
+        )
+        self.sandbox: Sandbox = get_sandbox(config.sandbox)
+        self.run_commands: CommandRunner | None = None
+        """Set by the driver so that ReAct's commands run on its pool; None: on `sandbox`."""
+        self.grader = Grader(task)
+        self.limits = execution_limits(config, task)
+        self.stop_reason: str | None = None
+        self.fatal_error: str | None = None
+        """Set when the backend failed fatally too often: the driver stops the run."""
+        self._fatal_in_a_row = 0
+        self._session_started = time.monotonic()
+        self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
+
+    # ---- creating and reopening ------------------------------------------------------------
+    @classmethod
+    def create(cls, config: RunConfig) -> Search:
+        """Validate everything, then make the run folder and its journal."""
+        task = resolve_task(config.task)
+        operator_set = OPERATOR_SETS.get(config.operators)
+        make_policy(config.policy, config.policy_params, operator_set.operators)
+        make_backend(config.backend, config.backend_options)
+        check_operator_options(config.operator_options)
+        POOLS.get(config.pool).check_options(config.pool_options)
+        get_sandbox(config.sandbox)
+        folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
+        folder.config.write_text(config.to_yaml())
+        journal = Journal.create(folder.journal)
+        journal.set_meta(
+            config=config.model_dump(mode="json"),
+            operator_set=operator_set.to_dict(),
+            task_name=task.name,
+            task_root=str(task.root),
+            metric=task.spec.metric,
+            direction=task.spec.direction,
+            status="running",
+            created_at=time.time(),
+            airlab_version=airlab.__version__,
+            elapsed_s=0.0,
+        )
+        return cls(config, folder, journal, task)
+
+    @classmethod
+    def open(cls, root: Path, *, workers: int | None = None) -> Search:
+        """Reopen a run folder (migrating an older journal); `workers` may change, nothing else."""
+        folder = RunFolder(Path(root).resolve())
+        journal = Journal.open(folder.journal)
+        stored = journal.get_meta("config")
+        if stored is None:
+            raise JournalError(f"{folder.journal}: no configuration recorded")
+        if workers is not None:
+            stored = {**stored, "workers": workers}
+            journal.set_meta(config=stored)
+        config = load_config(stored, source=str(folder.journal))
+        task_root = Path(journal.get_meta("task_root", ""))
+        task = resolve_task(task_root if task_root.is_dir() else config.task)
+        return cls(config, folder, journal, task)
+
+    @property
+    def status(self) -> str:
+        return str(self.journal.get_meta("status", "running"))
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+    # ---- budget ----------------------------------------------------------------------------
+    @property
+    def elapsed_s(self) -> float:
+        return self._elapsed_before + time.monotonic() - self._session_started
+
+    def save_elapsed(self) -> None:
+        self.journal.set_meta(elapsed_s=self.elapsed_s)
+
+    def counted_nodes(self) -> list[Node]:
+        """Nodes that count as steps: every node but cancelled ones."""
+        return [n for n in self.journal.nodes() if n.status != NodeStatus.CANCELLED]
+
+    def budget_reason(self) -> str | None:
+        """Why no further step may start, or None."""
+        budget = self.config.budget
+        if budget.steps is not None and len(self.counted_nodes()) >= budget.steps:
+            return f"step budget reached ({budget.steps})"
+        if self.time_is_up():
+            return f"time budget reached ({budget.time_s:g} s)"
+        return self._spend_reason()
+
+    def _spend_reason(self) -> str | None:
+        budget = self.config.budget
+        spend = self.ledger.total()
+        if budget.tokens is not None and spend.tokens >= budget.tokens:
+            return f"token budget reached ({budget.tokens})"
+        if budget.cost_usd is not None and spend.cost_usd >= budget.cost_usd:
+            return f"cost budget reached (${budget.cost_usd:g})"
+        return None
+
+    def check_call_budget(self) -> None:
+        """Called before every model call: a spent budget refuses it instead of overshooting."""
+        reason = self._spend_reason()
+        if reason is not None:
+            raise BudgetExhaustedError(reason)
+
+    def time_is_up(self) -> bool:
+        return self.config.budget.time_s is not None and self.elapsed_s >= self.config.budget.time_s
+
+    def warnings(self) -> list[str]:
+        """What the spend figures cannot vouch for; shown in the header and in result.json."""
+        found = []
+        budget = self.config.budget
+        inner = getattr(self.backend, "inner", None)
+        prices = getattr(inner, "prices", None)
+        model = getattr(inner, "model", "")
+        if budget.cost_usd is not None and prices is not None and prices.lookup(model) is None:
+            found.append(
+                f"--cost: model {model!r} has no price in the table, so its calls cost nothing "
+                "by the books and the cost budget cannot stop the run (add a price with "
+                "-B prices=FILE, or use --tokens)"
+            )
+        spend = self.ledger.total()
+        if spend.unreported:
+            found.append(
+                f"{spend.unreported} call(s) came back without usage: their tokens are unknown "
+                "and not counted against --tokens"
+            )
+        if spend.unpriced and budget.cost_usd is None:
+            found.append(f"{spend.unpriced} call(s) to an unpriced model: their cost is unknown")
+        return found
+
+    # ---- preflight -------------------------------------------------------------------------
+    def preflight(self) -> None:
+        """One cheap call before the first step: a backend that cannot work stops the run here."""
+        if not isinstance(self.backend, ChatModel):
+            return
+        try:
+            with charging(None):
+                self.backend.preflight()
+        except BackendError as exc:
+            if not exc.fatal:
+                return  # a flaky answer is not a reason to refuse the run
+            self.fail(f"preflight failed: {exc}")
+
+    def fail(self, message: str) -> None:
+        self.fatal_error = message
+        self.journal.set_meta(status="failed", error=message)
+        raise BackendUnavailableError(message)
+
+    # ---- ask -------------------------------------------------------------------------------
+    def tree(self) -> SearchTree:
+        """The policy's view: hidden select/test scores dropped."""
+        return SearchTree.from_nodes(
+            self.journal.nodes(),
+            maximize=self.task.spec.maximize,
+            fitness_source=self.config.selection.fitness,
+        )
+
+    def ask(self) -> Proposal | None:
+        """The next step as a PROPOSED node, or None: budget spent (`stop_reason` says so) or
+        the policy waits for a running candidate."""
+        reason = self.budget_reason()
+        if reason is not None:
+            self.stop_reason = reason
+            return None
+        rng = np.random.default_rng([self.config.seed, len(self.journal), 11])
+        try:
+            with charging(None) as charge:  # a policy's own calls (LLM-first's choice)
+                step = self.policy.propose(self.tree(), rng)
+        except BudgetExhaustedError as exc:
+            self.stop_reason = str(exc)
+            return None
+        if step is None:
+            if not self.tree().in_flight:
+                self.stop_reason = "the policy has nothing left to propose"
+            return None
+        if step.operator not in self.operators:
+            raise ConfigError(
+                f"policy {self.config.policy!r} proposed {step.operator!r}, which is not in "
+                f"operator set {self.config.operators!r} ({', '.join(self.operators)})"
+            )
+        depth = 0
+        if step.operator == "debug":
+            depth = self.journal.get(step.parent_ids[0]).debug_depth + 1
+        node = self.journal.add(
+            step.operator,
+            step.parent_ids,
+            note=step.note,
+            debug_depth=depth,
+            meta={POLICY_META: step.meta} if step.meta else None,
+        )
+        self.ledger.assign(charge.call_ids, node.id)
+        return self.proposal(node)
+
+    def proposal(self, node: Node) -> Proposal:
+        """What writing `node` needs (also for a node left PROPOSED by a killed session)."""
+        tree = self.tree()
+        context = OperatorContext(
+            task=self.task,
+            parents=tuple(tree.by_id[p] for p in node.parent_ids),
+            history=tuple(n for n in tree.nodes if n.id != node.id and n.code),
+            backend=self.backend,
+            seed=self.config.seed,
+            node_id=node.id,
+            limits=self.limits,
+            options=self.operator_options,
+            sandbox=self.sandbox,
+            scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
+            hidden_paths=self.hidden_paths(),
+        )
+        return Proposal(node, context)
+
+    # ---- write -----------------------------------------------------------------------------
+    def write(self, proposal: Proposal) -> Written:
+        """Apply the operator (any thread; no journal write but the ledger's)."""
+        node = proposal.node
+        started = time.monotonic()
+        with charging(node.id):
+            try:
+                candidate = OPERATORS.get(node.operator).apply(proposal.context)
+            except ReplayMismatchError:
+                raise  # the replay is invalid: stop the run
+            except BudgetExhaustedError as exc:
+                return Written(node.id, None, time.monotonic() - started, str(exc), Failure.BUDGET)
+            except BackendError as exc:
+                failure = Failure.BACKEND if exc.fatal else Failure.NO_CODE
+                return Written(node.id, None, time.monotonic() - started, str(exc), failure)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                return Written(node.id, None, time.monotonic() - started, error, Failure.NO_CODE)
+        seconds = time.monotonic() - started
+        if not candidate.code.strip():
+            return Written(node.id, None, seconds, "the backend returned no code", Failure.NO_CODE)
+        return Written(node.id, candidate, seconds)
+
+    def tell_written(self, written: Written) -> Node:
+        """Record what was written: QUEUED for a worker, or a failure (which a policy may debug),
+        or CANCELLED when the step never counted (budget, time, an unreachable backend)."""
+        node_id = written.node_id
+        spend = self._node_spend(node_id)
+        if written.failure in (Failure.BACKEND, Failure.BUDGET):
+            if written.failure == Failure.BUDGET:
+                self.stop_reason = self.stop_reason or written.error
+            node = self.journal.update(
+                node_id,
+                status=NodeStatus.CANCELLED,
+                failure=written.failure,
+                error=written.error,
+                generation_seconds=written.seconds,
+                finished_at=time.time(),
+                **spend,
+            )
+            if written.failure == Failure.BACKEND:
+                self._fatal_in_a_row += 1
+                if self._fatal_in_a_row >= self.config.max_backend_failures:
+                    self.fatal_error = (
+                        f"the backend failed {self._fatal_in_a_row} times in a row: "
+                        f"{written.error}"
+                    )
+            return node
+        if written.candidate is None:
+            self._fatal_in_a_row = 0
+            return self.journal.update(
+                node_id,
+                status=NodeStatus.BUGGY,
+                failure=written.failure or Failure.NO_CODE,
+                error=written.error,
+                generation_seconds=written.seconds,
+                finished_at=time.time(),
+                **spend,
+            )
+        self._fatal_in_a_row = 0
+        candidate = written.candidate
+        changes: dict[str, Any] = dict(
+            plan=candidate.plan,
+            code=candidate.code,
+            meta={**self.journal.get(node_id).meta, **candidate.meta},
+            generation_seconds=written.seconds,
+            **spend,
+        )
+        if self.time_is_up():
+            self.stop_reason = self.stop_reason or self.budget_reason()
+            return self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
+        problem = self._candidate_problem(node_id, candidate)
+        if problem is not None:
+            failure, error = problem
+            return self.journal.update(
+                node_id,
+                status=NodeStatus.BUGGY,
+                failure=failure,
+                error=error,
+                finished_at=time.time(),
+                **changes,
+            )
+        return self.journal.update(node_id, status=NodeStatus.QUEUED, **changes)
+
+    def _candidate_problem(self, node_id: int, candidate: Candidate) -> tuple[Failure, str] | None:
+        """Code that cannot teach anything by running: cut off, or its parent's code again."""
+        if candidate.meta.get("incomplete_code") or candidate.meta.get("finish_reason") == "length":
+            return Failure.TRUNCATED, "the answer was cut off before its code was complete"
+        node = self.journal.get(node_id)
+        for parent_id in node.parent_ids:
+            if self.journal.get(parent_id).code.strip() == candidate.code.strip():
+                return Failure.UNCHANGED, f"the code is identical to its parent #{parent_id}'s"
+        return None
+
+    def _node_spend(self, node_id: int) -> dict[str, Any]:
+        spend = self.ledger.for_node(node_id)
+        if spend.calls == 0:
+            return {}
+        return {
+            "tokens_in": spend.tokens_in,
+            "tokens_out": spend.tokens_out,
+            "cost_usd": spend.cost_usd,
+        }
+
+    # ---- execute ---------------------------------------------------------------------------
+    def start(self, node_id: int) -> ExecutionRequest:
+        """Mark a queued (or re-queued) node RUNNING and return what a worker must run."""
+        node = self.journal.get(node_id)
+        workdir = self.folder.node_dir(node.id)
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True)
+        self.journal.update(
+            node.id,
+            status=NodeStatus.RUNNING,
+            attempts=node.attempts + 1,
+            started_at=time.time(),
+        )
+        return ExecutionRequest(
+            script=node.code,
+            workdir=workdir,
+            public_dir=self.task.public_dir,
+            limits=self.limits,
+            hidden_paths=self.hidden_paths(),
+        )
+
+    def hidden_paths(self) -> tuple[Path, ...]:
+        """What a candidate must never reach: answers, task folders, runs and their journals."""
+        paths = {
+            self.task.root,
+            self.task.private_dir,
+            self.folder.root,
+            Path(self.config.runs_dir).resolve(),
+            data_home().resolve(),
+        }
+        return tuple(sorted(paths))
+
+    def tell_worker_failed(self, node_id: int, error: str) -> Node | None:
+        """The worker, not the candidate, failed: None when it may run again (re-queued),
+        else the node, marked LOST explicitly."""
+        node = self.journal.get(node_id)
+        if node.attempts < MAX_EXECUTION_ATTEMPTS:
+            self.journal.update(node_id, status=NodeStatus.QUEUED)
+            return None
+        return self.journal.update(
+            node_id,
+            status=NodeStatus.LOST,
+            failure=Failure.LOST,
+            error=f"worker failed {node.attempts} times: {error}",
+            finished_at=time.time(),
+        )
+
+    def tell_executed(self, node_id: int, result: PoolResult) -> Graded:
+        """Grade an execution on the hidden search and select splits (nothing recorded yet)."""
+        execution = result.execution
+        workdir = self.folder.node_dir(node_id)
+        if execution.submission is not None:
+            (workdir / SUBMISSION_FILE).write_bytes(execution.submission)
+        changes: dict[str, Any] = dict(
+            exit_code=execution.exit_code,
+            exec_seconds=execution.duration_s,
+            peak_memory_mb=execution.peak_memory_mb,
+            stdout_tail=execution.stdout_tail,
+            stderr_tail=execution.stderr_tail,
+            self_reported_score=parse_self_reported_score(execution.stdout_tail),
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+            worker=result.worker,
+            sandbox=execution.sandbox,
+        )
+        failure = execution.failure
+        if failure is not None:
+            changes |= {
+                "status": NodeStatus.BUGGY,
+                "failure": failure,
+                "error": self._failure_text(failure, execution.stderr_tail),
+            }
+            return Graded(node_id, changes)
+        grade = self.grader.grade(execution.submission, ("search", "select"))
+        if not grade.valid:
+            changes |= {
+                "status": NodeStatus.BUGGY,
+                "failure": Failure.INVALID_SUBMISSION,
+                "error": grade.reason,
+            }
+            return Graded(node_id, changes)
+        changes |= {
+            "status": NodeStatus.GOOD,
+            "search_score": grade.scores["search"],
+            "select_score": grade.scores["select"],
+        }
+        return Graded(node_id, changes)
+
+    def _failure_text(self, failure: Failure, stderr: str) -> str:
+        if failure == Failure.TIMEOUT:
+            return f"exceeded the time limit of {self.limits.time_s:g} s"
+        if failure == Failure.MEMORY:
+            return f"exceeded the memory limit of {self.limits.memory_mb} MB"
+        if failure == Failure.NO_SUBMISSION:
+            return "finished without writing submission.csv"
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        return lines[-1][:500] if lines else "exited with an error and no message"
+
+    # ---- analyse and tell --------------------------------------------------------------------
+    def analyse(self, graded: Graded) -> Graded:
+        """The model's account of the run (any thread); a failed analysis is noted, never fatal."""
+        node = self.journal.get(graded.node_id).model_copy(update=graded.changes)
+        assert isinstance(self.backend, ChatModel)
+        try:
+            with charging(graded.node_id):
+                summary, _ = analyse_execution(
+                    self.backend, self.task, node, self.prompt_settings
+                )
+        except ReplayMismatchError:
+            raise
+        except Exception as exc:
+            return Graded(graded.node_id, graded.changes, {"analysis_error": _one_line(exc)})
+        return Graded(graded.node_id, graded.changes, {"analysis": summary})
+
+    def tell(self, graded: Graded) -> Node:
+        """Record the finished node (durable before the next step)."""
+        node = self.journal.get(graded.node_id)
+        changes = dict(graded.changes)
+        spend = self.ledger.for_node(node.id)
+        meta = {**node.meta, **graded.meta}
+        if spend.calls:
+            meta["llm_calls"] = spend.calls
+            changes |= self._node_spend(node.id)
+        if meta != node.meta:
+            changes["meta"] = meta
+        return self.journal.update(graded.node_id, **changes)
+
+    # ---- resuming --------------------------------------------------------------------------
+    def recover(self) -> tuple[list[Proposal], list[int], list[Node]]:
+        """What a killed session left in flight: nodes to write again, nodes to run again, and
+        nodes given up (started too often without ever finishing: marked LOST)."""
+        to_write: list[Proposal] = []
+        to_run: list[int] = []
+        lost: list[Node] = []
+        for node in self.journal.nodes():
+            if node.status == NodeStatus.PROPOSED:
+                to_write.append(self.proposal(node))
+            elif node.status == NodeStatus.RUNNING and node.attempts >= MAX_EXECUTION_ATTEMPTS:
+                lost.append(
+                    self.journal.update(
+                        node.id,
+                        status=NodeStatus.LOST,
+                        failure=Failure.LOST,
+                        error=f"started {node.attempts} times, never finished (the run was "
+                        "killed)",
+                        finished_at=time.time(),
+                    )
+                )
+            elif node.status in (NodeStatus.RUNNING, NodeStatus.QUEUED):
+                to_run.append(node.id)
+        return to_write, to_run, lost
+
+    # ---- the end ---------------------------------------------------------------------------
+    def finalize(self) -> RunResult:
+        from airlab.runner.finalize import finalize_search
+
+        return finalize_search(self)
+
+    def observed_latencies(self) -> tuple[float | None, float | None]:
+        """Median seconds to write a candidate and to execute one, over this run so far."""
+        nodes = self.journal.nodes()
+        writes = [n.generation_seconds for n in nodes if n.generation_seconds]
+        runs = [n.exec_seconds for n in nodes if n.exec_seconds]
+        return (
+            statistics.median(writes) if len(writes) >= 2 else None,
+            statistics.median(runs) if len(runs) >= 2 else None,
+        )
+
+
+def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
+    """The task's limits with the run's overrides applied."""
+    own = task.spec.limits
+    override = config.limits
+    return ExecutionLimits(
+        time_s=override.time_s or own.time_s,
+        memory_mb=override.memory_mb or own.memory_mb,
+        cpus=override.cpus or own.cpus,
+        gpus=own.gpus,
+        limit_address_space=override.limit_address_space,
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
