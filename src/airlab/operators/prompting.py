@@ -107,20 +107,35 @@ def tail(text: str, chars: int) -> str:
     return text if len(text) <= chars else "…" + text[-chars:]
 
 
-def node_view(node: Node, settings: PromptSettings) -> dict[str, Any]:
-    """A parent as the prompts show it."""
+def node_view(
+    node: Node, settings: PromptSettings, limits: ExecutionLimits | None = None
+) -> dict[str, Any]:
+    """A parent as the prompts show it (its runtime against `limits` when they are given)."""
     failure = node.failure or "error"
     return {
         "id": node.id,
         "plan": node.plan or "(no plan)",
         "code": node.code,
         "score_text": score_text(node),
+        "runtime_text": runtime_text(node, limits),
         "output": tail(node.stdout_tail, settings.output_chars) or "(no output)",
         "analysis": node.meta.get("analysis", ""),
         "failure_text": f"{failure}: {scrub_paths(node.error or '')}".rstrip(": "),
         "error_output": tail(node.stderr_tail or node.stdout_tail, settings.output_chars)
         or "(no output)",
     }
+
+
+def runtime_text(node: Node, limits: ExecutionLimits | None) -> str:
+    """How long the node ran against the time limit, as a sentence ("" when it never ran)."""
+    limit = f"{limits.time_s:g} s " if limits is not None else ""
+    if node.failure == "timeout":
+        return f"It was stopped at the {limit}time limit."
+    if node.exec_seconds is None:
+        return ""
+    verb = "ran in" if node.is_good else "ran for"
+    against = f" of the {limit}time limit" if limits is not None else ""
+    return f"It {verb} {node.exec_seconds:.1f} s{against}."
 
 
 def operator_prompt(

@@ -284,6 +284,7 @@ class Run:
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
+            fitness_source=self.config.selection.fitness,
         )
         future = writers.submit(_write_candidate, node.operator, context)
         in_flight[future] = _InFlight("write", node.id)
@@ -386,7 +387,12 @@ class Run:
         if self.analysis_enabled:
             graded = node.model_copy(update=changes)
             future = self._writers.submit(
-                analyse_execution, self.backend, self.task, graded, self.prompt_settings
+                analyse_execution,
+                self.backend,
+                self.task,
+                graded,
+                self.prompt_settings,
+                fitness_source=self.config.selection.fitness,
             )
             in_flight[future] = _InFlight("analyse", node_id, changes)
             return
