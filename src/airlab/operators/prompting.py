@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from airlab.backends.base import Candidate, ChatModel, Message, Usage
-from airlab.errors import BackendError, ConfigError
+from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
+from airlab.errors import BackendError, ConfigError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
@@ -41,6 +41,8 @@ NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
 )
+TRUNCATED_FINISH_REASONS = frozenset({"length", "max_tokens"})
+"""`finish_reason` of an answer cut off at the output token limit (OpenAI, Anthropic)."""
 TRUNCATED_REMINDER = (
     "Your answer was cut off before the code block was complete, or the code does not compile. "
     "Answer again with a shorter, complete script in one ```python fenced block."
@@ -177,11 +179,14 @@ def chat_model(context: OperatorContext) -> ChatModel:
 
 
 def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> Candidate:
-    """Ask, parse, and remind once when the answer holds no complete code."""
+    """Ask, parse, and remind once when the answer holds no complete code (an unclosed block,
+    code that does not compile, or an answer cut off at the token limit). The candidate's meta
+    keeps the answer's `finish_reason`, and `incomplete_code` when no complete code came; with
+    no code at all, NoCodeError carries the usage spent."""
     completion = model.complete(messages, purpose=purpose)
     usage: Usage = completion.usage
     parsed = parse_answer(completion.text)
-    if parsed is None or not parsed.complete:
+    if parsed is None or not _usable(parsed, completion):
         reminder = NO_CODE_REMINDER if parsed is None else TRUNCATED_REMINDER
         retry_messages = [
             *messages,
@@ -191,16 +196,20 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
         retry = model.complete(retry_messages, purpose=f"{purpose}-reminder")
         usage = usage + retry.usage
         again = parse_answer(retry.text)
-        if again is not None and (again.complete or parsed is None):
-            parsed = again
+        if again is not None and (_usable(again, retry) or parsed is None):
+            parsed, completion = again, retry
     if parsed is None:
-        raise BackendError(f"{model.name}: no Python code in the answer, even after a reminder")
-    return _candidate(parsed, usage, completion.model)
+        raise NoCodeError(
+            f"{model.name}: no Python code in the answer, even after a reminder", usage
+        )
+    extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
+    if not _usable(parsed, completion):
+        extra["incomplete_code"] = True
+    return candidate(parsed.plan, parsed.code, usage, completion.model, **extra)
 
 
-def _candidate(parsed: ParsedAnswer, usage: Usage, model: str) -> Candidate:
-    extra = {} if parsed.complete else {"incomplete_code": True}
-    return candidate(parsed.plan, parsed.code, usage, model, **extra)
+def _usable(parsed: ParsedAnswer, completion: Completion) -> bool:
+    return parsed.complete and completion.finish_reason not in TRUNCATED_FINISH_REASONS
 
 
 def candidate(plan: str, code: str, usage: Usage, model: str, **meta: Any) -> Candidate:
