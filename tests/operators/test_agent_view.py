@@ -7,6 +7,7 @@ hidden scores are distinctive numbers, and grepped for them.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -140,3 +141,54 @@ def test_analysis_prompt_hides_search_score_under_self_reported():
 def test_memory_ranks_by_self_reported_score_when_search_scores_are_hidden(tmp_path):
     prompt = _prompt("draft", "single", "self_reported", tmp_path)
     assert "4 attempts so far; best self-reported score 0.87654 (#0)" in prompt
+
+
+def _shown(score: float) -> set[str]:
+    return {f"{score:.5g}", f"{score:.6g}", f"{score:.4f}", repr(score)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", ["greedy", "llm_first"])
+def test_no_request_of_a_self_reported_run_holds_a_hidden_score(policy, tmp_path):
+    """Every request a self-reported search sends (writes, analyses, LLM-first's choices) is
+    grepped for every hidden score the journal holds."""
+    from airlab.runner import Run, RunConfig
+    from backends.fake_llm import FakeLLMServer
+    from backends.scripted_agent import scripted_agent
+
+    with FakeLLMServer(scripted_agent) as server:
+        config = RunConfig.model_validate(
+            {
+                "task": "digits",
+                "backend": f"openai-compatible/coder@{server.openai_url}",
+                "backend_options": {"retry_base_s": 0.01},
+                "budget": {"steps": 5},
+                "policy": policy,
+                "policy_params": {"num_drafts": 2},
+                "selection": {"fitness": "self_reported"},
+                "workers": 1,
+                "runs_dir": str(tmp_path),
+                "limits": {"time_s": 60},
+            }
+        )
+        run = Run.create(config)
+        run.execute()
+        requests = "\n".join(m["content"] for r in server.requests for m in r.body["messages"])
+    nodes = run.journal.nodes()
+    assert sum(n.is_good for n in nodes) >= 2 and "improve" in [n.operator for n in nodes]
+    own = set().union(*(_shown(n.self_reported_score) for n in nodes if n.self_reported_score))
+    hidden = {
+        text
+        for n in nodes
+        for score in (n.search_score, n.select_score, n.test_score)
+        if score is not None
+        for text in _shown(score)
+    }
+    assert hidden and own & {t for t in own if t in requests}  # own scores are shown
+    leaked = sorted(text for text in hidden - own if _appears(text, requests))
+    assert not leaked, leaked
+
+
+def _appears(number: str, text: str) -> bool:
+    """`number` as a whole number in `text` (0.97 is not in 0.975)."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", text) is not None
