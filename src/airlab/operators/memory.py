@@ -102,7 +102,8 @@ def render_memory(history: Sequence[Node], *, maximize: bool, max_chars: int = 4
         key=lambda n: (-sign * (visible_score(n) or 0.0), n.id),
     )
     best = good[:BEST_SHOWN]
-    recent = [n for n in finished[-RECENT_SHOWN:] if n not in best]
+    best_ids = {n.id for n in best}
+    recent = [n for n in finished[-RECENT_SHOWN:] if n.id not in best_ids]
     by_id = {n.id: n for n in history}
     lines = {n.id: attempt_line(n, by_id) for n in (*best, *recent)}
     drop_order = [n.id for n in recent] + [n.id for n in reversed(best)]
