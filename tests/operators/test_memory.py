@@ -56,6 +56,10 @@ def test_change_summary_names_what_changed():
     assert change_summary(old, old + "\n\n") == ""
     many = change_summary("x = 1\n", "x = 1\n" + "".join(f"y{i} = {i}\n" for i in range(50)))
     assert len(many) <= 160 and many.endswith("more changed lines)")
+    added = "".join(f"v{i} = {'w' * 40}\n" for i in range(3))
+    exact = change_summary("", added, limit=3 * 47 + 2 * 2)
+    assert exact.count("+ v") == 3 and "more" not in exact  # all fit: no count of the rest
+    assert change_summary("", added, limit=100).endswith("(+2 more changed lines)")
 
 
 def test_memory_says_what_an_improve_changed_from_its_parent():

@@ -78,14 +78,19 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _join(items: list[str], limit: int) -> str:
+    """Items joined by "; ", as many as fit with a count of the rest."""
+    whole = "; ".join(items)
+    if len(whole) <= limit:
+        return whole
     text = ""
     for count, item in enumerate(items):
-        more = len(items) - count - 1
+        left = len(items) - count
         candidate = f"{text}; {item}" if text else item
-        tail = f" (+{more} more changed lines)" if more else ""
-        if len(candidate + tail) > limit:
-            left = len(items) - count
-            tail = f" (+{left} more changed lines)" if text else f"{left} lines changed"
-            return _cut(f"{text}{tail}", limit)
+        if len(candidate + _more(left - 1)) > limit:
+            return text + _more(left) if text else f"{left} lines changed"
         text = candidate
-    return text
+    return text  # not reached: the whole join did not fit
+
+
+def _more(count: int) -> str:
+    return f" (+{count} more changed line{'s' if count != 1 else ''})"
