@@ -30,6 +30,14 @@ def agent_view(node: Node, fitness_source: FitnessSource = "hidden") -> Node:
     return node.model_copy(update=hidden)
 
 
+def visible_score(node: Node) -> float | None:
+    """The score an agent ranks a node it sees (an `agent_view`) by: its search score when it
+    may see it, else the node's self-reported score."""
+    if node.search_score is not None:
+        return node.search_score
+    return node.self_reported_score
+
+
 @dataclass(frozen=True)
 class SearchTree:
     """Nodes of a run (cancelled ones left out) with direction-aware fitness.

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from airlab.journal.node import Node
+from airlab.journal.tree import visible_score
 from airlab.operators.changes import change_summary
 
 BEST_SHOWN = 4
@@ -42,14 +43,6 @@ def summary_of_plan(plan: str, limit: int = PLAN_CHARS) -> str:
             break
         kept = f"{kept} {sentence}" if kept else sentence
     return f"{kept} …" if kept else text[: limit - 1] + "…"
-
-
-def visible_score(node: Node) -> float | None:
-    """The score memory ranks a node by: the search score when the agent may see it (see
-    `agent_view`), else the node's self-reported score."""
-    if node.search_score is not None:
-        return node.search_score
-    return node.self_reported_score
 
 
 def score_text(node: Node) -> str:
