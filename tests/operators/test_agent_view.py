@@ -176,6 +176,9 @@ def test_no_request_of_a_self_reported_run_holds_a_hidden_score(policy, tmp_path
         requests = "\n".join(m["content"] for r in server.requests for m in r.body["messages"])
     nodes = run.journal.nodes()
     assert sum(n.is_good for n in nodes) >= 2 and "improve" in [n.operator for n in nodes]
+    assert "summarise what happened" in requests  # analyses were asked
+    if policy == "llm_first":
+        assert "You are steering a search" in requests  # and so was LLM-first's choice
     own = set().union(*(_shown(n.self_reported_score) for n in nodes if n.self_reported_score))
     hidden = {
         text

@@ -14,7 +14,7 @@ from airlab.operators.families import classify_family
 from airlab.operators.memory import fix_chain, render_memory, scrub_paths
 from airlab.operators.parsing import parse_answer
 from airlab.operators.preview import data_preview
-from airlab.operators.prompting import PromptSettings
+from airlab.operators.prompting import PromptSettings, runtime_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
 
@@ -182,11 +182,15 @@ def test_improve_and_debug_prompts_show_the_parents_runtime_against_the_limit():
     slow = _node(1, status=NodeStatus.BUGGY, failure="timeout", exec_seconds=90.2)
     OPERATORS.get("debug").apply(_context(model, parents=[slow], history=[slow]))
     assert "It was stopped at the 90 s time limit." in model.calls[1][0][1].content
+    crashed = _node(2, status=NodeStatus.BUGGY, failure="error", exec_seconds=3.04)
+    assert runtime_text(crashed, ExecutionLimits(time_s=600)) == (
+        "It ran for 3.0 s of the 600 s time limit."
+    )
+    assert runtime_text(_node(3, status=NodeStatus.BUGGY, failure="no_code"), None) == ""
 
 
 def test_replay_matches_prompts_whose_parents_ran_for_another_time():
     from airlab.backends.llm.record import request_hash
-    from airlab.operators.prompting import runtime_text
 
     limits = ExecutionLimits(time_s=60)
     first, second = (
