@@ -6,6 +6,11 @@ without a traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airlab.backends.base import Usage
+
 
 class AirlabError(Exception):
     """Base of all user-facing airlab errors."""
@@ -63,6 +68,15 @@ class BackendUnavailableError(AirlabError):
 
 class RunLockedError(AirlabError):
     """Another live process drives this run folder."""
+
+
+class NoCodeError(BackendError):
+    """A model was asked but gave no usable code; `usage` is what the asking cost, so the
+    runner can still charge it."""
+
+    def __init__(self, message: str, usage: Usage) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class ReplayMismatchError(BackendError):

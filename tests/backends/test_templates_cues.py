@@ -15,7 +15,7 @@ from airlab.backends.templates.memory import (
 )
 from airlab.backends.templates.models import MODELS, models_for
 from airlab.backends.templates.recipe import Member, Preprocessing, Recipe
-from airlab.journal import Node, NodeStatus
+from airlab.journal import Node, NodeStatus, agent_view
 from airlab.tasks import load_task
 
 
@@ -65,6 +65,18 @@ def test_failed_moves_are_direction_aware():
     history = [_node(0, _svm(1.0), 0.8), _node(1, _svm(3.0), 0.7, "improve", (0,))]
     assert failed_moves(history, maximize=True) == {"svm.C:up"}
     assert failed_moves(history, maximize=False) == set()
+
+
+def test_failed_moves_use_self_reported_scores_when_search_scores_are_hidden():
+    history = [
+        agent_view(node.model_copy(update={"self_reported_score": score}), "self_reported")
+        for node, score in zip(
+            [_node(0, _svm(1.0), 0.7), _node(1, _svm(3.0), 0.8, "improve", (0,))],
+            (0.8, 0.7),  # the hidden scores say the move helped; the agent's own, that it hurt
+            strict=True,
+        )
+    ]
+    assert failed_moves(history, maximize=True) == {"svm.C:up"}
 
 
 @pytest.mark.parametrize("seed", range(12))

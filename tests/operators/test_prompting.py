@@ -14,7 +14,7 @@ from airlab.operators.families import classify_family
 from airlab.operators.memory import fix_chain, render_memory, scrub_paths
 from airlab.operators.parsing import parse_answer
 from airlab.operators.preview import data_preview
-from airlab.operators.prompting import PromptSettings
+from airlab.operators.prompting import PromptSettings, runtime_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
 
@@ -172,3 +172,32 @@ def test_a_missing_code_block_gets_one_reminder_then_an_error():
     assert "no complete Python code block" in model.calls[1][0][-1].content
     with pytest.raises(BackendError, match="no Python code"):
         OPERATORS.get("draft").apply(_context(Scripted("nothing", "still nothing")))
+
+
+def test_improve_and_debug_prompts_show_the_parents_runtime_against_the_limit():
+    model = Scripted("Better.\n```python\nx = 2\n```", "Fixed.\n```python\nx = 3\n```")
+    parent = _node(0, search_score=0.9, exec_seconds=12.34)
+    OPERATORS.get("improve").apply(_context(model, parents=[parent], history=[parent]))
+    assert "scored 0.9.\nIt ran in 12.3 s of the 90 s time limit.\n" in model.calls[0][0][1].content
+    slow = _node(1, status=NodeStatus.BUGGY, failure="timeout", exec_seconds=90.2)
+    OPERATORS.get("debug").apply(_context(model, parents=[slow], history=[slow]))
+    assert "It was stopped at the 90 s time limit." in model.calls[1][0][1].content
+    crashed = _node(2, status=NodeStatus.BUGGY, failure="error", exec_seconds=3.04)
+    assert runtime_text(crashed, ExecutionLimits(time_s=600)) == (
+        "It ran for 3.0 s of the 600 s time limit."
+    )
+    assert runtime_text(_node(3, status=NodeStatus.BUGGY, failure="no_code"), None) == ""
+
+
+def test_replay_matches_prompts_whose_parents_ran_for_another_time():
+    from airlab.backends.llm.record import request_hash
+
+    limits = ExecutionLimits(time_s=60)
+    first, second = (
+        [Message("user", f"scored 0.9.\n{runtime_text(_node(0, exec_seconds=s), limits)}")]
+        for s in (0.5, 1.5)
+    )
+    assert first != second and request_hash(first, "improve") == request_hash(second, "improve")
+    assert request_hash([Message("user", "scored 0.8.")], "improve") != request_hash(
+        [Message("user", "scored 0.9.")], "improve"
+    )

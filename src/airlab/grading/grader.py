@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from airlab.grading.custom import custom_metric
-from airlab.grading.metrics import METRICS, Metric, MetricContext
+from airlab.grading.metrics import Metric, MetricContext
 from airlab.grading.submission import (
     InvalidSubmission,
     check_submission,
@@ -38,7 +37,7 @@ class Grader:
     def __init__(self, task: Task) -> None:
         self.task = task
         self.spec = task.spec
-        self.metric: Metric = task_metric(task)
+        self.metric: Metric = task.metric
         answers = task.read_answers().set_index(self.spec.id_column)
         answers.index = answers.index.astype(str).str.strip()
         self._split_of = answers[SPLIT_COLUMN].astype(str)
@@ -106,10 +105,3 @@ class Grader:
         if truth.shape[1] == 1:
             truth, predicted = truth[:, 0], predicted[:, 0]
         return self.metric(truth, predicted, self._context)
-
-
-def task_metric(task: Task) -> Metric:
-    """The task's metric: its own grading script when it has one, else the registered metric."""
-    if task.grader_path is not None:
-        return custom_metric(task.spec.metric, task.spec.direction, task.grader_path)
-    return METRICS.get(task.spec.metric)

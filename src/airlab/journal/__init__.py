@@ -3,7 +3,7 @@
 from airlab.journal.calls import CallRecord, Ledger, Spend
 from airlab.journal.node import Node, NodeStatus
 from airlab.journal.store import JOURNAL_FILE, Journal
-from airlab.journal.tree import FitnessSource, SearchTree
+from airlab.journal.tree import FitnessSource, SearchTree, agent_view
 
 __all__ = [
     "JOURNAL_FILE",
@@ -15,4 +15,5 @@ __all__ = [
     "NodeStatus",
     "SearchTree",
     "Spend",
+    "agent_view",
 ]

@@ -15,10 +15,36 @@ from airlab.journal.node import Node, NodeStatus
 
 FitnessSource = Literal["hidden", "self_reported"]
 
+_NEVER_SHOWN = {"select_score": None, "test_score": None}
+
+
+def agent_view(node: Node, fitness_source: FitnessSource = "hidden") -> Node:
+    """The node as an agent (policy, prompt, program writer) may see it: never the hidden
+    `select` and `test` scores, and not the hidden `search` score either when the run's fitness
+    is the agent's own self-reported score. Every prompt built from nodes goes through this."""
+    hidden = dict(_NEVER_SHOWN)
+    if fitness_source == "self_reported":
+        hidden["search_score"] = None
+    if all(getattr(node, name) is None for name in hidden):
+        return node
+    return node.model_copy(update=hidden)
+
+
+def visible_score(node: Node) -> float | None:
+    """The score an agent ranks a node it sees (an `agent_view`) by: its search score when it
+    may see it, else the node's self-reported score."""
+    if node.search_score is not None:
+        return node.search_score
+    return node.self_reported_score
+
 
 @dataclass(frozen=True)
 class SearchTree:
-    """Nodes of a run (cancelled ones left out) with direction-aware fitness."""
+    """Nodes of a run (cancelled ones left out) with direction-aware fitness.
+
+    The search score stays on the nodes even under `self_reported` fitness (displays and the
+    final choice read it); what policies decide on is `score`, and what prompts show goes
+    through `agent_view`."""
 
     nodes: tuple[Node, ...]
     maximize: bool
@@ -29,7 +55,7 @@ class SearchTree:
         cls, nodes: Iterable[Node], *, maximize: bool, fitness_source: FitnessSource = "hidden"
     ) -> SearchTree:
         visible = tuple(
-            node.model_copy(update={"select_score": None, "test_score": None})
+            node.model_copy(update=_NEVER_SHOWN)
             for node in nodes
             if node.status != NodeStatus.CANCELLED
         )

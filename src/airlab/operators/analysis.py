@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from airlab.backends.base import ChatModel, Message, Usage
 from airlab.journal.node import Node
+from airlab.journal.tree import FitnessSource, agent_view
 from airlab.operators.memory import outcome_text
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import PromptSettings, render, tail
@@ -17,10 +18,17 @@ MAX_SUMMARY_CHARS = 1200
 
 
 def analyse_execution(
-    model: ChatModel, task: Task, node: Node, settings: PromptSettings
+    model: ChatModel,
+    task: Task,
+    node: Node,
+    settings: PromptSettings,
+    *,
+    fitness_source: FitnessSource = "hidden",
 ) -> tuple[str, Usage]:
-    """A short account of one execution, and what asking for it cost."""
+    """A short account of one execution, and what asking for it cost. The model sees the
+    outcome as the agent may (`agent_view`): no hidden score under `self_reported` fitness."""
     spec = task.spec
+    node = agent_view(node, fitness_source)
     variables = {
         "task": {"name": spec.name, "metric": spec.metric, "maximize": spec.maximize},
         "node": {

@@ -7,16 +7,17 @@ templates) gets a structured request; chat models get the operator's prompt (see
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.journal.node import Node
+from airlab.journal.tree import FitnessSource, agent_view
 from airlab.operators.memory import fix_chain
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
-from airlab.sandbox.base import ExecutionLimits, Sandbox
+from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest, Sandbox
 from airlab.tasks.task import Task
 
 
@@ -40,6 +41,16 @@ class OperatorContext:
     """This node's own folder for multi-turn work (workspace, transcript)."""
     hidden_paths: tuple[Path, ...] = ()
     """What commands run by an operator must never reach (answers, the journal)."""
+    fitness_source: FitnessSource = "hidden"
+    """The run's fitness: under `self_reported` the hidden search score is never shown."""
+    execute: Callable[[ExecutionRequest], Execution] | None = None
+    """How multi-turn operators run a command: the run's pool when set, else `sandbox.run`."""
+
+    def __post_init__(self) -> None:
+        # Parents and history are what the agent may see of them, whoever built the context.
+        for name in ("parents", "history"):
+            nodes = tuple(agent_view(node, self.fitness_source) for node in getattr(self, name))
+            object.__setattr__(self, name, nodes)
 
 
 class Operator(abc.ABC):
@@ -111,7 +122,7 @@ class Improve(Operator):
     def prompt_variables(
         self, context: OperatorContext, settings: PromptSettings
     ) -> dict[str, Any]:
-        return {"parent": node_view(context.parents[0], settings)}
+        return {"parent": node_view(context.parents[0], settings, context.limits)}
 
 
 class Debug(Operator):
@@ -126,7 +137,7 @@ class Debug(Operator):
         parent = context.parents[0]
         known = {node.id: node for node in (*context.history, *context.parents)}
         chain = [node_view(node, settings) for node in fix_chain(parent, known)]
-        return {"parent": node_view(parent, settings), "fix_chain": chain}
+        return {"parent": node_view(parent, settings, context.limits), "fix_chain": chain}
 
 
 class Crossover(Operator):

@@ -1,20 +1,26 @@
-"""Memory of earlier attempts for the prompts: plans, scores and failures, bounded in size.
+"""Memory of earlier attempts for the prompts: plans, scores, changes and failures, bounded.
 
-The best and the most recent attempts are listed one line each; the rest are summarised by
-approach family and failure kind, so a long search still fits the prompt. Nodes come from the
-policy's view of the journal, so hidden select/test scores are never here.
+The best and the most recent attempts are listed one entry each; the rest are summarised by
+approach family and failure kind, so a long search still fits the prompt. Nodes come through
+`agent_view` (see `OperatorContext`), so hidden scores the agent may not see are never here.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from airlab.journal.node import Node
+from airlab.journal.tree import visible_score
+from airlab.operators.changes import change_summary
 
 BEST_SHOWN = 4
 RECENT_SHOWN = 8
+PLAN_CHARS = 300
+ANALYSIS_CHARS = 240
+CHANGE_CHARS = 160
+CHANGE_OPERATORS = ("improve", "debug")
 _RUN_PATHS = re.compile(r"(?:/[^\s'\"]*)?/(?:nodes/\d{4}|react/\d{4}/work)/")
 
 
@@ -23,13 +29,20 @@ def scrub_paths(text: str) -> str:
     return _RUN_PATHS.sub("", text)
 
 
-def summary_of_plan(plan: str, limit: int = 160) -> str:
+def summary_of_plan(plan: str, limit: int = PLAN_CHARS) -> str:
+    """The plan's first sentences, as many as fit in `limit` characters (family lines dropped)."""
     lines = [
         line for line in plan.splitlines() if not line.lower().lstrip("* ").startswith("family")
     ]
     text = " ".join(" ".join(lines).split())
-    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s", text):
+        if len(kept) + len(sentence) + 3 > limit:
+            break
+        kept = f"{kept} {sentence}" if kept else sentence
+    return f"{kept} …" if kept else text[: limit - 1] + "…"
 
 
 def score_text(node: Node) -> str:
@@ -50,40 +63,58 @@ def outcome_text(node: Node) -> str:
     return "still running"
 
 
-def attempt_line(node: Node) -> str:
+def attempt_line(node: Node, by_id: Mapping[int, Node] | None = None) -> str:
+    """One attempt: its plan, outcome, the model's analysis and, for an improve or debug whose
+    parent is known, what its code changed."""
     parents = f" of #{', #'.join(map(str, node.parent_ids))}" if node.parent_ids else ""
     family = node.meta.get("family")
     tag = f" [{family}]" if family else ""
     plan = summary_of_plan(node.plan)
     line = f"- #{node.id} {node.operator}{parents}{tag}: {plan} → {outcome_text(node)}"
+    parent = (by_id or {}).get(node.parent_ids[0]) if len(node.parent_ids) == 1 else None
+    if node.operator in CHANGE_OPERATORS and parent is not None and parent.code and node.code:
+        change = change_summary(parent.code, node.code, CHANGE_CHARS)
+        line += f"\n  change: {change or 'none (same code)'}"
     analysis = node.meta.get("analysis")
     if analysis:
-        line += f"\n  analysis: {summary_of_plan(analysis, 240)}"
+        line += f"\n  analysis: {summary_of_plan(analysis, ANALYSIS_CHARS)}"
     return line
 
 
 def render_memory(history: Sequence[Node], *, maximize: bool, max_chars: int = 4000) -> str:
-    """Earlier attempts as text of at most `max_chars` (empty when there are none)."""
+    """Earlier attempts as text of at most `max_chars` (empty when there are none).
+
+    When the lines do not fit, the recent attempts that are not among the best go first (oldest
+    first), then the best ones, worst first; whatever goes is counted in the summary line."""
     finished = [n for n in history if n.status.finished]
     if not finished:
         return ""
     sign = 1.0 if maximize else -1.0
     good = sorted(
-        (n for n in finished if n.is_good and n.search_score is not None),
-        key=lambda n: -sign * (n.search_score or 0.0),
+        (n for n in finished if n.is_good and visible_score(n) is not None),
+        key=lambda n: (-sign * (visible_score(n) or 0.0), n.id),
     )
-    shown_ids = {n.id for n in good[:BEST_SHOWN]} | {n.id for n in finished[-RECENT_SHOWN:]}
-    shown = [n for n in finished if n.id in shown_ids]
-    hidden = [n for n in finished if n.id not in shown_ids]
+    best = good[:BEST_SHOWN]
+    best_ids = {n.id for n in best}
+    recent = [n for n in finished[-RECENT_SHOWN:] if n.id not in best_ids]
+    by_id = {n.id: n for n in history}
+    lines = {n.id: attempt_line(n, by_id) for n in (*best, *recent)}
+    drop_order = [n.id for n in recent] + [n.id for n in reversed(best)]
     header = f"{len(finished)} attempts so far"
     if good:
-        header += f"; best score {good[0].search_score:.5g} (#{good[0].id})"
-    summary = _summarise(hidden)
-    lines = [attempt_line(n) for n in shown]
-    while lines and len("\n".join([header, *lines, summary])) > max_chars:
-        lines.pop(0)
-    text = "\n".join(part for part in [header + ":", *lines, summary] if part)
-    return text[:max_chars]
+        kind = "score" if good[0].search_score is not None else "self-reported score"
+        header += f"; best {kind} {visible_score(good[0]):.5g} (#{good[0].id})"
+
+    def text() -> str:
+        hidden = [n for n in finished if n.id not in lines]
+        shown = [lines[n.id] for n in finished if n.id in lines]
+        return "\n".join(part for part in [header + ":", *shown, _summarise(hidden)] if part)
+
+    rendered = text()
+    while len(rendered) > max_chars and drop_order:
+        del lines[drop_order.pop(0)]
+        rendered = text()
+    return rendered[:max_chars]
 
 
 def _summarise(nodes: Sequence[Node]) -> str:

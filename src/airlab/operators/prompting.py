@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from airlab.backends.base import Candidate, ChatModel, Message, Usage
-from airlab.errors import BackendError, ConfigError
+from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
+from airlab.errors import BackendError, ConfigError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
@@ -41,6 +41,8 @@ NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
 )
+TRUNCATED_FINISH_REASONS = frozenset({"length", "max_tokens"})
+"""`finish_reason` of an answer cut off at the output token limit (OpenAI, Anthropic)."""
 TRUNCATED_REMINDER = (
     "Your answer was cut off before the code block was complete, or the code does not compile. "
     "Answer again with a shorter, complete script in one ```python fenced block."
@@ -107,20 +109,35 @@ def tail(text: str, chars: int) -> str:
     return text if len(text) <= chars else "…" + text[-chars:]
 
 
-def node_view(node: Node, settings: PromptSettings) -> dict[str, Any]:
-    """A parent as the prompts show it."""
+def node_view(
+    node: Node, settings: PromptSettings, limits: ExecutionLimits | None = None
+) -> dict[str, Any]:
+    """A parent as the prompts show it (its runtime against `limits` when they are given)."""
     failure = node.failure or "error"
     return {
         "id": node.id,
         "plan": node.plan or "(no plan)",
         "code": node.code,
         "score_text": score_text(node),
+        "runtime_text": runtime_text(node, limits),
         "output": tail(node.stdout_tail, settings.output_chars) or "(no output)",
         "analysis": node.meta.get("analysis", ""),
         "failure_text": f"{failure}: {scrub_paths(node.error or '')}".rstrip(": "),
         "error_output": tail(node.stderr_tail or node.stdout_tail, settings.output_chars)
         or "(no output)",
     }
+
+
+def runtime_text(node: Node, limits: ExecutionLimits | None) -> str:
+    """How long the node ran against the time limit, as a sentence ("" when it never ran)."""
+    limit = f"{limits.time_s:g} s " if limits is not None else ""
+    if node.failure == "timeout":
+        return f"It was stopped at the {limit}time limit."
+    if node.exec_seconds is None:
+        return ""
+    verb = "ran in" if node.is_good else "ran for"
+    against = f" of the {limit}time limit" if limits is not None else ""
+    return f"It {verb} {node.exec_seconds:.1f} s{against}."
 
 
 def operator_prompt(
@@ -162,11 +179,14 @@ def chat_model(context: OperatorContext) -> ChatModel:
 
 
 def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> Candidate:
-    """Ask, parse, and remind once when the answer holds no complete code."""
+    """Ask, parse, and remind once when the answer holds no complete code (an unclosed block,
+    code that does not compile, or an answer cut off at the token limit). The candidate's meta
+    keeps the answer's `finish_reason`, and `incomplete_code` when no complete code came; with
+    no code at all, NoCodeError carries the usage spent."""
     completion = model.complete(messages, purpose=purpose)
     usage: Usage = completion.usage
     parsed = parse_answer(completion.text)
-    if parsed is None or not parsed.complete:
+    if parsed is None or not _usable(parsed, completion):
         reminder = NO_CODE_REMINDER if parsed is None else TRUNCATED_REMINDER
         retry_messages = [
             *messages,
@@ -176,16 +196,20 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
         retry = model.complete(retry_messages, purpose=f"{purpose}-reminder")
         usage = usage + retry.usage
         again = parse_answer(retry.text)
-        if again is not None and (again.complete or parsed is None):
-            parsed = again
+        if again is not None and (_usable(again, retry) or parsed is None):
+            parsed, completion = again, retry
     if parsed is None:
-        raise BackendError(f"{model.name}: no Python code in the answer, even after a reminder")
-    return _candidate(parsed, usage, completion.model)
+        raise NoCodeError(
+            f"{model.name}: no Python code in the answer, even after a reminder", usage
+        )
+    extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
+    if not _usable(parsed, completion):
+        extra["incomplete_code"] = True
+    return candidate(parsed.plan, parsed.code, usage, completion.model, **extra)
 
 
-def _candidate(parsed: ParsedAnswer, usage: Usage, model: str) -> Candidate:
-    extra = {} if parsed.complete else {"incomplete_code": True}
-    return candidate(parsed.plan, parsed.code, usage, model, **extra)
+def _usable(parsed: ParsedAnswer, completion: Completion) -> bool:
+    return parsed.complete and completion.finish_reason not in TRUNCATED_FINISH_REASONS
 
 
 def candidate(plan: str, code: str, usage: Usage, model: str, **meta: Any) -> Candidate:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airlab.backends.base import Candidate, Message, Usage
-from airlab.errors import BackendError, ConfigError
+from airlab.errors import BackendError, ConfigError, NoCodeError
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import (
+    TRUNCATED_FINISH_REASONS,
     PromptSettings,
     candidate,
     chat_model,
@@ -39,6 +40,11 @@ NO_ACTION = (
     "No action found. End every reply with one `ACTION: <tool>` line (and its fenced block when "
     "the tool takes one), e.g. `ACTION: submit` when solution.py is ready."
 )
+CUT_OFF = (
+    "Your reply was cut off at the output token limit, so its block may be incomplete: nothing "
+    "was done. Send a shorter reply (for a small change, `edit_file` instead of `write_file`)."
+)
+_ACTS_ON_A_BLOCK = ("shell", "write_file", "edit_file")
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     """One ReAct episode for `operator`; returns the submitted solution as a candidate."""
     model = chat_model(context)
     caps = ReactSettings.from_options(context.options)
-    if context.sandbox is None or context.scratch_dir is None:
+    if (context.sandbox is None and context.execute is None) or context.scratch_dir is None:
         raise BackendError("ReAct needs a sandbox and a scratch folder (run it through a Run)")
     command_s = min(caps.react_command_s or context.limits.time_s, caps.react_time_s)
     workspace = Workspace.create(context, command_s)
@@ -113,6 +119,7 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     submitted: Action | None = None
     model_name = ""
     turns = 0
+    cut_off = 0
     while turns < caps.react_turns and time.monotonic() - started < caps.react_time_s:
         turns += 1
         completion = model.complete(messages, purpose=f"react-{operator.name}")
@@ -121,7 +128,11 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
         messages.append(Message("assistant", completion.text))
         transcript.append({"role": "assistant", "content": completion.text})
         action = parse_action(completion.text)
-        if action is not None and action.tool == "submit":
+        truncated = completion.finish_reason in TRUNCATED_FINISH_REASONS
+        cut_off += truncated
+        if truncated and (action is None or action.tool in _ACTS_ON_A_BLOCK):
+            observation = CUT_OFF  # a cut-off block must not be run or written
+        elif action is not None and action.tool == "submit":
             problem = workspace.submit_problem()
             if problem is None:
                 submitted = action
@@ -138,12 +149,13 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     code = workspace.solution()
     if code is None:
         _save(context.scratch_dir, transcript)
-        raise BackendError(f"ReAct: no solution.py after {turns} turns")
+        raise NoCodeError(f"ReAct: no solution.py after {turns} turns", usage)
     plan = submitted.thought if submitted else f"(ReAct stopped after {turns} turns: no submit)"
     relative = _save(context.scratch_dir, transcript)
     react_meta = {
         "turns": turns,
         "submitted": submitted is not None,
+        "cut_off_turns": cut_off,
         "seconds": round(time.monotonic() - started, 3),
         "transcript_file": relative,
         "transcript": transcript,

@@ -1,17 +1,18 @@
 """The tools of a ReAct episode, acting on one folder: shell commands run in the sandbox, under
-the candidate's limits; files are read and written only inside the folder (and `public/`)."""
+the candidate's limits (through the run's pool when the context gives one); files are read and
+written only inside the folder (and `public/`)."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airlab.grading.metrics import METRICS
 from airlab.grading.submission import InvalidSubmission, check_submission
 from airlab.operators.memory import scrub_paths
-from airlab.sandbox.base import PUBLIC_DIR_NAME, SUBMISSION_FILE, ExecutionRequest, Sandbox
+from airlab.sandbox.base import PUBLIC_DIR_NAME, SUBMISSION_FILE, Execution, ExecutionRequest
 from airlab.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ def _cut(text: str, limit: int = OBSERVATION_CHARS) -> str:
 class Workspace:
     root: Path
     task: Task
-    sandbox: Sandbox
+    execute: Callable[[ExecutionRequest], Execution]
+    """Runs one command: the run's pool (`OperatorContext.execute`), else the sandbox."""
     context: OperatorContext
     command_s: float
     starting_files: list[str]
@@ -40,7 +42,11 @@ class Workspace:
     @classmethod
     def create(cls, context: OperatorContext, command_s: float) -> Workspace:
         """A fresh folder holding the parents' code to start from."""
-        assert context.sandbox is not None and context.scratch_dir is not None
+        execute = context.execute
+        if execute is None:
+            assert context.sandbox is not None
+            execute = context.sandbox.run
+        assert context.scratch_dir is not None
         root = context.scratch_dir / "work"
         if root.exists():
             shutil.rmtree(root)
@@ -53,7 +59,7 @@ class Workspace:
             for letter, parent in zip("ab", context.parents, strict=False):
                 (root / f"solution_{letter}.py").write_text(parent.code)
                 files.append(f"solution_{letter}.py")
-        return cls(root, context.task, context.sandbox, context, command_s, files)
+        return cls(root, context.task, execute, context, command_s, files)
 
     # ---- the tools -------------------------------------------------------------------------
     def run(self, tool: str, arg: str, body: str | None) -> str:
@@ -88,7 +94,7 @@ class Workspace:
             hidden_paths=self.context.hidden_paths,
             script_name=SHELL_SCRIPT,
         )
-        execution = self.sandbox.run(request)
+        execution = self.execute(request)
         if execution.submission is not None:
             self.last_submission = execution.submission
         elif self.last_submission is not None:  # the sandbox clears it before each command
@@ -137,7 +143,7 @@ class Workspace:
             return f"no {SUBMISSION_FILE} yet: run your script first"
         spec = self.task.spec
         try:
-            check_submission(path.read_bytes(), spec, METRICS.get(spec.metric), self.task.test_ids)
+            check_submission(path.read_bytes(), spec, self.task.metric, self.task.test_ids)
         except InvalidSubmission as exc:
             return f"invalid submission: {exc}"
         return f"{SUBMISSION_FILE} has the right format ({len(self.task.test_ids)} rows)"

@@ -47,6 +47,7 @@ from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
 from airlab.operators.analysis import analyse_execution
+from airlab.operators.checks import candidate_problem
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.result import RunResult
@@ -325,6 +326,8 @@ class Search:
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
+            fitness_source=self.config.selection.fitness,
+            execute=self.run_commands,
         )
         return Proposal(node, context)
 
@@ -399,7 +402,8 @@ class Search:
         if self.time_is_up():
             self.stop_reason = self.stop_reason or self.budget_reason()
             return self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
-        problem = self._candidate_problem(node_id, candidate)
+        parents = [self.journal.get(p) for p in self.journal.get(node_id).parent_ids]
+        problem = candidate_problem(candidate, parents)
         if problem is not None:
             failure, error = problem
             return self.journal.update(
@@ -411,16 +415,6 @@ class Search:
                 **changes,
             )
         return self.journal.update(node_id, status=NodeStatus.QUEUED, **changes)
-
-    def _candidate_problem(self, node_id: int, candidate: Candidate) -> tuple[Failure, str] | None:
-        """Code that cannot teach anything by running: cut off, or its parent's code again."""
-        if candidate.meta.get("incomplete_code") or candidate.meta.get("finish_reason") == "length":
-            return Failure.TRUNCATED, "the answer was cut off before its code was complete"
-        node = self.journal.get(node_id)
-        for parent_id in node.parent_ids:
-            if self.journal.get(parent_id).code.strip() == candidate.code.strip():
-                return Failure.UNCHANGED, f"the code is identical to its parent #{parent_id}'s"
-        return None
 
     def _node_spend(self, node_id: int) -> dict[str, Any]:
         spend = self.ledger.for_node(node_id)
@@ -539,7 +533,11 @@ class Search:
         try:
             with charging(graded.node_id):
                 summary, _ = analyse_execution(
-                    self.backend, self.task, node, self.prompt_settings
+                    self.backend,
+                    self.task,
+                    node,
+                    self.prompt_settings,
+                    fitness_source=self.config.selection.fitness,
                 )
         except ReplayMismatchError:
             raise

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from airlab.errors import TaskError
 from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
+
+if TYPE_CHECKING:
+    from airlab.grading.metrics import Metric
 
 DESCRIPTION_FILE = "description.md"
 PUBLIC_DIR = "public"
@@ -54,6 +58,18 @@ class Task:
     def grader_path(self) -> Path | None:
         """The task's own grading script, when its metric is not a registered one."""
         return self.root / self.spec.grader if self.spec.grader else None
+
+    @cached_property
+    def metric(self) -> Metric:
+        """The task's one metric, wherever a submission is scored or checked (the grader, ReAct's
+        format check, the templates): its own grading script when it has one, else the
+        registered metric of that name."""
+        from airlab.grading.custom import custom_metric
+        from airlab.grading.metrics import METRICS
+
+        if self.grader_path is not None:
+            return custom_metric(self.spec.metric, self.spec.direction, self.grader_path)
+        return METRICS.get(self.spec.metric)
 
     @property
     def leaderboard_path(self) -> Path | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -30,11 +31,19 @@ from airlab.journal.calls import CallRecord, Ledger
 
 LLM_CALLS_FILE = "llm_calls.jsonl"
 SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+_MEASURED = re.compile(r"\b(ran (?:in|for)) \d+(?:\.\d+)? s\b|(, )\d+\.\d s(\nstdout:)")
+"""Wall-clock times a prompt quotes (a parent's runtime, a ReAct command's duration): they differ
+between a run and its replay, so requests are matched without them."""
+
+
+def stable_content(text: str) -> str:
+    """`text` with measured durations masked, as replay compares requests."""
+    return _MEASURED.sub(lambda m: f"{m[1]} … s" if m[1] else f"{m[2]}… s{m[3]}", text)
 
 
 def request_hash(messages: Sequence[Message], purpose: str) -> str:
     payload = json.dumps(
-        {"purpose": purpose, "messages": [[m.role, m.content] for m in messages]},
+        {"purpose": purpose, "messages": [[m.role, stable_content(m.content)] for m in messages]},
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -255,8 +264,9 @@ def _first_difference(recorded: dict[str, Any], messages: Sequence[Message], pur
     for position, (before, now) in enumerate(zip(old, messages, strict=True)):
         if before["role"] != now.role:
             return f"messages[{position}].role: recorded {before['role']!r}, now {now.role!r}"
-        if before["content"] != now.content:
-            old_lines, new_lines = before["content"].splitlines(), now.content.splitlines()
+        recorded_content, content = stable_content(before["content"]), stable_content(now.content)
+        if recorded_content != content:
+            old_lines, new_lines = recorded_content.splitlines(), content.splitlines()
             for line, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
                 if a != b:
                     return (

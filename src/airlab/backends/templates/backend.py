@@ -18,7 +18,6 @@ from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
 from airlab.errors import BackendError
-from airlab.grading.metrics import METRICS
 from airlab.journal.node import Node
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import TRAIN_FILE, Task
@@ -120,7 +119,7 @@ def problem_of(task: Task) -> Problem:
             )
         return "forecasting"
     if _has_template_metric(task.spec):
-        kind = METRICS.get(task.spec.metric).kind
+        kind = task.metric.kind
         return "classification" if kind in ("label", "probability") else "regression"
     # A task's own metric: judge from the training target what kind of prediction it wants.
     target = task.spec.target_columns[0]

@@ -15,6 +15,7 @@ import numpy as np
 from airlab.backends.templates import moves
 from airlab.backends.templates.recipe import Recipe
 from airlab.journal.node import Node
+from airlab.journal.tree import visible_score
 
 RECIPE_KEY = "recipe"
 MEMORY_DRAWS = 8
@@ -58,14 +59,15 @@ def failed_moves(history: Sequence[Node], *, maximize: bool) -> set[str]:
     by_id = {node.id: node for node in history}
     failed = set()
     for node in history:
-        if node.operator != "improve" or node.search_score is None or not node.parent_ids:
+        # history holds agent views: under self_reported fitness, the self-reported scores
+        score = visible_score(node)
+        if node.operator != "improve" or score is None or not node.parent_ids:
             continue
         parent = by_id.get(node.parent_ids[0])
-        if parent is None or parent.search_score is None:
+        parent_score = None if parent is None else visible_score(parent)
+        if parent is None or parent_score is None:
             continue
-        worse = node.search_score < parent.search_score
-        if not maximize:
-            worse = node.search_score > parent.search_score
+        worse = score < parent_score if maximize else score > parent_score
         child_recipe, parent_recipe = recipe_of(node), recipe_of(parent)
         if worse and child_recipe is not None and parent_recipe is not None:
             failed.add(move_key(parent_recipe, child_recipe))
