@@ -9,12 +9,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.journal.node import Node
 from airlab.operators.memory import fix_chain
+from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
 from airlab.sandbox.base import ExecutionLimits, Sandbox
 from airlab.tasks.task import Task
@@ -40,6 +42,11 @@ class OperatorContext:
     """This node's own folder for multi-turn work (workspace, transcript)."""
     hidden_paths: tuple[Path, ...] = ()
     """What commands run by an operator must never reach (answers, the journal)."""
+
+    @cached_property
+    def params(self) -> OperatorOptions:
+        """`options` as typed fields (the run validated them once, when it was created)."""
+        return parse_operator_options(self.options)
 
 
 class Operator(abc.ABC):
@@ -70,7 +77,7 @@ class Operator(abc.ABC):
 
     def apply_with_model(self, context: OperatorContext) -> Candidate:
         """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`."""
-        if context.options.get("mode", "single") == "react":
+        if context.params.mode == "react":
             from airlab.operators.react import run_react
 
             return run_react(self, context)
