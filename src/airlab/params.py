@@ -84,10 +84,25 @@ def params_table(model: type[BaseModel]) -> str:
             default = "required"
         elif field.default is None:
             default = "none"
+        elif isinstance(field.default, bool):
+            default = f"`{str(field.default).lower()}`"
         else:
             default = f"`{field.default}`"
         meaning = " ".join((field.description or "").split()).replace("|", "\\|")
+        choices = _choices(field.annotation)
+        if choices:
+            meaning += f" One of: {', '.join(f'`{c}`' for c in choices)}."
         rows.append(f"| `{name}` | {default} | {meaning} |")
     if len(rows) == 2:
         return "takes no parameters"
     return "\n".join(rows)
+
+
+def _choices(annotation: Any) -> tuple[Any, ...]:
+    """The values of a Literal annotation (or of the Literal inside `X | None`)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is typing.Literal:
+            return typing.get_args(arg)
+    return ()

@@ -22,9 +22,10 @@ class LLMSettings(Params):
     top_p: float | None = Field(None, gt=0, le=1)
     """Nucleus sampling mass (none: the provider's default)."""
     max_tokens: int = Field(8192, ge=1)
-    """Most tokens of one answer."""
+    """Most tokens of one answer (sent as `max_completion_tokens` to models that want it)."""
     reasoning_effort: Literal["minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    """For reasoning models: how hard to think (none: the provider's default)."""
+    """For reasoning models: how hard to think; OpenAI takes `minimal` to `high`, Anthropic
+    `low` to `max` (`output_config.effort`). None: the provider's default."""
     timeout_s: float = Field(300.0, gt=0)
     """Per-call timeout; a call past it is retried like a rate limit."""
     max_retries: int = Field(6, ge=0)
@@ -32,6 +33,7 @@ class LLMSettings(Params):
     retry_base_s: float = Field(1.0, ge=0)
     """First backoff delay; each retry doubles it (with jitter), up to `retry_max_s`."""
     retry_max_s: float = Field(60.0, ge=0)
+    """Longest backoff delay between two retries."""
     api_key_env: str | None = None
     """Environment variable holding the key (default: the provider's usual one)."""
     base_url: str | None = None
