@@ -32,9 +32,7 @@ def registries() -> dict[str, Registry[Any]]:
     from airlab.runner.pool import POOLS
     from airlab.sandbox import SANDBOXES
 
-    return {
-        r.kind: r for r in (POLICIES, OPERATOR_SETS, BACKENDS, POOLS, SANDBOXES, METHODS)
-    }
+    return {r.kind: r for r in (POLICIES, OPERATOR_SETS, BACKENDS, POOLS, SANDBOXES, METHODS)}
 
 
 def render(kind: str, name: str) -> str:
