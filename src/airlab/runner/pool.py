@@ -37,8 +37,8 @@ class Pool(abc.ABC):
 
     name: ClassVar[str] = "abstract"
     Params: ClassVar[type[Params]] = NoParams
-    """The pool options (`RunConfig.pool_options`) this pool accepts; `make_pool` passes their
-    fields to the constructor as keywords."""
+    """The pool options (`RunConfig.pool_options`) this pool accepts; `make_pool` passes those
+    given to the constructor as keywords."""
 
     def __init__(self, workers: int, sandbox: Sandbox) -> None:
         self.workers = workers
@@ -139,4 +139,4 @@ def make_pool(
     cls = POOLS.get(name)
     params = POOLS.parse_params(name, options)
     cls.check_available()
-    return cls(workers, sandbox, **dict(params))
+    return cls(workers, sandbox, **params.model_dump(exclude_unset=True))

@@ -111,7 +111,7 @@ class Sandbox(abc.ABC):
 
     name: str = "abstract"
     Params: ClassVar[type[Params]] = NoParams
-    """The options `get_sandbox(name, options)` accepts; their fields become the constructor's
+    """The options `get_sandbox(name, options)` accepts; those given become the constructor's
     keywords."""
 
     @abc.abstractmethod

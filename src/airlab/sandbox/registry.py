@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from airlab.errors import SandboxError
 from airlab.registry import Registry
 from airlab.sandbox.base import Sandbox
@@ -28,13 +30,18 @@ def get_sandbox(name: str = "auto", options: Mapping[str, Any] | None = None) ->
     if name == "auto":
         probe = probe_bwrap()
         if probe.ok:
-            return BwrapSandbox(**dict(SANDBOXES.parse_params("bwrap", options)))
+            return BwrapSandbox(**_set(SANDBOXES.parse_params("bwrap", options)))
         params = SANDBOXES.parse_params("process", options)
-        return ProcessSandbox(fallback_reason=f"bwrap unavailable: {probe.detail}", **dict(params))
+        return ProcessSandbox(fallback_reason=f"bwrap unavailable: {probe.detail}", **_set(params))
     cls = SANDBOXES.get(name)
     params = SANDBOXES.parse_params(name, options)
     if name == "bwrap":
         probe = probe_bwrap()
         if not probe.ok:
             raise SandboxError(f"the bwrap sandbox cannot run here: {probe.detail}")
-    return cls(**dict(params))
+    return cls(**_set(params))
+
+
+def _set(params: BaseModel) -> dict[str, Any]:
+    """The options given (defaults left to the constructor, which may predate its Params)."""
+    return params.model_dump(exclude_unset=True)
