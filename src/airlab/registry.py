@@ -34,6 +34,7 @@ class Registry(Generic[T]):
         self.error = error
         self._items: dict[str, T] = {}
         self._params: dict[str, type[BaseModel]] = {}
+        self._declared: set[str] = set()
 
     def register(
         self, name: str, item: T | None = None, *, params: type[BaseModel] | None = None
@@ -48,11 +49,19 @@ class Registry(Generic[T]):
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             self._items[name] = obj
             self._params[name] = params or _declared_params(obj)
+            if params is not None or self._params[name] is not NoParams:
+                self._declared.add(name)
             return obj
 
         if item is None:
             return add
         return add(item)
+
+    def unregister(self, name: str) -> None:
+        """Forget plug-in `name` (for tests that register a temporary one)."""
+        self._items.pop(name, None)
+        self._params.pop(name, None)
+        self._declared.discard(name)
 
     def get(self, name: str) -> T:
         try:
@@ -70,6 +79,11 @@ class Registry(Generic[T]):
         """The Params model of plug-in `name`."""
         self.get(name)
         return self._params[name]
+
+    def declares_params(self, name: str) -> bool:
+        """Whether plug-in `name` was registered with a Params model (or has its own)."""
+        self.get(name)
+        return name in self._declared
 
     def parse_params(
         self, name: str, raw: Mapping[str, Any] | BaseModel | None, *, owner: str | None = None

@@ -160,3 +160,19 @@ def test_params_table_and_signature_models():
     assert "| `depth` | `3` | How deep. |" in table
     assert "| `greedy` | `false` |" in table
     assert params_table(NoParams) == "takes no parameters"
+
+
+def test_a_backend_factory_without_params_still_gets_its_raw_options():
+    seen = {}
+
+    def legacy(model, options):
+        seen.update(options)
+        return make_backend("templates")
+
+    BACKENDS.register("legacy-test", legacy)
+    try:
+        make_backend("legacy-test", {"anything": 1})
+    finally:
+        BACKENDS.unregister("legacy-test")
+    assert seen == {"anything": 1}
+    assert BACKENDS.declares_params("templates")

@@ -36,7 +36,9 @@ from airlab.registry import Registry
 
 BackendFactory = Callable[[str | None, Any], Backend]
 """`factory(model, params)`: the model part of the backend string (or None) and the options,
-an instance of the Params model the factory was registered with."""
+an instance of the Params model the factory was registered with
+(`BACKENDS.register(name, factory, params=MyParams)`). A factory registered without one gets
+the raw dict and checks it itself, as before typed params."""
 BACKENDS: Registry[BackendFactory] = Registry("backend", error=BackendError)
 
 
@@ -66,6 +68,8 @@ def make_backend(spec: str, options: Mapping[str, Any] | None = None) -> Backend
     """Build a backend from `provider` or `provider/model` and its raw options."""
     provider, _, model = spec.partition("/")
     factory = BACKENDS.get(provider)
+    if not BACKENDS.declares_params(provider):  # a factory registered before typed params
+        return factory(model or None, dict(options or {}))
     params = BACKENDS.parse_params(provider, options, owner=f"backend {spec!r}")
     return factory(model or None, params)
 
