@@ -33,7 +33,7 @@ PoolFactory = Callable[[int, Sandbox], Pool]
 STARTED = "started.txt"
 
 
-def request(tmp_path: Path, name: str, script: str, time_s: float = 60) -> ExecutionRequest:
+def make_request(tmp_path: Path, name: str, script: str, time_s: float = 60) -> ExecutionRequest:
     public = tmp_path / "public"
     public.mkdir(exist_ok=True)
     return ExecutionRequest(
@@ -73,7 +73,7 @@ class PoolSuite:
 
     def test_runs_a_candidate_and_says_where(self, pool: Pool, tmp_path: Path) -> None:
         code = "print('hello')\nopen('submission.csv', 'w').write('id,y\\n1,0\\n')\n"
-        result = pool.submit(request(tmp_path, "one", code)).result(timeout=60)
+        result = pool.submit(make_request(tmp_path, "one", code)).result(timeout=60)
         assert isinstance(result, PoolResult)
         assert result.execution.succeeded, result.execution.stderr_tail
         assert result.execution.submission == b"id,y\n1,0\n"
@@ -84,7 +84,9 @@ class PoolSuite:
     def test_a_failing_candidate_is_a_result_not_an_exception(
         self, pool: Pool, tmp_path: Path
     ) -> None:
-        result = pool.submit(request(tmp_path, "bad", "raise SystemExit(3)\n")).result(timeout=60)
+        result = pool.submit(make_request(tmp_path, "bad", "raise SystemExit(3)\n")).result(
+            timeout=60
+        )
         assert result.execution.exit_code == 3
         assert result.execution.failure == "error"
 
@@ -93,7 +95,7 @@ class PoolSuite:
     ) -> None:
         started = time.monotonic()
         futures = [
-            pool.submit(request(tmp_path, f"w{i}", "import time\ntime.sleep(2.0)\n"))
+            pool.submit(make_request(tmp_path, f"w{i}", "import time\ntime.sleep(2.0)\n"))
             for i in range(2)
         ]
         assert time.monotonic() - started < 1.0, "submit blocked on the execution"
@@ -106,7 +108,7 @@ class PoolSuite:
         self, pool: Pool, tmp_path: Path
     ) -> None:
         futures: list[Future[PoolResult]] = [
-            pool.submit(request(tmp_path, f"c{i}", "import time\ntime.sleep(120)\n", 300))
+            pool.submit(make_request(tmp_path, f"c{i}", "import time\ntime.sleep(120)\n", 300))
             for i in range(3)
         ]
         wait_for(lambda: sum((tmp_path / f"c{i}" / STARTED).exists() for i in range(3)) >= 2)
