@@ -135,7 +135,7 @@ def test_memory_and_diversity_can_be_switched_off():
     OPERATORS.get("draft").apply(_context(model, history=history, memory=False, diversity=False))
     prompt = model.calls[0][0][1].content
     assert "attempts so far" not in prompt and "Approaches already drafted" not in prompt
-    with pytest.raises(ConfigError, match="'memory': expected bool"):
+    with pytest.raises(ConfigError, match="operator option 'memory': Input should be a valid bool"):
         PromptSettings.from_options({"memory": "off"})
 
 

@@ -9,10 +9,11 @@ candidates running, then to let them finish at once.
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
 from airlab.backends import BACKENDS, Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.errors import BackendError
+from airlab.params import Params
 
 SCRIPT = """\
 # node {node_id}
@@ -38,12 +39,16 @@ class ScriptedBackend(ProgramWriter):
         )
 
 
-def _scripted(model: str | None, options: dict[str, Any]) -> Backend:
-    unknown = set(options) - {"sleep_s"}
-    if model or unknown:
-        raise BackendError("backend 'scripted' takes no model and one option, sleep_s")
-    return ScriptedBackend(float(options.get("sleep_s", 0.0)))
+class ScriptedParams(Params):
+    sleep_s: float = Field(0.0, ge=0)
+    """How long each candidate sleeps before writing its submission."""
+
+
+def _scripted(model: str | None, params: ScriptedParams) -> Backend:
+    if model:
+        raise BackendError("backend 'scripted' takes no model")
+    return ScriptedBackend(params.sleep_s)
 
 
 if "scripted" not in BACKENDS:
-    BACKENDS.register("scripted", _scripted)
+    BACKENDS.register("scripted", _scripted, params=ScriptedParams)

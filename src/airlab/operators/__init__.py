@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import get_args
 
-from airlab.errors import ConfigError
 from airlab.operators.base import Crossover, Debug, Draft, Improve, Operator, OperatorContext
-from airlab.operators.prompting import PromptSettings
-from airlab.operators.react import ReactSettings
-from airlab.operators.sets import OPERATOR_SETS, OperatorSet
+from airlab.operators.options import Mode, OperatorOptions, parse_operator_options
+from airlab.operators.sets import OPERATOR_SETS, OperatorSet, operator_options
 from airlab.registry import Registry
 
 OPERATORS: Registry[Operator] = Registry("operator")
@@ -17,20 +14,8 @@ for _operator in (Draft(), Improve(), Debug(), Crossover()):
     OPERATORS.register(_operator.name, _operator)
 
 
-MODES = ("single", "react")
+MODES: tuple[str, ...] = get_args(Mode)
 """How a chat model writes a candidate: one prompt and answer, or a multi-turn ReAct episode."""
-
-
-def check_operator_options(options: Mapping[str, Any]) -> None:
-    """Fail at run creation, in one line, on a bad value of an option operators read.
-    Other keys are left alone: operator sets and policies may read their own."""
-    mode = options.get("mode", "single")
-    if mode not in MODES:
-        raise ConfigError(
-            f"operator option 'mode': expected one of {', '.join(MODES)}, got {mode!r}"
-        )
-    PromptSettings.from_options(options)
-    ReactSettings.from_options(options)
 
 
 __all__ = [
@@ -43,6 +28,8 @@ __all__ = [
     "Improve",
     "Operator",
     "OperatorContext",
+    "OperatorOptions",
     "OperatorSet",
-    "check_operator_options",
+    "operator_options",
+    "parse_operator_options",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
 from airlab.operators.memory import fix_chain
+from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest, Sandbox
 from airlab.tasks.task import Task
@@ -52,6 +54,11 @@ class OperatorContext:
             nodes = tuple(agent_view(node, self.fitness_source) for node in getattr(self, name))
             object.__setattr__(self, name, nodes)
 
+    @cached_property
+    def params(self) -> OperatorOptions:
+        """`options` as typed fields (the run validated them once, when it was created)."""
+        return parse_operator_options(self.options)
+
 
 class Operator(abc.ABC):
     """One kind of step. `arity` is the number of parents it needs."""
@@ -81,7 +88,7 @@ class Operator(abc.ABC):
 
     def apply_with_model(self, context: OperatorContext) -> Candidate:
         """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`."""
-        if context.options.get("mode", "single") == "react":
+        if context.params.mode == "react":
             from airlab.operators.react import run_react
 
             return run_react(self, context)

@@ -8,17 +8,18 @@ the task. An answer without usable code gets one reminder before the step is giv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
-from airlab.errors import BackendError, ConfigError, NoCodeError
+from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
+from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
 from airlab.sandbox.base import ExecutionLimits
@@ -64,18 +65,15 @@ class PromptSettings:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
-        values = {}
-        for field in fields(cls):
-            if field.name not in options:
-                continue
-            value = options[field.name]
-            expected = bool if field.type == "bool" else int
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise ConfigError(
-                    f"operator option {field.name!r}: expected {expected.__name__}, got {value!r}"
-                )
-            values[field.name] = value
-        return cls(**values)
+        """From the run's operator options; memory and diversity are on unless switched off."""
+        typed = parse_operator_options(options)
+        return cls(
+            memory=typed.memory is not False,
+            diversity=typed.diversity is not False,
+            memory_chars=typed.memory_chars,
+            preview_chars=typed.preview_chars,
+            output_chars=typed.output_chars,
+        )
 
 
 def render(template: str, **variables: Any) -> str:

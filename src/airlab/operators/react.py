@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airlab.backends.base import Candidate, Message, Usage
-from airlab.errors import BackendError, ConfigError, NoCodeError
+from airlab.errors import BackendError, NoCodeError
+from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import (
     TRUNCATED_FINISH_REASONS,
@@ -58,16 +59,8 @@ class ReactSettings:
 
     @classmethod
     def from_options(cls, options: Any) -> ReactSettings:
-        values = {}
-        for field in fields(cls):
-            if field.name in options:
-                value = options[field.name]
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                    raise ConfigError(
-                        f"operator option {field.name!r}: expected a positive number, got {value!r}"
-                    )
-                values[field.name] = int(value) if field.name == "react_turns" else float(value)
-        return cls(**values)
+        typed = parse_operator_options(options)
+        return cls(typed.react_turns, typed.react_time_s, typed.react_command_s)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ ask for diversity (as AIDE's prompts do); the templates backend uses neither.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.registry import Registry
 
 
@@ -27,12 +29,15 @@ class OperatorSet:
     options: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
+    def __post_init__(self) -> None:
+        parse_operator_options(self.options)  # a set with a bad cue fails where it is defined
+
     def to_dict(self) -> dict[str, Any]:
         """As recorded in the journal's run metadata."""
         return {"name": self.name, "operators": list(self.operators), "options": self.options}
 
 
-OPERATOR_SETS: Registry[OperatorSet] = Registry("operator set")
+OPERATOR_SETS: Registry[OperatorSet] = Registry("operator set", noun="operator option")
 for _set in (
     OperatorSet(
         "aide",
@@ -46,4 +51,12 @@ for _set in (
         description="AIDE's operators plus crossover, with memory and diversity cues",
     ),
 ):
-    OPERATOR_SETS.register(_set.name, _set)
+    OPERATOR_SETS.register(_set.name, _set, params=OperatorOptions)
+
+
+def operator_options(set_name: str, raw: Mapping[str, Any] | None = None) -> OperatorOptions:
+    """The set's cues overridden by the run's own options (`-O`), validated once; an unknown key
+    fails in one line with a "did you mean"."""
+    cues = OPERATOR_SETS.get(set_name).options
+    merged = {**cues, **dict(raw or {})}
+    return OPERATOR_SETS.parse_params(set_name, merged, owner="")  # type: ignore[return-value]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from airlab.backends.base import Backend
-from airlab.errors import ConfigError
 from airlab.policies.base import POLICY_META, Policy, PolicyParams, Step
 from airlab.policies.evolutionary import Evolutionary, EvolutionaryParams
 from airlab.policies.greedy import Greedy, GreedyParams
@@ -15,7 +12,7 @@ from airlab.policies.llm_first import LLMFirst, LLMFirstParams
 from airlab.policies.mcts import MCTS, MCTSParams
 from airlab.registry import Registry
 
-POLICIES: Registry[type[Policy]] = Registry("policy")
+POLICIES: Registry[type[Policy]] = Registry("policy", noun="parameter")
 for _policy in (Greedy, MCTS, Evolutionary, LLMFirst):
     POLICIES.register(_policy.name, _policy)
 
@@ -30,18 +27,8 @@ def make_policy(
 
     `backend` is the run's backend, for policies that consult it (LLM-first search)."""
     cls = POLICIES.get(name)
-    try:
-        validated = cls.Params.model_validate(params)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        if first["type"] == "extra_forbidden":
-            known = ", ".join(cls.Params.model_fields)
-            raise ConfigError(
-                f"policy {name!r}: unknown parameter {field!r} (known: {known})"
-            ) from None
-        raise ConfigError(f"policy {name!r}: parameter {field!r}: {first['msg']}") from None
-    return cls(validated, operators, backend)
+    validated = POLICIES.parse_params(name, params)
+    return cls(validated, operators, backend)  # type: ignore[arg-type]
 
 
 __all__ = [

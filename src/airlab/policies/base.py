@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from airlab.backends.base import Backend
 from airlab.journal.tree import SearchTree
+from airlab.params import Params
 
 POLICY_META = "policy"
 """Key of a node's `meta` under which the runner stores `Step.meta`."""
@@ -34,10 +34,8 @@ class Step:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-class PolicyParams(BaseModel):
+class PolicyParams(Params):
     """Base of each policy's hyperparameters; unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Policy(abc.ABC):

@@ -50,14 +50,15 @@ class EvolutionaryParams(PolicyParams):
     rank_temperature: float = Field(0.2, gt=0)
     """T in p(i) ∝ (N − rank_i + 1)^(1/T) (AIRA_2: 0.2)."""
     crossover_prob: float = Field(0.5, ge=0, le=1)
-    """Chance an offspring is a crossover of two parents (aira-dojo 0.5; AIRA_2 0.15)."""
+    """Chance an offspring is a crossover of two parents (aira-dojo 0.5; AIRA_2 0.15); needs the
+    `extended` operator set."""
     crossover_from_generation: int = Field(2, ge=1)
     """First generation that may use crossover (aira-dojo: 2)."""
     migration_interval: int = Field(2, ge=1)
     """Generations between migrations: each island's best joins the next island, in a ring
     (REFERENCES gives no interval; our choice)."""
     max_debug_depth: int = Field(10, ge=0)
-    """Longest debug chain (aira-dojo: 10)."""
+    """Longest debug chain (aira-dojo: 10); a fix stays on its parent's island."""
     max_debug_seconds: float | None = Field(None, gt=0)
     """Stop repairing a chain once it took this long (None: no limit)."""
 

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from airlab.errors import ConfigError
+from airlab.params import NoParams, Params, parse_params
 from airlab.registry import Registry
 from airlab.sandbox.base import Execution, ExecutionRequest, Sandbox
 
@@ -36,20 +36,25 @@ class Pool(abc.ABC):
     """Runs execution requests on workers; `submit` never blocks on the execution itself."""
 
     name: ClassVar[str] = "abstract"
-    options: ClassVar[frozenset[str]] = frozenset()
-    """The pool options (`RunConfig.pool_options`) this pool accepts."""
+    Params: ClassVar[type[Params]] = NoParams
+    """The pool options (`RunConfig.pool_options`) this pool accepts; `make_pool` passes those
+    given to the constructor as keywords."""
 
     def __init__(self, workers: int, sandbox: Sandbox) -> None:
         self.workers = workers
         self.sandbox = sandbox
 
     @classmethod
+    def check_available(cls) -> None:
+        """Fail early, with one line, when this pool cannot run here (a missing package)."""
+        return None
+
+    @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> None:
-        """Fail early, with one line, on options this pool does not take."""
-        unknown = sorted(set(options) - cls.options)
-        if unknown:
-            known = ", ".join(sorted(cls.options)) or "none"
-            raise ConfigError(f"pool {cls.name!r}: unknown option {unknown[0]!r} (known: {known})")
+        """Fail early, with one line, on options this pool does not take, or when it cannot run
+        here. (`POOLS.parse_params` checks the options of a registered pool by its name.)"""
+        parse_params(cls.Params, options, owner=f"pool {cls.name!r}")
+        cls.check_available()
 
     @abc.abstractmethod
     def submit(self, request: ExecutionRequest) -> Future[PoolResult]: ...
@@ -130,7 +135,8 @@ POOLS.register(LocalPool.name, LocalPool)
 def make_pool(
     name: str, workers: int, sandbox: Sandbox, options: Mapping[str, Any] | None = None
 ) -> Pool:
-    """Build the pool `name` with its options (see each pool's `options`)."""
+    """Build the pool `name` with its options (see each pool's `Params`)."""
     cls = POOLS.get(name)
-    cls.check_options(options or {})
-    return cls(workers, sandbox, **dict(options or {}))
+    params = POOLS.parse_params(name, options)
+    cls.check_available()
+    return cls(workers, sandbox, **params.model_dump(exclude_unset=True))

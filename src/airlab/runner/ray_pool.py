@@ -19,11 +19,11 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Any
 
 from airlab.errors import ConfigError
+from airlab.params import Params
 from airlab.runner.pool import POOLS, Pool, PoolResult
 from airlab.sandbox.base import ExecutionRequest, Sandbox
 
@@ -59,11 +59,17 @@ def run_on_worker(sandbox_name: str, request: ExecutionRequest) -> PoolResult:
     return PoolResult(execution, worker, started, time.time())
 
 
+class RayParams(Params):
+    address: str | None = None
+    """None or "local": a private Ray instance sized for the workers; "auto" or
+    "ray://host:port": join a running cluster."""
+
+
 class RayPool(Pool):
     """Candidates as Ray tasks on a local Ray instance or an existing cluster (`address`)."""
 
     name = "ray"
-    options = frozenset({"address"})
+    Params = RayParams
 
     def __init__(self, workers: int, sandbox: Sandbox, address: str | None = None) -> None:
         """`address`: None or "local" starts a private Ray instance sized for `workers`
@@ -81,8 +87,7 @@ class RayPool(Pool):
         self._lock = threading.Lock()
 
     @classmethod
-    def check_options(cls, options: Mapping[str, Any]) -> None:
-        super().check_options(options)
+    def check_available(cls) -> None:
         _import_ray()
 
     def _start(self, ray: Any) -> None:

@@ -45,7 +45,7 @@ from airlab.failures import Failure
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
-from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, check_operator_options
+from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import candidate_problem
 from airlab.operators.prompting import PromptSettings
@@ -115,12 +115,13 @@ class Search:
         self.policy: Policy = make_policy(
             config.policy, config.policy_params, self.operators, self.backend
         )
-        self.operator_options = {**self.operator_set.options, **config.operator_options}
-        """The operator set's cues, overridden by the run's own operator options."""
-        check_operator_options(self.operator_options)
+        self.operator_params = operator_options(config.operators, config.operator_options)
+        """The operator set's cues, overridden by the run's own operator options, typed."""
+        self.operator_options = self.operator_params.model_dump(exclude_unset=True)
+        """The same as a dict of the keys set, as operators and program writers receive it."""
         self.prompt_settings = PromptSettings.from_options(self.operator_options)
-        self.analysis_enabled = isinstance(self.backend, ChatModel) and bool(
-            self.operator_options.get("analysis", True)
+        self.analysis_enabled = (
+            isinstance(self.backend, ChatModel) and self.operator_params.analysis
         )
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
         self.run_commands: CommandRunner | None = None
@@ -142,8 +143,9 @@ class Search:
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         make_backend(config.backend, config.backend_options)
-        check_operator_options(config.operator_options)
-        POOLS.get(config.pool).check_options(config.pool_options)
+        operator_options(config.operators, config.operator_options)
+        POOLS.parse_params(config.pool, config.pool_options)
+        POOLS.get(config.pool).check_available()
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())

@@ -220,7 +220,8 @@ class Sweep:
         running now and leaves every journal ready to continue."""
         observer = observer or SweepObserver()
         configs = {name: self.run_config(state.cell) for name, state in self.states.items()}
-        POOLS.get(self.spec.pool).check_options(self.spec.pool_options)
+        POOLS.parse_params(self.spec.pool, self.spec.pool_options)
+        POOLS.get(self.spec.pool).check_available()
         sandbox = get_sandbox(str(self.spec.base.get("sandbox", "auto")))
         pool = make_pool(self.spec.pool, self.spec.workers, sandbox, self.spec.pool_options)
         runners = ThreadPoolExecutor(self.spec.concurrent_runs, thread_name_prefix="airlab-run")

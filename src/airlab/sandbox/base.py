@@ -12,8 +12,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from airlab.failures import Failure
+from airlab.params import NoParams, Params
 
 SUBMISSION_FILE = "submission.csv"
 PUBLIC_DIR_NAME = "public"
@@ -109,6 +111,9 @@ class Sandbox(abc.ABC):
     """Runs untrusted code under limits. Implementations register in `airlab.sandbox.SANDBOXES`."""
 
     name: str = "abstract"
+    Params: ClassVar[type[Params]] = NoParams
+    """The options `get_sandbox(name, options)` accepts; those given become the constructor's
+    keywords."""
 
     @abc.abstractmethod
     def run(self, request: ExecutionRequest) -> Execution:

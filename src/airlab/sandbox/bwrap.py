@@ -24,17 +24,23 @@ from airlab.errors import SandboxError
 from airlab.sandbox import paths
 from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
 from airlab.sandbox.env import candidate_env
-from airlab.sandbox.supervised import Launch, SupervisedSandbox
+from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
 from airlab.sandbox.watchdog import MIB
 
 WORKSPACE = Path("/workspace")
 GPU_DEVICE_GLOBS = ("nvidia*", "nvidia-caps", "dri")
 
 
+class BwrapParams(SupervisedParams):
+    bwrap: str = "bwrap"
+    """The bubblewrap executable (a name on PATH or a path)."""
+
+
 class BwrapSandbox(SupervisedSandbox):
     """Runs the candidate under bubblewrap (see the module docstring)."""
 
     name = "bwrap"
+    Params = BwrapParams
 
     def __init__(self, *, bwrap: str = "bwrap", use_cgroups: bool | None = None) -> None:
         super().__init__(use_cgroups=use_cgroups)

@@ -37,7 +37,7 @@ from airlab.errors import SandboxError
 from airlab.sandbox import landlock, paths
 from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
 from airlab.sandbox.env import candidate_env
-from airlab.sandbox.supervised import Launch, SupervisedSandbox
+from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
 
 TMP_DIR_NAME = ".tmp"
 SHARED_MEMORY = Path("/dev/shm")
@@ -46,10 +46,16 @@ GPU_DEVICE_GLOBS = ("nvidia*", "nvidia-caps/*", "dri/*")
 SYS_ENTRIES = ("/sys/devices/system/cpu", "/sys/devices/system/node", "/sys/fs/cgroup")
 
 
+class ProcessParams(SupervisedParams):
+    use_landlock: bool | None = None
+    """Confine file access with Landlock (none: where the kernel has it; true: required)."""
+
+
 class ProcessSandbox(SupervisedSandbox):
     """Runs the candidate as a plain child process (see the module docstring)."""
 
     name = "process"
+    Params = ProcessParams
 
     def __init__(
         self,

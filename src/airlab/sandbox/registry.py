@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
 from airlab.errors import SandboxError
 from airlab.registry import Registry
 from airlab.sandbox.base import Sandbox
@@ -14,20 +19,29 @@ SANDBOXES.register("process", ProcessSandbox)
 SANDBOXES.register("bwrap", BwrapSandbox)
 
 
-def get_sandbox(name: str = "auto") -> Sandbox:
+def get_sandbox(name: str = "auto", options: Mapping[str, Any] | None = None) -> Sandbox:
     """A ready sandbox: "auto", "bwrap", "process", or any other registered name.
 
     "auto" probes bwrap once per process and falls back to "process" when bwrap is missing or
     cannot create namespaces; the fallback's `describe()` says so and why. Asking for "bwrap"
-    where it does not work is an error that says why.
+    where it does not work is an error that says why. `options` are checked against the
+    sandbox's `Params` (for "auto": the one chosen) and passed to its constructor.
     """
     if name == "auto":
         probe = probe_bwrap()
         if probe.ok:
-            return BwrapSandbox()
-        return ProcessSandbox(fallback_reason=f"bwrap unavailable: {probe.detail}")
+            return BwrapSandbox(**_set(SANDBOXES.parse_params("bwrap", options)))
+        params = SANDBOXES.parse_params("process", options)
+        return ProcessSandbox(fallback_reason=f"bwrap unavailable: {probe.detail}", **_set(params))
+    cls = SANDBOXES.get(name)
+    params = SANDBOXES.parse_params(name, options)
     if name == "bwrap":
         probe = probe_bwrap()
         if not probe.ok:
             raise SandboxError(f"the bwrap sandbox cannot run here: {probe.detail}")
-    return SANDBOXES.get(name)()
+    return cls(**_set(params))
+
+
+def _set(params: BaseModel) -> dict[str, Any]:
+    """The options given (defaults left to the constructor, which may predate its Params)."""
+    return params.model_dump(exclude_unset=True)

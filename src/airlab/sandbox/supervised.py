@@ -22,10 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import psutil
 
 from airlab.errors import SandboxError, WorkerLostError
+from airlab.params import Params
 from airlab.sandbox import paths
 from airlab.sandbox.base import (
     SUBMISSION_FILE,
@@ -64,8 +66,16 @@ class Launch:
     cleanup: Callable[[], None] = field(default=lambda: None)
 
 
+class SupervisedParams(Params):
+    use_cgroups: bool | None = None
+    """Put each candidate in its own cgroup (none: where this machine allows it; true:
+    required)."""
+
+
 class SupervisedSandbox(Sandbox):
     """Base of the `process` and `bwrap` sandboxes (see the module docstring)."""
+
+    Params: ClassVar[type[Params]] = SupervisedParams
 
     def __init__(self, *, use_cgroups: bool | None = None) -> None:
         """`use_cgroups`: None uses them when this machine allows it; True requires them."""

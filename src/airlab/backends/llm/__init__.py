@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from airlab.backends.base import Backend
 from airlab.backends.llm.anthropic_chat import AnthropicChat
@@ -32,17 +31,17 @@ def _ready(chat: ProviderChatModel) -> ProviderChatModel:
     return chat
 
 
-def make_openai(model: str | None, options: dict[str, Any]) -> Backend:
+def make_openai(model: str | None, settings: LLMSettings) -> Backend:
     model = _needs_model("openai", model, "openai/gpt-4o-mini")
-    return _ready(OpenAIChat(model, parse_settings(f"openai/{model}", options)))
+    return _ready(OpenAIChat(model, settings))
 
 
-def make_anthropic(model: str | None, options: dict[str, Any]) -> Backend:
+def make_anthropic(model: str | None, settings: LLMSettings) -> Backend:
     model = _needs_model("anthropic", model, "anthropic/claude-sonnet-4-5")
-    return _ready(AnthropicChat(model, parse_settings(f"anthropic/{model}", options)))
+    return _ready(AnthropicChat(model, settings))
 
 
-def make_openai_compatible(model: str | None, options: dict[str, Any]) -> Backend:
+def make_openai_compatible(model: str | None, settings: LLMSettings) -> Backend:
     example = "openai-compatible/qwen2.5-coder@http://localhost:8000/v1"
     spec = _needs_model("openai-compatible", model, example)
     match = _MODEL_AT_URL.match(spec)
@@ -50,14 +49,14 @@ def make_openai_compatible(model: str | None, options: dict[str, Any]) -> Backen
         raise BackendError(
             f"backend 'openai-compatible/{spec}': expected MODEL@URL, e.g. {example}"
         )
-    settings = parse_settings(f"openai-compatible/{spec}", {**options, "base_url": match["url"]})
+    settings = settings.model_copy(update={"base_url": match["url"]})
     chat = OpenAIChat(match["model"], settings, provider="openai-compatible", local=True)
     return _ready(chat)
 
 
-def make_replay(path: str | None, options: dict[str, Any]) -> Backend:
-    """Options are accepted and ignored: they described the recorded model, and a replay run
-    made from the recorded config.yaml carries them."""
+def make_replay(path: str | None, settings: LLMSettings) -> Backend:
+    """The recorded model's options are checked (a replay run made from the recorded
+    config.yaml carries them) and ignored."""
     source = _needs_model("replay", path, "replay/runs/20250101-120000-digits-greedy")
     return ReplayChatModel(Path(source))
 
@@ -73,4 +72,5 @@ __all__ = [
     "make_openai",
     "make_openai_compatible",
     "make_replay",
+    "parse_settings",
 ]

@@ -5,29 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from airlab.errors import BackendError
+from airlab.params import Params, parse_params
 
 SAMPLING_PARAMETERS = ("temperature", "top_p", "max_tokens", "reasoning_effort")
 """Settings sent to the model; a model that rejects one has it dropped for the rest of the run."""
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(Params):
     """Sampling, timeouts and retries of one chat model."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     temperature: float | None = Field(None, ge=0, le=2)
+    """Sampling temperature (none: the provider's default)."""
     top_p: float | None = Field(None, gt=0, le=1)
+    """Nucleus sampling mass (none: the provider's default)."""
     max_tokens: int = Field(8192, ge=1)
+    """Most tokens of one answer (sent as `max_completion_tokens` to models that want it)."""
     reasoning_effort: Literal["minimal", "low", "medium", "high", "xhigh", "max"] | None = None
+    """For reasoning models: how hard to think; OpenAI takes `minimal` to `high`, Anthropic
+    `low` to `max` (`output_config.effort`). None: the provider's default."""
     timeout_s: float = Field(300.0, gt=0)
     """Per-call timeout; a call past it is retried like a rate limit."""
     max_retries: int = Field(6, ge=0)
+    """Retries of a call that failed for a transient reason (rate limit, timeout, 5xx)."""
     retry_base_s: float = Field(1.0, ge=0)
     """First backoff delay; each retry doubles it (with jitter), up to `retry_max_s`."""
     retry_max_s: float = Field(60.0, ge=0)
+    """Longest backoff delay between two retries."""
     api_key_env: str | None = None
     """Environment variable holding the key (default: the provider's usual one)."""
     base_url: str | None = None
@@ -42,17 +48,7 @@ class LLMSettings(BaseModel):
 
 
 def parse_settings(spec: str, options: dict[str, Any]) -> LLMSettings:
-    """Validate backend options, naming the first bad one."""
-    try:
-        return LLMSettings.model_validate(options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        if first["type"] == "extra_forbidden":
-            known = ", ".join(LLMSettings.model_fields)
-            raise BackendError(
-                f"backend {spec!r}: unknown option {field!r} (known: {known})"
-            ) from None
-        raise BackendError(
-            f"backend {spec!r}: option {field!r}: {first['msg']}, got {first.get('input')!r}"
-        ) from None
+    """Validate backend options, naming the first bad one (with a "did you mean")."""
+    return parse_params(  # type: ignore[return-value]
+        LLMSettings, options, owner=f"backend {spec!r}", error=BackendError
+    )

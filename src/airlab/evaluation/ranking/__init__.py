@@ -8,7 +8,6 @@ small m), `schulze`, `ranked_pairs`, `copeland`, `borda`, `nash` (Nash averaging
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pandas as pd
@@ -56,14 +55,10 @@ def method_names() -> list[str]:
     return METHODS.names()
 
 
-def check_options(method: str, options: dict[str, Any]) -> None:
-    """Fail with one line if `method` does not take one of `options`."""
-    fn = METHODS.get(method)
-    params = inspect.signature(fn).parameters
-    for name in options:
-        if name not in params or name == "profile":
-            known = ", ".join(p for p in params if p != "profile") or "none"
-            raise EvaluationError(f"method {method!r} has no option {name!r} (options: {known})")
+def check_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options `method` takes, validated against its signature; one line on a bad one."""
+    params = METHODS.parse_params(method, options, owner=f"method {method!r}")
+    return params.model_dump(exclude_unset=True)
 
 
 def as_profile(data: Profile | pd.DataFrame, invalid: InvalidRule = "worst") -> Profile:
@@ -77,8 +72,8 @@ def as_profile(data: Profile | pd.DataFrame, invalid: InvalidRule = "worst") -> 
 
 def rank(data: Profile | pd.DataFrame, method: str = "sco", **options: Any) -> Ranking:
     """Rank agents with one registered method; `data` is a Profile or a long runs table."""
-    check_options(method, options)
-    return METHODS.get(method)(as_profile(data), **options)
+    checked = check_options(method, options)
+    return METHODS.get(method)(as_profile(data), **checked)
 
 
 def rank_all(data: Profile | pd.DataFrame, methods: list[str] | None = None) -> dict[str, Ranking]:

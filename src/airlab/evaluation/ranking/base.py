@@ -9,7 +9,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from airlab.evaluation.errors import EvaluationError
 from airlab.evaluation.profile import Profile
+from airlab.params import params_from_signature
 from airlab.registry import Registry
 
 
@@ -19,14 +21,17 @@ class RankingMethod(Protocol):
     def __call__(self, profile: Profile, **options: Any) -> Ranking: ...
 
 
-METHODS: Registry[RankingMethod] = Registry("ranking method")
+METHODS: Registry[RankingMethod] = Registry("ranking method", error=EvaluationError)
 
 
 def register(name: str) -> Callable[[RankingMethod], RankingMethod]:
-    """Decorator registering a ranking method under `name` (e.g. `airlab rank --method NAME`)."""
+    """Decorator registering a ranking method under `name` (e.g. `airlab rank --method NAME`).
+
+    Its Params model is its signature: the keyword parameters after `profile`, their types and
+    defaults (so `rank(profile, "sco", temprature=2)` fails with a "did you mean")."""
 
     def add(fn: RankingMethod) -> RankingMethod:
-        METHODS.register(name, fn)
+        METHODS.register(name, fn, params=params_from_signature(fn))
         return fn
 
     return add

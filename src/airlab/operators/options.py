@@ -1,0 +1,50 @@
+"""The operator options (`-O key=value`, and the cues of operator sets), one typed model.
+
+A run's options are its operator set's cues overridden by its own `-O` options, validated once
+when the run is created (`operator_options`); operators read the typed fields. `memory` and
+`diversity` may be left unset: each backend then keeps its own default (LLM prompts: on; the
+templates backend: off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from airlab.params import Params, parse_params
+
+Mode = Literal["single", "react"]
+
+
+class OperatorOptions(Params):
+    """Options every operator reads; values must have their exact type (`memory=1` is refused)."""
+
+    model_config = ConfigDict(strict=True)
+
+    memory: bool | None = None
+    """Show what earlier attempts taught (none: the backend's default; LLM prompts: on)."""
+    diversity: bool | None = None
+    """Ask drafts to differ from the approaches tried (none: the backend's default)."""
+    analysis: bool = True
+    """After each execution, ask a chat model what the output says (chat backends only)."""
+    mode: Mode = "single"
+    """How a chat model writes a candidate: one prompt and answer, or a ReAct episode."""
+    memory_chars: int = Field(4000, ge=0)
+    """Most characters of memory a prompt shows."""
+    preview_chars: int = Field(3000, ge=0)
+    """Most characters of the data preview a prompt shows."""
+    output_chars: int = Field(2500, ge=0)
+    """How much of a run's output (its tail) a prompt shows."""
+    react_turns: int = Field(12, gt=0)
+    """Most turns of one ReAct episode."""
+    react_time_s: float = Field(1800.0, gt=0)
+    """Most seconds one ReAct episode may take."""
+    react_command_s: float | None = Field(None, gt=0)
+    """Time limit of one ReAct shell command (none: the candidate's time limit)."""
+
+
+def parse_operator_options(raw: Mapping[str, Any] | None) -> OperatorOptions:
+    """Typed operator options from a mapping (one line naming the key on a bad one)."""
+    return parse_params(OperatorOptions, raw, noun="operator option")  # type: ignore[return-value]

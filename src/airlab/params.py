@@ -1,0 +1,108 @@
+"""Typed plug-in parameters: every plug-in declares a pydantic `Params` model.
+
+Each kind (policy, operator set, backend, pool, sandbox, ranking method) resolves its raw
+`key=value` options through `Registry.parse_params`, which uses `parse_params` below: an unknown
+key fails in one line with a "did you mean", a bad value names the field and the value. The
+attribute docstring of each field is its documentation (`params_table` renders it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from airlab.errors import ConfigError
+
+
+class Params(BaseModel):
+    """Base of every plug-in's parameters: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class NoParams(Params):
+    """For plug-ins that take no parameters: any key is unknown."""
+
+
+def parse_params(
+    model: type[BaseModel],
+    raw: Mapping[str, Any] | BaseModel | None,
+    *,
+    owner: str = "",
+    noun: str = "option",
+    error: type[Exception] = ConfigError,
+) -> BaseModel:
+    """Validate `raw` against `model`; the first problem becomes one line raised as `error`.
+
+    `owner` prefixes the message (`policy 'greedy': `); `noun` names a key (`parameter`,
+    `operator option`). An instance of `model` is returned as it is."""
+    if isinstance(raw, model):
+        return raw
+    values = dict(raw.model_dump(exclude_unset=True) if isinstance(raw, BaseModel) else raw or {})
+    prefix = f"{owner}: " if owner else ""
+    fields = list(model.model_fields)
+    for key in values:
+        if key not in model.model_fields and model.model_config.get("extra") == "forbid":
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(fields) or "none"
+            raise error(f"{prefix}unknown {noun} {key!r}{hint} (known: {known})")
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "value"
+        got = first.get("input")
+        raise error(f"{prefix}{noun} {field!r}: {first['msg']}, got {got!r}") from None
+
+
+def params_from_signature(fn: Callable[..., Any], *, skip: int = 1) -> type[Params]:
+    """A Params model from a function's keyword parameters (after the first `skip`): for
+    plug-ins that are plain functions, such as ranking methods, whose signature is the
+    declaration."""
+    hints = typing.get_type_hints(fn)
+    fields: dict[str, Any] = {}
+    for parameter in list(inspect.signature(fn).parameters.values())[skip:]:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        default = ... if parameter.default is parameter.empty else parameter.default
+        fields[parameter.name] = (hints.get(parameter.name, Any), default)
+    name = "".join(part.title() for part in fn.__name__.split("_")) + "Params"
+    return create_model(name, __base__=Params, **fields)
+
+
+def params_table(model: type[BaseModel]) -> str:
+    """A Markdown table of a Params model: parameter, default, meaning (its docstring)."""
+    rows = ["| parameter | default | meaning |", "|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if field.is_required():
+            default = "required"
+        elif field.default is None:
+            default = "none"
+        elif isinstance(field.default, bool):
+            default = f"`{str(field.default).lower()}`"
+        else:
+            default = f"`{field.default}`"
+        meaning = " ".join((field.description or "").split()).replace("|", "\\|")
+        choices = _choices(field.annotation)
+        if choices:
+            meaning += f" One of: {', '.join(f'`{c}`' for c in choices)}."
+        rows.append(f"| `{name}` | {default} | {meaning} |")
+    if len(rows) == 2:
+        return "takes no parameters"
+    return "\n".join(rows)
+
+
+def _choices(annotation: Any) -> tuple[Any, ...]:
+    """The values of a Literal annotation (or of the Literal inside `X | None`)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is typing.Literal:
+            return typing.get_args(arg)
+    return ()
