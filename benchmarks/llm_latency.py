@@ -77,8 +77,8 @@ def measure(
         config = RunConfig.model_validate(
             {
                 "task": str(root / "task"),
-                "backend": "openai-compatible/fake-model",
-                "backend_options": {"base_url": server.openai_url, "timeout_s": 600},
+                "backend": f"openai-compatible/fake-model@{server.openai_url}",
+                "backend_options": {"timeout_s": 600},
                 "budget": {"steps": steps},
                 "workers": workers,
                 "llm_concurrency": fixed,
