@@ -8,8 +8,7 @@ import pytest
 
 from airlab.backends import make_backend
 from airlab.testing.backend import BackendSuite
-
-from .fake_llm import FakeLLMServer, Reply
+from airlab.testing.fake_llm import FakeLLMServer, Reply
 
 SCRIPT = """Plan: a logistic regression on the three features.
 

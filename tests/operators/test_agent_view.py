@@ -152,9 +152,8 @@ def _shown(score: float) -> set[str]:
 def test_no_request_of_a_self_reported_run_holds_a_hidden_score(policy, tmp_path):
     """Every request a self-reported search sends (writes, analyses, LLM-first's choices) is
     grepped for every hidden score the journal holds."""
-    from backends.fake_llm import FakeLLMServer
-
     from airlab.runner import Run, RunConfig
+    from airlab.testing.fake_llm import FakeLLMServer
     from backends.scripted_agent import scripted_agent
 
     with FakeLLMServer(scripted_agent) as server:

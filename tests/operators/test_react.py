@@ -75,7 +75,8 @@ def test_react_search_through_an_openai_compatible_server(tmp_path):
         )
         run = Run.create(config)
         run.execute()
-        prompt = server.requests[0].last_user
+        assert server.requests[0].last_user.startswith("Reply with the single word OK")
+        prompt = server.requests[1].last_user
     node = run.journal.nodes()[0]
     assert node.is_good, node.error
     assert "ACTION: shell" in prompt and "commands time out after 60 s" in prompt

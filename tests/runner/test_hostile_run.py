@@ -77,7 +77,7 @@ def test_every_attack_fails_and_the_run_goes_on(make_task, tmp_path):
         }
     )
     run = Run.create(config)
-    run.backend = HostileBackend(_attacks(run, mark))
+    run.search.backend = HostileBackend(_attacks(run, mark))
     result = run.execute()
 
     assert result.nodes == 7

@@ -44,7 +44,7 @@ def test_policy_runs_a_search_with_two_workers(make_task, tmp_path, policy):
     assert len(nodes) == 4 and all(n.status.finished for n in nodes)
     assert result.final_node is not None
     assert run.journal.get_meta("operator_set")["name"] == operators
-    assert {n.operator for n in nodes} <= set(run.operators)
+    assert {n.operator for n in nodes} <= set(run.search.operators)
 
 
 class _KillAfter(RunObserver):

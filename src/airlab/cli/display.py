@@ -130,14 +130,16 @@ class LiveDisplay(RunObserver):
             ("  elapsed ", "bold"),
             f"{run.elapsed_s:.0f} s",
         )
-        running = Table(title="workers", show_edge=False, title_justify="left", expand=False)
+        running = Table(title="in flight", show_edge=False, title_justify="left", expand=False)
         for column in ("node", "operator", "parents", "state", "for"):
             running.add_column(column)
         now = time.time()
         for node in nodes:
             if node.status.in_flight:
                 since = node.started_at if node.status == NodeStatus.RUNNING else node.created_at
-                state = "running" if node.status == NodeStatus.RUNNING else "writing"
+                state = {NodeStatus.RUNNING: "running", NodeStatus.QUEUED: "queued"}.get(
+                    node.status, "writing"
+                )
                 running.add_row(
                     str(node.id),
                     node.operator,
