@@ -476,8 +476,12 @@ class Search:
             finished_at=time.time(),
         )
 
-    def tell_executed(self, node_id: int, result: PoolResult) -> Graded:
-        """Grade an execution on the hidden search and select splits (nothing recorded yet)."""
+    def tell_executed(self, node_id: int, result: PoolResult | Execution) -> Graded:
+        """Grade an execution on the hidden search and select splits (nothing recorded yet).
+        `result`: what a pool returned, or a bare `Execution` (a sandbox run by hand)."""
+        if isinstance(result, Execution):
+            now = time.time()
+            result = PoolResult(result, "local", now - result.duration_s, now)
         execution = result.execution
         workdir = self.folder.node_dir(node_id)
         if execution.submission is not None:
