@@ -72,6 +72,14 @@ def run(
             "adapting to the observed latencies so that workers never wait."
         ),
     ] = None,
+    lookahead: Annotated[
+        bool | None,
+        typer.Option(
+            "--lookahead/--no-lookahead",
+            help="Write the next candidates while others run (default), or only for a free "
+            "worker (the order of steps then does not depend on timing).",
+        ),
+    ] = None,
     preflight: Annotated[
         bool | None,
         typer.Option(
@@ -149,6 +157,7 @@ def run(
         "backend": backend,
         "workers": workers,
         "llm_concurrency": llm_concurrency,
+        "lookahead": lookahead,
         "preflight": preflight,
         "seed": seed,
         "operators": operators,
@@ -208,6 +217,7 @@ def _execute(run_obj: Run) -> None:
             "continues it once the backend works",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

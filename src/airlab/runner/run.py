@@ -133,6 +133,7 @@ class Run:
         if search.complete and search.folder.result.is_file():
             return RunResult.model_validate_json(search.folder.result.read_text())
         with RunLock(search.folder.root):
+            failed_before = search.status == "failed"
             search.journal.set_meta(status="running", error=None)
             own_pool = pool is None
             if pool is None:
@@ -146,7 +147,7 @@ class Run:
                 thread_name_prefix="airlab-writer",
             )
             try:
-                if self.config.preflight and not search.journal.nodes():
+                if self.config.preflight and (failed_before or not search.journal.nodes()):
                     search.preflight()
                 self._loop(writers, pool)
             except BackendUnavailableError as exc:
