@@ -94,3 +94,16 @@ def test_self_reported_fitness(journal):
     journal.update(b.id, status=NodeStatus.GOOD, search_score=0.1, self_reported_score=0.9)
     tree = SearchTree.from_nodes(journal.nodes(), maximize=True, fitness_source="self_reported")
     assert tree.best().id == b.id
+
+
+def test_meta_is_read_through_its_typed_sections(tmp_path):
+    with Journal.create(tmp_path / "journal.sqlite") as journal:
+        node = journal.add("draft", meta={"policy": {"island": 2}, "recipe": {"family": "svm"}})
+        node = journal.update(
+            node.id, meta={**node.meta, "family": "svm", "llm_calls": 2, "analysis": "ran"}
+        )
+    info = node.info
+    assert info.policy == {"island": 2} and info.family == "svm" and info.llm_calls == 2
+    assert info.analysis == "ran" and info.model_extra == {"recipe": {"family": "svm"}}
+    with pytest.raises(ValueError):
+        node.model_copy(update={"meta": {"llm_calls": "many"}}).info  # noqa: B018

@@ -1,7 +1,7 @@
 """Journal: nodes and model calls in SQLite, durable before the next step; the policy's view."""
 
 from airlab.journal.calls import CallRecord, Ledger, Spend
-from airlab.journal.node import Node, NodeStatus
+from airlab.journal.node import Node, NodeMeta, NodeStatus
 from airlab.journal.store import JOURNAL_FILE, Journal
 from airlab.journal.tree import FitnessSource, SearchTree, agent_view
 
@@ -12,6 +12,7 @@ __all__ = [
     "Journal",
     "Ledger",
     "Node",
+    "NodeMeta",
     "NodeStatus",
     "SearchTree",
     "Spend",

@@ -39,6 +39,30 @@ class NodeStatus(StrEnum):
         return self in (NodeStatus.PROPOSED, NodeStatus.QUEUED, NodeStatus.RUNNING)
 
 
+class NodeMeta(BaseModel):
+    """The typed sections of `Node.meta`. Backends and operators may add sections of their own
+    (the templates' recipe); these are the ones the framework reads, with their types."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    policy: dict[str, Any] = Field(default_factory=dict)
+    """What the policy decided about the step (`Step.meta`): island, LLM-first's choice, ..."""
+    family: str | None = None
+    """The approach family of the code (random_forest, gbdt, linear, ...)."""
+    model: str | None = None
+    """The model that wrote the code, as the server named it."""
+    llm_calls: int = 0
+    """Model calls charged to the node (its ledger rows)."""
+    analysis: str | None = None
+    """The model's account of the run."""
+    analysis_error: str | None = None
+    """Why no analysis was made (a failed call, a spent budget)."""
+    finish_reason: str | None = None
+    incomplete_code: bool = False
+    react: dict[str, Any] | None = None
+    """A ReAct episode: turns, whether it submitted, seconds, transcript."""
+
+
 class Node(BaseModel):
     """One row of the journal."""
 
@@ -79,6 +103,11 @@ class Node(BaseModel):
     """How many times its execution was started (more than one after a resume re-queued it)."""
     meta: dict[str, Any] = Field(default_factory=dict)
     """Operator/backend details: template recipe, approach family, transcript, ..."""
+
+    @property
+    def info(self) -> NodeMeta:
+        """`meta` read through its typed sections."""
+        return NodeMeta.model_validate(self.meta)
 
     @property
     def is_good(self) -> bool:

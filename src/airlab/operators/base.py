@@ -110,13 +110,8 @@ class Draft(Operator):
     def prompt_variables(
         self, context: OperatorContext, settings: PromptSettings
     ) -> dict[str, Any]:
-        tried = sorted(
-            {
-                str(node.meta["family"])
-                for node in context.history
-                if node.operator == "draft" and node.meta.get("family")
-            }
-        )
+        families = (node.info.family for node in context.history if node.operator == "draft")
+        tried = sorted({family for family in families if family})
         return {"approaches_tried": tried}
 
 

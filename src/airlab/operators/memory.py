@@ -67,7 +67,7 @@ def attempt_line(node: Node, by_id: Mapping[int, Node] | None = None) -> str:
     """One attempt: its plan, outcome, the model's analysis and, for an improve or debug whose
     parent is known, what its code changed."""
     parents = f" of #{', #'.join(map(str, node.parent_ids))}" if node.parent_ids else ""
-    family = node.meta.get("family")
+    family = node.info.family
     tag = f" [{family}]" if family else ""
     plan = summary_of_plan(node.plan)
     line = f"- #{node.id} {node.operator}{parents}{tag}: {plan} → {outcome_text(node)}"
@@ -75,7 +75,7 @@ def attempt_line(node: Node, by_id: Mapping[int, Node] | None = None) -> str:
     if node.operator in CHANGE_OPERATORS and parent is not None and parent.code and node.code:
         change = change_summary(parent.code, node.code, CHANGE_CHARS)
         line += f"\n  change: {change or 'none (same code)'}"
-    analysis = node.meta.get("analysis")
+    analysis = node.info.analysis
     if analysis:
         line += f"\n  analysis: {summary_of_plan(analysis, ANALYSIS_CHARS)}"
     return line
@@ -120,7 +120,7 @@ def render_memory(history: Sequence[Node], *, maximize: bool, max_chars: int = 4
 def _summarise(nodes: Sequence[Node]) -> str:
     if not nodes:
         return ""
-    families = Counter(str(n.meta.get("family", "unknown")) for n in nodes if n.is_good)
+    families = Counter(n.info.family or "unknown" for n in nodes if n.is_good)
     failures = Counter(n.failure or "error" for n in nodes if not n.is_good)
     parts = [f"{family} ×{count}" for family, count in families.most_common()]
     text = f"- {len(nodes)} older attempts not listed"

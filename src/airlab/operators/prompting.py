@@ -119,7 +119,7 @@ def node_view(
         "score_text": score_text(node),
         "runtime_text": runtime_text(node, limits),
         "output": tail(node.stdout_tail, settings.output_chars) or "(no output)",
-        "analysis": node.meta.get("analysis", ""),
+        "analysis": node.info.analysis or "",
         "failure_text": f"{failure}: {scrub_paths(node.error or '')}".rstrip(": "),
         "error_output": tail(node.stderr_tail or node.stdout_tail, settings.output_chars)
         or "(no output)",

@@ -146,7 +146,7 @@ def build_result(
         llm_calls=spend.calls,
         failed_llm_calls=spend.failed,
         spend_by_purpose=_spend_by_purpose(search.ledger.calls()),
-        draft_families=[str(n.meta.get("family", "unknown")) for n in drafts],
+        draft_families=[n.info.family or "unknown" for n in drafts],
         workers=config.workers,
         llm_concurrency=config.llm_concurrency,
         sandbox=search.sandbox.describe(),
