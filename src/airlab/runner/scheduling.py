@@ -1,8 +1,9 @@
 """How many model calls a run keeps in flight, so that its workers never wait for a candidate.
 
-A worker finishes a candidate every `exec_s` seconds; a model writes one in `write_s`. To keep
-`workers` executions fed, about `workers × write_s / exec_s` writes must be in flight, plus one
-waiting candidate per worker to absorb the spread. With `llm_concurrency` unset, airlab starts at
+A worker finishes a candidate every `exec_s` seconds; the model spends `write_s` seconds on each
+(its write, and its analysis when analyses are on: both hold a slot). To keep `workers`
+executions fed, about `workers × write_s / exec_s` calls must be in flight, plus one waiting
+candidate per worker to absorb the spread. With `llm_concurrency` unset, airlab starts at
 2 × workers and adapts to the medians it observes, up to 8 × workers (a provider's rate limits
 answer 429s, which are retried with backoff). Set `--llm-concurrency` to fix it.
 """

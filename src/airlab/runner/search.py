@@ -596,14 +596,18 @@ class Search:
         return finalize_search(self)
 
     def observed_latencies(self) -> tuple[float | None, float | None]:
-        """Median seconds to write a candidate and to execute one, over this run so far."""
+        """Median model seconds per candidate (its write, plus its analysis when analyses are
+        on) and median execution seconds, over this run so far (None until observed)."""
         nodes = self.journal.nodes()
         writes = [n.generation_seconds for n in nodes if n.generation_seconds]
         runs = [n.exec_seconds for n in nodes if n.exec_seconds]
-        return (
-            statistics.median(writes) if len(writes) >= 2 else None,
-            statistics.median(runs) if len(runs) >= 2 else None,
-        )
+        if not writes or not runs:
+            return (statistics.median(writes) if writes else None), None
+        model_s = statistics.median(writes)
+        if self.analysis_enabled:
+            analyses = [c.latency_s for c in self.ledger.calls() if c.purpose == "analysis"]
+            model_s += statistics.median(analyses) if analyses else model_s
+        return model_s, statistics.median(runs)
 
 
 def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
