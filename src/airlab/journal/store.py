@@ -361,3 +361,26 @@ class Journal:
             db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
         self._nodes[node_id] = updated
         return updated
+
+
+class Ledger:
+    """The journal's calls, with running totals; safe to record from any thread."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def record(self, call: CallRecord) -> CallRecord:
+        return self.journal.add_call(call)
+
+    def calls(self) -> list[CallRecord]:
+        return self.journal.calls()
+
+    def total(self) -> Spend:
+        return self.journal.spend()
+
+    def for_node(self, node_id: int) -> Spend:
+        return Spend.of([call for call in self.journal.calls() if call.node_id == node_id])
+
+    def assign(self, call_ids: list[int], node_id: int) -> None:
+        """Charge calls made before their step became a node (a policy's choice) to it."""
+        self.journal.assign_calls(call_ids, node_id)

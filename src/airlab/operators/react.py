@@ -142,7 +142,7 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     code = workspace.solution()
     if code is None:
         _save(context.scratch_dir, transcript)
-        raise NoCodeError(f"ReAct: no solution.py after {turns} turns", usage)
+        raise NoCodeError(f"ReAct: no solution.py after {turns} turns")
     plan = submitted.thought if submitted else f"(ReAct stopped after {turns} turns: no submit)"
     relative = _save(context.scratch_dir, transcript)
     react_meta = {

@@ -27,7 +27,8 @@ from typing import Any
 
 from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, ReplayMismatchError
-from airlab.journal.calls import CallRecord, Ledger
+from airlab.journal.calls import CallRecord
+from airlab.journal.store import Ledger
 
 LLM_CALLS_FILE = "llm_calls.jsonl"
 SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
