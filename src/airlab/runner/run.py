@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airlab.backends import ProgramWriter
+from airlab.backends import Backend, ProgramWriter
 from airlab.errors import BackendUnavailableError, RunCancelledError
-from airlab.journal import NodeStatus, SearchTree
+from airlab.grading.grader import Grader
+from airlab.journal import Journal, NodeStatus, SearchTree
 from airlab.result import RunResult
 from airlab.runner.config import RunConfig
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import write_failed_result
+from airlab.runner.layout import RunFolder
 from airlab.runner.lock import RunLock
 from airlab.runner.pool import Pool, PoolResult, make_pool
 from airlab.runner.scheduling import llm_slots
 from airlab.runner.search import Graded, Proposal, Search, Written
-from airlab.sandbox.base import Execution, ExecutionRequest
+from airlab.sandbox import Sandbox
+from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest
+from airlab.tasks import Task
 
 WAIT_S = 1.0
 """Longest wait for a future before the loop looks at the budget again."""
@@ -55,31 +59,31 @@ class Run:
         return self.search.config
 
     @property
-    def task(self) -> Any:
+    def task(self) -> Task:
         return self.search.task
 
     @property
-    def folder(self) -> Any:
+    def folder(self) -> RunFolder:
         return self.search.folder
 
     @property
-    def journal(self) -> Any:
+    def journal(self) -> Journal:
         return self.search.journal
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> Backend:
         return self.search.backend
 
     @property
-    def sandbox(self) -> Any:
+    def sandbox(self) -> Sandbox:
         return self.search.sandbox
 
     @property
-    def limits(self) -> Any:
+    def limits(self) -> ExecutionLimits:
         return self.search.limits
 
     @property
-    def grader(self) -> Any:
+    def grader(self) -> Grader:
         return self.search.grader
 
     @property
