@@ -107,3 +107,19 @@ def test_bad_split_is_rejected(write_run) -> None:
     runs = find_runs([write_run("a", "t", 0, 0.9)])
     with pytest.raises(RunResultError, match="split"):
         runs_table(runs, "train")  # type: ignore[arg-type]
+
+
+def test_failed_runs_are_left_out_of_rankings(tmp_path):
+    import json
+
+    from airlab.evaluation.errors import RunResultError
+    from airlab.evaluation.runs import find_runs
+
+    base = {"agent": "a", "task": "t", "seed": 0, "direction": "maximize"}
+    for name, status in (("ok", "complete"), ("down", "failed")):
+        (tmp_path / name).mkdir()
+        data = {**base, "run_id": name, "status": status}
+        (tmp_path / name / "result.json").write_text(json.dumps(data))
+    assert [run.run_id for _, run in find_runs([tmp_path])] == ["ok"]
+    with pytest.raises(RunResultError, match="only failed runs"):
+        find_runs([tmp_path / "down"])

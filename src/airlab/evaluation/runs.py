@@ -68,13 +68,23 @@ def find_result_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def find_runs(paths: Iterable[str | Path]) -> list[tuple[Path, RunResult]]:
-    """Load every run found under `paths`; raises if none is found."""
+    """Load every run found under `paths`; raises if none is found. Runs that stopped because
+    their backend failed (`status: failed`, resumable) are left out: they say nothing about the
+    agent, only about its endpoint."""
     paths = list(paths)
     files = find_result_files(paths)
     if not files:
         shown = ", ".join(str(p) for p in paths) or "(no paths)"
         raise RunResultError(f"no {RESULT_FILE} found under {shown}")
-    return [(f.parent, load_run(f)) for f in files]
+    loaded = [(f.parent, load_run(f)) for f in files]
+    runs = [(root, run) for root, run in loaded if run.status != "failed"]
+    if not runs:
+        shown = ", ".join(str(p) for p in paths)
+        raise RunResultError(
+            f"only failed runs under {shown} ({len(loaded)}: their backend stopped them; "
+            "`airlab resume` them once it works)"
+        )
+    return runs
 
 
 def runs_table(
