@@ -344,8 +344,31 @@ class Journal:
         self._nodes[node.id] = node
         return node
 
+    def annotate(self, node_id: int, meta: dict[str, Any], **spend: Any) -> Node:
+        """Add what arrives after a node finished (the model's analysis of its run, and what
+        asking cost): new meta keys only, never a changed one, and spend that only grows."""
+        node = self.get(node_id)
+        clash = sorted(key for key in meta if key in node.meta and node.meta[key] != meta[key])
+        unknown = sorted(set(spend) - {"tokens_in", "tokens_out", "cost_usd", "llm_calls"})
+        if clash or unknown:
+            raise JournalError(f"node {node_id}: cannot annotate {', '.join(clash + unknown)}")
+        before = {**node.model_dump(include=set(spend)), "llm_calls": node.meta.get("llm_calls", 0)}
+        if any(value < before[name] for name, value in spend.items()):
+            raise JournalError(f"node {node_id}: recorded spend cannot shrink")
+        calls = spend.pop("llm_calls", None)
+        changes = {"meta": {**node.meta, **meta, **({} if calls is None else {"llm_calls": calls})}}
+        changes |= spend
+        updated = node.model_copy(update=changes)
+        row = _to_row(changes)
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        with self._transaction() as db:
+            db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
+        self._nodes[node_id] = updated
+        return updated
+
     def update(self, node_id: int, **changes: Any) -> Node:
-        """Change fields of a node; a finished node only takes its select/test scores."""
+        """Change fields of a node; a finished node only takes its select/test scores (and
+        `annotate`)."""
         node = self.get(node_id)
         unknown = set(changes) - set(_COLUMNS) - {"id"}
         if unknown or "id" in changes:

@@ -29,7 +29,7 @@ from airlab.runner.finalize import write_failed_result
 from airlab.runner.layout import RunFolder
 from airlab.runner.lock import RunLock
 from airlab.runner.pool import Pool, PoolResult, make_pool
-from airlab.runner.scheduling import llm_slots
+from airlab.runner.scheduling import llm_slots, pipeline
 from airlab.runner.search import Graded, Proposal, Search, Written
 from airlab.sandbox import Sandbox
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest
@@ -224,8 +224,8 @@ class Run:
     def _propose(
         self, futures: dict[Future[Any], _Future], queue: deque[int], writers: ThreadPoolExecutor
     ) -> None:
-        """Propose while model slots are free and fewer candidates wait than slots (and than
-        workers, once every worker is busy: a long queue only makes proposals stale)."""
+        """Propose while a model slot is free and fewer candidates are written or waiting than
+        keep the workers fed (`runner/scheduling.py`)."""
         search = self.search
         workers = self.config.workers
         while True:
@@ -234,11 +234,11 @@ class Run:
                 if len(futures) + len(queue) >= workers:
                     return
             else:
-                slots = self.llm_concurrency
+                observed = search.observed_latencies()
                 writing = sum(1 for item in futures.values() if item.stage == "write")
-                if self._calls_in_flight(futures) >= slots or writing + len(queue) >= slots:
+                if self._calls_in_flight(futures) >= llm_slots(self.config, *observed):
                     return
-                if len(queue) >= workers and self._executing(futures) >= workers:
+                if writing + len(queue) >= pipeline(self.config, *observed):
                     return
             proposal = search.ask()
             if proposal is None:
@@ -310,13 +310,12 @@ class Run:
                 f"node {node_id}: its execution was cancelled; it runs again on resume"
             )
         graded = search.tell_executed(node_id, result)
+        self.observer.on_finished(self, search.tell(graded))
         if search.analysis_enabled:
             futures[writers.submit(search.analyse, graded)] = _Future("analyse", node_id, graded)
-            return
-        self.observer.on_finished(self, search.tell(graded))
 
     def _on_analysed(self, future: Future[Graded]) -> None:
-        self.observer.on_finished(self, self.search.tell(future.result()))
+        self.search.tell_analysis(future.result())
 
 
 def _on_pool(pool: Pool) -> Any:
