@@ -87,7 +87,8 @@ class Grader:
                 try:
                     score = self._score_custom(checked.predictions, ids)
                 except Exception as exc:  # a task's own grader rejects a submission by raising
-                    reason = f"{self.spec.grader} rejected the submission on {split}: {exc!r}"
+                    own = self.spec.grader or self.spec.grade_fn
+                    reason = f"{own} rejected the submission on {split}: {exc!r}"
                     return Grade(valid=False, reason=reason)
             else:
                 try:
@@ -112,4 +113,6 @@ def task_metric(task: Task) -> Metric:
     """The task's metric: its own grading script when it has one, else the registered metric."""
     if task.grader_path is not None:
         return custom_metric(task.spec.metric, task.spec.direction, task.grader_path)
+    if task.spec.grade_fn is not None:
+        return custom_metric(task.spec.metric, task.spec.direction, task.spec.grade_fn)
     return METRICS.get(task.spec.metric)

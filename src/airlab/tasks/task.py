@@ -56,6 +56,10 @@ class Task:
         return self.root / self.spec.grader if self.spec.grader else None
 
     @property
+    def sample_submission_path(self) -> Path:
+        return self.public_dir / self.spec.sample_submission
+
+    @property
     def leaderboard_path(self) -> Path | None:
         return self.root / self.spec.leaderboard if self.spec.leaderboard else None
 

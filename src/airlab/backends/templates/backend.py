@@ -134,7 +134,7 @@ def problem_of(task: Task) -> Problem:
 
 
 def _has_template_metric(spec: TaskSpec) -> bool:
-    return spec.grader is None and spec.metric in CV_SCORING
+    return not spec.has_own_grader and spec.metric in CV_SCORING
 
 
 def _written_spec(spec: TaskSpec, problem: Problem) -> TaskSpec:
