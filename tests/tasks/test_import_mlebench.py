@@ -1,0 +1,144 @@
+"""MLE-bench import against a fixture in the real layout (tests/tasks/fixtures/mle-bench*):
+a clone with `mlebench/competitions/ID/{config.yaml,grade.py,classes.py,leaderboard.csv}`, the
+lite split file as it is in the repository, and the data folder `mlebench prepare` writes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from airlab.curation import check_task
+from airlab.errors import TaskError
+from airlab.grading.grader import Grader
+from airlab.tasks.importers.common import SplitChoice
+from airlab.tasks.importers.mlebench import (
+    import_mlebench,
+    import_mlebench_split,
+    leaderboard_direction,
+)
+from airlab.tasks.spec import ScoreOf, SplitSource
+from airlab.tasks.task import SPLITS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CLONE = FIXTURES / "mle-bench"
+DATA = FIXTURES / "mle-bench-data"
+BOARDS = FIXTURES / "leaderboards"
+SPOOKY = "spooky-author-identification"
+LEAF = "leaf-classification"
+NOMAD = "nomad2018-predict-transparent-conductors"
+
+
+@pytest.fixture
+def mlebench(monkeypatch):
+    """The fixture clone's `mlebench` package importable, as after `pip install -e` of a clone."""
+    monkeypatch.syspath_prepend(str(CLONE))
+    yield
+    for name in [m for m in sys.modules if m == "mlebench" or m.startswith("mlebench.")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _import(tmp_path: Path, competition: str, **kwargs):
+    return import_mlebench(competition, tmp_path / competition, data_dir=DATA, **kwargs)
+
+
+def test_lfs_pointer_leaderboard_is_one_line_naming_the_fix(tmp_path, mlebench):
+    with pytest.raises(TaskError) as error:
+        _import(tmp_path, SPOOKY)
+    message = str(error.value)
+    assert "Git LFS pointer" in message and "--leaderboard FILE" in message
+    assert "\n" not in message
+
+
+def test_test_set_stays_whole_and_search_select_come_from_training_rows(tmp_path, mlebench):
+    task = _import(tmp_path, SPOOKY, leaderboard=BOARDS / f"{SPOOKY}.csv")
+    answers = task.read_answers()
+    competition_test = pd.read_csv(DATA / SPOOKY / "prepared/private/test.csv", dtype={"id": str})
+    test_rows = answers[answers["split"] == "test"]
+    assert sorted(test_rows["id"]) == sorted(competition_test["id"])
+    original_train = pd.read_csv(DATA / SPOOKY / "prepared/public/train.csv", dtype={"id": str})
+    public_train = pd.read_csv(task.public_dir / "train.csv", dtype={"id": str})
+    moved = answers[answers["split"] != "test"]
+    assert set(moved["split"]) == {"search", "select"}
+    assert set(moved["id"]) <= set(original_train["id"])
+    assert not set(moved["id"]) & set(public_train["id"])
+    assert len(public_train) + len(moved) == len(original_train)
+    # the moved rows' answers are one-hot from the training label column, as MLE-bench writes them
+    truth = original_train.set_index("id").loc[moved["id"], "author"]
+    assert (moved.set_index("id")[["EAP", "HPL", "MWS"]].idxmax(axis=1) == truth).all()
+    assert task.spec.hidden_splits.source == SplitSource.TRAIN
+    assert task.spec.hidden_splits.seed == 20240701
+
+
+def test_test_score_is_the_competition_graders_on_its_whole_test_set(tmp_path, mlebench):
+    task = _import(tmp_path, LEAF)
+    grade_module = importlib.import_module(f"mlebench.competitions.{LEAF}.grade")
+    sample = pd.read_csv(DATA / LEAF / "prepared/public/sample_submission.csv")
+    answers = pd.read_csv(DATA / LEAF / "prepared/private/test.csv")
+    theirs = grade_module.grade(sample, answers)  # MLE-bench's own call, relative imports and all
+    assert task.spec.grade_fn == f"mlebench.competitions.{LEAF}.grade:grade"
+    assert task.spec.baseline.of == ScoreOf.SAMPLE_SUBMISSION
+    assert task.spec.baseline.score == pytest.approx(theirs)
+    grade = Grader(task).grade(task.sample_submission_path.read_bytes(), SPLITS)
+    assert grade.valid and grade.scores["test"] == pytest.approx(theirs)
+
+
+def test_colliding_ids_of_moved_training_rows_are_renumbered(tmp_path, mlebench):
+    task = _import(tmp_path, NOMAD)  # MLE-bench numbers train and test ids from 1 each
+    ids = pd.read_csv(task.public_dir / "test.csv")["id"]
+    assert ids.is_unique
+    answers = task.read_answers()
+    assert len(answers[answers["split"] == "test"]) == 30
+    assert task.spec.target_columns == ["formation_energy_ev_natom", "bandgap_energy_ev"]
+
+
+def test_imported_competition_passes_task_check_as_is(tmp_path, mlebench):
+    task = _import(tmp_path, NOMAD)
+    report = check_task(task, sandbox="process")
+    assert report.ok, report.problems
+    assert report.baseline_scores["test"] == pytest.approx(task.spec.baseline.score)
+
+
+def test_held_out_choice_cuts_the_three_splits_from_the_test_rows(tmp_path, mlebench):
+    choice = SplitChoice(source=SplitSource.HELD_OUT, seed=3)
+    task = _import(tmp_path, NOMAD, splits=choice)
+    answers = task.read_answers()
+    assert len(answers) == 30 and set(answers["split"]) == set(SPLITS)
+    assert len(pd.read_csv(task.public_dir / "train.csv")) == 150
+
+
+def test_lite_split_imports_what_is_prepared(tmp_path, mlebench):
+    result = import_mlebench_split("lite", tmp_path / "lite", data_dir=DATA)
+    assert sorted(result.imported) == [LEAF, NOMAD]
+    assert list(result.failed) == [SPOOKY] and "LFS pointer" in result.failed[SPOOKY]
+    assert len(result.skipped) == 19  # the rest of the 22 lite ids: not prepared here
+    again = import_mlebench_split("lite", tmp_path / "again", data_dir=DATA, leaderboards=BOARDS)
+    assert sorted(again.imported) == [LEAF, NOMAD, SPOOKY] and not again.failed
+
+
+def test_without_mlebench_installed_the_error_says_how_to_install(tmp_path):
+    with pytest.raises(TaskError, match=r"pip install -e PATH/TO/mle-bench"):
+        import_mlebench(CLONE / "mlebench/competitions" / LEAF, tmp_path / "t", data_dir=DATA)
+
+
+def test_direction_follows_mlebench_is_lower_better():
+    assert leaderboard_direction(pd.Series([0.1, 0.2, 0.3])) == "minimize"
+    assert leaderboard_direction(pd.Series([0.9, 0.5, 0.1])) == "maximize"
+    assert leaderboard_direction(pd.Series([0.5, 0.4, 0.5])) == "maximize"  # top == bottom
+
+
+def test_cli_imports_the_lite_split(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(CLONE), "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-m", "airlab", "task", "import", "--from", "mlebench", "--all", "lite",
+         str(tmp_path / "lite"), "--data", str(DATA), "--leaderboard", str(BOARDS)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "lite: 3 imported, 19 skipped, 0 failed" in result.stdout
