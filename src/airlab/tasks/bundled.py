@@ -88,6 +88,9 @@ def prepare_task(name: str) -> Path:
 
 
 def _run_prepare(script: Path, out_dir: Path) -> None:
+    from airlab.tasks.prepare import task_hidden_splits
+
+    choice = load_spec(script.parent / TASK_FILE).hidden_splits
     prepare = load_script_function(
         script,
         "prepare",
@@ -97,7 +100,8 @@ def _run_prepare(script: Path, out_dir: Path) -> None:
             "which is not installed: pip install 'airlab[tasks]'"
         ),
     )
-    prepare(out_dir)
+    with task_hidden_splits(choice):
+        prepare(out_dir)
 
 
 def resolve_task(ref: str | Path) -> Task:
