@@ -33,7 +33,6 @@ from airlab.tasks.task import (
     TRAIN_FILE,
 )
 
-
 _HIDDEN_SPLITS: ContextVar[HiddenSplits | None] = ContextVar("hidden_splits", default=None)
 
 
