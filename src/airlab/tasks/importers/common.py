@@ -231,17 +231,25 @@ def _full_sample(imported: Imported, ids: pd.Series) -> pd.DataFrame:
     else:
         constants = _constants(sample.drop(columns=id_column))
     sample = sample.astype({id_column: str}).set_index(id_column)
+    dtypes = sample.dtypes
     full = sample.reindex(ids.astype(str).to_numpy())
     for column, value in constants.items():
         full[column] = full[column].fillna(value)
+        if dtypes[column].kind in "iub" and not isinstance(value, float):
+            full[column] = full[column].astype(dtypes[column])
     return full.rename_axis(id_column).reset_index()
 
 
 def _constants(frame: pd.DataFrame) -> dict[str, Any]:
-    return {
-        column: float(values.mean()) if values.dtype.kind in "fiub" else values.mode().iloc[0]
-        for column, values in frame.items()
-    }
+    """Each column's constant guess: the mean of a continuous column, else the most common value
+    (class labels stored as integers stay labels)."""
+    out: dict[str, Any] = {}
+    for column, values in frame.items():
+        continuous = values.dtype.kind == "f" or (
+            values.dtype.kind in "iu" and values.nunique() > 20
+        )
+        out[column] = float(values.mean()) if continuous else values.mode().iloc[0]
+    return out
 
 
 def _baseline(task: Task, imported: Imported) -> dict[str, Any]:
