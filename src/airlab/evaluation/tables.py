@@ -31,8 +31,9 @@ def score_table(runs: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """`runs` (from `runs_table`) with per-run normalised scores, percentile and medal.
 
     Added columns: `linear_ns` ((s − baseline)/(reference − baseline)), `airs_ns` (AIRS-Bench,
-    with the task's estimated worst score as s_min, or its baseline when it records none), `percentile` (against the leaderboard; 0 for an invalid run),
-    `medal` (gold | silver | bronze | none), `any_medal`, `above_median`.
+    with the task's estimated worst score as s_min, or its baseline when it records none),
+    `percentile` (against the leaderboard; 0 for an invalid run), `medal` (gold | silver |
+    bronze | none), `any_medal`, `above_median`.
     """
     info = {row["task"]: row for row in meta.to_dict("records")}
     out = runs.copy()

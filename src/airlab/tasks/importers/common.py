@@ -193,9 +193,10 @@ def write_task(dest: Path, imported: Imported, splits: SplitChoice) -> Task:
         train.to_csv(public / imported.train_name, index=False)
     test_inputs.to_csv(public / TEST_FILE, index=False)
     answers.to_csv(private / ANSWERS_FILE, index=False)
-    sample = _full_sample(imported, test_inputs[id_column])
+    sample = _full_sample(imported, test_inputs[id_column], splits.seed)
     sample.to_csv(public / imported.sample_name, index=False)
     for name, content in imported.extra_files.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
             shutil.copy2(content, dest / name)
         else:
@@ -214,22 +215,26 @@ def _write_spec(dest: Path, spec: Mapping[str, Any]) -> None:
     (dest / TASK_FILE).write_text(text)
 
 
-def _full_sample(imported: Imported, ids: pd.Series) -> pd.DataFrame:
+def _full_sample(imported: Imported, ids: pd.Series, seed: int) -> pd.DataFrame:
     """The sample submission over every row of `public/test.csv`: the benchmark's rows as they
     were, other rows with each column's mean (numbers) or most common value. A benchmark without
-    one gets the training targets' means or most common values (never the answers)."""
+    a sample gets seeded draws from the training targets (a chance-level guess that every metric,
+    correlations included, can score; never anything from the answers)."""
     id_column = imported.id_column
     sample = imported.sample
     if sample is None:
         targets = list(imported.spec["target_columns"])
         if imported.train is None or any(c not in imported.train for c in targets):
             raise TaskError(
-                f"{imported.spec['name']}: no sample submission and no training targets"
+                f"{imported.spec['name']}: no sample submission and no training targets to "
+                "draw one from"
             )
-        sample = imported.train[targets].head(0).assign(**{id_column: []})[[id_column, *targets]]
-        constants = _constants(imported.train[targets])
-    else:
-        constants = _constants(sample.drop(columns=id_column))
+        rng = np.random.default_rng([seed, 5])
+        rows = rng.integers(0, len(imported.train), len(ids))
+        drawn = imported.train[targets].iloc[rows].reset_index(drop=True)
+        drawn.insert(0, id_column, ids.astype(str).to_numpy())
+        return drawn
+    constants = _constants(sample.drop(columns=id_column))
     sample = sample.astype({id_column: str}).set_index(id_column)
     dtypes = sample.dtypes
     full = sample.reindex(ids.astype(str).to_numpy())
@@ -260,9 +265,10 @@ def _baseline(task: Task, imported: Imported) -> dict[str, Any]:
     grade = Grader(task).grade(task.sample_submission_path.read_bytes(), SPLITS)
     if not grade.valid:
         raise TaskError(f"{task.sample_submission_path}: not a valid submission: {grade.reason}")
+    made = "" if imported.sample is not None else ", drawn from the training targets"
     return {
         "score": grade.scores["test"],
-        "note": f"the benchmark's sample submission ({imported.sample_name})",
+        "note": f"the sample submission ({imported.sample_name}{made})",
         "of": ScoreOf.SAMPLE_SUBMISSION.value,
     }
 
