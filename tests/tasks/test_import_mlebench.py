@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,31 @@ def test_cli_imports_the_lite_split(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "lite: 3 imported, 19 skipped, 0 failed" in result.stdout
+
+
+def _copy_competition(tmp_path: Path, competition: str) -> tuple[Path, Path]:
+    """A writable copy of the fixture clone and data folder."""
+    clone, data = tmp_path / "clone", tmp_path / "data"
+    shutil.copytree(CLONE, clone)
+    shutil.copytree(DATA / competition, data / competition)
+    return clone, data
+
+
+def test_config_names_the_sample_and_answers_files(tmp_path, mlebench):
+    # some competitions name them sampleSubmission.csv and answers.jsonl-style files
+    clone, data = _copy_competition(tmp_path, NOMAD)
+    prepared = data / NOMAD / "prepared"
+    (prepared / "public" / "sample_submission.csv").rename(prepared / "public/sampleSubmission.csv")
+    answers = pd.read_csv(prepared / "private" / "test.csv")
+    answers.to_json(prepared / "private" / "test.jsonl", orient="records", lines=True)
+    config_path = clone / "mlebench/competitions" / NOMAD / "config.yaml"
+    config = config_path.read_text()
+    config = config.replace("public/sample_submission.csv", "public/sampleSubmission.csv")
+    config = config.replace("private/test.csv", "private/test.jsonl")
+    config_path.write_text(config)
+    task = import_mlebench(NOMAD, tmp_path / "t", clone=clone, data_dir=data)
+    assert task.spec.sample_submission == "sampleSubmission.csv"
+    assert (task.public_dir / "sampleSubmission.csv").is_file()
+    assert not (task.public_dir / "sample_submission.csv").exists()
+    assert "public/sampleSubmission.csv" in task.description
+    assert len(task.read_answers()) == 30 + 30  # 30 test rows, 30 moved training rows
