@@ -28,7 +28,9 @@ def test_titanic_reads_data_path_and_never_publishes_its_answer_like_sample(tmp_
     # MLGym's titanic sample_submission.csv is the ground truth itself: airlab builds its own
     truth = pd.read_csv(ROOT / "data/titanic/data/ground_truth.csv")
     sample = pd.read_csv(task.public_dir / "sample_submission.csv")
-    assert sample["Survived"].nunique() == 1
+    merged = truth.merge(sample, on="PassengerId", suffixes=("", "_sample"))
+    assert len(merged) == len(truth)
+    assert (merged["Survived"] != merged["Survived_sample"]).any()  # not the answers
     assert not (task.public_dir / "ground_truth.csv").exists()
     assert not (task.root / "public" / "evaluate.py").exists()
     answers = task.read_answers()
