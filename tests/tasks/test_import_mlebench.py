@@ -16,6 +16,7 @@ import pytest
 
 from airlab.curation import check_task
 from airlab.errors import TaskError
+from airlab.evaluation.scores import medal, medal_thresholds
 from airlab.grading.grader import Grader
 from airlab.tasks.importers.common import SplitChoice
 from airlab.tasks.importers.mlebench import (
@@ -171,3 +172,16 @@ def test_config_names_the_sample_and_answers_files(tmp_path, mlebench):
     assert not (task.public_dir / "sample_submission.csv").exists()
     assert "public/sampleSubmission.csv" in task.description
     assert len(task.read_answers()) == 30 + 30  # 30 test rows, 30 moved training rows
+
+
+def test_medals_on_the_imported_leaderboard_follow_mlebench_rank_score(tmp_path, mlebench):
+    task = _import(tmp_path, SPOOKY, leaderboard=BOARDS / f"{SPOOKY}.csv")
+    scores = task.leaderboard_scores()
+    assert len(scores) == 300  # MLE-bench: 250 <= N < 1000 → places 10 + int(0.002 N), 50, 100
+    thresholds = medal_thresholds(scores, task.spec.direction)
+    csv_order = pd.read_csv(BOARDS / f"{SPOOKY}.csv")["score"]
+    assert thresholds.gold == csv_order.iloc[10 + int(300 * 0.002) - 1]
+    assert thresholds.silver == csv_order.iloc[50 - 1]
+    assert thresholds.bronze == csv_order.iloc[100 - 1]
+    assert thresholds.median == csv_order.median()
+    assert medal(thresholds.silver, scores, task.spec.direction).name == "silver"
