@@ -185,3 +185,14 @@ def test_medals_on_the_imported_leaderboard_follow_mlebench_rank_score(tmp_path,
     assert thresholds.bronze == csv_order.iloc[100 - 1]
     assert thresholds.median == csv_order.median()
     assert medal(thresholds.silver, scores, task.spec.direction).name == "silver"
+
+
+def test_a_failed_import_leaves_no_folder_behind(tmp_path, mlebench):
+    clone, data = _copy_competition(tmp_path, NOMAD)
+    sample = data / NOMAD / "prepared/public/sample_submission.csv"
+    pd.read_csv(sample).drop(columns="bandgap_energy_ev").assign(bandgap_energy_ev=-1.0).to_csv(
+        sample, index=False
+    )  # negative predictions: MLE-bench's RMSLE grader rejects the sample submission
+    with pytest.raises(TaskError, match="not a valid submission"):
+        import_mlebench(NOMAD, tmp_path / "t", clone=clone, data_dir=data)
+    assert not (tmp_path / "t").exists()

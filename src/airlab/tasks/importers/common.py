@@ -114,7 +114,8 @@ class Imported:
     """The labelled training rows, written back to `public/<train_name>`."""
     train_name: str = TRAIN_FILE
     sample: pd.DataFrame | None = None
-    """The sample submission over the benchmark's test rows; None: built from the answers."""
+    """The sample submission over the benchmark's test rows; None: drawn from the training
+    targets."""
     sample_name: str = SAMPLE_SUBMISSION_FILE
     public_files: Mapping[str, Path] = field(default_factory=dict)
     """Other public files, copied as they are."""
@@ -134,39 +135,61 @@ shutil.copy("public/{name}", "submission.csv")
 
 def write_task(dest: Path, imported: Imported, splits: SplitChoice) -> Task:
     """Write the folder with its hidden splits and baseline, then load it back so that every
-    check of `load_task` applies."""
+    check of `load_task` applies. A failed import leaves no half-written folder behind."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise TaskError(f"{dest}: already exists and is not empty")
+    train, test_inputs, answers = _draw_splits(imported, splits)
+    created = not dest.exists()
+    try:
+        return _write(dest, imported, splits, train, test_inputs, answers)
+    except BaseException:
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _draw_splits(
+    imported: Imported, splits: SplitChoice
+) -> tuple[pd.DataFrame | None, pd.DataFrame, pd.DataFrame]:
+    """The public training rows, all test inputs and the answers with their `split`."""
     id_column = imported.id_column
     test_inputs = imported.test_inputs.copy()
     answers = imported.answers.copy()
-    train = imported.train
-    if splits.source == SplitSource.TRAIN:
-        if train is None:
-            raise TaskError(
-                f"{imported.spec['name']}: no labelled training table to cut search and select "
-                "from; import with --hidden-splits held-out"
-            )
-        held = hold_out_train_rows(
-            train,
-            id_column=id_column,
-            input_columns=list(test_inputs.columns),
-            answer_columns=list(answers.columns),
-            test_ids=pd.Index(test_inputs[id_column].astype(str)),
-            seed=splits.seed,
-            fraction=splits.train_fraction,
-            where=f"public/{imported.train_name}",
-        )
-        train = held.train
-        answers[SPLIT_COLUMN] = SPLITS[2]
-        answers = pd.concat([answers, held.answers], ignore_index=True)
-        order = np.random.default_rng([splits.seed, 3]).permutation(
-            len(test_inputs) + len(held.inputs)
-        )
-        test_inputs = pd.concat([test_inputs, held.inputs], ignore_index=True).iloc[order]
-    else:
+    if splits.source != SplitSource.TRAIN:
         answers[SPLIT_COLUMN] = hidden_splits(len(answers), splits.seed)
+        return imported.train, test_inputs, answers
+    if imported.train is None:
+        raise TaskError(
+            f"{imported.spec['name']}: no labelled training table to cut search and select "
+            "from; import with --hidden-splits held-out"
+        )
+    held = hold_out_train_rows(
+        imported.train,
+        id_column=id_column,
+        input_columns=list(test_inputs.columns),
+        answer_columns=list(answers.columns),
+        test_ids=pd.Index(test_inputs[id_column].astype(str)),
+        seed=splits.seed,
+        fraction=splits.train_fraction,
+        where=f"public/{imported.train_name}",
+    )
+    answers[SPLIT_COLUMN] = SPLITS[2]
+    answers = pd.concat([answers, held.answers], ignore_index=True)
+    rows = len(test_inputs) + len(held.inputs)
+    order = np.random.default_rng([splits.seed, 3]).permutation(rows)
+    test_inputs = pd.concat([test_inputs, held.inputs], ignore_index=True).iloc[order]
+    return held.train, test_inputs, answers
+
+
+def _write(
+    dest: Path,
+    imported: Imported,
+    splits: SplitChoice,
+    train: pd.DataFrame | None,
+    test_inputs: pd.DataFrame,
+    answers: pd.DataFrame,
+) -> Task:
     spec = {
         **imported.spec,
         "hidden_splits": {
@@ -193,7 +216,7 @@ def write_task(dest: Path, imported: Imported, splits: SplitChoice) -> Task:
         train.to_csv(public / imported.train_name, index=False)
     test_inputs.to_csv(public / TEST_FILE, index=False)
     answers.to_csv(private / ANSWERS_FILE, index=False)
-    sample = _full_sample(imported, test_inputs[id_column], splits.seed)
+    sample = _full_sample(imported, test_inputs[imported.id_column], splits.seed)
     sample.to_csv(public / imported.sample_name, index=False)
     for name, content in imported.extra_files.items():
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
