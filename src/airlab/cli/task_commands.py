@@ -187,7 +187,10 @@ def import_task(
         Path | None, typer.Option(help="MLGym: the repository root (default: from the YAML).")
     ] = None,
     metric: Annotated[
-        str | None, typer.Option(help="MLGym: a registered metric, if baseline_scores' is not.")
+        str | None,
+        typer.Option(
+            help="MLGym: a registered metric, or 'evaluate' to grade with the task's evaluate.py."
+        ),
     ] = None,
     hidden_splits: Annotated[
         str,
