@@ -44,6 +44,11 @@ def test_evaluate_py_grades_in_a_subprocess_without_datasets_installed(tmp_path)
     grade = Grader(task).grade(perfect, SPLITS)
     assert grade.valid, grade.reason
     assert grade.scores == {split: 1.0 for split in SPLITS}
+    # all splits go to evaluate.py in one subprocess (grade_many); one split alone, the same
+    sample = task.sample_submission_path.read_bytes()
+    together = Grader(task).grade(sample, SPLITS).scores
+    alone = {split: Grader(task).grade(sample, [split]).scores[split] for split in SPLITS}
+    assert together == pytest.approx(alone)
 
 
 def test_description_says_where_the_data_really_is(tmp_path):

@@ -63,6 +63,8 @@ def test_own_evaluate_script_grades_in_a_subprocess_like_the_registered_metric(t
     assert ours.valid, ours.reason
     for split in SPLITS:
         assert ours.scores[split] == pytest.approx(theirs.scores[split])
+        alone = Grader(own).grade(submission, [split])  # one split: grade(), not grade_many()
+        assert alone.scores[split] == pytest.approx(theirs.scores[split])
 
 
 def test_imported_mlgym_tasks_pass_task_check_as_is(tmp_path):

@@ -55,6 +55,15 @@ def import_grade_function(target: str) -> GradeFn:
     return found
 
 
+def load_grade_many(path: Path) -> Callable[[list], list[float]] | None:
+    """The script's optional `grade_many(pairs) -> scores`: all hidden splits in one call, for
+    graders that pay a start-up cost per call (a subprocess)."""
+    try:
+        return load_script_function(path, "grade_many", "grade_many(pairs)")
+    except TaskError:
+        return None
+
+
 def custom_metric(name: str, direction: str, source: Path | str) -> Metric:
     """A metric whose score comes from the task's own code; it is given DataFrames, not arrays.
 

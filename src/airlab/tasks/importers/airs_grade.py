@@ -81,9 +81,9 @@ for path in pathlib.Path(".").glob("*.py"):
 import evaluate
 
 with open("inputs.json") as handle:
-    inputs = json.load(handle)
-result = evaluate.evaluate(inputs["predictions"], inputs["labels"])
-print("AIRLAB_RESULT " + json.dumps({k: float(v) for k, v in result.items()}))
+    pairs = json.load(handle)
+results = [evaluate.evaluate(p["predictions"], p["labels"]) for p in pairs]
+print("AIRLAB_RESULT " + json.dumps([{k: float(v) for k, v in r.items()} for r in results]))
 """
 
 
@@ -94,9 +94,17 @@ def _values(frame, columns):
 
 
 def grade(submission, answers):
+    return grade_many([(submission, answers)])[0]
+
+
+def grade_many(pairs):
+    """Scores of several (submission, answers) pairs (the hidden splits) in one subprocess."""
     spec = yaml.safe_load((HERE / "task.yaml").read_text())
     targets, key = spec["target_columns"], spec["metric_params"]["key"]
-    inputs = {"predictions": _values(submission, targets), "labels": _values(answers, targets)}
+    inputs = [
+        {"predictions": _values(submission, targets), "labels": _values(answers, targets)}
+        for submission, answers in pairs
+    ]
     with tempfile.TemporaryDirectory(prefix="airlab-airs-") as scratch:
         work = Path(scratch) / "task"
         shutil.copytree(HERE / "airs", work)
@@ -116,7 +124,7 @@ def grade(submission, answers):
     line = next((x for x in done.stdout.splitlines()[::-1] if x.startswith("AIRLAB_RESULT ")), None)
     if line is None:
         raise ValueError("evaluate.py returned no metrics")
-    result = json.loads(line.removeprefix("AIRLAB_RESULT "))
-    if key not in result:
-        raise ValueError(f"evaluate.py returned {sorted(result)}, not {key!r}")
-    return result[key]
+    results = json.loads(line.removeprefix("AIRLAB_RESULT "))
+    if any(key not in result for result in results):
+        raise ValueError(f"evaluate.py returned {sorted(results[0])}, not {key!r}")
+    return [result[key] for result in results]
