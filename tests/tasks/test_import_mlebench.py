@@ -196,3 +196,16 @@ def test_a_failed_import_leaves_no_folder_behind(tmp_path, mlebench):
     with pytest.raises(TaskError, match="not a valid submission"):
         import_mlebench(NOMAD, tmp_path / "t", clone=clone, data_dir=data)
     assert not (tmp_path / "t").exists()
+
+
+def test_an_archived_copy_of_train_is_not_published_when_rows_move(tmp_path, mlebench):
+    clone, data = _copy_competition(tmp_path, NOMAD)
+    public = data / NOMAD / "prepared" / "public"
+    shutil.make_archive(str(public / "train.csv"), "zip", public, "train.csv")  # train.csv.zip
+    (public / "test.zip").write_bytes(b"")
+    task = import_mlebench(NOMAD, tmp_path / "t", clone=clone, data_dir=data)
+    assert not (task.public_dir / "train.csv.zip").exists()  # it holds the moved rows' labels
+    assert (task.public_dir / "test.zip").exists()
+    held_out = SplitChoice(source=SplitSource.HELD_OUT)
+    kept = import_mlebench(NOMAD, tmp_path / "h", clone=clone, data_dir=data, splits=held_out)
+    assert (kept.public_dir / "train.csv.zip").exists()

@@ -206,7 +206,9 @@ def _write(
     os.chmod(private, 0o700)
     written = {imported.train_name, TEST_FILE, imported.sample_name}
     for name, source in imported.public_files.items():
-        if name in written:
+        if name in written or (
+            splits.source == SplitSource.TRAIN and _copy_of_train(name, imported)
+        ):
             continue
         if source.is_dir():
             shutil.copytree(source, public / name)
@@ -231,6 +233,16 @@ def _write(
     spec["baseline"] = _baseline(task, imported)
     _write_spec(dest, spec)
     return load_task(dest)
+
+
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".bz2", ".xz", ".7z", ".tar", ".tgz")
+
+
+def _copy_of_train(name: str, imported: Imported) -> bool:
+    """An archived copy of the training table (MLE-bench's `train.csv.zip`, `train.zip`): it
+    would still hold the labels of the rows moved to search and select, so it is left out."""
+    stem = Path(imported.train_name).stem
+    return name.startswith(f"{stem}.") and name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def _write_spec(dest: Path, spec: Mapping[str, Any]) -> None:
