@@ -185,6 +185,7 @@ def test_medals_on_the_imported_leaderboard_follow_mlebench_rank_score(tmp_path,
     assert thresholds.bronze == csv_order.iloc[100 - 1]
     assert thresholds.median == csv_order.median()
     assert medal(thresholds.silver, scores, task.spec.direction).name == "silver"
+    assert task.spec.reference.score == csv_order.min()  # the leaderboard's best (log loss)
 
 
 def test_a_failed_import_leaves_no_folder_behind(tmp_path, mlebench):

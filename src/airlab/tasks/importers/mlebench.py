@@ -191,16 +191,20 @@ def import_mlebench(
     if not description_path.is_file():
         raise TaskError(f"{description_path}: file not found")
 
+    scores = board["score"].dropna()
+    direction = leaderboard_direction(scores)
+    best = float(scores.min() if direction == "minimize" else scores.max())
     spec = {
         "name": task_name(competition.id),
         "title": str(config.get("name", competition.id)),
         "type": "other",
         "metric": f"mlebench:{grader.get('name', competition.id)}",
-        "direction": leaderboard_direction(board["score"].dropna()),
+        "direction": direction,
         "id_column": id_column,
         "target_columns": targets,
         "grade_fn": grade_fn,
         "leaderboard": LEADERBOARD_FILE,
+        "reference": {"score": best, "note": "the Kaggle leaderboard's best score"},
         "source": f"MLE-bench competition {competition.id}",
     }
     public_files = {path.name: path for path in sorted(public_dir.iterdir())}
