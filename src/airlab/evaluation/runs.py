@@ -133,7 +133,7 @@ def runs_table(
 
 
 def task_metadata(runs: Iterable[RunResult | tuple[Path, RunResult]]) -> pd.DataFrame:
-    """Per task: metric, direction, baseline, reference, optimal, leaderboard.
+    """Per task: metric, direction, baseline, reference, optimal, worst, leaderboard.
 
     Each field is taken from the first run (in the given order) of that task that has it.
     """
@@ -141,10 +141,12 @@ def task_metadata(runs: Iterable[RunResult | tuple[Path, RunResult]]) -> pd.Data
     for item in runs:
         run = item[1] if isinstance(item, tuple) else item
         row = meta.setdefault(run.task, {"task": run.task})
-        for key in ("metric", "direction", "baseline", "reference", "optimal", "leaderboard"):
+        keys = ("metric", "direction", "baseline", "reference", "optimal", "worst", "leaderboard")
+        for key in keys:
             value = getattr(run, key)
             if row.get(key) in (None, "") and value not in (None, ""):
                 row[key] = value
-    cols = ["task", "metric", "direction", "baseline", "reference", "optimal", "leaderboard"]
+    cols = ["task", "metric", "direction", "baseline", "reference", "optimal", "worst"]
+    cols.append("leaderboard")
     df = pd.DataFrame(list(meta.values()), columns=cols)
     return df.sort_values("task").reset_index(drop=True)
