@@ -160,12 +160,18 @@ def test_ray_pool_runs_and_grades_in_the_driver(ray_instance, make_task, tmp_pat
 
 @pytest.mark.parametrize("pool", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
-    """Local: a sandbox supervisor is killed. Ray: the Ray worker process running it is."""
+    """Local: a sandbox supervisor is killed. Ray: the Ray worker process running it is.
+
+    The Ray pool ships a snapshot of public/ to its workers, so removing `hold` would not
+    reach the candidates running there: on Ray they sleep instead."""
+    task = make_task()
+    fields: dict[str, object] = {"pool": pool, "budget": {"steps": 2}}
     if pool == "ray":
         request.getfixturevalue("ray_instance")
-    task = make_task()
-    (task / "public" / "hold").touch()
-    run = Run.create(_config(task, tmp_path, pool=pool, budget={"steps": 2}))
+        fields["backend_options"] = {"sleep_s": 4}
+    else:
+        (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path, **fields))
     thread = threading.Thread(target=run.execute)
     thread.start()
     try:
@@ -177,7 +183,7 @@ def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
         victim.kill()
         wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
     finally:
-        (task / "public" / "hold").unlink()
+        (task / "public" / "hold").unlink(missing_ok=True)
         thread.join(timeout=120)
     nodes = run.journal.nodes()
     assert all(n.status == NodeStatus.GOOD for n in nodes)
