@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 import scripted
+import yaml
 from ray_cluster import DRIVER_ENV, LocalCluster
 from scripted import wait_until
+from typer.testing import CliRunner
 
+from airlab.cli import app
 from airlab.journal import Journal, NodeStatus
 from airlab.runner import Run, RunConfig
 from tiny_task import write_tiny_task
@@ -166,6 +169,33 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_repeated(setup):
             )
 
 
+@pytest.mark.slow
+def test_a_ray_sweep_keeps_one_journal_per_run_and_repeats_none(setup):
+    """`airlab sweep --pool ray` over ten runs (the benchmark's hundred, smaller)."""
+    grid = setup.driver / "grid.yaml"
+    spec = {
+        "tasks": [str(_task(setup, "delta"))],
+        "backends": ["scripted"],
+        "seeds": list(range(10)),
+        "base": {"budget": {"steps": 2}, "limits": {"time_s": 60}},
+    }
+    grid.write_text(yaml.safe_dump(spec))
+    args = ["sweep", "-c", str(grid), "--pool", "ray", "--ray-address", setup.cluster.address]
+    args += ["--workers", "2", "--sweeps-dir", str(setup.driver / "sweeps")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "10/10 runs complete" in result.output
+    (folder,) = (setup.driver / "sweeps").iterdir()
+    runs = sorted((folder / "runs").iterdir())
+    assert [r.name for r in runs] == sorted(f"delta-greedy-scripted-s{i}" for i in range(10))
+    for run in runs:
+        with Journal.open(run / "journal.sqlite") as journal:
+            nodes = journal.nodes()
+        assert len(nodes) == 2 and all(n.status == NodeStatus.GOOD for n in nodes)
+        assert all(n.attempts == 1 for n in nodes)  # nothing executed twice
+
+
+@pytest.mark.slow
 def test_a_node_lost_mid_candidate_is_run_again_elsewhere(setup):
     task = _task(setup, "gamma")
     run = Run.create(_config(setup, task, budget={"steps": 2}, backend_options={"sleep_s": 4}))
