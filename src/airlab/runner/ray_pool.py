@@ -18,6 +18,7 @@ marks its node lost after too many tries.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlab.errors import ConfigError
+from airlab.errors import ConfigError, SandboxError
 from airlab.runner.pool import POOLS, Pool, PoolResult
 from airlab.runner.public_data import WORK_DIR, ensure_unpacked, fingerprint, pack, worker_root
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest, Sandbox
@@ -226,7 +227,13 @@ class RayPool(Pool):
         return shipped
 
     def submit(self, request: ExecutionRequest) -> Future[PoolResult]:
-        data = self._public_data(request.public_dir)
+        outer: Future[PoolResult] = Future()
+        outer.set_running_or_notify_cancel()
+        try:
+            data = self._public_data(request.public_dir)
+        except (SandboxError, OSError) as exc:  # as the local pool: a failed execution
+            outer.set_exception(SandboxError(f"pool 'ray': cannot ship public data: {exc}"))
+            return outer
         job = make_job(request, data.digest, data.ref)
         limits = request.limits
         ref = self._task.options(
@@ -236,8 +243,6 @@ class RayPool(Pool):
             max_retries=0,
             name=f"airlab:{job.label}",
         ).remote(self.sandbox.name, job)
-        outer: Future[PoolResult] = Future()
-        outer.set_running_or_notify_cancel()
         with self._lock:
             self._refs[outer] = ref
         ref.future().add_done_callback(lambda inner: self._settle(request, inner, outer))
@@ -253,7 +258,8 @@ class RayPool(Pool):
             except BaseException as exc:
                 outer.set_exception(exc)
                 return
-            _leave_copies(request, result)
+            with contextlib.suppress(OSError):  # the copies are for reading, never needed
+                _leave_copies(request, result)
             outer.set_result(result)
         finally:
             with self._lock:
