@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from airlab.errors import SandboxError
-from airlab.runner.public_data import WORKER_ROOT_ENV, ensure_unpacked, fingerprint, pack
+from airlab.runner.public_data import (
+    WORKER_ROOT_ENV,
+    candidate_workdir,
+    ensure_unpacked,
+    fingerprint,
+    pack,
+    remove_abandoned,
+)
 from airlab.runner.ray_pool import _leave_copies, make_job, run_job
 from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
 
@@ -122,3 +129,16 @@ def test_run_job_on_a_node_of_its_own(public, tmp_path, monkeypatch):
     assert sorted(os.listdir(request.workdir)) == []  # the driver's workdir was never used
     _leave_copies(request, first)
     assert sorted(os.listdir(request.workdir)) == ["solution.py", "stderr.txt", "stdout.txt"]
+
+
+def test_workdirs_of_killed_workers_are_removed_by_the_next_candidate(tmp_path):
+    root = tmp_path / "node"
+    abandoned = root / "work" / "node-0001-dead"
+    abandoned.mkdir(parents=True)
+    (abandoned / "model.bin").write_bytes(b"x")
+    (root / "work" / "node-0001-dead.lock").touch()  # its worker died holding nothing
+    with candidate_workdir(root, "node-0002") as running:
+        assert not abandoned.exists()
+        assert remove_abandoned(root / "work") == []  # a running candidate's is kept
+        assert running.is_dir()
+    assert list((root / "work").iterdir()) == []

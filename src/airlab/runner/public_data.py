@@ -18,6 +18,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,44 @@ def _unpack(payload: bytes, into: Path) -> None:
             if not member.isfile() or name.is_absolute() or ".." in name.parts:
                 raise SandboxError(f"public data: refusing archive entry {member.name!r}")
         archive.extractall(into, filter="data")
+
+
+@contextlib.contextmanager
+def candidate_workdir(root: Path, label: str) -> Iterator[Path]:
+    """A fresh workdir under the node's root, removed afterwards; held by a lock meanwhile, so
+    the next candidate on the node can remove the ones whose worker was killed mid-run."""
+    work = root / WORK_DIR
+    work.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(work)
+    token = f"{label}-{uuid.uuid4().hex[:12]}"
+    pending = work / f".{token}.locking"
+    with pending.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        lock = work / f"{token}.lock"
+        os.rename(pending, lock)  # visible to `remove_abandoned` only once held
+        workdir = work / token
+        workdir.mkdir()
+        try:
+            yield workdir
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+
+
+def remove_abandoned(work: Path) -> list[Path]:
+    """Remove the workdirs no live worker holds (their worker died before cleaning up)."""
+    removed = []
+    for lock in sorted(work.glob("*.lock")):
+        with lock.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a running candidate's
+            workdir = lock.with_suffix("")
+            shutil.rmtree(workdir, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+            removed.append(workdir)
+    return removed
 
 
 @contextlib.contextmanager

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -34,7 +32,13 @@ from typing import Any
 
 from airlab.errors import ConfigError, SandboxError
 from airlab.runner.pool import POOLS, Pool, PoolResult
-from airlab.runner.public_data import WORK_DIR, ensure_unpacked, fingerprint, pack, worker_root
+from airlab.runner.public_data import (
+    candidate_workdir,
+    ensure_unpacked,
+    fingerprint,
+    pack,
+    worker_root,
+)
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest, Sandbox
 
 MIB = 1024 * 1024
@@ -108,25 +112,20 @@ def run_job(sandbox: Sandbox, job: WorkerJob, *, fetch: Any, gpu_ids: list[Any])
     began = time.time()
     root = worker_root()
     cached = ensure_unpacked(root, job.data_digest, fetch)
-    work = root / WORK_DIR
-    work.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f"{job.label}-", dir=work))
-    request = ExecutionRequest(
-        script=job.script,
-        workdir=workdir,
-        public_dir=cached.path,
-        limits=job.limits,
-        hidden_paths=(root,),  # other candidates' workdirs; its own and public/ are granted
-        python=sys.executable,
-        env=job.env,
-        script_name=job.script_name,
-        gpu_ids=assigned_gpus(job.limits, gpu_ids),
-    )
-    started = time.time()
-    try:
+    with candidate_workdir(root, job.label) as workdir:
+        request = ExecutionRequest(
+            script=job.script,
+            workdir=workdir,
+            public_dir=cached.path,
+            limits=job.limits,
+            hidden_paths=(root,),  # other candidates' workdirs; its own and public/ are granted
+            python=sys.executable,
+            env=job.env,
+            script_name=job.script_name,
+            gpu_ids=assigned_gpus(job.limits, gpu_ids),
+        )
+        started = time.time()
         execution = sandbox.run(request)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return PoolResult(
         execution,
         worker="",
