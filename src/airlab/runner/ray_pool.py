@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +106,9 @@ def assigned_gpus(limits: ExecutionLimits, gpu_ids: list[Any]) -> tuple[str, ...
     return tuple(str(i) for i in gpu_ids)
 
 
-def run_job(sandbox: Sandbox, job: WorkerJob, *, fetch: Any, gpu_ids: list[Any]) -> PoolResult:
+def run_job(
+    sandbox: Sandbox, job: WorkerJob, *, fetch: Callable[[], bytes], gpu_ids: list[Any]
+) -> PoolResult:
     """Run one job on this node: public data from the node's cache (fetched on a miss), a
     workdir of its own under the node's root, removed afterwards. Ray-free, so it is testable."""
     began = time.time()
