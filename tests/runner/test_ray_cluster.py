@@ -20,8 +20,10 @@ from scripted import wait_until
 from typer.testing import CliRunner
 
 from airlab.cli import app
+from airlab.errors import JournalError
 from airlab.journal import Journal, NodeStatus
 from airlab.runner import Run, RunConfig
+from airlab.runner.sweep import Sweep, load_spec
 from tiny_task import write_tiny_task
 
 DRIVER_FILES = {"solution.py", "stdout.txt", "stderr.txt", "submission.csv"}
@@ -132,8 +134,12 @@ def test_candidates_run_and_are_graded_on_nodes_that_cannot_see_the_driver(setup
 
 
 def _finished(root: Path) -> list:
-    with Journal.open(root / "journal.sqlite") as journal:
-        return [n for n in journal.nodes() if n.status.finished]
+    """The finished nodes of a run another process may be writing (or still creating)."""
+    try:
+        with Journal.open(root / "journal.sqlite", read_only=True) as journal:
+            return [n for n in journal.nodes() if n.status.finished]
+    except JournalError:  # its schema is not committed yet
+        return []
 
 
 def test_a_killed_driver_resumes_with_nothing_lost_or_repeated(setup):
@@ -193,6 +199,54 @@ def test_a_ray_sweep_keeps_one_journal_per_run_and_repeats_none(setup):
             nodes = journal.nodes()
         assert len(nodes) == 2 and all(n.status == NodeStatus.GOOD for n in nodes)
         assert all(n.attempts == 1 for n in nodes)  # nothing executed twice
+
+
+@pytest.mark.slow
+def test_a_ray_sweep_whose_driver_is_killed_continues_with_nothing_lost(setup):
+    spec = {
+        "tasks": [str(_task(setup, "epsilon"))],
+        "backends": ["scripted"],
+        "seeds": list(range(6)),
+        "workers": 2,
+        "pool": "ray",
+        "pool_options": {"address": setup.cluster.address},
+        "base": {
+            "budget": {"steps": 2},
+            "backend_options": {"sleep_s": 1},
+            "limits": {"time_s": 60},
+        },
+    }
+    root = setup.driver / "killed-sweep"
+    runs = root / "runs"
+
+    def finished() -> dict[str, list]:
+        found = {}
+        for run in sorted(runs.glob("*/journal.sqlite")) if runs.is_dir() else []:
+            found[run.parent.name] = _finished(run.parent)
+        return found
+
+    driver = multiprocessing.get_context("spawn").Process(
+        target=scripted.continue_sweep, args=(str(root), spec)
+    )
+    driver.start()
+    try:
+        wait_until(lambda: sum(len(n) for n in finished().values()) >= 3, seconds=90)
+        os.kill(driver.pid, signal.SIGKILL)
+    finally:
+        driver.join(timeout=30)
+    before = {name: {n.id: n for n in nodes} for name, nodes in finished().items()}
+    assert 3 <= sum(len(n) for n in before.values()) < 12
+
+    sweep = Sweep.create_or_continue(root, load_spec(spec, "test"))  # the same command again
+    states = sweep.execute()
+    assert all(state.status == "complete" for state in states.values())
+    assert sorted(p.name for p in runs.iterdir()) == sorted(states)  # one journal per run
+    for name, nodes in finished().items():
+        assert len(nodes) == 2 and all(n.status == NodeStatus.GOOD for n in nodes)
+        for node in nodes:
+            kept = before.get(name, {}).get(node.id)
+            if kept is not None:  # finished before the kill: never touched again
+                assert (node.attempts, node.finished_at) == (kept.attempts, kept.finished_at)
 
 
 @pytest.mark.slow
