@@ -209,8 +209,12 @@ def test_ray_pool_ships_a_copy_and_reports_a_missing_folder(ray_instance, tmp_pa
         (tmp_path / name).mkdir()
     with RayPool(2, get_sandbox("auto")) as pool:
         first = pool.submit(ExecutionRequest(script, tmp_path / "w1", public)).result(60)
+        once = pool.shipped_bytes
+        pool.submit(ExecutionRequest(script, tmp_path / "w1", public)).result(60)
+        assert pool.shipped_bytes == once > 0  # the same content is not put again
         (public / "x.txt").write_text("changed\n")  # a new content: shipped again
         second = pool.submit(ExecutionRequest(script, tmp_path / "w2", public)).result(60)
+        assert pool.shipped_bytes > once
         missing = pool.submit(ExecutionRequest(script, tmp_path / "w3", tmp_path / "none"))
         assert isinstance(missing.exception(timeout=10), SandboxError)
     assert (first.execution.submission, second.execution.submission) == (b"shipped\n", b"changed\n")

@@ -50,11 +50,15 @@ def _files(folder: Path) -> Iterator[tuple[str, Path]]:
 
 
 def fingerprint(folder: Path) -> str:
-    """A cheap identity of the folder's state (names, sizes, mtimes): no file is read."""
+    """A cheap identity of the folder's state (names, sizes, times, inodes): no file is read.
+
+    A file rewritten in place with the same size within the filesystem's time resolution
+    would go unnoticed; tasks' public data is written once, by `prepare`."""
     digest = hashlib.sha256()
     for name, path in _files(folder):
         stat = path.stat()
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        state = (name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        digest.update(repr(state).encode())
     return digest.hexdigest()
 
 

@@ -184,6 +184,7 @@ class RayPool(Pool):
         self._refs: dict[Future[PoolResult], Any] = {}
         self._data: dict[str, _Shipped] = {}
         self._lock = threading.Lock()
+        self._pack_lock = threading.Lock()
         self.shipped_bytes = 0
         """Bytes of public data put into the object store (once per folder content)."""
 
@@ -208,24 +209,26 @@ class RayPool(Pool):
             raise ConfigError(f"pool 'ray': cannot reach Ray at {self.address!r}: {exc}") from None
 
     def _public_data(self, public_dir: Path) -> _Shipped:
-        """The object-store copy of this public folder, put there again only if it changed."""
+        """The object-store copy of this public folder, put there again only if it changed.
+
+        Runs of a sweep submit from several threads: one packs and puts, the others wait and
+        reuse it (a lock of its own, so results coming back are never held up)."""
         key = str(Path(public_dir).resolve())
         state = fingerprint(Path(key))
-        with self._lock:
+        with self._pack_lock:
             known = self._data.get(key)
             if known is not None and known.fingerprint == state:
                 return known
-            same = next((d for d in self._data.values() if d.fingerprint == state), None)
-        packed = pack(Path(key))
-        if same is not None and same.digest == packed.digest:
-            shipped = _Shipped(state, packed.digest, same.ref, same.size)
-        else:
-            ref = self._ray.put(packed.payload)
-            shipped = _Shipped(state, packed.digest, ref, len(packed.payload))
-            self.shipped_bytes += shipped.size
-        with self._lock:
+            packed = pack(Path(key))
+            same = next((d for d in self._data.values() if d.digest == packed.digest), None)
+            if same is not None:
+                shipped = _Shipped(state, packed.digest, same.ref, same.size)
+            else:
+                ref = self._ray.put(packed.payload)
+                shipped = _Shipped(state, packed.digest, ref, len(packed.payload))
+                self.shipped_bytes += shipped.size
             self._data[key] = shipped
-        return shipped
+            return shipped
 
     def submit(self, request: ExecutionRequest) -> Future[PoolResult]:
         outer: Future[PoolResult] = Future()
@@ -285,7 +288,7 @@ class RayPool(Pool):
                 future.exception()
             except Exception:  # cancelled: nothing to wait for
                 continue
-        with self._lock:
+        with self._pack_lock:
             self._data.clear()
         if self._owns_ray and self._ray.is_initialized():
             self._ray.shutdown()
