@@ -625,7 +625,7 @@ def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
         time_s=override.time_s or own.time_s,
         memory_mb=override.memory_mb or own.memory_mb,
         cpus=override.cpus or own.cpus,
-        gpus=own.gpus,
+        gpus=own.gpus if override.gpus is None else override.gpus,
         limit_address_space=override.limit_address_space,
     )
 
