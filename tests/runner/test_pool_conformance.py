@@ -15,7 +15,7 @@ class TestLocalPool(PoolSuite):
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
+def ray_instance(ray_exclusive):
     """One local Ray instance for the module (never an existing cluster)."""
     ray = pytest.importorskip("ray")
     ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)

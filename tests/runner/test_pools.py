@@ -137,7 +137,7 @@ def test_cancelled_execution_in_a_shared_pool_is_not_recorded(make_task, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def ray_instance(tmp_path_factory):
+def ray_instance(ray_exclusive, tmp_path_factory):
     """One local Ray instance for the module (never an existing cluster); its workers keep
     their data and workdirs in a folder of the test session, not in the machine's /tmp."""
     ray = pytest.importorskip("ray")

@@ -40,7 +40,7 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+def setup(ray_exclusive: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     ray = pytest.importorskip("ray")
     import ray._private.ray_constants as ray_constants
 
@@ -118,7 +118,7 @@ def test_candidates_run_and_are_graded_on_nodes_that_cannot_see_the_driver(setup
     run = Run.create(_config(setup, task))
     result = run.execute()
     nodes = run.journal.nodes()
-    assert result["nodes"] == 4
+    assert result.nodes == 4
     assert all(n.status == NodeStatus.GOOD and n.search_score is not None for n in nodes), [
         (n.status, n.error, n.stderr_tail) for n in nodes
     ]
@@ -163,7 +163,7 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_repeated(setup):
     resumed = Run.resume(root)
     result = resumed.execute()
     nodes = resumed.journal.nodes()
-    assert result["nodes"] == 6 == len({n.id for n in nodes})
+    assert result.nodes == 6 == len({n.id for n in nodes})
     assert all(n.status == NodeStatus.GOOD for n in nodes)
     for node in nodes:
         if node.id in before:  # finished before the kill: never touched again
