@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
@@ -52,7 +52,7 @@ def observation_space() -> Any:
 class AirlabEnv(gym.Env):
     """One task; each episode a fork of a start state (see the module docstring)."""
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
     def __init__(
         self,

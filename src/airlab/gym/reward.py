@@ -23,7 +23,7 @@ class RewardSpec(BaseModel):
     failure_penalty: float = Field(1.0, ge=0)
     """Reward −failure_penalty for an attempt with no valid submission."""
     clip: float = Field(1.0, gt=0)
-    """Gains are clipped to [−clip, clip]: one headroom of improvement is the most one step earns."""
+    """Gains are clipped to [−clip, clip]: one headroom of improvement is the most a step earns."""
 
 
 def reward_scale(spec: TaskSpec, parent_score: float | None) -> float:
