@@ -16,8 +16,7 @@ from airlab.errors import ConfigError
 from airlab.gym import RewardSpec, StartState, attempt_reward, make
 from airlab.journal import Journal
 from airlab.tasks import resolve_task
-
-from .llm_run import answer, llm_run
+from airlab.testing.chat_run import answer, llm_run
 
 pytestmark = pytest.mark.slow
 SENTINEL = 0.123456789

@@ -12,8 +12,7 @@ from airlab.gym.exit import ExitCurriculum, ExitParams
 from airlab.gym.rollout import Group
 from airlab.gym.start import StartKind, StartState
 from airlab.journal import Node, NodeStatus
-
-from .llm_run import answer, llm_run
+from airlab.testing.chat_run import answer, llm_run
 
 
 def group(start, rewards, run_dir=Path("/tmp/fork"), first_id=5):

@@ -8,8 +8,7 @@ from airlab.errors import ConfigError
 from airlab.gym.rollout import rollout_group
 from airlab.gym.start import StartKind, StartState
 from airlab.journal import Journal
-
-from .llm_run import answer, llm_run
+from airlab.testing.chat_run import answer, llm_run
 
 pytestmark = pytest.mark.slow
 

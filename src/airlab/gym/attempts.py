@@ -30,13 +30,21 @@ class Attempt:
     info: dict[str, Any]
 
 
-def written(proposal: Proposal, answer: str) -> Written:
+GYM_META = "gym"
+"""Node meta of an attempt made through the gym: `seen_before`, the id below which nodes were
+in its prompt's history (its group's first node), so its prompt can be rendered again."""
+
+
+def written(proposal: Proposal, answer: str, seen_before: int | None = None) -> Written:
     """The answer as a written candidate, or the failure to find code in it."""
     node_id = proposal.node.id
     parsed = parse_answer(answer) if isinstance(answer, str) else None
     if parsed is None:
         return Written(node_id, None, 0.0, "the answer holds no Python code block", Failure.NO_CODE)
-    meta: dict[str, Any] = {"family": classify_family(parsed.code, parsed.plan), "gym": True}
+    meta: dict[str, Any] = {
+        "family": classify_family(parsed.code, parsed.plan),
+        GYM_META: {"seen_before": node_id if seen_before is None else seen_before},
+    }
     if not parsed.complete:
         meta["incomplete_code"] = True
     return Written(node_id, Candidate(parsed.plan, parsed.code, meta), 0.0)
@@ -59,8 +67,9 @@ def run_attempts(
 ) -> list[Attempt]:
     """Record, execute (in parallel on `pool`, else one by one in the sandbox) and grade."""
     queued: list[int] = []
+    first = min(p.node.id for p in proposals)
     for proposal, answer in zip(proposals, answers, strict=True):
-        node = search.tell_written(written(proposal, answer))
+        node = search.tell_written(written(proposal, answer, first))
         if node.status == NodeStatus.QUEUED:
             queued.append(node.id)
     if pool is None:

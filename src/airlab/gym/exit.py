@@ -47,6 +47,8 @@ class ExitParams(BaseModel):
     max_size: int = Field(2000, ge=1)
     grow: bool = True
     """Add each group's new nodes as start states."""
+    grow_failed: bool = True
+    """Failed nodes too (as debug steps); False keeps only working ones."""
 
 
 @dataclass
@@ -143,7 +145,9 @@ class ExitCurriculum:
         added: list[StartState] = []
         if self.params.grow:
             for attempt in group.attempts:
-                if attempt.node.code and attempt.node.status.finished:
+                node = attempt.node
+                if node.code and node.status.finished and (node.is_good or
+                                                             self.params.grow_failed):
                     start = StartState(group.run_dir, attempt.node.id, StartKind.CONTINUE)
                     if self.add(start):
                         added.append(start)

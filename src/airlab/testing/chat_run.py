@@ -1,5 +1,6 @@
-"""A real run folder written by an 'LLM' over HTTP (the fake server), for tests of the gym:
-every prompt it was shown is in its llm_calls.jsonl."""
+"""A real run folder written by an 'LLM' over HTTP (the fake server on 127.0.0.1), for tests of
+what reads journals and prompts (the gym, datasets): every prompt it was shown is in its
+llm_calls.jsonl. Needs only the `[llm]` extra."""
 
 from __future__ import annotations
 
