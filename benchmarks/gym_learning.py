@@ -2,7 +2,7 @@
 through the environment's group rollouts and the ExIt curriculum on some bundled tasks, against
 random moves on held-out bundled tasks.
 
-    python benchmarks/gym_learning.py --out bench-gym [--rounds 24 --group 4 --workers 2]
+    python benchmarks/gym_learning.py --out bench-gym [--rounds 30 --group 4 --workers 2]
 
 Action space: the templates backend's recipe moves (`airlab.gym.moves`: "C×2", "scaler=robust",
 "family=gbdt", ...), rendered to the script the templates would write; the env runs it and
@@ -231,7 +231,7 @@ def summary(rows: list[dict]) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench-gym"))
-    parser.add_argument("--rounds", type=int, default=24)
+    parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--group", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
