@@ -142,8 +142,12 @@ def make_roots(task: str, library: Library, runs_dir: Path, workers: int) -> lis
     problem = problem_of(library.task(task))
     models = family_models(problem)
     config = RunConfig.model_validate(
-        {"task": task, "budget": {"steps": len(ROOT_FAMILIES)}, "runs_dir": str(runs_dir),
-         "limits": LIMITS}
+        {
+            "task": task,
+            "budget": {"steps": len(ROOT_FAMILIES)},
+            "runs_dir": str(runs_dir),
+            "limits": LIMITS,
+        }
     )
     search = Search.create(config)
     proposals = [search.add_step("draft") for _ in ROOT_FAMILIES]
@@ -165,9 +169,7 @@ def make_roots(task: str, library: Library, runs_dir: Path, workers: int) -> lis
 
 
 def train(bandit, library, starts, rounds, group, workers, runs_dir):
-    curriculum = ExitCurriculum(
-        starts, ExitParams(group_size=group, grow_failed=False), seed=1
-    )
+    curriculum = ExitCurriculum(starts, ExitParams(group_size=group, grow_failed=False), seed=1)
     log: list[dict] = []
     policy = make_policy(
         library, lambda p, f, names, k: bandit.choose(p, f, names, k, explore=True), log
@@ -198,8 +200,9 @@ def evaluate(bandit, library, starts, group, workers, runs_dir, seed):
     for start in starts:
         for method, policy, repeats in (("learned", learned, 1), ("random", rand, 2)):
             for _ in range(repeats):
-                result: Group = rollout_group(start, policy, group, runs_dir=runs_dir,
-                                              workers=workers)
+                result: Group = rollout_group(
+                    start, policy, group, runs_dir=runs_dir, workers=workers
+                )
                 rows.append(
                     {
                         "method": method,
@@ -235,8 +238,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--report-only", action="store_true", help="Redraw table and plot from OUT's JSON."
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    data_path = args.out / "gym_learning.json"
+    if not args.report_only:
+        data_path.write_text(json.dumps(measure(args), indent=1))
+    data = json.loads(data_path.read_text())
+    table = report(data)
+    (args.out / "gym_learning.md").write_text(table)
+    plot(data["train"], data["summary"], args.out / "gym_learning.png", data["group"])
+    print(table)
+    return 0
+
+
+def measure(args: argparse.Namespace) -> dict:
     runs_dir = Path(tempfile.mkdtemp(prefix="airlab-gym-bench-"))
     started = time.monotonic()
     library = Library()
@@ -247,31 +265,53 @@ def main(argv: list[str] | None = None) -> int:
     )
     held_starts = [s for t in HELD_OUT for s in make_roots(t, library, runs_dir, args.workers)]
     rows = evaluate(bandit, library, held_starts, args.group, args.workers, runs_dir, args.seed)
-    seconds = time.monotonic() - started
-    result = summary(rows)
-    (args.out / "gym_learning.json").write_text(
-        json.dumps({"train": steps, "held_out": rows, "summary": result,
-                    "buffer": len(curriculum), "seconds": seconds}, indent=1)
-    )
-    table = [
-        f"Held-out tasks {', '.join(HELD_OUT)} (trained on {', '.join(TRAIN)}): "
-        f"{args.rounds} ExIt rounds of {args.group} attempts, {len(steps)} training steps, "
-        f"buffer grown to {len(curriculum)} start states; {seconds / 60:.1f} min on "
-        f"{args.workers} workers.",
+    return {
+        "train": steps,
+        "held_out": rows,
+        "summary": summary(rows),
+        "buffer": len(curriculum),
+        "starts": len(train_starts),
+        "seconds": time.monotonic() - started,
+        "rounds": args.rounds,
+        "group": args.group,
+        "workers": args.workers,
+    }
+
+
+def report(data: dict) -> str:
+    rewards = np.array([s["reward"] for s in data["train"]])
+    window = min(40, rewards.size // 2)
+    lines = [
+        f"Trained on {', '.join(TRAIN)}: {data['rounds']} ExIt rounds of {data['group']} "
+        f"attempts ({rewards.size} environment steps; the buffer grew from "
+        f"{data.get('starts', 2 * len(TRAIN))} to {data['buffer']} start states); "
+        f"mean training reward "
+        f"{rewards[:window].mean():+.3f} over the first {window} steps, "
+        f"{rewards[-window:].mean():+.3f} over the last {window}. Held out: "
+        f"{', '.join(HELD_OUT)}, {data['group']} attempts per start state (random: twice). "
+        f"{data['seconds'] / 60:.1f} min in all on {data['workers']} workers (2 shared cores).",
         "",
-        "| policy | held-out attempts | mean reward | mean best of group | improved on parent "
+        "| held-out policy | attempts | mean reward | mean best of group | improved on parent "
         "| failed |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for method, s in result.items():
-        table.append(
+    for method, s in data["summary"].items():
+        lines.append(
             f"| {method} | {s['attempts']} | {s['mean_reward']:+.3f} | "
             f"{s['best_of_group']:+.3f} | {s['improved']:.0%} | {s['failed']:.0%} |"
         )
-    (args.out / "gym_learning.md").write_text("\n".join(table) + "\n")
-    plot(steps, result, args.out / "gym_learning.png", args.group)
-    print("\n".join(table))
-    return 0
+    lines += ["", "| held-out task | learned mean reward | random mean reward |", "|---|---:|---:|"]
+    for task in HELD_OUT:
+        means = []
+        for method in ("learned", "random"):
+            mine = [
+                r["rewards"]
+                for r in data["held_out"]
+                if r["task"] == task and r["method"] == method
+            ]
+            means.append(f"{np.mean(np.concatenate(mine)):+.3f}" if mine else "–")
+        lines.append(f"| {task} | {means[0]} | {means[1]} |")
+    return "\n".join(lines) + "\n"
 
 
 def plot(steps, result, path: Path, group: int) -> None:
@@ -287,11 +327,14 @@ def plot(steps, result, path: Path, group: int) -> None:
     left.set_title("Learning curve (bandit over recipe moves, ExIt starts)")
     left.legend(loc="lower right")
     methods = list(result)
-    right.bar(methods, [result[m]["mean_reward"] for m in methods], label="mean")
+    means = [result[m]["mean_reward"] for m in methods]
+    bars = right.bar(methods, means, label="mean reward")
+    right.bar_label(bars, labels=[f"{v:+.3f}" for v in means])
     right.plot(methods, [result[m]["best_of_group"] for m in methods], "kD", label="best of group")
     right.axhline(0, color="grey", lw=0.8)
     right.set_title("Held-out tasks")
-    right.legend(loc="lower right")
+    right.set_ylim(min(-0.2, min(means) - 0.1), 1.0)
+    right.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

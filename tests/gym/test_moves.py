@@ -21,8 +21,9 @@ def test_moves_change_the_recipe_and_name_what_they_change():
 
 def test_a_move_at_its_bound_is_left_out():
     member = default_member("knn_classifier")
-    low = Recipe((member.__class__(member.model, {**member.params, "n_neighbors": 1},
-                                   member.preprocessing),))
+    low = Recipe(
+        (member.__class__(member.model, {**member.params, "n_neighbors": 1}, member.preprocessing),)
+    )
     names = [m.name for m in moves(low, "classification")]
     assert "n_neighbors÷2" not in names and "n_neighbors×2" in names
 

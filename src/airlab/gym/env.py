@@ -24,7 +24,7 @@ from airlab.gym._deps import gymnasium
 from airlab.gym.attempts import run_attempts
 from airlab.gym.observation import FIELDS, messages, observe
 from airlab.gym.reward import RewardSpec
-from airlab.gym.start import StartKind, StartState, Step, fork, next_step
+from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next_step
 from airlab.journal import NodeStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.search import Proposal, Search
@@ -104,6 +104,7 @@ class AirlabEnv(gym.Env):
         self.close()
         if start is None:  # a draft from an empty history
             self.search = Search.create(self._config(steps=self.max_steps))
+            self.search.journal.set_meta(status=GYM_STATUS)
             step = Step("draft", ())
         else:
             self.search, step = fork(start, self.runs_dir, steps=self.max_steps)
@@ -154,6 +155,7 @@ class AirlabEnv(gym.Env):
         bug_rate = 1.0 if self.operator == "debug" else 0.0
         config = self._config(steps=1, backend_options={"bug_rate": bug_rate})
         search = Search.create(config)
+        search.journal.set_meta(status=GYM_STATUS)
         proposal = search.add_step("draft", (), note="gym root")
         node = search.tell_written(search.write(proposal))
         if node.status == NodeStatus.QUEUED:
@@ -195,5 +197,3 @@ class AirlabEnv(gym.Env):
 def make(task: str, **options: Any) -> AirlabEnv:
     """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`."""
     return AirlabEnv(task, **options)
-
-

@@ -146,8 +146,7 @@ class ExitCurriculum:
         if self.params.grow:
             for attempt in group.attempts:
                 node = attempt.node
-                if node.code and node.status.finished and (node.is_good or
-                                                             self.params.grow_failed):
+                if node.code and node.status.finished and (node.is_good or self.params.grow_failed):
                     start = StartState(group.run_dir, attempt.node.id, StartKind.CONTINUE)
                     if self.add(start):
                         added.append(start)

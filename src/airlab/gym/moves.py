@@ -27,8 +27,9 @@ class Move:
 
 def default_member(model: str) -> Member:
     spec = MODELS[model]
-    return Member(model, spec.defaults(), Preprocessing(scaler="standard" if spec.scale_sensitive
-                                                        else "none"))
+    return Member(
+        model, spec.defaults(), Preprocessing(scaler="standard" if spec.scale_sensitive else "none")
+    )
 
 
 def family_models(problem: Problem) -> dict[str, str]:

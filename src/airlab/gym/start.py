@@ -25,6 +25,10 @@ _NEVER_COPIED = {"select_score": None, "test_score": None}
 """The fork never holds the hidden select/test scores of the source's nodes."""
 
 
+GYM_STATUS = "gym"
+"""The status of a run folder the gym writes: attempts, not a search to resume or rank."""
+
+
 class StartKind(StrEnum):
     REPLAY = "replay"
     CONTINUE = "continue"
@@ -49,9 +53,7 @@ class StartState:
                 return cls(Path(run_dir), int(node_id), StartKind(kind))
             except ValueError:
                 pass
-        raise ConfigError(
-            f"reset option 'start': expected (run_dir, node_id), got {value!r}"
-        )
+        raise ConfigError(f"reset option 'start': expected (run_dir, node_id), got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -113,15 +115,19 @@ def fork(start: StartState, runs_dir: Path, *, steps: int) -> tuple[Search, Step
             "run_name": None,
             "workers": 1,
             "budget": config.budget.model_copy(
-                update={"steps": len(keep) + steps, "time_s": None, "tokens": None,
-                        "cost_usd": None}
+                update={
+                    "steps": len(keep) + steps,
+                    "time_s": None,
+                    "tokens": None,
+                    "cost_usd": None,
+                }
             ),
         }
     )
     search = Search.create(forked)
     copy_nodes(search, keep)
-    search.journal.set_meta(forked_from={"run_dir": str(start.run_dir), "node_id": node.id,
-                                         "kind": start.kind.value})
+    source = {"run_dir": str(start.run_dir), "node_id": node.id, "kind": start.kind.value}
+    search.journal.set_meta(status=GYM_STATUS, forked_from=source)
     return search, step
 
 
