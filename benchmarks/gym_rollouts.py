@@ -36,12 +36,14 @@ print("attempt {tag}")
 
 
 def root(task: str, runs_dir: Path) -> StartState:
-    config = RunConfig.model_validate({"task": task, "budget": {"steps": 1},
-                                       "runs_dir": str(runs_dir)})
+    config = RunConfig.model_validate(
+        {"task": task, "budget": {"steps": 1}, "runs_dir": str(runs_dir)}
+    )
     search = Search.create(config)
     proposal = search.add_step("draft")
-    [attempt] = run_attempts(search, [proposal], [SLEEP.format(tag="root", duration=0)],
-                             RewardSpec())
+    [attempt] = run_attempts(
+        search, [proposal], [SLEEP.format(tag="root", duration=0)], RewardSpec()
+    )
     search.journal.close()
     if not attempt.node.is_good:
         raise SystemExit(f"the root attempt failed: {attempt.node.error}")
@@ -58,16 +60,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs_dir = Path(tempfile.mkdtemp(prefix="airlab-gym-rollouts-"))
     start = root(args.task, runs_dir)
-    print("| workers | group | wall s | ideal s | attempts/hour | efficiency | overhead s/try |")
+    print(
+        "| workers | group | wall s | ideal s | attempts/hour | efficiency "
+        "| overhead (worker-s per attempt) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     workers = 1
     while workers <= args.max_workers:
+
         def policy(observation, k, n=workers):
             return [SLEEP.format(tag=f"{n}-{i}", duration=args.duration) for i in range(k)]
 
         started = time.monotonic()
-        group = rollout_group(start, policy, args.group, runs_dir=runs_dir, workers=workers,
-                              pool=args.pool)
+        group = rollout_group(
+            start, policy, args.group, runs_dir=runs_dir, workers=workers, pool=args.pool
+        )
         wall = time.monotonic() - started
         good = sum(a.node.is_good for a in group.attempts)
         if good != args.group:
