@@ -46,6 +46,18 @@ def test_check_env_passes(tmp_path):
     env.close()
 
 
+def test_gymnasium_make_builds_it_by_id(tmp_path):
+    import gymnasium
+
+    from airlab.gym.env import ENV_ID, AirlabEnv
+
+    env = gymnasium.make(ENV_ID, task="digits", operator="draft", runs_dir=tmp_path)
+    obs, _ = env.reset(seed=1)
+    assert isinstance(env.unwrapped, AirlabEnv) and obs["operator"] == "draft"
+    assert obs["parent"] == "" and env.observation_space.contains(obs)
+    env.close()
+
+
 def test_reset_from_a_journal_node_reproduces_its_prompt(source_run, tmp_path):
     prompts = recorded_prompts(source_run)
     assert set(prompts) == {0, 1, 2}

@@ -194,6 +194,13 @@ class AirlabEnv(gym.Env):
         }
 
 
+ENV_ID = "airlab/Research-v0"
+"""Registered with gymnasium when this module is imported:
+`gymnasium.make("airlab/Research-v0", task="digits", operator="improve")`."""
+if ENV_ID not in gym.registry:
+    gym.register(id=ENV_ID, entry_point="airlab.gym.env:AirlabEnv")
+
+
 def make(task: str, **options: Any) -> AirlabEnv:
     """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`."""
     return AirlabEnv(task, **options)
