@@ -168,8 +168,9 @@ def make_roots(task: str, library: Library, runs_dir: Path, workers: int) -> lis
     ]
 
 
-def train(bandit, library, starts, rounds, group, workers, runs_dir):
-    curriculum = ExitCurriculum(starts, ExitParams(group_size=group, grow_failed=False), seed=1)
+def train(bandit, library, starts, rounds, group, workers, runs_dir, seed=0):
+    params = ExitParams(group_size=group, grow_failed=False)
+    curriculum = ExitCurriculum(starts, params, seed=seed + 1)
     log: list[dict] = []
     policy = make_policy(
         library, lambda p, f, names, k: bandit.choose(p, f, names, k, explore=True), log
@@ -261,7 +262,7 @@ def measure(args: argparse.Namespace) -> dict:
     bandit = MoveBandit(seed=args.seed)
     train_starts = [s for t in TRAIN for s in make_roots(t, library, runs_dir, args.workers)]
     steps, curriculum = train(
-        bandit, library, train_starts, args.rounds, args.group, args.workers, runs_dir
+        bandit, library, train_starts, args.rounds, args.group, args.workers, runs_dir, args.seed
     )
     held_starts = [s for t in HELD_OUT for s in make_roots(t, library, runs_dir, args.workers)]
     rows = evaluate(bandit, library, held_starts, args.group, args.workers, runs_dir, args.seed)
@@ -275,6 +276,7 @@ def measure(args: argparse.Namespace) -> dict:
         "rounds": args.rounds,
         "group": args.group,
         "workers": args.workers,
+        "seed": args.seed,
     }
 
 
