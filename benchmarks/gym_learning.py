@@ -181,7 +181,14 @@ def train(bandit, library, starts, rounds, group, workers, runs_dir, seed=0):
         chosen = log[-1]
         for move, attempt in zip(chosen["moves"], result.attempts, strict=True):
             bandit.update(chosen["problem"], chosen["family"], move, attempt.reward)
-            steps.append({"task": chosen["task"], "move": move, "reward": attempt.reward})
+            steps.append(
+                {
+                    "task": chosen["task"],
+                    "move": move,
+                    "reward": attempt.reward,
+                    "failed": not attempt.node.is_good,
+                }
+            )
     return steps, curriculum
 
 
@@ -211,6 +218,7 @@ def evaluate(bandit, library, starts, group, workers, runs_dir, seed):
                         "family": log[-1]["family"],
                         "moves": log[-1]["moves"],
                         "rewards": result.rewards.tolist(),
+                        "failed": [not a.node.is_good for a in result.attempts],
                     }
                 )
     return rows
@@ -222,12 +230,14 @@ def summary(rows: list[dict]) -> dict[str, dict[str, float]]:
         mine = [r for r in rows if r["method"] == method]
         rewards = np.concatenate([r["rewards"] for r in mine])
         best = np.array([max(r["rewards"]) for r in mine])
+        failed = np.concatenate([r["failed"] for r in mine]).astype(bool)
         out[method] = {
             "attempts": int(rewards.size),
             "mean_reward": float(rewards.mean()),
             "best_of_group": float(best.mean()),
             "improved": float((rewards > 0).mean()),
-            "failed": float((rewards <= -1.0).mean()),
+            "failed": float(failed.mean()),
+            "much_worse": float(((rewards <= -1.0) & ~failed).mean()),
         }
     return out
 
@@ -248,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         data_path.write_text(json.dumps(measure(args), indent=1))
     data = json.loads(data_path.read_text())
+    data["summary"] = summary(data["held_out"])
     table = report(data)
     (args.out / "gym_learning.md").write_text(table)
     plot(data["train"], data["summary"], args.out / "gym_learning.png", data["group"])
@@ -291,16 +302,18 @@ def report(data: dict) -> str:
         f"{rewards[:window].mean():+.3f} over the first {window} steps, "
         f"{rewards[-window:].mean():+.3f} over the last {window}. Held out: "
         f"{', '.join(HELD_OUT)}, {data['group']} attempts per start state (random: twice). "
-        f"{data['seconds'] / 60:.1f} min in all on {data['workers']} workers (2 shared cores).",
+        f"Seed {data.get('seed', 0)}; {data['seconds'] / 60:.1f} min in all on "
+        f"{data['workers']} workers (2 shared cores).",
         "",
         "| held-out policy | attempts | mean reward | mean best of group | improved on parent "
-        "| failed |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| failed | valid but clipped at −1 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for method, s in data["summary"].items():
         lines.append(
             f"| {method} | {s['attempts']} | {s['mean_reward']:+.3f} | "
-            f"{s['best_of_group']:+.3f} | {s['improved']:.0%} | {s['failed']:.0%} |"
+            f"{s['best_of_group']:+.3f} | {s['improved']:.0%} | {s['failed']:.0%} | "
+            f"{s['much_worse']:.0%} |"
         )
     lines += ["", "| held-out task | learned mean reward | random mean reward |", "|---|---:|---:|"]
     for task in HELD_OUT:

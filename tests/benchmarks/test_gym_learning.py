@@ -31,11 +31,12 @@ def test_estimates_back_off_to_coarser_contexts():
 
 def test_summary_and_report_tables():
     rows = [
-        {"method": "learned", "task": HELD_OUT[0], "rewards": [1.0, 0.0]},
-        {"method": "random", "task": HELD_OUT[0], "rewards": [-1.0, 0.5]},
+        {"method": "learned", "task": HELD_OUT[0], "rewards": [1.0, 0.0], "failed": [0, 0]},
+        {"method": "random", "task": HELD_OUT[0], "rewards": [-1.0, -1.0], "failed": [1, 0]},
     ]
     result = summary(rows)
     assert result["learned"]["mean_reward"] == 0.5 and result["random"]["failed"] == 0.5
+    assert result["random"]["much_worse"] == 0.5  # valid, but clipped at -1
     assert result["learned"]["best_of_group"] == 1.0
     data = {
         "train": [{"reward": float(r)} for r in np.linspace(-1, 1, 20)],
@@ -50,4 +51,4 @@ def test_summary_and_report_tables():
     }
     text = report(data)
     assert f"Trained on {', '.join(TRAIN)}" in text and "grew from 8 to 12" in text
-    assert f"| {HELD_OUT[0]} | +0.500 | -0.250 |" in text and f"| {HELD_OUT[1]} | – | – |" in text
+    assert f"| {HELD_OUT[0]} | +0.500 | -1.000 |" in text and f"| {HELD_OUT[1]} | – | – |" in text
