@@ -84,7 +84,11 @@ def test_a_step_is_graded_on_search_and_rewarded_against_its_parent(source_run, 
     )
     assert (terminated, truncated) == (False, False)
     assert obs["operator"] == "improve" and json.loads(obs["parent"])["id"] == info["node_id"]
-    obs, reward, _, truncated, info = env.step("no code at all")
+    env.max_steps = 3
+    again = env.step("no code at all")
+    assert (again[1], again[3], again[4]["failure"]) == (-1.0, False, "no_code")
+    assert again[0]["parent"] == obs["parent"]  # nothing to debug: the same step again
+    obs, reward, _, truncated, info = env.step("no code either")
     assert (reward, truncated, info["failure"]) == (-1.0, True, "no_code")
     assert env.search.journal.get(info["node_id"]).status == "buggy"
 

@@ -8,8 +8,9 @@ over the parent (`gym/reward.py`). Episodes run in a fresh run folder each (unde
 every attempt is a real node of a real journal, readable with `airlab view` and exportable.
 
 An episode takes `max_steps` steps, each from the last node (improve it when it worked, debug it
-when it did not), and then ends as truncated: research has no terminal state. `info` carries the
-node's search score, its parent's, and its failure; never a select or test score.
+when it did not; an answer without code poses the same step again), and then ends as truncated:
+research has no terminal state. `info` carries the node's search score, its parent's, and its
+failure; never a select or test score.
 """
 
 from __future__ import annotations
@@ -120,7 +121,13 @@ class AirlabEnv(gym.Env):
         truncated = self._steps >= self.max_steps
         info = {**self._info(), **attempt.info}
         if not truncated:
-            step = next_step(attempt.node)
+            node = self.proposal.node
+            # an answer with no code left nothing to debug: the same step is posed again
+            step = (
+                next_step(attempt.node)
+                if attempt.node.code
+                else Step(node.operator, node.parent_ids)
+            )
             self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
         return observe(self.search, self.proposal), attempt.reward, False, truncated, info
 
