@@ -14,6 +14,7 @@ from airlab.errors import ConfigError
 # The report package (pygments, matplotlib) is imported inside each command, so that it costs
 # nothing to the start-up of `airlab run`.
 EXPORT_FORMATS = ("jsonl", "mlflow")
+DATASET_KINDS = ("sft", "preferences", "rl")
 
 
 def view(
@@ -81,11 +82,39 @@ def report(
 
 
 def export(
-    run_dir: Annotated[Path, typer.Argument(help="The run folder to export.")],
-    to: Annotated[str, typer.Option("--to", help="jsonl (trajectories) or mlflow.")] = "jsonl",
+    runs: Annotated[list[Path], typer.Argument(help="The run folder(s) to export.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="jsonl (node records) or mlflow, for one run; sft, preferences or rl "
+            "(training datasets), for any number of runs.",
+        ),
+    ] = "jsonl",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="JSONL file (default RUN_DIR/nodes.jsonl).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file: .jsonl, or .parquet with pyarrow (default RUN_DIR/nodes.jsonl "
+            "for jsonl, ./<kind>.jsonl for datasets).",
+        ),
     ] = None,
+    hold_out_task: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hold-out-task",
+            help="Datasets: write this task's records to OUT.heldout.* instead (repeatable).",
+        ),
+    ] = None,
+    preference_format: Annotated[
+        str,
+        typer.Option(help="Preferences: trl (prompt/chosen/rejected) or openai."),
+    ] = "trl",
+    metadata: Annotated[
+        bool,
+        typer.Option(help="Datasets: keep each record's metadata (task, node ids, scores)."),
+    ] = True,
     tracking_uri: Annotated[
         str | None,
         typer.Option(help="MLflow tracking URI (default: a file store in ./mlruns)."),
@@ -94,14 +123,36 @@ def export(
         str | None, typer.Option(help="MLflow experiment (default airlab-TASK).")
     ] = None,
 ) -> None:
-    """Export a run: JSONL with one record per node and its parent chain, or an MLflow run."""
-    if to not in EXPORT_FORMATS:
-        raise ConfigError(f"option --to: unknown {to!r} (known: {', '.join(EXPORT_FORMATS)})")
+    """Export runs: node records (JSONL) or an MLflow run of one run, or a training dataset
+    (SFT pairs, preference pairs, RL steps) in the conversational messages format."""
+    if to not in EXPORT_FORMATS + DATASET_KINDS:
+        known = ", ".join(EXPORT_FORMATS + DATASET_KINDS)
+        raise ConfigError(f"option --to: unknown {to!r} (known: {known})")
+    console = Console(soft_wrap=True)
+    if to in DATASET_KINDS:
+        from airlab.report.datasets import export_dataset
+
+        path = out or Path(f"{to}.jsonl")
+        written = export_dataset(
+            to,
+            runs,
+            path,
+            hold_out_tasks=hold_out_task or (),
+            style=preference_format,
+            metadata=metadata,
+        )
+        console.print(f"wrote {written.records} {to} record(s) to {written.path}")
+        if written.held_out_path is not None:
+            console.print(
+                f"wrote {written.held_out_records} held-out record(s) to {written.held_out_path}"
+            )
+        return
+    if len(runs) != 1:
+        raise ConfigError(f"--to {to} exports one run folder, got {len(runs)}")
     from airlab.report import load_run
     from airlab.report.export import export_mlflow, write_jsonl
 
-    run = load_run(run_dir)
-    console = Console(soft_wrap=True)
+    run = load_run(runs[0])
     if to == "jsonl":
         path = out or run.root / "nodes.jsonl"
         count = write_jsonl(run, path)

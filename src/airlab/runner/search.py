@@ -313,6 +313,23 @@ class Search:
         self.ledger.assign(charge.call_ids, node.id)
         return self.proposal(node)
 
+    def add_step(
+        self, operator: str, parent_ids: tuple[int, ...] = (), *, note: str = ""
+    ) -> Proposal:
+        """Record a step chosen outside the policy (the gym, a trainer) as a PROPOSED node.
+
+        Budgets are not checked here: the caller decides how many steps it takes."""
+        if operator not in self.operators:
+            raise ConfigError(
+                f"operator {operator!r} is not in operator set {self.config.operators!r} "
+                f"({', '.join(self.operators)})"
+            )
+        depth = 0
+        if operator == "debug":
+            depth = self.journal.get(parent_ids[0]).debug_depth + 1
+        node = self.journal.add(operator, parent_ids, note=note, debug_depth=depth)
+        return self.proposal(node)
+
     def proposal(self, node: Node) -> Proposal:
         """What writing `node` needs (also for a node left PROPOSED by a killed session)."""
         tree = self.tree()

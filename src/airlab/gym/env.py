@@ -1,0 +1,213 @@
+"""`AirlabEnv`: a Gymnasium environment over an airlab `Search`.
+
+Observation: what an operator shows its model (the system and user messages) and the same
+content as fields (operator, task card, parent node as the agent may see it, memory). Action: the
+model's answer, a plan and one fenced Python block, read as operators read answers. `step` runs
+the candidate in the sandbox, grades it on the hidden `search` split, and rewards its improvement
+over the parent (`gym/reward.py`). Episodes run in a fresh run folder each (under `runs_dir`), so
+every attempt is a real node of a real journal, readable with `airlab view` and exportable.
+
+An episode takes `max_steps` steps, each from the last node (improve it when it worked, debug it
+when it did not; an answer without code poses the same step again), and then ends as truncated:
+research has no terminal state. `info` carries the node's search score, its parent's, and its
+failure; never a select or test score.
+"""
+
+from __future__ import annotations
+
+import string
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+from airlab.errors import ConfigError
+from airlab.gym._deps import gymnasium
+from airlab.gym.attempts import run_attempts
+from airlab.gym.observation import FIELDS, messages, observe
+from airlab.gym.reward import RewardSpec
+from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next_step
+from airlab.journal import NodeStatus
+from airlab.runner.config import RunConfig
+from airlab.runner.search import Proposal, Search
+
+gym = gymnasium()
+
+MAX_CHARS = 200_000
+"""Longest text an observation field or an action may hold."""
+
+
+class FreeText(gym.spaces.Text):
+    """A Text space of any characters (prompts hold unicode); samples printable ASCII."""
+
+    def __init__(self, max_length: int = MAX_CHARS, *, min_length: int = 0) -> None:
+        super().__init__(max_length, min_length=min_length, charset=string.printable)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+
+def observation_space() -> Any:
+    return gym.spaces.Dict({name: FreeText() for name in FIELDS})
+
+
+class AirlabEnv(gym.Env):
+    """One task; each episode a fork of a start state (see the module docstring)."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+
+    def __init__(
+        self,
+        task: str,
+        *,
+        operator: str = "improve",
+        max_steps: int = 4,
+        rewards: RewardSpec | None = None,
+        runs_dir: Path | str | None = None,
+        operators: str = "aide",
+        operator_options: dict[str, Any] | None = None,
+        limits: dict[str, Any] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if operator not in ("draft", "improve", "debug"):
+            raise ConfigError(f"gym operator must be draft, improve or debug, got {operator!r}")
+        if max_steps < 1:
+            raise ConfigError(f"gym max_steps must be at least 1, got {max_steps}")
+        self.task_name = task
+        self.operator = operator
+        self.max_steps = max_steps
+        self.rewards = rewards or RewardSpec()
+        self.runs_dir = Path(runs_dir or tempfile.mkdtemp(prefix="airlab-gym-"))
+        self.operators = operators
+        self.operator_options = dict(operator_options or {})
+        self.limits = dict(limits or {})
+        self.seed_value = seed
+        self.observation_space = observation_space()
+        self.action_space = FreeText(min_length=0)
+        self.search: Search | None = None
+        self.proposal: Proposal | None = None
+        self._root: StartState | None = None
+        self._steps = 0
+
+    # ---- episodes ---------------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """A new episode: from `options["start"]` = (run_dir, node_id) when given (that node's
+        own step again; with `options["continue"]` true, the next step from it), else from
+        the environment's own root for its operator."""
+        super().reset(seed=seed)
+        options = options or {}
+        if "start" in options:
+            kind = StartKind.CONTINUE if options.get("continue") else StartKind.REPLAY
+            start = StartState.parse(options["start"], kind)
+        else:
+            start = self.root()
+        self.close()
+        if start is None:  # a draft from an empty history
+            self.search = Search.create(self._config(steps=self.max_steps))
+            self.search.journal.set_meta(status=GYM_STATUS)
+            step = Step("draft", ())
+        else:
+            self.search, step = fork(start, self.runs_dir, steps=self.max_steps)
+        self._steps = 0
+        self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
+        return observe(self.search, self.proposal), self._info()
+
+    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+        if self.search is None or self.proposal is None:
+            raise ConfigError("call reset() before step()")
+        [attempt] = run_attempts(self.search, [self.proposal], [action], self.rewards)
+        self._steps += 1
+        truncated = self._steps >= self.max_steps
+        info = {**self._info(), **attempt.info}
+        if not truncated:
+            node = self.proposal.node
+            # an answer with no code left nothing to debug: the same step is posed again
+            step = (
+                next_step(attempt.node)
+                if attempt.node.code
+                else Step(node.operator, node.parent_ids)
+            )
+            self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
+        return observe(self.search, self.proposal), attempt.reward, False, truncated, info
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The episode's run folder (its journal holds every attempt)."""
+        return None if self.search is None else self.search.folder.root
+
+    def messages(self) -> list[dict[str, str]]:
+        """The current step's chat messages (system, user), ready for a chat endpoint."""
+        if self.search is None or self.proposal is None:
+            raise ConfigError("call reset() before messages()")
+        return messages(self.search, self.proposal)
+
+    def close(self) -> None:
+        if self.search is not None:
+            self.search.journal.close()
+        self.search = None
+        self.proposal = None
+
+    # ---- the root of fresh episodes -----------------------------------------------------------
+    def root(self) -> StartState | None:
+        """Where an episode without a start option begins: nothing (a draft), or one node
+        drafted once by the templates backend, working (to improve) or buggy (to debug)."""
+        if self.operator == "draft":
+            return None
+        if self._root is None:
+            self._root = self._make_root()
+        return self._root
+
+    def _make_root(self) -> StartState:
+        bug_rate = 1.0 if self.operator == "debug" else 0.0
+        config = self._config(steps=1, backend_options={"bug_rate": bug_rate})
+        search = Search.create(config)
+        search.journal.set_meta(status=GYM_STATUS)
+        proposal = search.add_step("draft", (), note="gym root")
+        node = search.tell_written(search.write(proposal))
+        if node.status == NodeStatus.QUEUED:
+            search.tell(search.tell_executed(node.id, search.sandbox.run(search.start(node.id))))
+        node = search.journal.get(node.id)
+        search.journal.close()
+        wanted = NodeStatus.GOOD if self.operator == "improve" else NodeStatus.BUGGY
+        if node.status != wanted:
+            raise ConfigError(
+                f"gym: the root draft for {self.task_name!r} ended {node.status.value} "
+                f"({node.error or 'no error'}); start from a journal instead"
+            )
+        return StartState(search.folder.root, node.id, StartKind.CONTINUE)
+
+    def _config(self, *, steps: int, backend_options: dict[str, Any] | None = None) -> RunConfig:
+        return RunConfig.model_validate(
+            {
+                "task": self.task_name,
+                "operators": self.operators,
+                "operator_options": self.operator_options,
+                "backend": "templates",
+                "backend_options": backend_options or {},
+                "budget": {"steps": steps},
+                "runs_dir": str(self.runs_dir),
+                "limits": self.limits,
+                "seed": self.seed_value,
+            }
+        )
+
+    def _info(self) -> dict[str, Any]:
+        assert self.search is not None and self.proposal is not None
+        return {
+            "next_node_id": self.proposal.node.id,
+            "operator": self.proposal.node.operator,
+            "steps": self._steps,
+        }
+
+
+ENV_ID = "airlab/Research-v0"
+"""Registered with gymnasium when this module is imported:
+`gymnasium.make("airlab/Research-v0", task="digits", operator="improve")`."""
+if ENV_ID not in gym.registry:
+    gym.register(id=ENV_ID, entry_point="airlab.gym.env:AirlabEnv")
+
+
+def make(task: str, **options: Any) -> AirlabEnv:
+    """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`."""
+    return AirlabEnv(task, **options)

@@ -1,0 +1,147 @@
+"""Start states: a point of a real journal from which a step is taken again.
+
+A start state names a run folder and a node. `replay` poses that node's own step again (same
+operator, same parents, the history before it), so the observation is the prompt the node was
+written from; `continue` takes the next step from the node (improve it when it is good, debug it
+when it failed). Either way the episode runs in a fresh run folder (a fork) holding a copy of the
+history it may see, so the source journal is only ever read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from airlab.errors import ConfigError, JournalError
+from airlab.journal import Journal, Node, NodeStatus
+from airlab.journal.store import JOURNAL_FILE
+from airlab.runner.config import RunConfig, load_config
+from airlab.runner.search import Search
+
+_NOT_COPIED = {"id", "parent_ids", "operator", "note", "debug_depth", "created_at"}
+_NEVER_COPIED = {"select_score": None, "test_score": None}
+"""The fork never holds the hidden select/test scores of the source's nodes."""
+
+
+GYM_STATUS = "gym"
+"""The status of a run folder the gym writes: attempts, not a search to resume or rank."""
+
+
+class StartKind(StrEnum):
+    REPLAY = "replay"
+    CONTINUE = "continue"
+
+
+@dataclass(frozen=True)
+class StartState:
+    """A node of a journal to start an episode from (see the module docstring)."""
+
+    run_dir: Path
+    node_id: int
+    kind: StartKind = StartKind.REPLAY
+
+    @classmethod
+    def parse(cls, value: Any, kind: StartKind | str = StartKind.REPLAY) -> StartState:
+        """From a StartState or a `(run_dir, node_id)` pair; one-line error otherwise."""
+        if isinstance(value, StartState):
+            return value
+        if isinstance(value, tuple | list) and len(value) == 2:
+            run_dir, node_id = value
+            try:
+                return cls(Path(run_dir), int(node_id), StartKind(kind))
+            except ValueError:
+                pass
+        raise ConfigError(f"reset option 'start': expected (run_dir, node_id), got {value!r}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """The step an episode takes next: an operator and its parents."""
+
+    operator: str
+    parent_ids: tuple[int, ...]
+
+
+def next_step(node: Node) -> Step:
+    """The step that continues from `node`: improve it when good, debug it otherwise."""
+    return Step("improve" if node.is_good else "debug", (node.id,))
+
+
+def source_config(run_dir: Path) -> tuple[RunConfig, Journal]:
+    """The configuration and journal of an existing run folder (read only)."""
+    journal_path = Path(run_dir) / JOURNAL_FILE
+    if not journal_path.is_file():
+        raise ConfigError(f"{run_dir}: not a run folder (no {JOURNAL_FILE})")
+    journal = Journal.open(journal_path, read_only=True)
+    stored = journal.get_meta("config")
+    if stored is None:
+        raise JournalError(f"{journal_path}: no configuration recorded")
+    config = load_config(stored, source=str(journal_path))
+    task_root = Path(journal.get_meta("task_root", ""))
+    if task_root.is_dir():
+        config = config.model_copy(update={"task": str(task_root)})
+    return config, journal
+
+
+def fork(start: StartState, runs_dir: Path, *, steps: int) -> tuple[Search, Step]:
+    """A fresh search holding the history `start` may see, and the step to take from it."""
+    config, journal = source_config(start.run_dir)
+    try:
+        nodes = {node.id: node for node in journal.nodes()}
+    finally:
+        journal.close()
+    if start.node_id not in nodes:
+        raise ConfigError(f"{start.run_dir}: no node {start.node_id} in its journal")
+    node = nodes[start.node_id]
+    if start.kind == StartKind.REPLAY:
+        step = Step(node.operator, node.parent_ids)
+        keep = [n for i, n in sorted(nodes.items()) if i < node.id]
+    else:
+        if not node.status.finished:
+            raise ConfigError(f"{start.run_dir}: node {node.id} is not finished ({node.status})")
+        step = next_step(node)
+        keep = [n for i, n in sorted(nodes.items()) if i <= node.id]
+    forked = config.model_copy(
+        update={
+            "backend": "templates",
+            "backend_options": {},
+            "policy": "greedy",
+            "policy_params": {},
+            "pool": "local",
+            "pool_options": {},
+            "runs_dir": Path(runs_dir),
+            "run_name": None,
+            "workers": 1,
+            "budget": config.budget.model_copy(
+                update={
+                    "steps": len(keep) + steps,
+                    "time_s": None,
+                    "tokens": None,
+                    "cost_usd": None,
+                }
+            ),
+        }
+    )
+    search = Search.create(forked)
+    copy_nodes(search, keep)
+    source = {"run_dir": str(start.run_dir), "node_id": node.id, "kind": start.kind.value}
+    search.journal.set_meta(status=GYM_STATUS, forked_from=source)
+    return search, step
+
+
+def copy_nodes(search: Search, nodes: list[Node]) -> None:
+    """Copy `nodes` (ids 0..n−1 in order) into the search's empty journal, never their hidden
+    select/test scores; nodes left in flight by the source are copied as cancelled."""
+    for node in nodes:
+        added = search.journal.add(
+            node.operator, node.parent_ids, note=node.note, debug_depth=node.debug_depth
+        )
+        if added.id != node.id:
+            raise JournalError(f"fork: node ids are not contiguous (expected {node.id})")
+        values = node.model_dump(exclude=_NOT_COPIED)
+        values |= _NEVER_COPIED
+        if not node.status.finished and node.status != NodeStatus.CANCELLED:
+            values["status"] = NodeStatus.CANCELLED
+        search.journal.update(node.id, **values)
