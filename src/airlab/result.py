@@ -84,6 +84,10 @@ class RunResult(BaseModel):
     llm_calls: int = 0
     failed_llm_calls: int = 0
     spend_by_purpose: dict[str, PurposeSpend] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict)
+    """Purpose → the model that answered it, when purposes have their own models."""
+    spend_by_model: dict[str, dict[str, PurposeSpend]] = Field(default_factory=dict)
+    """Backend/model → purpose → spend: who did what, and what it cost."""
     draft_families: list[str] = Field(default_factory=list)
     workers: int = 1
     llm_concurrency: int | None = None

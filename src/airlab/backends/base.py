@@ -115,3 +115,11 @@ class ChatModel(Backend):
     def preflight(self) -> Completion | None:
         """One cheap call that proves the backend answers (key, model, server)."""
         return None
+
+    def route(self, purpose: str) -> ChatModel:
+        """The model that answers calls of `purpose` (itself; a router picks one per purpose)."""
+        return self
+
+    def members(self) -> tuple[ChatModel, ...]:
+        """Every distinct model behind this one (itself; a router lists its models)."""
+        return (self,)

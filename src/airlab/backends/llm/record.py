@@ -113,10 +113,18 @@ class MeteredChatModel(ChatModel):
         )
 
     def preflight(self) -> Completion | None:
-        if not self.inner.needs_preflight:
-            return None
-        probe = [Message("user", "preflight")]
-        return self._metered(self.inner.preflight, probe, "preflight", budgeted=False)
+        """One probe per model and endpoint behind the backend (each recorded under its name;
+        the same model with other options is not probed again)."""
+        answer = None
+        probed: set[str] = set()
+        for member in self.inner.members():
+            if member.needs_preflight and member.describe() not in probed:
+                probed.add(member.describe())
+                probe = [Message("user", "preflight")]
+                answer = self._metered(
+                    member.preflight, probe, "preflight", budgeted=False, backend=member.name
+                )
+        return answer
 
     def _metered(
         self,
@@ -125,6 +133,7 @@ class MeteredChatModel(ChatModel):
         purpose: str,
         *,
         budgeted: bool = True,
+        backend: str | None = None,
     ) -> Completion:
         if budgeted and self.guard is not None:
             self.guard()
@@ -133,7 +142,7 @@ class MeteredChatModel(ChatModel):
             "node_id": None if charge is None else charge.node_id,
             "purpose": purpose,
             "request_hash": request_hash(messages, purpose),
-            "backend": self.inner.name,
+            "backend": backend or self.inner.route(purpose).name,
             "messages": [{"role": m.role, "content": _redact(m.content)} for m in messages],
         }
         started = time.time()
@@ -181,7 +190,7 @@ class MeteredChatModel(ChatModel):
                 CallRecord(
                     node_id=record["node_id"],
                     purpose=record["purpose"],
-                    backend=self.inner.name,
+                    backend=record["backend"],
                     model=completion.model if completion else "",
                     started_at=started,
                     finished_at=finished,
