@@ -22,16 +22,21 @@ class Usage:
     """Tokens and money one candidate cost."""
 
     tokens_in: int = 0
+    """Every input token, cached or not."""
     tokens_out: int = 0
+    """Every output token, reasoning included."""
     cost_usd: float = 0.0
     calls: int = 0
+    cached_in: int = 0
+    """Input tokens read from the provider's prompt cache (billed at the cached price)."""
+    cache_write_in: int = 0
+    """Input tokens written to the prompt cache (Anthropic bills them above the input price)."""
+    reasoning_out: int = 0
+    """Output tokens the model spent thinking (OpenAI reasoning models)."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
-            self.tokens_in + other.tokens_in,
-            self.tokens_out + other.tokens_out,
-            self.cost_usd + other.cost_usd,
-            self.calls + other.calls,
+            *(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__)
         )
 
 
@@ -82,6 +87,9 @@ class Message:
 
     role: Literal["system", "user", "assistant"]
     content: str
+    cache_prefix: int = 0
+    """Characters at the start of `content` that every call of the run repeats (the task and
+    its data preview): providers with explicit prompt caching mark them (Anthropic)."""
 
 
 @dataclass(frozen=True)

@@ -158,14 +158,21 @@ def operator_prompt(
     return render(f"{operator.name}.j2", **variables)
 
 
+def cacheable(prompt: str, context: OperatorContext, settings: PromptSettings) -> Message:
+    """The user message of a step, its task part (the same in every call of the run: the
+    description, data preview, limits and rules) marked as a prefix the provider may cache."""
+    task_part = render("_task.j2", **task_variables(context.task, context.limits, settings))
+    task_part = task_part.rstrip()
+    prefix = len(task_part) if prompt.startswith(task_part) else 0
+    return Message("user", prompt, cache_prefix=prefix)
+
+
 def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     """One candidate from a chat model, for any single-shot operator."""
     model = chat_model(context)
     settings = PromptSettings.from_options(context.options)
-    messages = [
-        Message("system", render("system.j2")),
-        Message("user", operator_prompt(operator, context, settings)),
-    ]
+    prompt = operator_prompt(operator, context, settings)
+    messages = [Message("system", render("system.j2")), cacheable(prompt, context, settings)]
     return ask_for_code(model, messages, purpose=operator.name)
 
 

@@ -22,6 +22,7 @@ from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import (
     TRUNCATED_FINISH_REASONS,
     PromptSettings,
+    cacheable,
     candidate,
     chat_model,
     operator_prompt,
@@ -105,7 +106,10 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
         command_timeout_s=command_s,
         max_turns=caps.react_turns,
     )
-    messages = [Message("system", render("react_system.j2")), Message("user", prompt)]
+    messages = [
+        Message("system", render("react_system.j2")),
+        cacheable(prompt, context, settings),
+    ]
     transcript: list[dict[str, Any]] = [{"role": m.role, "content": m.content} for m in messages]
     usage = Usage()
     started = time.monotonic()

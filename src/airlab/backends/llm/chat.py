@@ -27,7 +27,7 @@ from airlab.backends.llm.retry import (
     call_with_retries,
     parse_retry_after,
 )
-from airlab.backends.llm.settings import LLMSettings
+from airlab.backends.llm.settings import DEFAULT_MAX_TOKENS, LLMSettings
 from airlab.errors import BackendError
 
 log = logging.getLogger("airlab.backends")
@@ -59,6 +59,9 @@ class RawAnswer:
     finish_reason: str | None
     usage_reported: bool = True
     """False when the response had no usage block (tokens unknown)."""
+    cached_in: int = 0
+    cache_write_in: int = 0
+    reasoning_out: int = 0
 
 
 class ProviderChatModel(ChatModel):
@@ -83,6 +86,10 @@ class ProviderChatModel(ChatModel):
         self._client: Any = None
         self._lock = threading.Lock()
         self._dropped: set[str] = set()
+        self.max_tokens = settings.max_tokens or self._default_max_tokens()
+
+    def _default_max_tokens(self) -> int:
+        return DEFAULT_MAX_TOKENS
 
     def describe(self) -> str:
         where = f" at {self.settings.base_url}" if self.settings.base_url else ""
@@ -112,7 +119,11 @@ class ProviderChatModel(ChatModel):
 
     def preflight(self) -> Completion:
         """A one-line question with a tiny output budget: proves the key, model and server."""
-        return self._complete([Message("user", "Reply with the single word OK.")], PREFLIGHT)
+        return self._complete([Message("user", "Reply with the single word OK.")], self._probe())
+
+    def _probe(self) -> dict[str, Any]:
+        """The preflight's parameters over the usual ones."""
+        return PREFLIGHT
 
     def _complete(self, messages: Sequence[Message], override: dict[str, Any]) -> Completion:
         client = self._client_or_raise()
@@ -140,11 +151,21 @@ class ProviderChatModel(ChatModel):
                 self._reject(exc)
                 continue
             price = self.prices.lookup(self.model)
+            cost = self.prices.cost(
+                self.model,
+                answer.tokens_in,
+                answer.tokens_out,
+                answer.cached_in,
+                answer.cache_write_in,
+            )
             usage = Usage(
                 tokens_in=answer.tokens_in,
                 tokens_out=answer.tokens_out,
-                cost_usd=self.prices.cost(self.model, answer.tokens_in, answer.tokens_out),
+                cost_usd=cost,
                 calls=1,
+                cached_in=answer.cached_in,
+                cache_write_in=answer.cache_write_in,
+                reasoning_out=answer.reasoning_out,
             )
             return Completion(
                 answer.text,
@@ -167,8 +188,9 @@ class ProviderChatModel(ChatModel):
             raise MalformedResponse(f"unusable response body ({type(exc).__name__})") from None
 
     def _params(self) -> dict[str, Any]:
+        sampling = {**self.settings.sampling(), "max_tokens": self.max_tokens}
         with self._lock:
-            return {k: v for k, v in self.settings.sampling().items() if k not in self._dropped}
+            return {k: v for k, v in sampling.items() if k not in self._dropped}
 
     def _reject(self, exc: ParameterRejected) -> None:
         with self._lock:

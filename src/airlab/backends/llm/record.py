@@ -11,6 +11,7 @@ stops the run with the call index and the first field that differs from the call
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -156,12 +157,7 @@ class MeteredChatModel(ChatModel):
             "text": _redact(completion.text),
             "model": completion.model,
             "finish_reason": completion.finish_reason,
-            "usage": {
-                "tokens_in": completion.usage.tokens_in,
-                "tokens_out": completion.usage.tokens_out,
-                "cost_usd": completion.usage.cost_usd,
-                "calls": completion.usage.calls,
-            },
+            "usage": dataclasses.asdict(completion.usage),
             "usage_reported": completion.usage_reported,
             "priced": completion.priced,
             "retries": completion.retries,
@@ -197,6 +193,9 @@ class MeteredChatModel(ChatModel):
                     tokens_in=usage.tokens_in,
                     tokens_out=usage.tokens_out,
                     cost_usd=usage.cost_usd,
+                    cached_in=usage.cached_in,
+                    cache_write_in=usage.cache_write_in,
+                    reasoning_out=usage.reasoning_out,
                     usage_reported=completion.usage_reported if completion else True,
                     priced=completion.priced if completion else True,
                     retries=completion.retries if completion else 0,
