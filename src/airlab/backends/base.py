@@ -82,14 +82,36 @@ class ProgramWriter(Backend):
 
 
 @dataclass(frozen=True)
-class Message:
-    """One chat message."""
+class ToolSpec:
+    """A tool a model may call natively: its name, what it does, its JSON-schema arguments."""
 
-    role: Literal["system", "user", "assistant"]
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call of a tool in a model's answer (several may come at once)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    """The parsed arguments; `{"_unparsed": TEXT}` when the model sent no valid JSON object."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message. A `tool` message answers the tool call `tool_call_id`; an assistant
+    message may carry the tool calls it made."""
+
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
     cache_prefix: int = 0
     """Characters at the start of `content` that every call of the run repeats (the task and
     its data preview): providers with explicit prompt caching mark them (Anthropic)."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,15 +128,21 @@ class Completion:
     """False when the model has no price in the table: the cost is unknown, not zero."""
     retries: int = 0
     """Attempts that failed transiently (429, 5xx, timeouts) before this answer."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """Native tool calls of the answer, in order (only when the call offered tools)."""
 
 
 class ChatModel(Backend):
     """A backend that answers prompts (LLM providers, record/replay). Operators render the
     prompts and parse the answers; policies such as LLM-first search may ask it to choose."""
 
+    supports_tools: bool = False
+    """Whether `complete` takes `tools` (native tool calling); callers pass `tools` only then."""
+
     @abc.abstractmethod
     def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records."""
+        """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records.
+        A model with `supports_tools` also takes `tools: Sequence[ToolSpec]`."""
 
     needs_preflight: bool = False
     """Whether `preflight` proves anything (a network provider); replay and scripted models

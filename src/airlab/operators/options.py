@@ -43,6 +43,11 @@ class OperatorOptions(Params):
     """Most seconds one ReAct episode may take."""
     react_command_s: float | None = Field(None, gt=0)
     """Time limit of one ReAct shell command (none: the candidate's time limit)."""
+    react_tools: Literal["auto", "native", "text"] = "auto"
+    """How ReAct's model calls tools: `native` tool calling (OpenAI `tools`, Anthropic
+    `tool_use`), the `text` protocol (`ACTION:` lines, for servers without tool calling), or
+    `auto`: native where the backend has it (OpenAI, Anthropic), text elsewhere (local
+    servers)."""
 
 
 def parse_operator_options(raw: Mapping[str, Any] | None) -> OperatorOptions:

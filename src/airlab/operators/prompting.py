@@ -152,6 +152,7 @@ def operator_prompt(
         "diversity": settings.diversity,
         "ask_family": operator.name == "draft",
         "react": False,
+        "native_tools": False,
         **operator.prompt_variables(context, settings),
         **extra,
     }

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
-from airlab.backends.base import Message
-from airlab.backends.llm.chat import ProviderChatModel, RawAnswer
+from airlab.backends.base import Message, ToolCall, ToolSpec
+from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments
 from airlab.backends.llm.settings import DEFAULT_MAX_TOKENS, LLMSettings
 from airlab.errors import BackendError
 
@@ -54,7 +54,13 @@ class AnthropicChat(ProviderChatModel):
             max_retries=0,
         )
 
-    def _send(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+    def _send(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any:
         cache = self.settings.prompt_cache
         system = "\n\n".join(m.content for m in messages if m.role == "system")
         turns: list[dict[str, Any]] = []
@@ -62,10 +68,11 @@ class AnthropicChat(ProviderChatModel):
             if message.role == "system":
                 continue
             blocks = _blocks(message, cache and not turns)
-            if turns and turns[-1]["role"] == message.role:  # the API wants alternating turns
+            role = "user" if message.role == "tool" else message.role  # results are user turns
+            if turns and turns[-1]["role"] == role:  # the API wants alternating turns
                 turns[-1]["content"] += blocks
             else:
-                turns.append({"role": message.role, "content": blocks})
+                turns.append({"role": role, "content": blocks})
         extra_body = {k: params[k] for k in ("temperature", "top_p") if k in params}
         max_tokens = int(params.get("max_tokens", self.max_tokens))
         optional: dict[str, Any] = {}
@@ -81,6 +88,11 @@ class AnthropicChat(ProviderChatModel):
             optional["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if extra_body:
             optional["extra_body"] = extra_body
+        if tools:
+            optional["tools"] = [
+                {"name": t.name, "description": t.description, "input_schema": t.parameters}
+                for t in tools
+            ]
         request = {"model": self.model, "max_tokens": max_tokens, "messages": turns, **optional}
         if not self.settings.streams(max_tokens):
             return client.messages.create(**request)
@@ -103,12 +115,26 @@ class AnthropicChat(ProviderChatModel):
             usage_reported=usage is not None,
             cached_in=cached,
             cache_write_in=written,
+            tool_calls=tuple(
+                ToolCall(block.id, block.name, parse_arguments(block.input))
+                for block in response.content
+                if getattr(block, "type", "") == "tool_use"
+            ),
         )
 
 
 def _blocks(message: Message, first: bool) -> list[dict[str, Any]]:
     """A message as content blocks; the first one's cacheable prefix gets its own block,
     marked for the cache."""
+    if message.role == "tool":
+        result = {"type": "tool_result", "tool_use_id": message.tool_call_id}
+        return [{**result, "content": message.content}]
+    if message.tool_calls:
+        text_blocks = [{"type": "text", "text": message.content}] if message.content else []
+        return text_blocks + [
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+            for c in message.tool_calls
+        ]
     text = message.content
     prefix = message.cache_prefix
     if first and 0 < prefix < len(text):

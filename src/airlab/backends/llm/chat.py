@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import importlib
+import json
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
 
-from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.backends.llm.prices import PriceTable
 from airlab.backends.llm.retry import (
     RetryPolicy,
@@ -62,6 +63,7 @@ class RawAnswer:
     cached_in: int = 0
     cache_write_in: int = 0
     reasoning_out: int = 0
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class ProviderChatModel(ChatModel):
@@ -100,7 +102,13 @@ class ProviderChatModel(ChatModel):
     def _make_client(self, sdk: ModuleType, api_key: str | None) -> Any: ...
 
     @abc.abstractmethod
-    def _send(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any: ...
+    def _send(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any: ...
 
     @abc.abstractmethod
     def _read(self, response: Any) -> RawAnswer: ...
@@ -114,8 +122,16 @@ class ProviderChatModel(ChatModel):
         """Fail now, in one line, if the SDK or the key is missing."""
         self._client_or_raise()
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        return self._complete(messages, {})
+    supports_tools = True
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        return self._complete(messages, {}, tuple(tools or ()))
 
     def preflight(self) -> Completion:
         """A one-line question with a tiny output budget: proves the key, model and server."""
@@ -125,7 +141,12 @@ class ProviderChatModel(ChatModel):
         """The preflight's parameters over the usual ones."""
         return PREFLIGHT
 
-    def _complete(self, messages: Sequence[Message], override: dict[str, Any]) -> Completion:
+    def _complete(
+        self,
+        messages: Sequence[Message],
+        override: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Completion:
         client = self._client_or_raise()
         retries = 0
 
@@ -138,7 +159,7 @@ class ProviderChatModel(ChatModel):
             params = {**self._params(), **override}
             try:
                 answer = call_with_retries(
-                    lambda params=params: self._attempt(client, messages, params),
+                    lambda params=params: self._attempt(client, messages, params, tools),
                     self.retry,
                     on_retry=on_retry,
                 )
@@ -175,11 +196,18 @@ class ProviderChatModel(ChatModel):
                 usage_reported=answer.usage_reported,
                 priced=price is not None,
                 retries=retries,
+                tool_calls=answer.tool_calls,
             )
 
-    def _attempt(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+    def _attempt(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any:
         try:
-            response = self._send(client, messages, params)
+            response = self._send(client, messages, params, tools)
         except Exception as exc:
             raise self._translate(exc, params) from exc
         try:
@@ -285,6 +313,17 @@ class ProviderChatModel(ChatModel):
 
 PREFLIGHT = {"max_tokens": 16}
 """The preflight's output budget: enough for "OK" from any model, a few tokens of spend."""
+
+
+def parse_arguments(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments as a dict (OpenAI sends a JSON string, Anthropic an object)."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {"_unparsed": str(raw)}
+    return value if isinstance(value, dict) else {"_unparsed": str(raw)}
 
 
 def _refused(exc: BaseException) -> bool:

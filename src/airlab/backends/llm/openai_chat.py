@@ -8,6 +8,7 @@ usage from the final chunk (`stream_options.include_usage`).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar
 
-from airlab.backends.base import Message
-from airlab.backends.llm.chat import ProviderChatModel, RawAnswer
+from airlab.backends.base import Message, ToolCall, ToolSpec
+from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments
 from airlab.backends.llm.settings import REASONING_MAX_TOKENS, LLMSettings
 
 log = logging.getLogger("airlab.backends")
@@ -42,6 +43,17 @@ class _Streamed:
     finish_reason: str | None = None
     model: str = ""
     usage: Any = None
+    tool_calls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Index → id, name and the argument pieces so far."""
+
+    def add_tool_deltas(self, deltas: Any) -> None:
+        for delta in deltas or ():
+            call = self.tool_calls.setdefault(delta.index, {"id": "", "name": "", "args": []})
+            call["id"] = delta.id or call["id"]
+            function = delta.function
+            if function is not None:
+                call["name"] = function.name or call["name"]
+                call["args"].append(function.arguments or "")
 
 
 class OpenAIChat(ProviderChatModel):
@@ -60,6 +72,8 @@ class OpenAIChat(ProviderChatModel):
         self.reasoning = is_reasoning_model(model)
         super().__init__(provider, model, settings)
         self.local = local
+        self.supports_tools = not local
+        """Local servers differ in tool support (llama.cpp needs --jinja): text protocol."""
         self._max_tokens_field = "max_completion_tokens" if self.reasoning else "max_tokens"
         if self.reasoning:
             refused = [k for k in ("temperature", "top_p") if getattr(settings, k) is not None]
@@ -100,16 +114,30 @@ class OpenAIChat(ProviderChatModel):
             return True
         return False
 
-    def _send(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+    def _send(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any:
         wire = dict(params)
         budget = int(wire.get("max_tokens", self.max_tokens))
         if "max_tokens" in wire:
             wire[self._max_tokens_field] = wire.pop("max_tokens")
-        request = {
-            "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            **wire,
-        }
+        request = {"model": self.model, "messages": [_wire(m) for m in messages], **wire}
+        if tools:
+            request["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in tools
+            ]
         if not self.settings.streams(budget):
             return client.chat.completions.create(**request)
         streamed = _Streamed()
@@ -123,6 +151,8 @@ class OpenAIChat(ProviderChatModel):
             for choice in chunk.choices or ():
                 if choice.delta is not None and choice.delta.content:
                     streamed.text.append(choice.delta.content)
+                if choice.delta is not None:
+                    streamed.add_tool_deltas(choice.delta.tool_calls)
                 if choice.finish_reason:
                     streamed.finish_reason = choice.finish_reason
         return streamed
@@ -131,11 +161,19 @@ class OpenAIChat(ProviderChatModel):
         if isinstance(response, _Streamed):
             text: Any = "".join(response.text)
             finish_reason, model, usage = response.finish_reason, response.model, response.usage
+            calls = tuple(
+                ToolCall(c["id"], c["name"], parse_arguments("".join(c["args"])))
+                for _, c in sorted(response.tool_calls.items())
+            )
         else:
             choice = response.choices[0]
             text, finish_reason = choice.message.content, choice.finish_reason
             model, usage = response.model, response.usage
-        if text is None and finish_reason == "length":
+            calls = tuple(
+                ToolCall(c.id, c.function.name, parse_arguments(c.function.arguments))
+                for c in choice.message.tool_calls or ()
+            )
+        if text is None and (calls or finish_reason == "length"):
             text = ""  # a reasoning model that spent its whole budget thinking
         if not isinstance(text, str):
             raise ValueError("no text in the answer")
@@ -148,7 +186,26 @@ class OpenAIChat(ProviderChatModel):
             usage_reported=usage is not None,
             cached_in=_detail(usage, "prompt_tokens_details", "cached_tokens"),
             reasoning_out=_detail(usage, "completion_tokens_details", "reasoning_tokens"),
+            tool_calls=calls,
         )
+
+
+def _wire(message: Message) -> dict[str, Any]:
+    """A message as chat completions take it (tool calls and tool results included)."""
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        wire["content"] = message.content or None
+        wire["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in message.tool_calls
+        ]
+    return wire
 
 
 def _detail(usage: Any, group: str, name: str) -> int:

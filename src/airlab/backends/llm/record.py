@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.errors import BackendError, ReplayMismatchError
 from airlab.journal.calls import CallRecord, Ledger
 
@@ -42,13 +42,39 @@ def stable_content(text: str) -> str:
     return _MEASURED.sub(lambda m: f"{m[1]} … s" if m[1] else f"{m[2]}… s{m[3]}", text)
 
 
-def request_hash(messages: Sequence[Message], purpose: str) -> str:
-    payload = json.dumps(
-        {"purpose": purpose, "messages": [[m.role, stable_content(m.content)] for m in messages]},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
+def _hashed(message: Message) -> list[Any]:
+    item: list[Any] = [message.role, stable_content(message.content)]
+    if message.tool_calls:  # only then, so that recordings without tools keep their hashes
+        item.append([[c.name, c.arguments] for c in message.tool_calls])
+    return item
+
+
+def request_hash(
+    messages: Sequence[Message], purpose: str, tools: Sequence[ToolSpec] | None = None
+) -> str:
+    request: dict[str, Any] = {"purpose": purpose, "messages": [_hashed(m) for m in messages]}
+    if tools:
+        request["tools"] = [t.name for t in tools]
+    payload = json.dumps(request, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def message_record(message: Message) -> dict[str, Any]:
+    """A message as `llm_calls.jsonl` keeps it (secrets redacted)."""
+    record: dict[str, Any] = {"role": message.role, "content": _redact(message.content)}
+    if message.tool_calls:
+        record["tool_calls"] = [tool_call_record(c) for c in message.tool_calls]
+    if message.tool_call_id is not None:
+        record["tool_call_id"] = message.tool_call_id
+    return record
+
+
+def tool_call_record(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
+
+
+def tool_calls_from(records: list[dict[str, Any]] | None) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(r["id"], r["name"], dict(r["arguments"])) for r in records or ())
 
 
 def _redact(text: str) -> str:
@@ -108,10 +134,27 @@ class MeteredChatModel(ChatModel):
     def describe(self) -> str:
         return self.inner.describe()
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        return self._metered(
-            lambda: self.inner.complete(messages, purpose=purpose), messages, purpose
-        )
+    @property
+    def supports_tools(self) -> bool:  # type: ignore[override]
+        return self.inner.supports_tools
+
+    def route(self, purpose: str) -> ChatModel:
+        return self.inner.route(purpose)
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        if tools:
+            call: Callable[[], Completion | None] = lambda: self.inner.complete(  # noqa: E731
+                messages, purpose=purpose, tools=tools
+            )
+        else:
+            call = lambda: self.inner.complete(messages, purpose=purpose)  # noqa: E731
+        return self._metered(call, messages, purpose, tools=tools)
 
     def preflight(self) -> Completion | None:
         """One probe per model and endpoint behind the backend (each recorded under its name;
@@ -135,6 +178,7 @@ class MeteredChatModel(ChatModel):
         *,
         budgeted: bool = True,
         backend: str | None = None,
+        tools: Sequence[ToolSpec] | None = None,
     ) -> Completion:
         if budgeted and self.guard is not None:
             self.guard()
@@ -142,10 +186,12 @@ class MeteredChatModel(ChatModel):
         record: dict[str, Any] = {
             "node_id": None if charge is None else charge.node_id,
             "purpose": purpose,
-            "request_hash": request_hash(messages, purpose),
+            "request_hash": request_hash(messages, purpose, tools),
             "backend": backend or self.inner.route(purpose).name,
-            "messages": [{"role": m.role, "content": _redact(m.content)} for m in messages],
+            "messages": [message_record(m) for m in messages],
         }
+        if tools:
+            record["tools"] = [t.name for t in tools]
         started = time.time()
         try:
             completion = call()
@@ -162,6 +208,8 @@ class MeteredChatModel(ChatModel):
             "priced": completion.priced,
             "retries": completion.retries,
         }
+        if completion.tool_calls:
+            record["response"]["tool_calls"] = [tool_call_record(c) for c in completion.tool_calls]
         self._charge(record, started, charge, completion=completion)
         return completion
 
@@ -231,12 +279,20 @@ class ReplayChatModel(ChatModel):
             self._queues[record["request_hash"]].append(record)
         self._served = 0
         self._lock = threading.Lock()
+        self.supports_tools = any("tools" in record for record in self.records)
+        """A run that called tools natively replays natively."""
 
     def describe(self) -> str:
         return f"replay of {self.path} ({len(self.records)} calls)"
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        key = request_hash(messages, purpose)
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        key = request_hash(messages, purpose, tools)
         with self._lock:
             index = self._served
             self._served += 1
@@ -252,6 +308,7 @@ class ReplayChatModel(ChatModel):
             usage=Usage(**response["usage"]),
             model=response["model"],
             finish_reason=response["finish_reason"],
+            tool_calls=tool_calls_from(response.get("tool_calls")),
         )
 
     def _mismatch(self, index: int, messages: Sequence[Message], purpose: str) -> str:
