@@ -55,14 +55,23 @@ def parse_purpose_options(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
 
 
 def run(
-    task: Annotated[str, typer.Option("--task", "-t", help="Bundled task name or task folder.")],
-    policy: Annotated[str, typer.Option("--policy", "-p", help="Search policy.")] = "greedy",
-    backend: Annotated[
-        str,
+    task: Annotated[
+        str | None,
         typer.Option(
-            "--backend", "-b", help="Where candidates come from: templates, or provider/model."
+            "--task", "-t", help="Bundled task name or task folder (or `task:` in --config)."
         ),
-    ] = "templates",
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", "-p", help="Search policy (default greedy).")
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            "-b",
+            help="Where candidates come from: templates (default), or provider/model.",
+        ),
+    ] = None,
     steps: Annotated[
         int | None, typer.Option(help="Budget: candidates to propose (default 20).")
     ] = None,
@@ -178,6 +187,8 @@ def run(
     At the end the final node is chosen on a second hidden split and scored once on the test split.
     """
     base = read_config_file(config) if config else {}
+    if task is None and "task" not in base:
+        raise ConfigError("option --task is required (or a --config file with a `task:` field)")
     overrides: dict[str, Any] = {
         "task": task,
         "policy": policy,

@@ -4,9 +4,10 @@
 budget guard (so a spent budget refuses the call instead of overshooting); after each call, failed
 or not, it charges the call to the node it served (`charging`) in the journal's usage ledger and
 appends it to `llm_calls.jsonl`: node, purpose, model, start and end time, retries, usage, the
-messages and the answer or error, never a key or a header. Replay matches calls by a hash of their
-request, so calls made concurrently may arrive in another order; a request that was never recorded
-stops the run with the call index and the first field that differs from the call recorded there.
+messages and the answer or error, never a key or a header. Replay matches a node's calls by node,
+purpose and order within the node, and other calls by a hash of their request, so a run recorded
+with several workers replays; a call with no match stops the run with the call index and the
+first field that differs from the call recorded there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -29,6 +31,8 @@ from typing import Any
 from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.errors import BackendError, ReplayMismatchError
 from airlab.journal.calls import CallRecord, Ledger
+
+log = logging.getLogger("airlab.backends")
 
 LLM_CALLS_FILE = "llm_calls.jsonl"
 SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -265,7 +269,13 @@ class MeteredChatModel(ChatModel):
 
 
 class ReplayChatModel(ChatModel):
-    """Answers from a run's recorded calls, with no network."""
+    """Answers from a run's recorded calls, with no network.
+
+    A call made for a node is answered by the recorded call of the same node and purpose, the
+    k-th such call for the k-th (a draft, its reminder, its analysis), even when its prompt
+    differs: with several workers, which candidates had finished when a prompt was written
+    (its memory) depends on timing. Calls made for no node (a policy's choice) and calls with
+    no such record are matched by the hash of their request."""
 
     def __init__(self, source: Path) -> None:
         source = Path(source)
@@ -274,9 +284,15 @@ class ReplayChatModel(ChatModel):
             raise BackendError(f"replay: {self.path}: no recorded calls (not an LLM run?)")
         self.name = f"replay/{source}"
         self.records = _read_records(self.path)
-        self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
-        for record in self.records:
-            self._queues[record["request_hash"]].append(record)
+        self._queues: dict[str, deque[int]] = defaultdict(deque)
+        self._by_node: dict[tuple[int, str], deque[int]] = defaultdict(deque)
+        for position, record in enumerate(self.records):
+            self._queues[record["request_hash"]].append(position)
+            if record.get("node_id") is not None:
+                self._by_node[(record["node_id"], record["purpose"])].append(position)
+        self._used: set[int] = set()
+        self.changed = 0
+        """Calls answered by node and purpose although their request differs."""
         self._served = 0
         self._lock = threading.Lock()
         self.supports_tools = any("tools" in record for record in self.records)
@@ -293,13 +309,24 @@ class ReplayChatModel(ChatModel):
         tools: Sequence[ToolSpec] | None = None,
     ) -> Completion:
         key = request_hash(messages, purpose, tools)
+        charge = _CHARGE.get()
+        node_id = None if charge is None else charge.node_id
         with self._lock:
             index = self._served
             self._served += 1
-            queue = self._queues.get(key)
-            if not queue:
+            position = None
+            if node_id is not None:
+                position = self._take(self._by_node.get((node_id, purpose)))
+            if position is None:
+                position = self._take(self._queues.get(key))
+            if position is None:
                 raise ReplayMismatchError(self._mismatch(index, messages, purpose))
-            record = queue.popleft()
+            record = self.records[position]
+            if record["request_hash"] != key:
+                self.changed += 1
+                log.info(
+                    "replay: call %d (%s) of node %s answered by node", index, purpose, node_id
+                )
         if "error" in record:
             raise BackendError(record["error"])
         response = record["response"]
@@ -310,6 +337,15 @@ class ReplayChatModel(ChatModel):
             finish_reason=response["finish_reason"],
             tool_calls=tool_calls_from(response.get("tool_calls")),
         )
+
+    def _take(self, queue: deque[int] | None) -> int | None:
+        """The first record of `queue` not served yet (it is then served)."""
+        while queue:
+            position = queue.popleft()
+            if position not in self._used:
+                self._used.add(position)
+                return position
+        return None
 
     def _mismatch(self, index: int, messages: Sequence[Message], purpose: str) -> str:
         where = f"replay of {self.path}: call {index} ({purpose or 'no purpose'})"
