@@ -37,6 +37,10 @@ class OperatorOptions(Params):
     """Most characters of the data preview a prompt shows."""
     output_chars: int = Field(2500, ge=0)
     """How much of a run's output (its tail) a prompt shows."""
+    skeleton: bool = True
+    """Show, in every prompt, a runnable skeleton of the task's I/O (reads `public/train.csv`
+    and `public/test.csv`, writes a valid `submission.csv`), for models that get the I/O
+    wrong."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)

@@ -22,6 +22,7 @@ from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
+from airlab.operators.skeleton import io_skeleton, prediction_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks.task import Task
 
@@ -62,6 +63,8 @@ class PromptSettings:
     preview_chars: int = 3000
     output_chars: int = 2500
     """How much of a run's output (its tail) a prompt shows."""
+    skeleton: bool = True
+    """Show a runnable skeleton of the task's I/O."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
@@ -73,6 +76,7 @@ class PromptSettings:
             memory_chars=typed.memory_chars,
             preview_chars=typed.preview_chars,
             output_chars=typed.output_chars,
+            skeleton=typed.skeleton,
         )
 
 
@@ -92,7 +96,9 @@ def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings
             "id_column": spec.id_column,
             "target_columns": list(spec.target_columns),
             "labels": spec.labels,
+            "prediction": prediction_text(task),
         },
+        "skeleton": io_skeleton(task) if settings.skeleton else None,
         "data_preview": data_preview(
             task.public_dir,
             settings.preview_chars,
