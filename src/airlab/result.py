@@ -39,6 +39,10 @@ class PurposeSpend(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    cached_in: int = 0
+    """Of `tokens_in`, read from the prompt cache."""
+    reasoning_out: int = 0
+    """Of `tokens_out`, spent thinking."""
 
 
 class RunResult(BaseModel):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from airlab.backends.routing import build_chat_backend, route_keys
+from airlab.backends.base import ChatModel, Completion, Message
+from airlab.backends.routing import RoutedChatModel, build_chat_backend, route_keys
 from airlab.errors import ConfigError
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
@@ -116,3 +117,25 @@ def test_command_line_spelling():
     }
     with pytest.raises(ConfigError, match=r"PURPOSE\.KEY=VALUE"):
         parse_purpose_options(["temperature=0"])
+
+
+class _Named(ChatModel):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.purposes: list[str] = []
+
+    def complete(self, messages, *, purpose=""):
+        self.purposes.append(purpose)
+        return Completion(self.name)
+
+
+def test_a_router_sends_reminders_react_turns_and_choices_where_they_belong():
+    default, react, choose, improve = (_Named(n) for n in ("default", "react", "choose", "imp"))
+    router = RoutedChatModel(default, {"react": react, "choose": choose, "improve": improve})
+    hello = [Message("user", "hi")]
+    answers = [
+        router.complete(hello, purpose=p).text
+        for p in ("draft", "draft-reminder", "improve-reminder", "react-improve", "choose")
+    ]
+    assert answers == ["default", "default", "imp", "react", "choose"]
+    assert len(router.members()) == 4 and router.route("analysis") is default

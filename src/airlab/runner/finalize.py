@@ -176,4 +176,6 @@ def _add(row: PurposeSpend, call: CallRecord) -> None:
     row.failed += call.error is not None
     row.tokens_in += call.tokens_in
     row.tokens_out += call.tokens_out
+    row.cached_in += call.cached_in
+    row.reasoning_out += call.reasoning_out
     row.cost_usd = round(row.cost_usd + call.cost_usd, 8)

@@ -227,6 +227,7 @@ class MeteredChatModel(ChatModel):
         error: BackendError | None = None,
     ) -> None:
         finished = time.time()
+        record["model"] = completion.model if completion else ""
         record["started_at"], record["finished_at"] = started, finished
         record["latency_s"] = round(finished - started, 4)
         if error is not None:
