@@ -149,3 +149,8 @@ def test_the_ledger_and_the_record_keep_cached_and_reasoning_tokens(server, tmp_
     assert record["response"]["usage"]["cached_in"] == 512
     assert record["response"]["usage"]["reasoning_out"] == 256
     journal.close()
+
+
+def test_anthropic_with_thinking_does_not_offer_native_tools(server):
+    assert _anthropic(server).supports_tools
+    assert not _anthropic(server, thinking_budget=2048).supports_tools

@@ -4,9 +4,11 @@ and result.json splits the spend by purpose and model."""
 from __future__ import annotations
 
 import pytest
+from rich.console import Console
 
 from airlab.backends.base import ChatModel, Completion, Message
 from airlab.backends.routing import RoutedChatModel, build_chat_backend, route_keys
+from airlab.cli.display import header
 from airlab.errors import ConfigError
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
@@ -72,8 +74,13 @@ def test_each_purpose_goes_to_its_own_model(make_task, tmp_path):
             }
         )
         run = Run.create(config)
+        console = Console(record=True, width=200)
+        console.print(header(run))
+        shown = console.export_text()
         result = run.execute()
         requests = list(server.requests)
+    assert "models draft openai-compatible/big-coder" in shown
+    assert "analysis openai-compatible/small-critic" in shown
     by_kind: dict[str, list[dict]] = {"preflight": [], "analysis": [], "write": []}
     for request in requests:
         if "Reply with the single word OK" in request.prompt:

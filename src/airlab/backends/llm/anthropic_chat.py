@@ -30,6 +30,9 @@ class AnthropicChat(ProviderChatModel):
     def __init__(self, model: str, settings: LLMSettings) -> None:
         super().__init__("anthropic", model, settings)
         budget = settings.thinking_budget
+        self.supports_tools = budget is None
+        """With extended thinking the API wants each turn's thinking blocks sent back with its
+        tool results, which messages here do not keep: ReAct then uses the text protocol."""
         if budget is not None:
             if self.max_tokens <= budget:
                 raise BackendError(
