@@ -18,7 +18,7 @@ from airlab.journal import Journal
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
 
-SCRIPT = """Plan: logistic regression with C={c}.
+SCRIPT = """Plan: {plan}
 
 ```python
 import time
@@ -27,21 +27,25 @@ from sklearn.linear_model import LogisticRegression
 time.sleep({sleep})
 train = pd.read_csv("public/train.csv")
 test = pd.read_csv("public/test.csv")
-model = LogisticRegression(C={c}).fit(train[["a", "b"]], train["y"])
-pd.DataFrame({{"id": test["id"], "y": model.predict(test[["a", "b"]])}}).to_csv(
-    "submission.csv", index=False
-)
+model = LogisticRegression().fit(train[["a", "b"]], train["y"])
+predictions = model.predict(test[["a", "b"]])
+{constant}pd.DataFrame({{"id": test["id"], "y": predictions}}).to_csv("submission.csv", index=False)
 print("self_reported_score: 0.9")
 ```
 """
+CONSTANT = "predictions = [train['y'].mode()[0]] * len(test)  # {n}\n"
 
 
 class Writer:
-    """The first draft to arrive is fast, the second sleeps: with 2 workers, which node gets
-    which depends on timing, and so do later prompts."""
+    """Node 0 is a good draft; the other nodes predict a constant, so node 0 stays the best and
+    the policy's steps do not depend on timing. But prompts do: node 1 sleeps, and the
+    recorded write of the first improve is slow, so node 1 finishes before that improve runs
+    when recording, after it when replaying (where answers are instant): the memory of the
+    last improve's prompt differs, and only matching by node answers it."""
 
     def __init__(self) -> None:
-        self.writes = 0
+        self.drafts = 0
+        self.improves = 0
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> Reply:
@@ -50,10 +54,18 @@ class Writer:
         if "has run." in request.last_user.split("\n", 1)[0]:
             return Reply(text="It ran.", tokens_in=200, tokens_out=5)
         with self._lock:
-            self.writes += 1
-            n = self.writes
-        sleep = 2.5 if n == 2 else 0
-        return Reply(text=SCRIPT.format(c=0.1 * n, sleep=sleep), tokens_in=800 + n)
+            if "# Your step: draft" in request.prompt:
+                self.drafts += 1
+                n, delay = self.drafts, 0.0
+            else:
+                self.improves += 1
+                n, delay = 10 + self.improves, 6.0 if self.improves == 1 else 0.0
+        code = SCRIPT.format(
+            plan=f"attempt {n}",
+            sleep=4.0 if n == 2 else 0,
+            constant="" if n == 1 else CONSTANT.format(n=n),
+        )
+        return Reply(text=code, tokens_in=800 + n, delay_s=delay)
 
 
 FIELDS = ("operator", "parent_ids", "plan", "code", "status", "search_score", "select_score")
@@ -85,6 +97,8 @@ def test_a_two_worker_run_replays_from_its_config_file(make_task, tmp_path):
     recorded = run.folder.root
     original = _nodes(recorded)
     assert [n[0] for n in original] == ["draft", "draft", "improve", "improve"]
+    good = next(i for i, n in enumerate(original[:2]) if "mode()" not in n[3])
+    assert original[2][1] == original[3][1] == (good,)  # both improve the good draft
     records = [json.loads(x) for x in (recorded / "llm_calls.jsonl").read_text().splitlines()]
     for record in records:  # what a researcher reads off each call
         assert {"node_id", "purpose", "backend", "started_at", "finished_at", "latency_s"} <= set(
@@ -102,6 +116,16 @@ def test_a_two_worker_run_replays_from_its_config_file(make_task, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     replayed = tmp_path / "runs" / "replayed"
     assert _nodes(replayed) == original
+    replayed_calls = [
+        json.loads(x) for x in (replayed / "llm_calls.jsonl").read_text().splitlines()
+    ]
+    recorded_hashes = {(r["node_id"], r["purpose"]): r["request_hash"] for r in records}
+    changed = [
+        (r["node_id"], r["purpose"])
+        for r in replayed_calls
+        if recorded_hashes[(r["node_id"], r["purpose"])] != r["request_hash"]
+    ]
+    assert (3, "improve") in changed  # its memory saw other nodes finished
     again = json.loads((replayed / "result.json").read_text())
     assert again["scores"] == result.scores.model_dump()
     # every call but the preflight (a replay needs none) was answered from the recording
