@@ -154,3 +154,20 @@ def test_the_ledger_and_the_record_keep_cached_and_reasoning_tokens(server, tmp_
 def test_anthropic_with_thinking_does_not_offer_native_tools(server):
     assert _anthropic(server).supports_tools
     assert not _anthropic(server, thinking_budget=2048).supports_tools
+
+
+@pytest.mark.parametrize("api", ["openai", "anthropic"])
+def test_streamed_parallel_tool_calls_are_joined(server, api):
+    from airlab.operators.react_tools import TOOL_SPECS
+
+    calls = [
+        ("write_file", {"path": "a.py", "content": "print(1)\n"}),
+        ("shell", {"command": "ls"}),
+    ]
+    server.push(Reply(text="Two at once.", tool_calls=calls))
+    chat = _openai(server, "gpt-5") if api == "openai" else _anthropic(server, stream=True)
+    completion = chat.complete(HELLO, tools=TOOL_SPECS)
+    body = server.requests[-1].body
+    assert body["stream"] is True and len(body["tools"]) == len(TOOL_SPECS)
+    assert [(c.name, c.arguments) for c in completion.tool_calls] == calls
+    assert len({c.id for c in completion.tool_calls}) == 2

@@ -63,7 +63,7 @@ def test_each_purpose_goes_to_its_own_model(make_task, tmp_path):
                 "backend_options": {**FAST, "temperature": 0.7},
                 "models": {"analysis": f"openai-compatible/small-critic@{url}"},
                 "model_options": {
-                    "analysis": {"temperature": 0.0, "max_tokens": 512},
+                    "analysis": {"temperature": 0.0, "max_tokens": 512, "reasoning_effort": "low"},
                     "debug": {"temperature": 0.2},
                 },
                 "budget": {"steps": 3},
@@ -92,11 +92,17 @@ def test_each_purpose_goes_to_its_own_model(make_task, tmp_path):
     # both models were proved before the first step, each once
     assert sorted(b["model"] for b in by_kind["preflight"]) == ["big-coder", "small-critic"]
     assert by_kind["analysis"] and all(
-        b["model"] == "small-critic" and b["temperature"] == 0.0 and b["max_tokens"] == 512
+        b["model"] == "small-critic"
+        and b["temperature"] == 0.0
+        and b["max_tokens"] == 512
+        and b["reasoning_effort"] == "low"
         for b in by_kind["analysis"]
     )
     assert all(
-        b["model"] == "big-coder" and b["temperature"] == 0.7 and b["max_tokens"] == 8192
+        b["model"] == "big-coder"
+        and b["temperature"] == 0.7
+        and b["max_tokens"] == 8192
+        and "reasoning_effort" not in b
         for b in by_kind["write"]
     )
     on_disk = RunResult.model_validate_json(run.folder.result.read_text())

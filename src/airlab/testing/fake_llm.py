@@ -264,6 +264,21 @@ def _events(api: str, answer: dict[str, Any], body: dict[str, Any]) -> list[tupl
         for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
             delta = {"role": "assistant", "content": piece}
             events.append((None, {**head, "choices": [{"index": 0, "delta": delta}]}))
+        for index, call in enumerate(choice["message"].get("tool_calls") or ()):
+            arguments = call["function"]["arguments"]
+            first = {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            pieces = [first] + [
+                {"index": index, "function": {"arguments": part}}
+                for part in (arguments[: len(arguments) // 2], arguments[len(arguments) // 2 :])
+            ]
+            for piece in pieces:
+                delta = {"tool_calls": [piece]}
+                events.append((None, {**head, "choices": [{"index": 0, "delta": delta}]}))
         end = {"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}
         events.append((None, {**head, "choices": [end]}))
         if (body.get("stream_options") or {}).get("include_usage"):
@@ -274,7 +289,24 @@ def _events(api: str, answer: dict[str, Any], body: dict[str, Any]) -> list[tupl
     start = {**answer, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
     events = [("message_start", {"type": "message_start", "message": start})]
     for index, block in enumerate(answer["content"]):
-        if block["type"] != "text":
+        if block["type"] == "tool_use":
+            opened = {**block, "input": {}}
+            events.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": opened},
+                )
+            )
+            partial = json.dumps(block["input"])
+            for piece in (partial[: len(partial) // 2], partial[len(partial) // 2 :]):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append(
+                    (
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": delta},
+                    )
+                )
+            events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
             continue
         empty = {"type": "text", "text": ""}
         events.append(
