@@ -138,7 +138,7 @@ def _blocks(message: Message, first: bool) -> list[dict[str, Any]]:
             {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
             for c in message.tool_calls
         ]
-    text = message.content
+    text = message.content or "(empty)"  # the API refuses empty text blocks
     prefix = message.cache_prefix
     if first and 0 < prefix < len(text):
         return [
