@@ -6,11 +6,6 @@ without a traceback.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from airlab.backends.base import Usage
-
 
 class AirlabError(Exception):
     """Base of all user-facing airlab errors."""
@@ -71,12 +66,8 @@ class RunLockedError(AirlabError):
 
 
 class NoCodeError(BackendError):
-    """A model was asked but gave no usable code; `usage` is what the asking cost, so the
-    runner can still charge it."""
-
-    def __init__(self, message: str, usage: Usage) -> None:
-        super().__init__(message)
-        self.usage = usage
+    """A model was asked but gave no usable code (its calls are charged in the usage ledger
+    all the same)."""
 
 
 class ReplayMismatchError(BackendError):

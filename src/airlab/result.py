@@ -76,6 +76,7 @@ class RunResult(BaseModel):
     reference: float | None = None
     optimal: float | None = None
     worst: float | None = None
+    """An estimated worst score (AIRS-Bench's `estimated_worst_score`), s_min of its NS."""
     leaderboard: list[float] | None = None
     nodes: int = 0
     good_nodes: int = 0

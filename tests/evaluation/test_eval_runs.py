@@ -16,6 +16,7 @@ from airlab.evaluation.runs import (
     runs_table,
     task_metadata,
 )
+from airlab.evaluation.scores import airs_normalised_score
 from airlab.evaluation.tables import agent_summary, score_table, seed_summary
 
 
@@ -107,3 +108,30 @@ def test_bad_split_is_rejected(write_run) -> None:
     runs = find_runs([write_run("a", "t", 0, 0.9)])
     with pytest.raises(RunResultError, match="split"):
         runs_table(runs, "train")  # type: ignore[arg-type]
+
+
+def test_failed_runs_are_left_out_of_rankings(tmp_path):
+    import json
+
+    from airlab.evaluation.errors import RunResultError
+    from airlab.evaluation.runs import find_runs
+
+    base = {"agent": "a", "task": "t", "seed": 0, "direction": "maximize"}
+    for name, status in (("ok", "complete"), ("down", "failed")):
+        (tmp_path / name).mkdir()
+        data = {**base, "run_id": name, "status": status}
+        (tmp_path / name / "result.json").write_text(json.dumps(data))
+    assert [run.run_id for _, run in find_runs([tmp_path])] == ["ok"]
+    with pytest.raises(RunResultError, match="only failed runs"):
+        find_runs([tmp_path / "down"])
+
+
+def test_airs_normalised_score_uses_the_recorded_worst_score(write_run) -> None:
+    # an AIRS task whose baseline ties the SOTA reference: only its estimated worst score
+    # gives the NS scale (it came out NaN when `worst` was dropped on the way to the table)
+    path = write_run("a", "airs", 0, 0.8, baseline=0.854, reference=0.854, worst=-0.587)
+    runs = find_runs([path.parents[2]])
+    meta = task_metadata(runs)
+    assert meta["worst"].item() == -0.587
+    row = score_table(runs_table(runs, "test"), meta).iloc[0]
+    assert row["airs_ns"] == pytest.approx(airs_normalised_score(0.8, -0.587, 0.854, 1.0))

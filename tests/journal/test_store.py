@@ -107,3 +107,19 @@ def test_meta_is_read_through_its_typed_sections(tmp_path):
     assert info.analysis == "ran" and info.model_extra == {"recipe": {"family": "svm"}}
     with pytest.raises(ValueError):
         node.model_copy(update={"meta": {"llm_calls": "many"}}).info  # noqa: B018
+
+
+def test_a_finished_node_takes_annotations_only(tmp_path):
+    with Journal.create(tmp_path / "journal.sqlite") as journal:
+        node = journal.add("draft")
+        journal.update(node.id, status=NodeStatus.GOOD, search_score=0.5, tokens_in=10)
+        node = journal.annotate(node.id, {"analysis": "it ran"}, tokens_in=15, llm_calls=2)
+        assert node.info.analysis == "it ran" and node.tokens_in == 15 and node.info.llm_calls == 2
+        with pytest.raises(JournalError, match="cannot annotate analysis"):
+            journal.annotate(node.id, {"analysis": "something else"})
+        with pytest.raises(JournalError, match="cannot shrink"):
+            journal.annotate(node.id, {}, tokens_in=3)
+        with pytest.raises(JournalError, match="cannot annotate search_score"):
+            journal.annotate(node.id, {}, search_score=0.9)
+    with Journal.open(tmp_path / "journal.sqlite", read_only=True) as again:
+        assert again.get(node.id).info.analysis == "it ran"

@@ -1,5 +1,5 @@
 """Shared by the runner tests: registers the `scripted` backend; finds the sandbox supervisors
-this test process started; drives a run in a child process the crash tests kill."""
+this test process started; drives a run or a sweep in a child process the crash tests kill."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ from airlab.runner import Run
 def resume_run(root: str) -> None:
     """Drive a run to its end from its folder."""
     Run.resume(Path(root)).execute()
+
+
+def continue_sweep(root: str, spec: dict) -> None:
+    """Drive a sweep to its end (started or continued) from its folder."""
+    from airlab.runner.sweep import Sweep, load_spec
+
+    Sweep.create_or_continue(Path(root), load_spec(spec, "test")).execute()
 
 
 def supervisors() -> list[psutil.Process]:

@@ -137,12 +137,16 @@ def test_cancelled_execution_in_a_shared_pool_is_not_recorded(make_task, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
-    """One local Ray instance for the module (never an existing cluster)."""
+def ray_instance(tmp_path_factory):
+    """One local Ray instance for the module (never an existing cluster); its workers keep
+    their data and workdirs in a folder of the test session, not in the machine's /tmp."""
     ray = pytest.importorskip("ray")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AIRLAB_WORKER_ROOT", str(tmp_path_factory.mktemp("ray-worker")))
     ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
+    patch.undo()
 
 
 @pytest.mark.slow
@@ -160,12 +164,18 @@ def test_ray_pool_runs_and_grades_in_the_driver(ray_instance, make_task, tmp_pat
 
 @pytest.mark.parametrize("pool", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
-    """Local: a sandbox supervisor is killed. Ray: the Ray worker process running it is."""
+    """Local: a sandbox supervisor is killed. Ray: the Ray worker process running it is.
+
+    The Ray pool ships a snapshot of public/ to its workers, so removing `hold` would not
+    reach the candidates running there: on Ray they sleep instead."""
+    task = make_task()
+    fields: dict[str, object] = {"pool": pool, "budget": {"steps": 2}}
     if pool == "ray":
         request.getfixturevalue("ray_instance")
-    task = make_task()
-    (task / "public" / "hold").touch()
-    run = Run.create(_config(task, tmp_path, pool=pool, budget={"steps": 2}))
+        fields["backend_options"] = {"sleep_s": 4}
+    else:
+        (task / "public" / "hold").touch()
+    run = Run.create(_config(task, tmp_path, **fields))
     thread = threading.Thread(target=run.execute)
     thread.start()
     try:
@@ -177,11 +187,43 @@ def test_killed_worker_reruns_the_candidate(pool, request, make_task, tmp_path):
         victim.kill()
         wait_until(lambda: sum(n.attempts for n in run.journal.nodes()) == 3)
     finally:
-        (task / "public" / "hold").unlink()
+        (task / "public" / "hold").unlink(missing_ok=True)
         thread.join(timeout=120)
     nodes = run.journal.nodes()
     assert all(n.status == NodeStatus.GOOD for n in nodes)
     assert sorted(n.attempts for n in nodes) == [1, 2]
+
+
+@pytest.mark.slow
+def test_ray_pool_ships_a_copy_and_reports_a_missing_folder(ray_instance, tmp_path):
+    """The worker reads the shipped copy, not the driver's folder; a folder that cannot be
+    shipped is a failed execution, as on the local pool, not an exception out of submit."""
+    from airlab.errors import SandboxError
+    from airlab.runner import RayPool
+
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "x.txt").write_text("shipped\n")
+    script = "import shutil; shutil.copy('public/x.txt', 'submission.csv')\n"
+    for name in ("w1", "w2", "w3"):
+        (tmp_path / name).mkdir()
+    with RayPool(2, get_sandbox("auto")) as pool:
+        first = pool.submit(ExecutionRequest(script, tmp_path / "w1", public)).result(60)
+        once = pool.shipped_bytes
+        pool.submit(ExecutionRequest(script, tmp_path / "w1", public)).result(60)
+        assert pool.shipped_bytes == once > 0  # the same content is not put again
+        (public / "x.txt").write_text("changed\n")  # a new content: shipped again
+        second = pool.submit(ExecutionRequest(script, tmp_path / "w2", public)).result(60)
+        assert pool.shipped_bytes > once
+        missing = pool.submit(ExecutionRequest(script, tmp_path / "w3", tmp_path / "none"))
+        assert isinstance(missing.exception(timeout=10), SandboxError)
+    assert (first.execution.submission, second.execution.submission) == (b"shipped\n", b"changed\n")
+    assert first.data_fetched and second.data_fetched
+    assert sorted(p.name for p in (tmp_path / "w1").iterdir()) == [
+        "solution.py",
+        "stderr.txt",
+        "stdout.txt",
+    ]
 
 
 def test_ray_address_on_the_local_pool_is_refused(make_task, tmp_path):

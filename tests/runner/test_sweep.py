@@ -70,6 +70,18 @@ def test_sweep_runs_the_grid_then_finishes_only_what_is_unfinished(make_task, tm
         ]
 
 
+def test_a_run_killed_while_creating_its_journal_starts_afresh(make_task, tmp_path):
+    spec = _spec(make_task, seeds=[0], tasks=[str(make_task("alpha"))])
+    sweep = Sweep.create_or_continue(tmp_path / "sw", spec)
+    (name,) = sweep.states
+    folder = sweep.runs_dir / name
+    folder.mkdir(parents=True)
+    (folder / "journal.sqlite").touch()  # the file exists; its schema was never committed
+    states = sweep.execute()
+    assert states[name].status == "complete", states[name].error
+    assert len(_nodes(folder)) == 2
+
+
 def test_a_different_grid_in_the_same_folder_is_refused(make_task, tmp_path):
     Sweep.create_or_continue(tmp_path / "sw", _spec(make_task))
     with pytest.raises(ConfigError, match="a different sweep lives here"):

@@ -80,7 +80,7 @@ def _card(spec: TaskSpec) -> Table:
         "type": spec.type,
         "metric": f"{spec.metric} ({spec.direction})"
         + (f", {spec.metric_params}" if spec.metric_params else ""),
-        "grader": spec.grader or "registered metric",
+        "grader": spec.grader or spec.grade_fn or "registered metric",
         "target columns": ", ".join(spec.target_columns),
         "time column": spec.time_column or "—",
         "baseline": f"{_fmt(spec.baseline.score)} — {spec.baseline.note}" if spec.baseline else "—",
@@ -146,44 +146,121 @@ def score(
 @task_app.command("import")
 def import_task(
     source: Annotated[
-        Path, typer.Argument(help="MLE-bench competition folder, MLGym task YAML or AIRS folder.")
+        str,
+        typer.Argument(
+            help="MLE-bench competition id or folder, MLGym task YAML or AIRS task folder "
+            "(with --all: the destination folder)."
+        ),
     ],
-    dest: Annotated[Path, typer.Argument(help="Where to write the airlab task folder.")],
+    dest: Annotated[
+        Path | None, typer.Argument(help="Where to write the airlab task folder.")
+    ] = None,
     kind: Annotated[
         str, typer.Option("--from", help="Source format: mlebench, mlgym or airs.")
     ] = "mlebench",
+    all_of: Annotated[
+        str | None,
+        typer.Option("--all", help="MLE-bench: import a whole split (lite, low, medium, high)."),
+    ] = None,
+    mlebench: Annotated[
+        Path | None,
+        typer.Option(help="MLE-bench: your clone (default: where mlebench is installed)."),
+    ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="MLE-bench: the prepared/ folder, if not SOURCE/prepared.")
+        Path | None,
+        typer.Option(
+            help="MLE-bench: the data folder `mlebench prepare` wrote (default "
+            "~/.cache/mle-bench/data); AIRS: the task's exported data (default SOURCE/data)."
+        ),
+    ] = None,
+    leaderboard: Annotated[
+        Path | None,
+        typer.Option(
+            help="MLE-bench: the leaderboard CSV, when the clone holds a Git LFS pointer "
+            "(with --all: a folder of ID.csv)."
+        ),
     ] = None,
     answers: Annotated[
         Path | None, typer.Option(help="MLGym: the labels of test.csv, if not beside the data.")
     ] = None,
     root: Annotated[
-        Path | None, typer.Option(help="MLGym: the repository root that starter_code is under.")
+        Path | None, typer.Option(help="MLGym: the repository root (default: from the YAML).")
     ] = None,
     metric: Annotated[
-        str | None, typer.Option(help="MLGym: a registered metric, if baseline_scores' is not.")
-    ] = None,
-    direction: Annotated[
         str | None,
-        typer.Option(help="MLE-bench: maximize or minimize, if not from the leaderboard."),
+        typer.Option(
+            help="MLGym: a registered metric, or 'evaluate' to grade with the task's evaluate.py."
+        ),
     ] = None,
+    hidden_splits: Annotated[
+        str,
+        typer.Option(
+            help="train: search/select from the training rows, the test set whole; held-out: "
+            "all three cut from the test rows."
+        ),
+    ] = "train",
+    train_fraction: Annotated[
+        float, typer.Option(help="Share of the training rows moved to search and select.")
+    ] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the hidden split assignment.")] = 20240701,
 ) -> None:
     """Convert a task of another benchmark into an airlab task folder (then run `task check`)."""
     from airlab.tasks.importers import IMPORTERS, import_airs, import_mlebench, import_mlgym
+    from airlab.tasks.importers.common import SplitChoice
+    from airlab.tasks.importers.mlebench import import_mlebench_split
+    from airlab.tasks.spec import SplitSource
 
     if kind not in IMPORTERS:
         raise TaskError(f"option --from: expected one of {', '.join(IMPORTERS)}, got {kind!r}")
-    if direction not in (None, "maximize", "minimize"):
-        raise TaskError(f"option --direction: expected maximize or minimize, got {direction!r}")
+    choices = [s.value for s in SplitSource]
+    if hidden_splits not in choices:
+        raise TaskError(
+            f"option --hidden-splits: expected one of {', '.join(choices)}, got {hidden_splits!r}"
+        )
+    if not 0 < train_fraction < 1:
+        raise TaskError(
+            f"option --train-fraction: expected a share in (0, 1), got {train_fraction}"
+        )
+    splits = SplitChoice(SplitSource(hidden_splits), seed, train_fraction)
+    console = Console()
+    if all_of is not None:
+        if kind != "mlebench" or dest is not None:
+            raise TaskError("option --all: takes one folder (the destination) and --from mlebench")
+        result = import_mlebench_split(
+            all_of,
+            Path(source),
+            clone=mlebench,
+            data_dir=data,
+            leaderboards=leaderboard,
+            splits=splits,
+        )
+        for name, task in result.imported.items():
+            console.print(f"[green]✓[/] {name} → {task.root}", highlight=False)
+        for name, reason in result.skipped.items():
+            console.print(f"  · skipped {name}: {escape(reason)}", highlight=False)
+        for name, reason in result.failed.items():
+            console.print(f"  [red]✗[/] {name}: {escape(reason)}", highlight=False)
+        console.print(
+            f"{all_of}: {len(result.imported)} imported, {len(result.skipped)} skipped, "
+            f"{len(result.failed)} failed",
+            highlight=False,
+        )
+        if result.failed or not result.imported:
+            raise TaskError(f"{all_of}: {len(result.failed)} competition(s) failed to import")
+        return
+    if dest is None:
+        raise TaskError("missing argument DEST: where to write the airlab task folder")
     if kind == "mlebench":
-        task = import_mlebench(source, dest, data_dir=data, direction=direction, seed=seed)
+        task = import_mlebench(
+            source, dest, clone=mlebench, data_dir=data, leaderboard=leaderboard, splits=splits
+        )
     elif kind == "mlgym":
-        task = import_mlgym(source, dest, root=root, answers_path=answers, metric=metric, seed=seed)
+        task = import_mlgym(
+            Path(source), dest, root=root, answers_path=answers, metric=metric, splits=splits
+        )
     else:
-        task = import_airs(source, dest, seed=seed)
-    Console().print(
+        task = import_airs(Path(source), dest, data_dir=data, splits=splits)
+    console.print(
         f"[green]✓[/] imported {task.name} ({task.spec.metric}, {task.spec.direction}) into "
         f"{task.root}; next: airlab task check {task.root}",
         highlight=False,

@@ -17,7 +17,8 @@ from airlab.grading import Grade, Grader
 from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
 from airlab.sandbox.base import Execution
 from airlab.tasks import SPLITS, Task, data_home
-from airlab.tasks.task import SAMPLE_SUBMISSION_FILE, SPLIT_COLUMN
+from airlab.tasks.spec import ScoreOf
+from airlab.tasks.task import SPLIT_COLUMN
 
 BASELINE_FILE = "baseline.py"
 REFERENCE_FILE = "reference.py"
@@ -62,7 +63,7 @@ def check_task(
     grader = Grader(task)
     _check_splits(task, report)
     _check_answers_hidden(task, sandbox, report)
-    sample = _grade_file(task, grader, task.public_dir / SAMPLE_SUBMISSION_FILE, report)
+    sample = _grade_file(task, grader, task.sample_submission_path, report)
     if run_baseline:
         _check_baseline(task, grader, sandbox, sample, tolerance, report)
         if report.baseline_scores and (task.root / REFERENCE_FILE).is_file():
@@ -140,15 +141,29 @@ def _check_baseline(
         return
     report.baseline_scores = grade.scores
     metric = grader.metric
-    if sample is not None and not metric.better(grade.scores["test"], sample.scores["test"]):
+    recorded = task.spec.baseline
+    is_sample = recorded is not None and recorded.of == ScoreOf.SAMPLE_SUBMISSION
+    if is_sample and sample is not None and grade.scores != sample.scores:
+        report.problems.append(
+            f"task.yaml says the baseline is the sample submission, but {BASELINE_FILE} scores "
+            f"{grade.scores['test']:.6g} on test and {task.spec.sample_submission} "
+            f"{sample.scores['test']:.6g}"
+        )
+    elif (recorded is None or recorded.of == ScoreOf.SOLUTION) and (
+        sample is not None and not metric.better(grade.scores["test"], sample.scores["test"])
+    ):
         report.problems.append(
             f"{BASELINE_FILE} scores {grade.scores['test']:.6g} on test, no better than "
-            f"{SAMPLE_SUBMISSION_FILE} ({sample.scores['test']:.6g})"
+            f"{task.spec.sample_submission} ({sample.scores['test']:.6g})"
         )
-    recorded = task.spec.baseline
     if recorded is None:
         report.notes.append(
             f"task.yaml records no baseline; measured {grade.scores['test']:.6f} on test"
+        )
+    elif recorded.of == ScoreOf.REPORTED:
+        report.notes.append(
+            f"baseline {recorded.score:.6g} as the benchmark reports it ({recorded.note}); "
+            f"{BASELINE_FILE} scores {grade.scores['test']:.6f} on test"
         )
     elif abs(recorded.score - grade.scores["test"]) > tolerance:
         report.problems.append(

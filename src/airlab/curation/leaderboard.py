@@ -26,7 +26,6 @@ from airlab.grading import Grader
 from airlab.journal import Node, NodeStatus
 from airlab.tasks import Task
 from airlab.tasks.spec import TASK_FILE
-from airlab.tasks.task import SAMPLE_SUBMISSION_FILE
 
 LEADERBOARD_FILE = "leaderboard.csv"
 
@@ -96,7 +95,7 @@ def score_population(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         scored = list(pool.map(score, entries))
-    sample = task.public_dir / SAMPLE_SUBMISSION_FILE
+    sample = task.sample_submission_path
     if sample.is_file():
         grade = grader.grade(sample.read_bytes(), ("test",))
         if grade.valid:

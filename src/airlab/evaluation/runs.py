@@ -68,13 +68,23 @@ def find_result_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def find_runs(paths: Iterable[str | Path]) -> list[tuple[Path, RunResult]]:
-    """Load every run found under `paths`; raises if none is found."""
+    """Load every run found under `paths`; raises if none is found. Runs that stopped because
+    their backend failed (`status: failed`, resumable) are left out: they say nothing about the
+    agent, only about its endpoint."""
     paths = list(paths)
     files = find_result_files(paths)
     if not files:
         shown = ", ".join(str(p) for p in paths) or "(no paths)"
         raise RunResultError(f"no {RESULT_FILE} found under {shown}")
-    return [(f.parent, load_run(f)) for f in files]
+    loaded = [(f.parent, load_run(f)) for f in files]
+    runs = [(root, run) for root, run in loaded if run.status != "failed"]
+    if not runs:
+        shown = ", ".join(str(p) for p in paths)
+        raise RunResultError(
+            f"only failed runs under {shown} ({len(loaded)}: their backend stopped them; "
+            "`airlab resume` them once it works)"
+        )
+    return runs
 
 
 def runs_table(
@@ -123,7 +133,7 @@ def runs_table(
 
 
 def task_metadata(runs: Iterable[RunResult | tuple[Path, RunResult]]) -> pd.DataFrame:
-    """Per task: metric, direction, baseline, reference, optimal, leaderboard.
+    """Per task: metric, direction, baseline, reference, optimal, worst, leaderboard.
 
     Each field is taken from the first run (in the given order) of that task that has it.
     """
@@ -131,10 +141,12 @@ def task_metadata(runs: Iterable[RunResult | tuple[Path, RunResult]]) -> pd.Data
     for item in runs:
         run = item[1] if isinstance(item, tuple) else item
         row = meta.setdefault(run.task, {"task": run.task})
-        for key in ("metric", "direction", "baseline", "reference", "optimal", "leaderboard"):
+        keys = ("metric", "direction", "baseline", "reference", "optimal", "worst", "leaderboard")
+        for key in keys:
             value = getattr(run, key)
             if row.get(key) in (None, "") and value not in (None, ""):
                 row[key] = value
-    cols = ["task", "metric", "direction", "baseline", "reference", "optimal", "leaderboard"]
+    cols = ["task", "metric", "direction", "baseline", "reference", "optimal", "worst"]
+    cols.append("leaderboard")
     df = pd.DataFrame(list(meta.values()), columns=cols)
     return df.sort_values("task").reset_index(drop=True)

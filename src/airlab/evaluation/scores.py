@@ -68,11 +68,11 @@ def airs_normalised_score(
 ) -> float:
     """AIRS-Bench normalised score NS = (φ(s) − φ(s_min)) / (φ(s_ref) − φ(s_min)).
 
-    `worst` is s_min (our task's baseline), `reference` is s_ref (the SOTA or a stronger
-    solution), `optimal` is the best attainable score. NS = 0 at the baseline, 1 at the
-    reference, above 1 beyond it; it is direction-free because φ measures the distance to the
-    optimum. See `airs_phi` for s = s_opt. Raises if the reference is no closer to the optimum
-    than the baseline (the scale would be undefined).
+    `worst` is s_min (the task's estimated worst score, else its baseline), `reference` is
+    s_ref (the SOTA or a stronger solution), `optimal` is the best attainable score. NS = 0 at
+    s_min, 1 at the reference, above 1 beyond it; it is direction-free because φ measures the
+    distance to the optimum. See `airs_phi` for s = s_opt. Raises if the reference is no closer
+    to the optimum than s_min (the scale would be undefined).
     """
     lo = airs_phi(worst, optimal, eps)
     hi = airs_phi(reference, optimal, eps)

@@ -31,8 +31,9 @@ def score_table(runs: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """`runs` (from `runs_table`) with per-run normalised scores, percentile and medal.
 
     Added columns: `linear_ns` ((s − baseline)/(reference − baseline)), `airs_ns` (AIRS-Bench,
-    with the baseline as s_min), `percentile` (against the leaderboard; 0 for an invalid run),
-    `medal` (gold | silver | bronze | none), `any_medal`, `above_median`.
+    with the task's estimated worst score as s_min, or its baseline when it records none),
+    `percentile` (against the leaderboard; 0 for an invalid run), `medal` (gold | silver |
+    bronze | none), `any_medal`, `above_median`.
     """
     info = {row["task"]: row for row in meta.to_dict("records")}
     out = runs.copy()
@@ -42,13 +43,15 @@ def score_table(runs: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
         s = row["score"]
         valid = bool(row["valid"]) and _present(s)
         base, ref, opt = task.get("baseline"), task.get("reference"), task.get("optimal")
+        worst = task.get("worst")
+        floor = worst if _present(worst) else base
         board = task.get("leaderboard")
         lin = air = p = math.nan
         if valid and _present(base) and _present(ref) and base != ref:
             lin = linear_normalised_score(s, base, ref)
-        if valid and _present(base) and _present(ref) and _present(opt):
+        if valid and _present(floor) and _present(ref) and _present(opt):
             try:
-                air = airs_normalised_score(s, base, ref, opt)
+                air = airs_normalised_score(s, floor, ref, opt)
             except EvaluationError:
                 air = math.nan
         m_name, m_any, m_above = "", False, False

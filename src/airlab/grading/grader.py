@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from airlab.grading.custom import load_grade_many
 from airlab.grading.metrics import Metric, MetricContext
 from airlab.grading.submission import (
     InvalidSubmission,
@@ -38,6 +39,8 @@ class Grader:
         self.task = task
         self.spec = task.spec
         self.metric: Metric = task.metric
+        path = task.grader_path
+        self._grade_many = load_grade_many(path) if path is not None else None
         answers = task.read_answers().set_index(self.spec.id_column)
         answers.index = answers.index.astype(str).str.strip()
         self._split_of = answers[SPLIT_COLUMN].astype(str)
@@ -79,6 +82,8 @@ class Grader:
             checked = check_submission(submission, self.spec, self.metric, self.task.test_ids)
         except InvalidSubmission as exc:
             return Grade(valid=False, reason=str(exc))
+        if self.metric.kind == "raw" and self._grade_many is not None and len(splits) > 1:
+            return self._grade_together(checked.predictions, splits)
         scores: dict[str, float] = {}
         for split in splits:
             ids = self.rows(split)
@@ -86,7 +91,8 @@ class Grader:
                 try:
                     score = self._score_custom(checked.predictions, ids)
                 except Exception as exc:  # a task's own grader rejects a submission by raising
-                    reason = f"{self.spec.grader} rejected the submission on {split}: {exc!r}"
+                    own = self.spec.grader or self.spec.grade_fn
+                    reason = f"{own} rejected the submission on {split}: {exc!r}"
                     return Grade(valid=False, reason=reason)
             else:
                 try:
@@ -98,6 +104,27 @@ class Grader:
                 return Grade(valid=False, reason=f"{self.metric.name} is not finite on {split}")
             scores[split] = score
         return Grade(valid=True, scores=scores)
+
+    def _grade_together(self, predictions: pd.DataFrame, splits: Sequence[str]) -> Grade:
+        """Every requested split in one call of the script's `grade_many`."""
+        assert self._grade_many is not None
+        id_column = self.spec.id_column
+        pairs = [
+            (
+                predictions.loc[ids].rename_axis(id_column).reset_index(),
+                self._answers.loc[ids].rename_axis(id_column).reset_index(),
+            )
+            for ids in (self.rows(split) for split in splits)
+        ]
+        try:
+            values = [float(v) for v in self._grade_many(pairs)]
+        except Exception as exc:  # a task's own grader rejects a submission by raising
+            reason = f"{self.spec.grader} rejected the submission: {exc!r}"
+            return Grade(valid=False, reason=reason)
+        for split, value in zip(splits, values, strict=True):
+            if not np.isfinite(value):
+                return Grade(valid=False, reason=f"{self.metric.name} is not finite on {split}")
+        return Grade(valid=True, scores=dict(zip(splits, values, strict=True)))
 
     def _score_arrays(self, predictions: pd.DataFrame, ids: pd.Index) -> float:
         truth = self._truth.loc[ids].to_numpy()

@@ -1,8 +1,8 @@
 """Journal: nodes and model calls in SQLite, durable before the next step; the policy's view."""
 
-from airlab.journal.calls import CallRecord, Ledger, Spend
+from airlab.journal.calls import CallRecord, Spend
 from airlab.journal.node import Node, NodeMeta, NodeStatus
-from airlab.journal.store import JOURNAL_FILE, Journal
+from airlab.journal.store import JOURNAL_FILE, Journal, Ledger
 from airlab.journal.tree import FitnessSource, SearchTree, agent_view
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The usage ledger: every model call of a run, charged to the node (or step) it served.
+"""Model calls as the usage ledger records them (`journal.store.Ledger` keeps them in the journal):
+every call of a run, charged to the node (or step) it served.
 
 A call is one row of the journal's `calls` table, written when the call ends, failed or not, from
 whichever thread made it. Budgets, node totals, `result.json` and reports all read these rows, so
@@ -8,12 +9,8 @@ what the run claims it spent is the sum of what the servers reported, call by ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:
-    from airlab.journal.store import Journal
 
 
 class CallRecord(BaseModel):
@@ -95,26 +92,3 @@ class Spend:
         for call in calls:
             total = total.add(call)
         return total
-
-
-class Ledger:
-    """The journal's calls, with running totals; safe to record from any thread."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
-
-    def record(self, call: CallRecord) -> CallRecord:
-        return self.journal.add_call(call)
-
-    def calls(self) -> list[CallRecord]:
-        return self.journal.calls()
-
-    def total(self) -> Spend:
-        return self.journal.spend()
-
-    def for_node(self, node_id: int) -> Spend:
-        return Spend.of([call for call in self.journal.calls() if call.node_id == node_id])
-
-    def assign(self, call_ids: list[int], node_id: int) -> None:
-        """Charge calls made before their step became a node (a policy's choice) to it."""
-        self.journal.assign_calls(call_ids, node_id)

@@ -357,8 +357,31 @@ class Journal:
         self._nodes[node.id] = node
         return node
 
+    def annotate(self, node_id: int, meta: dict[str, Any], **spend: Any) -> Node:
+        """Add what arrives after a node finished (the model's analysis of its run, and what
+        asking cost): new meta keys only, never a changed one, and spend that only grows."""
+        node = self.get(node_id)
+        clash = sorted(key for key in meta if key in node.meta and node.meta[key] != meta[key])
+        unknown = sorted(set(spend) - {"tokens_in", "tokens_out", "cost_usd", "llm_calls"})
+        if clash or unknown:
+            raise JournalError(f"node {node_id}: cannot annotate {', '.join(clash + unknown)}")
+        before = {**node.model_dump(include=set(spend)), "llm_calls": node.meta.get("llm_calls", 0)}
+        if any(value < before[name] for name, value in spend.items()):
+            raise JournalError(f"node {node_id}: recorded spend cannot shrink")
+        calls = spend.pop("llm_calls", None)
+        changes = {"meta": {**node.meta, **meta, **({} if calls is None else {"llm_calls": calls})}}
+        changes |= spend
+        updated = node.model_copy(update=changes)
+        row = _to_row(changes)
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        with self._transaction() as db:
+            db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
+        self._nodes[node_id] = updated
+        return updated
+
     def update(self, node_id: int, **changes: Any) -> Node:
-        """Change fields of a node; a finished node only takes its select/test scores."""
+        """Change fields of a node; a finished node only takes its select/test scores (and
+        `annotate`)."""
         node = self.get(node_id)
         unknown = set(changes) - set(_COLUMNS) - {"id"}
         if unknown or "id" in changes:
@@ -374,3 +397,26 @@ class Journal:
             db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
         self._nodes[node_id] = updated
         return updated
+
+
+class Ledger:
+    """The journal's calls, with running totals; safe to record from any thread."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def record(self, call: CallRecord) -> CallRecord:
+        return self.journal.add_call(call)
+
+    def calls(self) -> list[CallRecord]:
+        return self.journal.calls()
+
+    def total(self) -> Spend:
+        return self.journal.spend()
+
+    def for_node(self, node_id: int) -> Spend:
+        return Spend.of([call for call in self.journal.calls() if call.node_id == node_id])
+
+    def assign(self, call_ids: list[int], node_id: int) -> None:
+        """Charge calls made before their step became a node (a policy's choice) to it."""
+        self.journal.assign_calls(call_ids, node_id)

@@ -194,7 +194,7 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
     """Ask, parse, and remind once when the answer holds no complete code (an unclosed block,
     code that does not compile, or an answer cut off at the token limit). The candidate's meta
     keeps the answer's `finish_reason`, and `incomplete_code` when no complete code came; with
-    no code at all, NoCodeError carries the usage spent."""
+    no code at all, NoCodeError (the calls are charged in the ledger all the same)."""
     completion = model.complete(messages, purpose=purpose)
     usage: Usage = completion.usage
     parsed = parse_answer(completion.text)
@@ -211,9 +211,7 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
         if again is not None and (_usable(again, retry) or parsed is None):
             parsed, completion = again, retry
     if parsed is None:
-        raise NoCodeError(
-            f"{model.name}: no Python code in the answer, even after a reminder", usage
-        )
+        raise NoCodeError(f"{model.name}: no Python code in the answer, even after a reminder")
     extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
     if not _usable(parsed, completion):
         extra["incomplete_code"] = True

@@ -135,7 +135,7 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     code = workspace.solution()
     if code is None:
         _save(context.scratch_dir, transcript)
-        raise NoCodeError(f"ReAct: no solution.py after {turns} turns", usage)
+        raise NoCodeError(f"ReAct: no solution.py after {turns} turns")
     submitted = episode.plan is not None
     plan = episode.plan if submitted else f"(ReAct stopped after {turns} turns: no submit)"
     relative = _save(context.scratch_dir, transcript)

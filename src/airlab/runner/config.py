@@ -33,7 +33,10 @@ class LimitsOverride(_Strict):
     time_s: float | None = Field(None, gt=0)
     memory_mb: int | None = Field(None, gt=0)
     cpus: int | None = Field(None, ge=1)
+    gpus: int | None = Field(None, ge=0)
+    """GPUs per candidate (the Ray pool requests them from the cluster)."""
     limit_address_space: bool = True
+    """RLIMIT_AS on the candidate; never set for GPU candidates (it breaks CUDA)."""
 
 
 class Selection(_Strict):

@@ -2,9 +2,11 @@
 
 Every pool takes the same `ExecutionRequest` (a script, paths and limits: never answers) and
 returns a future of a `PoolResult`; grading happens in the runner, so hidden answers never leave
-the driver. The local pool runs each candidate in its own sandboxed process, supervised by one of
-N threads, so the main loop keeps proposing while candidates run. The Ray pool (`ray_pool.py`)
-runs each one as a Ray task. Pools register by name in `POOLS`; `make_pool` builds one.
+the driver. A remote pool must not use the request's paths on its workers (they are the
+driver's): the Ray pool ships the script, the public data and the limits instead. The local
+pool runs each candidate in its own sandboxed process, supervised by one of N threads, so the
+main loop keeps proposing while candidates run. The Ray pool (`ray_pool.py`) runs each one as
+a Ray task. Pools register by name in `POOLS`; `make_pool` builds one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class PoolResult:
     worker: str
     started_at: float
     finished_at: float
+    setup_s: float = 0.0
+    """Seconds the worker spent before the sandbox started (the Ray pool: getting the task's
+    public data onto its node, near 0 once cached there)."""
+    data_fetched: bool = False
+    """This candidate's worker fetched and unpacked the public data (the first on its node)."""
 
 
 class Pool(abc.ABC):

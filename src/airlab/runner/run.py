@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airlab.backends import ProgramWriter
+from airlab.backends import Backend, ProgramWriter
 from airlab.errors import BackendUnavailableError, RunCancelledError
-from airlab.journal import NodeStatus, SearchTree
+from airlab.grading.grader import Grader
+from airlab.journal import Journal, NodeStatus, SearchTree
 from airlab.result import RunResult
 from airlab.runner.config import RunConfig
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import write_failed_result
+from airlab.runner.layout import RunFolder
 from airlab.runner.lock import RunLock
 from airlab.runner.pool import Pool, PoolResult, make_pool
-from airlab.runner.scheduling import llm_slots
+from airlab.runner.scheduling import llm_slots, pipeline
 from airlab.runner.search import Graded, Proposal, Search, Written
-from airlab.sandbox.base import Execution, ExecutionRequest
+from airlab.sandbox import Sandbox
+from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest
+from airlab.tasks import Task
 
 WAIT_S = 1.0
 """Longest wait for a future before the loop looks at the budget again."""
@@ -55,31 +59,31 @@ class Run:
         return self.search.config
 
     @property
-    def task(self) -> Any:
+    def task(self) -> Task:
         return self.search.task
 
     @property
-    def folder(self) -> Any:
+    def folder(self) -> RunFolder:
         return self.search.folder
 
     @property
-    def journal(self) -> Any:
+    def journal(self) -> Journal:
         return self.search.journal
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> Backend:
         return self.search.backend
 
     @property
-    def sandbox(self) -> Any:
+    def sandbox(self) -> Sandbox:
         return self.search.sandbox
 
     @property
-    def limits(self) -> Any:
+    def limits(self) -> ExecutionLimits:
         return self.search.limits
 
     @property
-    def grader(self) -> Any:
+    def grader(self) -> Grader:
         return self.search.grader
 
     @property
@@ -220,8 +224,8 @@ class Run:
     def _propose(
         self, futures: dict[Future[Any], _Future], queue: deque[int], writers: ThreadPoolExecutor
     ) -> None:
-        """Propose while model slots are free and fewer candidates wait than slots (and than
-        workers, once every worker is busy: a long queue only makes proposals stale)."""
+        """Propose while a model slot is free and fewer candidates are written or waiting than
+        keep the workers fed (`runner/scheduling.py`)."""
         search = self.search
         workers = self.config.workers
         while True:
@@ -230,11 +234,11 @@ class Run:
                 if len(futures) + len(queue) >= workers:
                     return
             else:
-                slots = self.llm_concurrency
+                observed = search.observed_latencies()
                 writing = sum(1 for item in futures.values() if item.stage == "write")
-                if self._calls_in_flight(futures) >= slots or writing + len(queue) >= slots:
+                if self._calls_in_flight(futures) >= llm_slots(self.config, *observed):
                     return
-                if len(queue) >= workers and self._executing(futures) >= workers:
+                if writing + len(queue) >= pipeline(self.config, *observed):
                     return
             proposal = search.ask()
             if proposal is None:
@@ -306,13 +310,12 @@ class Run:
                 f"node {node_id}: its execution was cancelled; it runs again on resume"
             )
         graded = search.tell_executed(node_id, result)
+        self.observer.on_finished(self, search.tell(graded))
         if search.analysis_enabled:
             futures[writers.submit(search.analyse, graded)] = _Future("analyse", node_id, graded)
-            return
-        self.observer.on_finished(self, search.tell(graded))
 
     def _on_analysed(self, future: Future[Graded]) -> None:
-        self.observer.on_finished(self, self.search.tell(future.result()))
+        self.search.tell_analysis(future.result())
 
 
 def _on_pool(pool: Pool) -> Any:

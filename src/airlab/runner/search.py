@@ -556,7 +556,8 @@ class Search:
         return Graded(graded.node_id, graded.changes, {"analysis": summary})
 
     def tell(self, graded: Graded) -> Node:
-        """Record the finished node (durable before the next step)."""
+        """Record the finished node (durable before the next step): the policy sees its score
+        at once, whether or not an analysis of it is still to come."""
         node = self.journal.get(graded.node_id)
         changes = dict(graded.changes)
         spend = self.ledger.for_node(node.id)
@@ -567,6 +568,12 @@ class Search:
         if meta != node.meta:
             changes["meta"] = meta
         return self.journal.update(graded.node_id, **changes)
+
+    def tell_analysis(self, analysed: Graded) -> Node:
+        """Add the model's account of a finished node's run (from `analyse`), with its cost."""
+        calls = self.ledger.for_node(analysed.node_id).calls
+        spend = self._node_spend(analysed.node_id)
+        return self.journal.annotate(analysed.node_id, analysed.meta, llm_calls=calls, **spend)
 
     # ---- resuming --------------------------------------------------------------------------
     def recover(self) -> tuple[list[Proposal], list[int], list[Node]]:
@@ -621,7 +628,7 @@ def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
         time_s=override.time_s or own.time_s,
         memory_mb=override.memory_mb or own.memory_mb,
         cpus=override.cpus or own.cpus,
-        gpus=own.gpus,
+        gpus=own.gpus if override.gpus is None else override.gpus,
         limit_address_space=override.limit_address_space,
     )
 

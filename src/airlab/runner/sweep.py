@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -120,6 +121,20 @@ class RunState:
             "test_score": self.test_score,
             "error": self.error,
         }
+
+
+def _never_written(path: Path) -> bool:
+    """A journal file the driver was killed in the middle of creating: no table, no schema."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False  # not a journal at all: let resuming say so
+    return version == 0 and tables == 0
 
 
 class SweepObserver:
@@ -277,9 +292,10 @@ class Sweep:
     def _open_run(self, config: RunConfig) -> Run:
         """Resume the cell's run if it has a journal, else start it afresh."""
         root = self.runs_dir / str(config.run_name)
-        if (root / "journal.sqlite").is_file():
+        journal = root / "journal.sqlite"
+        if journal.is_file() and not _never_written(journal):
             return Run.resume(root)
-        if root.exists():  # killed between making the folder and its journal: nothing to keep
+        if root.exists():  # killed before its journal held anything: nothing to keep
             shutil.rmtree(root)
         return Run.create(config)
 

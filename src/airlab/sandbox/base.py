@@ -56,6 +56,9 @@ class ExecutionRequest:
     python: str = sys.executable
     env: Mapping[str, str] = field(default_factory=dict)
     script_name: str = "solution.py"
+    gpu_ids: tuple[str, ...] | None = None
+    """The GPUs assigned to this candidate (a Ray pool's `ray.get_gpu_ids()`): only these are
+    exposed when `limits.gpus > 0`. None: whatever this process itself may use."""
 
 
 @dataclass(frozen=True)

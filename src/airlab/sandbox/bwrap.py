@@ -21,14 +21,13 @@ import shutil
 from pathlib import Path
 
 from airlab.errors import SandboxError
-from airlab.sandbox import paths
+from airlab.sandbox import gpus, paths
 from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
 from airlab.sandbox.env import candidate_env
 from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
 from airlab.sandbox.watchdog import MIB
 
 WORKSPACE = Path("/workspace")
-GPU_DEVICE_GLOBS = ("nvidia*", "nvidia-caps", "dri")
 
 
 class BwrapParams(SupervisedParams):
@@ -93,7 +92,12 @@ class BwrapSandbox(SupervisedSandbox):
         elif public_mount.exists() and not public_mount.is_dir():
             raise SandboxError(f"{public_mount} exists and is not a directory")
         env = candidate_env(
-            request.limits, request.env, python=python, home=str(WORKSPACE), tmpdir="/tmp"
+            request.limits,
+            request.env,
+            python=python,
+            home=str(WORKSPACE),
+            tmpdir="/tmp",
+            gpu_ids=request.gpu_ids,
         )
         argv = [self.bwrap, *self.arguments(request, python, workdir), "--", python]
         return Launch(
@@ -133,7 +137,7 @@ class BwrapSandbox(SupervisedSandbox):
             args += ["--ro-bind", str(root), str(root)]
         args += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
         if request.limits.gpus > 0:
-            args += _gpu_arguments()
+            args += _gpu_arguments(request.gpu_ids)
         args += ["--bind", str(workdir), str(WORKSPACE)]
         args += ["--ro-bind", str(public), str(WORKSPACE / PUBLIC_DIR_NAME)]
         mapping = [(r, r) for r in bound]
@@ -155,12 +159,13 @@ def _mask(host: Path, target: Path) -> list[str]:
     return ["--ro-bind", "/dev/null", str(target)]
 
 
-def _gpu_arguments() -> list[str]:
-    """Device nodes and /sys for GPUs (untested here: no GPU on the machine this was built on)."""
+def _gpu_arguments(gpu_ids: tuple[str, ...] | None) -> list[str]:
+    """The assigned GPUs' device nodes (all of them without an assignment), and /sys.
+
+    Checked against fake device lists only: no GPU on the machine this was built on."""
     args: list[str] = []
-    for pattern in GPU_DEVICE_GLOBS:
-        for device in sorted(Path("/dev").glob(pattern)):
-            args += ["--dev-bind", str(device), str(device)]
+    for device in gpus.device_nodes(gpu_ids):
+        args += ["--dev-bind", str(device), str(device)]
     return [*args, "--ro-bind-try", "/sys", "/sys"]
 
 

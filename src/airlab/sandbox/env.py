@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 
 from airlab.sandbox.base import ExecutionLimits
+from airlab.sandbox.gpus import gpu_env
 
 THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -41,8 +42,12 @@ def candidate_env(
     python: str,
     home: str,
     tmpdir: str,
+    gpu_ids: tuple[str, ...] | None = None,
 ) -> dict[str, str]:
-    """Environment for one candidate; `extra` (the request's env) wins over everything."""
+    """Environment for one candidate; `extra` (the request's env) wins over everything.
+
+    A GPU candidate with assigned GPUs sees those alone; without an assignment it inherits this
+    process's GPU variables; a CPU candidate sees no GPU."""
     bin_dir = os.path.dirname(python)
     env = {
         "PATH": os.pathsep.join(dict.fromkeys([bin_dir, "/usr/local/bin", "/usr/bin", "/bin"])),
@@ -58,7 +63,9 @@ def candidate_env(
     threads = str(max(1, limits.cpus))
     env.update(dict.fromkeys(THREAD_VARS, threads))
     env.update({k: os.environ[k] for k in INHERITED if k in os.environ})
-    if limits.gpus > 0:
+    if limits.gpus > 0 and gpu_ids is not None:
+        env.update(gpu_env(gpu_ids))
+    elif limits.gpus > 0:
         env.update({k: os.environ[k] for k in GPU_VARS if k in os.environ})
     else:
         env["CUDA_VISIBLE_DEVICES"] = ""

@@ -34,7 +34,7 @@ import shutil
 from pathlib import Path
 
 from airlab.errors import SandboxError
-from airlab.sandbox import landlock, paths
+from airlab.sandbox import gpus, landlock, paths
 from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
 from airlab.sandbox.env import candidate_env
 from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
@@ -42,7 +42,6 @@ from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbo
 TMP_DIR_NAME = ".tmp"
 SHARED_MEMORY = Path("/dev/shm")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-GPU_DEVICE_GLOBS = ("nvidia*", "nvidia-caps/*", "dri/*")
 SYS_ENTRIES = ("/sys/devices/system/cpu", "/sys/devices/system/node", "/sys/fs/cgroup")
 
 
@@ -131,7 +130,12 @@ class ProcessSandbox(SupervisedSandbox):
         tmp = workdir / TMP_DIR_NAME
         tmp.mkdir(exist_ok=True)
         env = candidate_env(
-            request.limits, request.env, python=python, home=str(workdir), tmpdir=str(tmp)
+            request.limits,
+            request.env,
+            python=python,
+            home=str(workdir),
+            tmpdir=str(tmp),
+            gpu_ids=request.gpu_ids,
         )
         launch = Launch(
             argv=[python, request.script_name],
@@ -151,8 +155,8 @@ class ProcessSandbox(SupervisedSandbox):
         devices = [Path(d) for d in DEVICES]
         machine = [Path("/proc"), *(Path(name) for name in SYS_ENTRIES)]
         if request.limits.gpus > 0:
-            for pattern in GPU_DEVICE_GLOBS:
-                devices.extend(Path("/dev").glob(pattern))
+            for node in gpus.device_nodes(request.gpu_ids):
+                devices.extend(sorted(node.iterdir()) if node.is_dir() else [node])
             machine.append(Path("/sys"))
         try:
             return landlock.build_ruleset(

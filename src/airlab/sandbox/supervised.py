@@ -336,7 +336,7 @@ def _rlimits(limits: ExecutionLimits, cgroup: Cgroup | None) -> list[tuple[int, 
         _capped(resource.RLIMIT_CORE, 0),
         _capped(resource.RLIMIT_FSIZE, limits.disk_mb * MIB),
     ]
-    if limits.limit_address_space:
+    if limits.limit_address_space and limits.gpus == 0:  # CUDA reserves huge address ranges
         out.append(_capped(resource.RLIMIT_AS, (limits.memory_mb + ADDRESS_SPACE_SLACK_MB) * MIB))
     if os.geteuid() != 0 and not (cgroup and cgroup.limits_processes):
         out.append(_capped(resource.RLIMIT_NPROC, _user_tasks() + limits.max_processes))

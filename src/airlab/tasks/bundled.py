@@ -15,10 +15,19 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
+from pydantic import ValidationError
+
 from airlab.errors import TaskError
 from airlab.registry import Registry
 from airlab.scripts import load_script_function
-from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
+from airlab.tasks.spec import (
+    TASK_FILE,
+    HiddenSplits,
+    TaskSpec,
+    describe_validation_error,
+    load_spec,
+)
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
 
 BUNDLED_ROOT = Path(__file__).parent / "bundled"
@@ -87,7 +96,20 @@ def prepare_task(name: str) -> Path:
     return target
 
 
+def _hidden_splits(path: Path) -> HiddenSplits:
+    """The task.yaml's `hidden_splits` alone (the rest of the file is validated when loaded)."""
+    raw = yaml.safe_load(path.read_text()) if path.is_file() else None
+    value = raw.get("hidden_splits") if isinstance(raw, dict) else None
+    try:
+        return HiddenSplits.model_validate(value or {})
+    except ValidationError as exc:
+        raise TaskError(describe_validation_error(path, exc)) from None
+
+
 def _run_prepare(script: Path, out_dir: Path) -> None:
+    from airlab.tasks.prepare import task_hidden_splits
+
+    choice = _hidden_splits(script.parent / TASK_FILE)
     prepare = load_script_function(
         script,
         "prepare",
@@ -97,7 +119,8 @@ def _run_prepare(script: Path, out_dir: Path) -> None:
             "which is not installed: pip install 'airlab[tasks]'"
         ),
     )
-    prepare(out_dir)
+    with task_hidden_splits(choice):
+        prepare(out_dir)
 
 
 def resolve_task(ref: str | Path) -> Task:

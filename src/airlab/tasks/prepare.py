@@ -4,17 +4,24 @@ The labelled rows are shuffled once with the task's seed. A share goes to `publi
 the rest is held out and split into the three hidden splits (search, select, test). Their inputs
 go, shuffled together under ids that reveal nothing, into `public/test.csv`; their answers, with a
 `split` column, into `private/answers.csv`.
+
+A task whose `task.yaml` says `hidden_splits: {source: train}` keeps the held-out rows whole as
+`test` and cuts search and select (half each) out of a `train_fraction` of the training share
+instead, the protocol imported benchmarks use (see `importers/holdout.py`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from airlab.tasks.spec import HiddenSplits, SplitSource
 from airlab.tasks.task import (
     ANSWERS_FILE,
     PRIVATE_DIR,
@@ -25,6 +32,18 @@ from airlab.tasks.task import (
     TEST_FILE,
     TRAIN_FILE,
 )
+
+_HIDDEN_SPLITS: ContextVar[HiddenSplits | None] = ContextVar("hidden_splits", default=None)
+
+
+@contextmanager
+def task_hidden_splits(choice: HiddenSplits) -> Iterator[None]:
+    """While a bundled task's `prepare.py` runs: its `task.yaml`'s `hidden_splits` choice."""
+    token = _HIDDEN_SPLITS.set(choice)
+    try:
+        yield
+    finally:
+        _HIDDEN_SPLITS.reset(token)
 
 
 def split_labelled_rows(
@@ -54,12 +73,19 @@ def write_task_data(
     train_fraction: float = 0.5,
     id_column: str = "id",
     sample_values: Mapping[str, object] | None = None,
+    hidden_splits: HiddenSplits | None = None,
 ) -> None:
-    """Write `public/` and `private/` for a table of labelled rows (features + targets)."""
+    """Write `public/` and `private/` for a table of labelled rows (features + targets).
+
+    `hidden_splits` (default: the task.yaml's, when airlab builds a bundled task) chooses where
+    search and select come from; the default cuts all three from the held-out rows."""
     public, private = _make_task_dirs(Path(out_dir))
 
     frame = frame.reset_index(drop=True)
+    choice = hidden_splits or _HIDDEN_SPLITS.get() or HiddenSplits()
     train_rows, hidden = split_labelled_rows(len(frame), seed=seed, train_fraction=train_fraction)
+    if choice.source == SplitSource.TRAIN:
+        train_rows, hidden = _search_select_from_train(train_rows, hidden, seed, choice)
     rng = np.random.default_rng([seed, 1])
 
     train = frame.iloc[train_rows].reset_index(drop=True)
@@ -83,6 +109,21 @@ def write_task_data(
         default = (sample_values or {}).get(column, train[column].mode().iloc[0])
         sample[column] = default
     sample.to_csv(public / SAMPLE_SUBMISSION_FILE, index=False)
+
+
+def _search_select_from_train(
+    train_rows: np.ndarray, hidden: dict[str, np.ndarray], seed: int, choice: HiddenSplits
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Every held-out row becomes `test`; a seeded share of the training rows, search and select."""
+    rng = np.random.default_rng([seed if choice.seed is None else choice.seed, 4])
+    moved = rng.permutation(train_rows)[: round(len(train_rows) * choice.train_fraction)]
+    if len(moved) < 2:
+        raise ValueError("hidden_splits source train: too few training rows to move")
+    held_out = np.concatenate([hidden[split] for split in SPLITS])
+    search, select = np.array_split(moved, 2)
+    kept = np.setdiff1d(train_rows, moved, assume_unique=True)
+    kept = train_rows[np.isin(train_rows, kept)]  # keep the shuffled order
+    return kept, {SPLITS[0]: search, SPLITS[1]: select, SPLITS[2]: held_out}
 
 
 def write_forecast_data(

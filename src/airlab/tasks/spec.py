@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,7 @@ TASK_FILE = "task.yaml"
 TaskType = Literal["classification", "regression", "forecasting", "ranking", "other"]
 Direction = Literal["maximize", "minimize"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_GRADE_FN = re.compile(r"^[A-Za-z_][\w.-]*:[A-Za-z_]\w*$")
 
 
 class _Strict(BaseModel):
@@ -37,11 +39,43 @@ class TaskLimits(_Strict):
     gpus: int = Field(0, ge=0)
 
 
+class ScoreOf(StrEnum):
+    """What a recorded baseline score is the score of."""
+
+    SOLUTION = "solution"
+    """`baseline.py` solves the task (it must beat the sample submission)."""
+    SAMPLE_SUBMISSION = "sample-submission"
+    """`baseline.py` hands in the sample submission: an imported benchmark's own zero point."""
+    REPORTED = "reported"
+    """A score the benchmark reports for its own baseline (MLGym's `baseline_scores`); airlab's
+    `baseline.py` need not reproduce it."""
+
+
 class ReferenceScore(_Strict):
     """A measured score with a note on what produced it."""
 
     score: float
     note: str = ""
+    of: ScoreOf = ScoreOf.SOLUTION
+
+
+class SplitSource(StrEnum):
+    """Where the `search` and `select` rows come from."""
+
+    HELD_OUT = "held-out"
+    """The held-out labelled rows are cut in three: search, select and test (airlab's default)."""
+    TRAIN = "train"
+    """Search and select are cut out of the labelled training rows, so the held-out test set
+    stays whole (AIRA-2's protocol; what makes an imported competition's medal its own)."""
+
+
+class HiddenSplits(_Strict):
+    """How the hidden splits were drawn, recorded so that a score can be traced to its rows."""
+
+    source: SplitSource = SplitSource.HELD_OUT
+    seed: int | None = None
+    train_fraction: float = Field(0.2, gt=0, lt=1)
+    """`source: train`: the share of the labelled training rows moved to search and select."""
 
 
 class TaskSpec(_Strict):
@@ -69,6 +103,14 @@ class TaskSpec(_Strict):
     grader: str | None = None
     """A Python file in the task folder defining `grade(submission, answers) -> float`, for
     metrics the registry lacks. It runs in the framework, never where a candidate can read it."""
+    grade_fn: str | None = None
+    """`module.path:function`, an installed grader imported by its module path (MLE-bench's
+    registry form, e.g. `mlebench.competitions.leaf-classification.grade:grade`), so that its
+    relative imports work; called as `grade(submission, answers)` in the framework."""
+    hidden_splits: HiddenSplits = HiddenSplits()
+    sample_submission: str = "sample_submission.csv"
+    """The sample submission's name in `public/` (MLE-bench keeps each competition's own, e.g.
+    `sampleSubmission.csv`)."""
     source: str | None = None
     """Where the data comes from (e.g. `statsmodels.datasets.fair`), shown by `airlab tasks`."""
     optimal_score: float | None = None
@@ -87,9 +129,20 @@ class TaskSpec(_Strict):
     def _metric_is_registered(self) -> TaskSpec:
         from airlab.grading.metrics import METRICS
 
-        if self.grader is None and self.metric not in METRICS:
+        if self.grader is not None and self.grade_fn is not None:
+            raise ValueError("fields 'grader' and 'grade_fn' exclude each other; keep one")
+        if self.grade_fn is not None and not _GRADE_FN.match(self.grade_fn):
+            raise ValueError(
+                f"field 'grade_fn': expected module.path:function, got {self.grade_fn!r}"
+            )
+        if self.grader is None and self.grade_fn is None and self.metric not in METRICS:
             raise ValueError(f"field 'metric': {METRICS.unknown_message(self.metric)}")
         return self
+
+    @property
+    def has_own_grader(self) -> bool:
+        """Graded by the task's own code (a script or an installed function), not the registry."""
+        return self.grader is not None or self.grade_fn is not None
 
     @property
     def maximize(self) -> bool:
@@ -144,6 +197,8 @@ def _check_metric_fits_task(path: Path, spec: TaskSpec) -> None:
         raise TaskError(
             f"{path}: field 'time_column' {spec.time_column!r} is also the id or a target column"
         )
+    if spec.grade_fn is not None:
+        return
     if spec.grader is not None:
         if Path(spec.grader).is_absolute() or ".." in Path(spec.grader).parts:
             raise TaskError(f"{path}: field 'grader' must be a file inside the task folder")

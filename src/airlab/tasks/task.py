@@ -69,7 +69,13 @@ class Task:
 
         if self.grader_path is not None:
             return custom_metric(self.spec.metric, self.spec.direction, self.grader_path)
+        if self.spec.grade_fn is not None:  # a benchmark's own grader, by its import path
+            return custom_metric(self.spec.metric, self.spec.direction, self.spec.grade_fn)
         return METRICS.get(self.spec.metric)
+
+    @property
+    def sample_submission_path(self) -> Path:
+        return self.public_dir / self.spec.sample_submission
 
     @property
     def leaderboard_path(self) -> Path | None:

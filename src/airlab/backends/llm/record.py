@@ -30,7 +30,8 @@ from typing import Any
 
 from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.errors import BackendError, ReplayMismatchError
-from airlab.journal.calls import CallRecord, Ledger
+from airlab.journal.calls import CallRecord
+from airlab.journal.store import Ledger
 
 log = logging.getLogger("airlab.backends")
 

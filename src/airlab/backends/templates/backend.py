@@ -3,6 +3,9 @@
 It lets the whole pipeline run with no model and no key. It writes several model families for
 classification and regression, varies preprocessing and hyperparameters, and — like a real agent —
 sometimes writes a bug, so that debug chains are exercised too (`bug_rate`, default 0.15).
+Imported competitions get scripts of their submission's shape (`shape.py`): one probability
+column per class, several regression targets, TF-IDF features of text columns (linear models
+only, whose sparse inputs they take).
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from airlab.backends.templates.memory import RECIPE_KEY, improve_with_memory
 from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
+from airlab.backends.templates.shape import Shape, shape_of
 from airlab.errors import BackendError
 from airlab.journal.node import Node
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import TRAIN_FILE, Task
+
+TEXT_FAMILIES = ("linear",)
+"""Model families drafted for tasks with text columns (they take sparse TF-IDF features)."""
 
 
 class TemplatesBackend(ProgramWriter):
@@ -39,6 +46,8 @@ class TemplatesBackend(ProgramWriter):
     def write(self, request: WriteRequest) -> Candidate:
         task = request.task
         problem = problem_of(task)
+        shape = shape_of(task) if problem != "forecasting" else Shape()
+        families = TEXT_FAMILIES if shape.text else None
         rng = np.random.default_rng([request.seed, request.node_id, 7])
         log_ok = problem == "regression" and positive_target(task)
         diversity = bool(request.options.get("diversity"))
@@ -55,6 +64,7 @@ class TemplatesBackend(ProgramWriter):
                 bug_rate=self.bug_rate,
                 log_target_ok=log_ok,
                 least_used=diversity,
+                families=families,
             )
         elif request.operator == "improve" and request.options.get("memory"):
             recipe, plan = improve_with_memory(
@@ -64,10 +74,15 @@ class TemplatesBackend(ProgramWriter):
                 maximize=task.spec.maximize,
                 bug_rate=self.bug_rate,
                 log_target_ok=log_ok,
+                pca_ok=not shape.text,
             )
         elif request.operator == "improve":
             recipe, plan = moves.improve(
-                _parent_recipe(request, 0), rng, bug_rate=self.bug_rate, log_target_ok=log_ok
+                _parent_recipe(request, 0),
+                rng,
+                bug_rate=self.bug_rate,
+                log_target_ok=log_ok,
+                pca_ok=not shape.text,
             )
         elif request.operator == "debug":
             parent = request.parents[0]
@@ -100,18 +115,23 @@ def render_recipe(recipe: Recipe, task: Task, *, plan: str) -> str:
     """The script of `recipe` for `task` exactly as the backend writes it (forecasting tasks get
     the forecasting template); peers searching the same space (benchmarks) render through it."""
     problem = problem_of(task)
-    writer = render_forecast if problem == "forecasting" else render
-    return writer(recipe, _written_spec(task.spec, problem), plan=plan)
+    if problem == "forecasting":
+        return render_forecast(recipe, _written_spec(task.spec, problem), plan=plan)
+    shape = shape_of(task)
+    return render(recipe, _written_spec(task.spec, problem, shape), plan=plan, shape=shape)
 
 
 def problem_of(task: Task) -> Problem:
     """The kind of solution the templates write for `task` (peers searching the same space use it
     too); a task they cannot serve is a one-line error."""
     if len(task.spec.target_columns) != 1:
-        raise BackendError(
-            f"templates backend writes single-target solutions; task {task.name!r} has "
-            f"{len(task.spec.target_columns)} target columns"
-        )
+        if task.spec.time_column is not None:
+            raise BackendError(
+                f"templates backend: no forecasting template for {len(task.spec.target_columns)}"
+                f" target columns (task {task.name!r})"
+            )
+        shape = shape_of(task)
+        return "classification" if shape.kind == "class_probabilities" else "regression"
     if task.spec.time_column is not None:
         if task.spec.metric not in FORECAST_METRICS:
             raise BackendError(
@@ -133,21 +153,28 @@ def problem_of(task: Task) -> Problem:
 
 
 def _has_template_metric(spec: TaskSpec) -> bool:
-    return spec.grader is None and spec.metric in CV_SCORING
+    return not spec.has_own_grader and spec.metric in CV_SCORING
 
 
-def _written_spec(spec: TaskSpec, problem: Problem) -> TaskSpec:
-    """The spec a script is written for: a metric without a template is validated by a proxy."""
-    if problem == "forecasting" or _has_template_metric(spec):
+def _written_spec(spec: TaskSpec, problem: Problem, shape: Shape | None = None) -> TaskSpec:
+    """The spec a script is written for: a metric without a template is validated by a proxy
+    (log loss for class probabilities, accuracy for labels, RMSE for numbers)."""
+    if shape is not None and shape.kind == "class_probabilities":
+        return spec.model_copy(update={"metric": "log_loss"})
+    if problem == "forecasting" or (_has_template_metric(spec) and len(spec.target_columns) == 1):
         return spec
     return spec.model_copy(update={"metric": "accuracy" if problem == "classification" else "rmse"})
 
 
 def positive_target(task: Task) -> bool:
     """Whether a log-transformed target is an option (every training target is positive)."""
-    target = task.spec.target_columns[0]
-    values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=[target])[target]
-    return bool(pd.api.types.is_numeric_dtype(values) and (values > 0).all())
+    targets = list(task.spec.target_columns)
+    header = pd.read_csv(task.public_dir / TRAIN_FILE, nrows=0).columns
+    if any(t not in header for t in targets):
+        return False
+    values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=targets)
+    numeric = all(pd.api.types.is_numeric_dtype(values[t]) for t in targets)
+    return bool(numeric and (values > 0).all().all())
 
 
 def _recipe(node: Node) -> Recipe:

@@ -82,13 +82,16 @@ def improve_with_memory(
     maximize: bool,
     bug_rate: float,
     log_target_ok: bool,
+    pca_ok: bool = True,
 ) -> tuple[Recipe, str]:
     """An improvement that neither repeats a tried solution nor a move that failed before."""
     tried = {fingerprint(r) for r in map(recipe_of, history) if r is not None}
     failed = failed_moves(history, maximize=maximize)
     skipped = 0
     while True:
-        recipe, plan = moves.improve(parent, rng, bug_rate=bug_rate, log_target_ok=log_target_ok)
+        recipe, plan = moves.improve(
+            parent, rng, bug_rate=bug_rate, log_target_ok=log_target_ok, pca_ok=pca_ok
+        )
         repeat = fingerprint(recipe) in tried or move_key(parent, recipe) in failed
         if not repeat or skipped == MEMORY_DRAWS - 1:
             break

@@ -46,13 +46,15 @@ def draft(
     bug_rate: float,
     log_target_ok: bool = False,
     least_used: bool = False,
+    families: Sequence[str] | None = None,
 ) -> tuple[Recipe, str]:
     """A new solution from a model family not drafted yet (any family once all were tried).
 
     With `least_used` (the diversity cue), `used_models` lists every model the run has written,
-    repeats included, and the draft takes a family used least so far.
+    repeats included, and the draft takes a family used least so far. `families` limits the
+    choice (sparse TF-IDF features: linear models).
     """
-    specs = models_for(problem)
+    specs = [s for s in models_for(problem) if families is None or s.family in families]
     if least_used:
         counts = Counter(MODELS[m].family for m in used_models if m in MODELS)
         fewest = min(counts[s.family] for s in specs)
@@ -73,9 +75,15 @@ def draft(
 
 
 def improve(
-    parent: Recipe, rng: np.random.Generator, *, bug_rate: float, log_target_ok: bool = False
+    parent: Recipe,
+    rng: np.random.Generator,
+    *,
+    bug_rate: float,
+    log_target_ok: bool = False,
+    pca_ok: bool = True,
 ) -> tuple[Recipe, str]:
-    """One atomic change: a hyperparameter, the scaler, PCA, imputation or the target transform."""
+    """One atomic change: a hyperparameter, the scaler, PCA (unless the features are sparse
+    TF-IDF, `pca_ok=False`), imputation or the target transform."""
     index = int(rng.integers(len(parent.members)))
     member = parent.members[index]
     spec = MODELS[member.model]
@@ -93,7 +101,7 @@ def improve(
         scaler = options[int(rng.integers(len(options)))]
         changed = replace(member, preprocessing=replace(member.preprocessing, scaler=scaler))
         change = f"{prefix}switch scaling from {member.preprocessing.scaler} to {scaler}"
-    elif roll < 0.87:
+    elif roll < 0.87 and (pca_ok or member.preprocessing.pca):
         pca = None if member.preprocessing.pca else float(rng.choice([0.9, 0.95, 0.99]))
         changed = replace(member, preprocessing=replace(member.preprocessing, pca=pca))
         change = f"{prefix}" + (f"add PCA keeping {pca:.0%} of variance" if pca else "drop PCA")

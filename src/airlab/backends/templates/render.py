@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from airlab.backends.templates.models import MODELS, ModelSpec
 from airlab.backends.templates.recipe import Member, Recipe
+from airlab.backends.templates.shape import Shape
 from airlab.grading.metrics import METRICS
 from airlab.tasks.spec import TaskSpec
 
@@ -60,11 +61,15 @@ def _literal_label(label: str) -> str:
     return label if label.lstrip("-").isdigit() else repr(label)
 
 
-def render(recipe: Recipe, spec: TaskSpec, *, plan: str) -> str:
-    """The full script for a recipe."""
+def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = None) -> str:
+    """The full script for a recipe; `shape` (default: one target, tabular inputs) adds one
+    probability column per class, several targets, or TF-IDF features of text columns."""
+    shape = shape or Shape()
     metric = METRICS.get(spec.metric)
-    probability = metric.kind == "probability"
+    probability = metric.kind == "probability" or shape.kind == "class_probabilities"
     problem = "classification" if metric.kind in ("label", "probability") else "regression"
+    if shape.kind == "class_probabilities":
+        problem = "classification"
     scoring, sign = CV_SCORING[spec.metric]
     imports = _Imports({})
     imports.add("sklearn.compose", "ColumnTransformer")
@@ -74,12 +79,16 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str) -> str:
     imports.add("sklearn.model_selection", "cross_val_score")
     splitter = "StratifiedKFold" if problem == "classification" else "KFold"
     imports.add("sklearn.model_selection", splitter)
+    if shape.text:
+        imports.add("sklearn.feature_extraction.text", "TfidfVectorizer")
 
     blocks = []
     names = []
     for index, member in enumerate(recipe.members, start=1):
         name = "model" if not recipe.is_ensemble else f"model_{index}"
-        blocks.append(_member_block(member, name, imports, probability=probability))
+        blocks.append(
+            _member_block(member, name, imports, probability=probability, text=bool(shape.text))
+        )
         names.append(name)
     if recipe.is_ensemble:
         voter = "VotingClassifier" if problem == "classification" else "VotingRegressor"
@@ -95,20 +104,7 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str) -> str:
             "inverse_func=np.expm1)"
         )
 
-    target = spec.target_columns[0]
-    target_code = repr(target + "s") if recipe.bug == "wrong_target" else repr(target)
-    submission_column = "'prediction'" if recipe.bug == "submission_column" else "TARGET"
     ids = "test[ID].values[1:]" if recipe.bug == "length_mismatch" else "test[ID]"
-    if probability:
-        positive = _literal_label(spec.positive_label)
-        predict = (
-            "classes = list(model.classes_)\n"
-            f"prediction = model.predict_proba(test[features])[:, classes.index({positive})]"
-        )
-    elif metric.needs_positive_predictions:
-        predict = "prediction = np.clip(model.predict(test[features]), 1e-6, None)"
-    else:
-        predict = "prediction = model.predict(test[features])"
     scoring_code = repr(scoring)
     if metric.needs_positive_predictions:
         # The metric is undefined for predictions <= 0: clip them in validation and submission.
@@ -123,23 +119,50 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str) -> str:
     cv_shuffle = f"{splitter}(n_splits={recipe.cv_folds}, shuffle=True, random_state=0)"
     cv_value = "scores.mean()" if sign > 0 else "-scores.mean()"
     docstring = "\n".join(textwrap.wrap(plan, 96)) or "Candidate solution."
+    if shape.kind == "class_probabilities":
+        head, tail = _class_probabilities(recipe, spec, shape, ids)
+    elif shape.kind == "multi_target":
+        imports.add("sklearn.base", "clone")
+        head, tail = _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign)
+    else:
+        head, tail = _single(recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value)
+    text = f"TEXT = {list(shape.text)!r}\n" if shape.text else ""
+    not_categorical = "c not in numeric and c not in TEXT" if shape.text else "c not in numeric"
     return f'''"""{docstring}"""
 
 {imports.render(skip=skip_import)}
 
-ID = {spec.id_column!r}
-TARGET = {target_code}
-
+{head}{text}
 train = pd.read_csv("public/train.csv")
 test = pd.read_csv("public/test.csv")
-features = [c for c in train.columns if c not in (ID, TARGET)]
+features = [c for c in train.columns if c not in EXCLUDED]
 numeric = train[features].select_dtypes("number").columns.tolist()
-categorical = [c for c in features if c not in numeric]
-X, y = train[features], train[TARGET]
+categorical = [c for c in features if {not_categorical}]
+X = train[features]
 
 {chr(10).join(blocks)}
 
 cv = {cv_shuffle}
+{tail}
+'''
+
+
+def _single(recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value) -> tuple[str, str]:
+    target = spec.target_columns[0]
+    target_code = repr(target + "s") if recipe.bug == "wrong_target" else repr(target)
+    submission_column = "'prediction'" if recipe.bug == "submission_column" else "TARGET"
+    if metric.kind == "probability":
+        positive = _literal_label(spec.positive_label)
+        predict = (
+            "classes = list(model.classes_)\n"
+            f"prediction = model.predict_proba(test[features])[:, classes.index({positive})]"
+        )
+    elif metric.needs_positive_predictions:
+        predict = "prediction = np.clip(model.predict(test[features]), 1e-6, None)"
+    else:
+        predict = "prediction = model.predict(test[features])"
+    head = f"ID = {spec.id_column!r}\nTARGET = {target_code}\nEXCLUDED = (ID, TARGET)\n"
+    tail = f"""y = train[TARGET]
 scores = cross_val_score(model, X, y, cv=cv, scoring={scoring_code})
 cv_score = {cv_value}
 spread = scores.std()
@@ -151,11 +174,80 @@ model.fit(X, y)
 {predict}
 submission = pd.DataFrame({{ID: {ids}, {submission_column}: prediction}})
 submission.to_csv("submission.csv", index=False)
-print(f"wrote submission.csv with {{len(submission)}} rows")
-'''
+print(f"wrote submission.csv with {{len(submission)}} rows")"""
+    return head, tail
 
 
-def _member_block(member: Member, name: str, imports: _Imports, *, probability: bool) -> str:
+def _class_probabilities(recipe, spec, shape, ids) -> tuple[str, str]:
+    label = shape.label + "s" if recipe.bug == "wrong_target" else shape.label
+    columns = (
+        "[f'p{j}' for j in range(len(CLASSES))]"
+        if recipe.bug == "submission_column"
+        else ("CLASSES")
+    )
+    head = (
+        f"ID = {spec.id_column!r}\nLABEL = {label!r}  # the class of each training row\n"
+        f"CLASSES = {list(spec.target_columns)!r}  # one probability column each\n"
+        "EXCLUDED = (ID, LABEL, *CLASSES)\n"
+    )
+    tail = f"""y = train[LABEL].astype(str)
+scores = cross_val_score(model, X, y, cv=cv, scoring="neg_log_loss")
+cv_score = -scores.mean()
+spread, folds = scores.std(), len(scores)
+print(f"cross-validated log_loss: {{cv_score:.4f}} (+/- {{spread:.4f}}, {{folds}} folds)")
+print(f"self_reported_score: {{cv_score:.6f}}")
+
+model.fit(X, y)
+proba = model.predict_proba(test[features])
+column_of = {{str(c): i for i, c in enumerate(model.classes_)}}
+prediction = np.zeros((len(test), len(CLASSES)))
+for j, name in enumerate(CLASSES):
+    if name in column_of:  # a class never seen in training keeps probability ~0
+        prediction[:, j] = proba[:, column_of[name]]
+prediction = np.clip(prediction, 1e-9, 1.0)
+prediction /= prediction.sum(axis=1, keepdims=True)
+submission = pd.DataFrame(prediction, columns={columns})
+submission.insert(0, ID, {ids})
+submission.to_csv("submission.csv", index=False)
+print(f"wrote submission.csv with {{len(submission)}} rows")"""
+    return head, tail
+
+
+def _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign) -> tuple[str, str]:
+    targets = list(spec.target_columns)
+    if recipe.bug == "wrong_target":
+        targets[0] += "s"
+    name = "'prediction'" if recipe.bug == "submission_column" else "target"
+    clip = (
+        "np.clip(model_of[target].predict(test[features]), 0, None)"
+        if shape.nonnegative
+        else ("model_of[target].predict(test[features])")
+    )
+    per = "per_target.mean()" if sign > 0 else "-per_target.mean()"
+    head = (
+        f"ID = {spec.id_column!r}\nTARGETS = {targets!r}  # one model each\n"
+        "EXCLUDED = (ID, *TARGETS)\n"
+    )
+    tail = f"""per_target = np.array([
+    cross_val_score(clone(model), X, train[target], cv=cv, scoring={scoring_code}).mean()
+    for target in TARGETS
+])
+cv_score = {per}
+print(f"cross-validated {spec.metric}, mean over targets: {{cv_score:.4f}}")
+print(f"self_reported_score: {{cv_score:.6f}}")
+
+model_of = {{target: clone(model).fit(X, train[target]) for target in TARGETS}}
+submission = pd.DataFrame({{ID: {ids}}})
+for target in TARGETS:
+    submission[{name}] = {clip}
+submission.to_csv("submission.csv", index=False)
+print(f"wrote submission.csv with {{len(submission)}} rows")"""
+    return head, tail
+
+
+def _member_block(
+    member: Member, name: str, imports: _Imports, *, probability: bool, text: bool = False
+) -> str:
     spec: ModelSpec = MODELS[member.model]
     imports.add(spec.module, spec.cls)
     prep = member.preprocessing
@@ -177,9 +269,16 @@ def _member_block(member: Member, name: str, imports: _Imports, *, probability: 
         "            ),",
         "            categorical,",
         "        ),",
-        "    ]",
-        ")",
     ]
+    if text:  # free text: word and bigram TF-IDF, one vectoriser per column (sparse output)
+        lines += [
+            "        *[",
+            '            (f"text_{i}", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),'
+            " column)",
+            "            for i, column in enumerate(TEXT)",
+            "        ],",
+        ]
+    lines += ["    ]", ")"]
     steps = [f"preprocess{suffix}"]
     if prep.pca is not None:
         imports.add("sklearn.decomposition", "PCA")

@@ -1,7 +1,10 @@
 """What every importer shares: read the source's files, write an airlab task folder.
 
-The imported folder follows airlab's protocol (DESIGN.md): the source's labelled test rows are
-split once, with a fixed seed, into the three hidden splits; candidates see only `public/`.
+The imported folder follows airlab's protocol (DESIGN.md): by default the benchmark's test set is
+kept whole as the `test` split and search and select are cut, seeded, out of its labelled training
+rows (see `holdout.py`); `--hidden-splits held-out` cuts all three from the test rows instead.
+Every imported task gets a `baseline.py` that hands in the sample submission, whose score becomes
+the recorded baseline (or the benchmark's own reported baseline). Candidates see only `public/`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +22,33 @@ import pandas as pd
 import yaml
 
 from airlab.errors import TaskError
-from airlab.tasks.spec import TASK_FILE
+from airlab.tasks.importers.holdout import hold_out_train_rows
+from airlab.tasks.spec import TASK_FILE, ScoreOf, SplitSource
 from airlab.tasks.task import (
     ANSWERS_FILE,
     DESCRIPTION_FILE,
     PRIVATE_DIR,
     PUBLIC_DIR,
+    SAMPLE_SUBMISSION_FILE,
     SPLIT_COLUMN,
     SPLITS,
     TEST_FILE,
+    TRAIN_FILE,
     Task,
     load_task,
     read_csv,
 )
 
 DEFAULT_SEED = 20240701
+DEFAULT_TRAIN_FRACTION = 0.2
+BASELINE_FILE = "baseline.py"
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def is_lfs_pointer(path: Path) -> bool:
+    """A Git LFS pointer file (what a clone without `git lfs pull` holds instead of the data)."""
+    with open(path, "rb") as handle:
+        return handle.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -74,44 +90,232 @@ def hidden_splits(n_rows: int, seed: int) -> np.ndarray:
     return split_of_row
 
 
-def write_task(
-    dest: Path,
-    *,
-    spec: dict[str, Any],
-    description: str,
-    public_files: Mapping[str, Path],
-    answers: pd.DataFrame,
-    seed: int,
-    extra_files: Mapping[str, Path | str] | None = None,
-    test_inputs: pd.DataFrame | None = None,
-) -> Task:
-    """Write the folder, then load it back so that every check of `load_task` applies."""
+@dataclass(frozen=True)
+class SplitChoice:
+    """The importer's `--hidden-splits` choice, recorded in the task's `hidden_splits` field."""
+
+    source: SplitSource = SplitSource.TRAIN
+    seed: int = DEFAULT_SEED
+    train_fraction: float = DEFAULT_TRAIN_FRACTION
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an importer read from a benchmark, before airlab's hidden splits are drawn."""
+
+    spec: dict[str, Any]
+    description: str
+    id_column: str
+    test_inputs: pd.DataFrame
+    """The benchmark's test rows as a candidate sees them (id first; ids alone for file inputs)."""
+    answers: pd.DataFrame
+    """The benchmark's test answers in the format its grader reads (id column included)."""
+    train: pd.DataFrame | None = None
+    """The labelled training rows, written back to `public/<train_name>`."""
+    train_name: str = TRAIN_FILE
+    sample: pd.DataFrame | None = None
+    """The sample submission over the benchmark's test rows; None: drawn from the training
+    targets."""
+    sample_name: str = SAMPLE_SUBMISSION_FILE
+    public_files: Mapping[str, Path] = field(default_factory=dict)
+    """Other public files, copied as they are."""
+    extra_files: Mapping[str, Path | str] = field(default_factory=dict)
+    """Files beside task.yaml (hidden from candidates)."""
+    baseline: dict[str, Any] | None = None
+    """A benchmark-reported baseline (`score`, `note`); None: the sample submission's score."""
+
+
+SAMPLE_BASELINE = """\"\"\"Baseline of an imported task: hand in the sample submission.\"\"\"
+
+import shutil
+
+shutil.copy("public/{name}", "submission.csv")
+"""
+
+
+def write_task(dest: Path, imported: Imported, splits: SplitChoice) -> Task:
+    """Write the folder with its hidden splits and baseline, then load it back so that every
+    check of `load_task` applies. A failed import leaves no half-written folder behind."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise TaskError(f"{dest}: already exists and is not empty")
+    train, test_inputs, answers = _draw_splits(imported, splits)
+    created = not dest.exists()
+    try:
+        return _write(dest, imported, splits, train, test_inputs, answers)
+    except BaseException:
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _draw_splits(
+    imported: Imported, splits: SplitChoice
+) -> tuple[pd.DataFrame | None, pd.DataFrame, pd.DataFrame]:
+    """The public training rows, all test inputs and the answers with their `split`."""
+    id_column = imported.id_column
+    test_inputs = imported.test_inputs.copy()
+    answers = imported.answers.copy()
+    if splits.source != SplitSource.TRAIN:
+        answers[SPLIT_COLUMN] = hidden_splits(len(answers), splits.seed)
+        return imported.train, test_inputs, answers
+    if imported.train is None:
+        raise TaskError(
+            f"{imported.spec['name']}: no labelled training table to cut search and select "
+            "from; import with --hidden-splits held-out"
+        )
+    held = hold_out_train_rows(
+        imported.train,
+        id_column=id_column,
+        input_columns=list(test_inputs.columns),
+        answer_columns=list(answers.columns),
+        test_ids=pd.Index(test_inputs[id_column].astype(str)),
+        seed=splits.seed,
+        fraction=splits.train_fraction,
+        where=f"public/{imported.train_name}",
+    )
+    answers[SPLIT_COLUMN] = SPLITS[2]
+    answers = pd.concat([answers, held.answers], ignore_index=True)
+    rows = len(test_inputs) + len(held.inputs)
+    order = np.random.default_rng([splits.seed, 3]).permutation(rows)
+    test_inputs = pd.concat([test_inputs, held.inputs], ignore_index=True).iloc[order]
+    return held.train, test_inputs, answers
+
+
+def _write(
+    dest: Path,
+    imported: Imported,
+    splits: SplitChoice,
+    train: pd.DataFrame | None,
+    test_inputs: pd.DataFrame,
+    answers: pd.DataFrame,
+) -> Task:
+    spec = {
+        **imported.spec,
+        "hidden_splits": {
+            "source": splits.source.value,
+            "seed": splits.seed,
+            "train_fraction": splits.train_fraction,
+        },
+        "sample_submission": imported.sample_name,
+    }
     public = dest / PUBLIC_DIR
     private = dest / PRIVATE_DIR
     public.mkdir(parents=True, exist_ok=True)
     private.mkdir(parents=True, exist_ok=True)
     os.chmod(private, 0o700)
-    for name, source in public_files.items():
+    written = {imported.train_name, TEST_FILE, imported.sample_name}
+    for name, source in imported.public_files.items():
+        if name in written or (
+            splits.source == SplitSource.TRAIN and _copy_of_train(name, imported)
+        ):
+            continue
         if source.is_dir():
             shutil.copytree(source, public / name)
         else:
             shutil.copy2(source, public / name)
-    if test_inputs is not None:
-        test_inputs.to_csv(public / TEST_FILE, index=False)
-    answers = answers.copy()
-    answers[SPLIT_COLUMN] = hidden_splits(len(answers), seed)
+    if train is not None:
+        train.to_csv(public / imported.train_name, index=False)
+    test_inputs.to_csv(public / TEST_FILE, index=False)
     answers.to_csv(private / ANSWERS_FILE, index=False)
-    for name, content in (extra_files or {}).items():
+    sample = _full_sample(imported, test_inputs[imported.id_column], splits.seed)
+    sample.to_csv(public / imported.sample_name, index=False)
+    for name, content in imported.extra_files.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
             shutil.copy2(content, dest / name)
         else:
             (dest / name).write_text(content)
-    (dest / DESCRIPTION_FILE).write_text(description)
-    (dest / TASK_FILE).write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
+    (dest / BASELINE_FILE).write_text(SAMPLE_BASELINE.format(name=imported.sample_name))
+    (dest / DESCRIPTION_FILE).write_text(imported.description + _splits_note(spec, imported))
+    _write_spec(dest, spec)
+    task = load_task(dest)
+    spec["baseline"] = _baseline(task, imported)
+    _write_spec(dest, spec)
     return load_task(dest)
+
+
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".bz2", ".xz", ".7z", ".tar", ".tgz")
+
+
+def _copy_of_train(name: str, imported: Imported) -> bool:
+    """An archived copy of the training table (MLE-bench's `train.csv.zip`, `train.zip`): it
+    would still hold the labels of the rows moved to search and select, so it is left out."""
+    stem = Path(imported.train_name).stem
+    return name.startswith(f"{stem}.") and name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def _write_spec(dest: Path, spec: Mapping[str, Any]) -> None:
+    text = yaml.safe_dump(dict(spec), sort_keys=False, allow_unicode=True)
+    (dest / TASK_FILE).write_text(text)
+
+
+def _full_sample(imported: Imported, ids: pd.Series, seed: int) -> pd.DataFrame:
+    """The sample submission over every row of `public/test.csv`: the benchmark's rows as they
+    were, other rows with each column's mean (numbers) or most common value. A benchmark without
+    a sample gets seeded draws from the training targets (a chance-level guess that every metric,
+    correlations included, can score; never anything from the answers)."""
+    id_column = imported.id_column
+    sample = imported.sample
+    if sample is None:
+        targets = list(imported.spec["target_columns"])
+        if imported.train is None or any(c not in imported.train for c in targets):
+            raise TaskError(
+                f"{imported.spec['name']}: no sample submission and no training targets to "
+                "draw one from"
+            )
+        rng = np.random.default_rng([seed, 5])
+        rows = rng.integers(0, len(imported.train), len(ids))
+        drawn = imported.train[targets].iloc[rows].reset_index(drop=True)
+        drawn.insert(0, id_column, ids.astype(str).to_numpy())
+        return drawn
+    constants = _constants(sample.drop(columns=id_column))
+    sample = sample.astype({id_column: str}).set_index(id_column)
+    dtypes = sample.dtypes
+    full = sample.reindex(ids.astype(str).to_numpy())
+    for column, value in constants.items():
+        full[column] = full[column].fillna(value)
+        if dtypes[column].kind in "iub" and not isinstance(value, float):
+            full[column] = full[column].astype(dtypes[column])
+    return full.rename_axis(id_column).reset_index()
+
+
+def _constants(frame: pd.DataFrame) -> dict[str, Any]:
+    """Each column's constant guess: the mean of a continuous column, else the most common value
+    (class labels stored as integers stay labels)."""
+    out: dict[str, Any] = {}
+    for column, values in frame.items():
+        continuous = values.dtype.kind == "f" or (
+            values.dtype.kind in "iu" and values.nunique() > 20
+        )
+        out[column] = float(values.mean()) if continuous else values.mode().iloc[0]
+    return out
+
+
+def _baseline(task: Task, imported: Imported) -> dict[str, Any]:
+    from airlab.grading.grader import Grader
+
+    if imported.baseline is not None:
+        return {**imported.baseline, "of": ScoreOf.REPORTED.value}
+    grade = Grader(task).grade(task.sample_submission_path.read_bytes(), SPLITS)
+    if not grade.valid:
+        raise TaskError(f"{task.sample_submission_path}: not a valid submission: {grade.reason}")
+    made = "" if imported.sample is not None else ", drawn from the training targets"
+    return {
+        "score": grade.scores["test"],
+        "note": f"the sample submission ({imported.sample_name}{made})",
+        "of": ScoreOf.SAMPLE_SUBMISSION.value,
+    }
+
+
+def _splits_note(spec: Mapping[str, Any], imported: Imported) -> str:
+    if spec["hidden_splits"]["source"] != SplitSource.TRAIN.value:
+        return ""
+    return (
+        f"\n\n## Hidden rows (airlab)\n`public/{TEST_FILE}` holds the benchmark's test rows and "
+        f"some rows drawn from its training data (held out of `public/{imported.train_name}`); "
+        "predict every row.\n"
+    )
 
 
 def submission_columns(sample: Path) -> tuple[str, list[str]]:
@@ -122,9 +326,13 @@ def submission_columns(sample: Path) -> tuple[str, list[str]]:
     return header[0], header[1:]
 
 
-def submission_note(id_column: str, targets: list[str]) -> str:
+def submission_note(id_column: str, targets: list[str], sample_name: str | None = None) -> str:
+    shown = ",".join([id_column, *targets])
+    if len(shown) > 200:
+        shown = ",".join([id_column, *targets[:5]]) + f",... ({len(targets)} prediction columns)"
+    sample = f" `public/{sample_name}` shows the format." if sample_name else ""
     return (
         "\n\n## Submission (airlab)\nWrite `submission.csv` in the working directory with header "
-        f"`{','.join([id_column, *targets])}` and one row for every `{id_column}` in "
-        "`public/test.csv`. The public data is in `public/`.\n"
+        f"`{shown}` and one row for every `{id_column}` in `public/test.csv`.{sample} The public "
+        "data is in `public/`.\n"
     )

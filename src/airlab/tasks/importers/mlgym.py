@@ -1,31 +1,45 @@
-"""Import an MLGym CSV-submission task from its task config.
+"""Import an MLGym CSV-submission task from its task config, in the repository's real layout.
 
-Layout read (as in the MLGym repository): `configs/tasks/NAME.yaml` with `id`, `name`,
-`description`, `starter_code` (paths from the repository root: train/test CSVs, `evaluate.py`,
-a baseline), `sample_submission`, `baseline_scores` (e.g. `[{Accuracy: 0.76}]`) and
-`training_timeout`. MLGym leaves the labels in the agent's workspace; here they become the hidden
-answers (`--answers`, or a labels file beside the data) and `evaluate.py` stays out of reach.
-The metric is the registered one named by `baseline_scores` (or `--metric`).
+Layout read (facebookresearch/MLGym; commit in docs/importers.md):
+```
+ROOT/configs/tasks/NAME.yaml     id, name, description (may hold `{dataset_docs}`),
+                                 dataset_configs (paths from configs/), starter_code (paths from
+                                 ROOT: evaluate.py, baseline.py), baseline_scores
+                                 (`[{Accuracy: 0.76555}]`, `[{rmse: ..., r2: ...}]`),
+                                 training_timeout, sample_submission (some tasks)
+ROOT/configs/datasets/D.yaml     name, description, data_path (from ROOT), is_local
+ROOT/<data_path>/                train.csv, validation.csv, test.csv and the test labels
+                                 (answer.csv or ground_truth.csv)
+```
+MLGym leaves the labels in the agent's workspace; here they become the hidden answers and
+`evaluate.py` stays out of reach. The metric is the registered one named by the first key of
+`baseline_scores` (or `--metric`); with `--metric evaluate`, or when the name has no registered
+equivalent, the task's own `evaluate.py` grades in a subprocess (see `mlgym_grade.py`). The
+benchmark's baseline score becomes the task's baseline, as reported (`of: reported`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from airlab.errors import TaskError
 from airlab.grading.metrics import METRICS
 from airlab.tasks.importers.common import (
-    DEFAULT_SEED,
+    Imported,
+    SplitChoice,
     read_yaml,
     require,
-    submission_columns,
     submission_note,
     task_name,
     write_task,
 )
-from airlab.tasks.task import TEST_FILE, Task, read_csv
+from airlab.tasks.task import TEST_FILE, TRAIN_FILE, Task, read_csv
 
-ANSWER_FILE_NAMES = ("answers.csv", "ground_truth.csv", "test_labels.csv", "solution.csv")
+ANSWER_FILE_NAMES = ("answer.csv", "ground_truth.csv", "answers.csv", "test_labels.csv")
+EVALUATE = "evaluate"
+"""`--metric evaluate`: grade with the task's own evaluate.py."""
 METRIC_NAMES = {
     "accuracy": "accuracy",
     "balanced accuracy": "balanced_accuracy",
@@ -41,21 +55,35 @@ METRIC_NAMES = {
     "roc auc": "roc_auc",
     "log loss": "log_loss",
 }
-NOT_PUBLIC = ("evaluate.py", *ANSWER_FILE_NAMES)
+GRADE_ADAPTER = Path(__file__).with_name("mlgym_grade.py")
 
 
-def _metric(config: dict, path: Path, override: str | None) -> str:
-    if override is not None:
-        METRICS.get(override)
-        return override
+def _reported(config: dict, path: Path) -> tuple[str, float | None]:
+    """The first metric named by `baseline_scores` and its reported value."""
     scores = config.get("baseline_scores") or []
-    names = [name for entry in scores if isinstance(entry, dict) for name in entry]
-    if not names:
+    entries = [(str(k), v) for entry in scores if isinstance(entry, dict) for k, v in entry.items()]
+    if not entries:
         raise TaskError(f"{path}: no 'baseline_scores' to name the metric; pass --metric")
-    key = names[0].strip().lower().replace("_", " ")
-    if key not in METRIC_NAMES:
-        raise TaskError(f"{path}: metric {names[0]!r} has no airlab equivalent; pass --metric")
-    return METRIC_NAMES[key]
+    name, value = entries[0]
+    return name, float(value) if isinstance(value, int | float) else None
+
+
+def _dataset_configs(config: dict, config_path: Path, root: Path) -> list[dict]:
+    configs = []
+    for relative in config.get("dataset_configs") or []:
+        configs.append(read_yaml(root / "configs" / str(relative)))
+    if not configs:
+        raise TaskError(f"{config_path}: no 'dataset_configs' (MLGym names the task's data there)")
+    return configs
+
+
+def _description(config: dict, datasets: list[dict]) -> str:
+    """MLGym's own rendering: `{dataset_docs}` becomes `NAME:\\ndescription` per dataset."""
+    docs = "".join(
+        f"{str(d.get('name', '')).upper()}:\n{str(d.get('description', '')).strip()}\n\n"
+        for d in datasets
+    )
+    return str(config.get("description", "")).replace("{dataset_docs}", docs).rstrip()
 
 
 def import_mlgym(
@@ -65,64 +93,114 @@ def import_mlgym(
     root: Path | None = None,
     answers_path: Path | None = None,
     metric: str | None = None,
-    seed: int = DEFAULT_SEED,
+    splits: SplitChoice | None = None,
 ) -> Task:
     config_path = Path(config_path)
     config = read_yaml(config_path)
     task_id = str(require(config, "id", config_path))
     # configs/tasks/NAME.yaml → the repository root holds data/ and configs/.
     root = Path(root) if root else config_path.resolve().parent.parent.parent
-    starter = [root / path for path in config.get("starter_code") or []]
-    missing = [str(path) for path in starter if not path.exists()]
-    if missing:
-        raise TaskError(f"{config_path}: starter_code file {missing[0]} not found")
-    sample = root / str(require(config, "sample_submission", config_path))
-    id_column, targets = submission_columns(sample)
-    data_dir = sample.parent
+    datasets = _dataset_configs(config, config_path, root)
+    first = datasets[0]
+    if first.get("is_local") is False:
+        raise TaskError(
+            f"{config_path}: its dataset {first.get('name')!r} is on the Hugging Face hub "
+            "(is_local: false), not a CSV task folder"
+        )
+    data_dir = root / str(require(first, "data_path", root / "configs" / "datasets"))
+    if not data_dir.is_dir():
+        raise TaskError(f"{data_dir}: data_path folder not found")
     if answers_path is None:
-        found = [data_dir / name for name in ANSWER_FILE_NAMES if (data_dir / name).is_file()]
+        found = [data_dir / n for n in ANSWER_FILE_NAMES if (data_dir / n).is_file()]
         if not found:
             raise TaskError(
-                f"{data_dir}: no answers file ({', '.join(ANSWER_FILE_NAMES)}); pass --answers"
+                f"{data_dir}: no test labels ({', '.join(ANSWER_FILE_NAMES)}); pass --answers"
             )
         answers_path = found[0]
+    header = list(read_csv(answers_path, nrows=0).columns)
+    if len(header) < 2:
+        raise TaskError(f"{answers_path}: needs an id column and at least one label column")
+    id_column, targets = header[0], header[1:]
     answers = read_csv(answers_path, dtype={id_column: str})
-    for column in (id_column, *targets):
-        if column not in answers.columns:
-            raise TaskError(f"{answers_path}: missing column {column!r}")
-    public_files = {path.name: path for path in [*starter, sample] if path.name not in NOT_PUBLIC}
-    if TEST_FILE not in public_files:
-        raise TaskError(f"{config_path}: starter_code has no {TEST_FILE}")
-    metric_name = _metric(config, config_path, metric)
-    spec = {
+    test_inputs = read_csv(data_dir / TEST_FILE, dtype={id_column: str})
+    train = read_csv(data_dir / TRAIN_FILE, dtype={id_column: str})
+    for column in targets:
+        if column not in train.columns:
+            raise TaskError(f"{data_dir / TRAIN_FILE}: missing label column {column!r}")
+
+    reported_name, reported_value = _reported(config, config_path)
+    metric_name = metric or METRIC_NAMES.get(reported_name.strip().lower().replace("_", " "))
+    own_evaluate = metric_name in (None, EVALUATE)
+    spec: dict = {
         "name": task_name(task_id),
         "title": str(config.get("name", task_id)),
         "type": "other",
-        "metric": metric_name,
-        "direction": METRICS.get(metric_name).direction,
         "id_column": id_column,
         "target_columns": targets,
-        "limits": {"time_s": float(config.get("training_timeout", 1800)), "memory_mb": 4096},
+        "limits": {"time_s": float(config.get("training_timeout") or 1800), "memory_mb": 4096},
         "source": f"MLGym task {task_id}",
     }
-    if METRICS.get(metric_name).kind == "label":
-        labels = sorted({str(v) for v in answers[targets[0]]}) if len(targets) == 1 else None
-        if labels:
-            spec["labels"] = labels
-    reported = config.get("baseline_scores")
-    description = str(config.get("description", "")).rstrip()
-    if reported:
-        description += f"\n\nMLGym's recorded baseline scores (whole test set): {reported}."
-    extra = {}
-    baseline = next((p for p in starter if p.name == "baseline.py"), None)
-    if baseline is not None:
-        extra["baseline.py"] = baseline
-    return write_task(
-        dest,
+    extra: dict[str, Path | str] = {}
+    if own_evaluate:
+        evaluate = _evaluate_script(config, config_path, root)
+        lower = reported_name.strip().lower() in {"rmse", "mae", "mse", "loss", "log loss"}
+        spec |= {
+            "metric": f"mlgym:{reported_name}",
+            "direction": "minimize" if lower else "maximize",
+            "grader": "grade.py",
+            "metric_params": {"key": reported_name, "answers": answers_path.name},
+        }
+        extra = {"grade.py": GRADE_ADAPTER, "evaluate.py": evaluate}
+    else:
+        METRICS.get(str(metric_name))
+        registered = METRICS.get(str(metric_name))
+        spec |= {"metric": metric_name, "direction": registered.direction}
+        if registered.kind == "label" and len(targets) == 1:
+            spec["labels"] = sorted({str(v) for v in answers[targets[0]]})
+    baseline = None
+    if reported_value is not None and (metric is None or own_evaluate):
+        baseline = {"score": reported_value, "note": f"MLGym's baseline_scores ({reported_name})"}
+
+    sample = _sample(config, root, answers, id_column)
+    public = {p.name: p for p in sorted(data_dir.iterdir()) if p.name not in ANSWER_FILE_NAMES}
+    public.pop(answers_path.name, None)
+    imported = Imported(
         spec=spec,
-        description=description + submission_note(id_column, targets),
-        public_files=public_files,
-        answers=answers[[id_column, *targets]],
-        seed=seed,
+        description=_description(config, datasets)
+        + submission_note(id_column, targets, "sample_submission.csv"),
+        id_column=id_column,
+        test_inputs=test_inputs,
+        answers=answers,
+        train=train,
+        sample=sample,
+        public_files=public,
         extra_files=extra,
+        baseline=baseline,
     )
+    return write_task(dest, imported, splits or SplitChoice())
+
+
+def _evaluate_script(config: dict, config_path: Path, root: Path) -> Path:
+    for relative in config.get("starter_code") or []:
+        if Path(str(relative)).name == "evaluate.py":
+            path = root / str(relative)
+            if path.is_file():
+                return path
+    raise TaskError(f"{config_path}: starter_code lists no evaluate.py to grade with")
+
+
+def _sample(config: dict, root: Path, answers: pd.DataFrame, id_column: str) -> pd.DataFrame | None:
+    """The config's sample submission, unless it is not one: MLGym's titanic sample is the
+    ground truth itself (same file), and Kaggle-copied samples name other ids. None: airlab
+    builds a constant one from the training labels."""
+    relative = config.get("sample_submission")
+    if not relative:
+        return None
+    sample = read_csv(root / str(relative), dtype={id_column: str})
+    if id_column not in sample.columns or set(sample[id_column]) != set(answers[id_column]):
+        return None
+    merged = sample.merge(answers, on=id_column, suffixes=("", "__truth"))
+    targets = [c for c in answers.columns if c != id_column]
+    if all((merged[c].astype(str) == merged[f"{c}__truth"].astype(str)).all() for c in targets):
+        return None  # the answers themselves: never shown
+    return sample

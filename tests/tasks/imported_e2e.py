@@ -1,0 +1,70 @@
+"""The measure of issue 13, shared by tests/tasks/test_unaided_*.py: real-layout fixtures of
+nine named tasks (three MLE-bench lite competitions, three MLGym configs, three AIRS-Bench
+tasks) import, pass `task check` and run a short offline search to a valid final submission,
+each unaided, through the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MLEBENCH_DATA = FIXTURES / "mle-bench-data"
+RAD = FIXTURES / "airs-bench" / "airsbench" / "tasks" / "rad"
+MLGYM = FIXTURES / "mlgym" / "configs" / "tasks"
+
+TASKS = {
+    "spooky-author-identification": [
+        "--from", "mlebench", "spooky-author-identification", "--data", str(MLEBENCH_DATA),
+        "--leaderboard", str(FIXTURES / "leaderboards" / "spooky-author-identification.csv"),
+    ],
+    "leaf-classification": [
+        "--from", "mlebench", "leaf-classification", "--data", str(MLEBENCH_DATA)],
+    "nomad2018-predict-transparent-conductors": [
+        "--from", "mlebench", "nomad2018-predict-transparent-conductors",
+        "--data", str(MLEBENCH_DATA)],
+    "titanic": ["--from", "mlgym", str(MLGYM / "titanic.yaml")],
+    "regressionKaggleHousePrice": [
+        "--from", "mlgym", str(MLGYM / "regressionKaggleHousePrice.yaml")],
+    "regressionKaggleHousePriceL1": [
+        "--from", "mlgym", str(MLGYM / "regressionKaggleHousePriceL1.yaml"),
+        "--metric", "evaluate"],
+    "SentimentAnalysisYelpReviewFullAccuracy": [
+        "--from", "airs", str(RAD / "SentimentAnalysisYelpReviewFullAccuracy")],
+    "TextualSimilaritySickSpearmanCorrelation": [
+        "--from", "airs", str(RAD / "TextualSimilaritySickSpearmanCorrelation")],
+    "CoreferenceResolutionWinograndeAccuracy": [
+        "--from", "airs", str(RAD / "CoreferenceResolutionWinograndeAccuracy")],
+}  # fmt: skip
+
+
+def airlab(*args: str) -> subprocess.CompletedProcess:
+    # the fixture clone's mlebench package, importable as after `pip install -e` of a clone
+    env = {**os.environ, "PYTHONPATH": str(FIXTURES / "mle-bench"), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "airlab", *args], capture_output=True, text=True, timeout=280,
+        env=env,
+    )  # fmt: skip
+
+
+def import_check_and_search(name: str, tmp_path: Path) -> None:
+    """`airlab task import`, `task check`, `run --steps 4 --workers 1`: each must succeed."""
+    source_args = TASKS[name]
+    # the importer's positional SOURCE is the first argument after the --from option pair
+    dest = tmp_path / name
+    done = airlab("task", "import", *source_args[:2], source_args[2], str(dest), *source_args[3:])
+    assert done.returncode == 0, done.stderr
+    done = airlab("task", "check", str(dest), "--sandbox", "process")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = airlab(
+        "run", "--task", str(dest), "--steps", "4", "--workers", "1", "--sandbox", "process",
+        "--runs-dir", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(next((tmp_path / "runs").glob("*/result.json")).read_text())
+    assert result["status"] == "complete"
+    assert result["valid_submission"], result
+    assert result["scores"]["test"] is not None and result["baseline"] is not None
