@@ -119,3 +119,34 @@ def test_a_local_server_keeps_the_text_protocol(tmp_path):
         Run.create(config).execute()
         body = server.requests[1].body
     assert "tools" not in body and "ACTION: shell" in body["messages"][1]["content"]
+
+
+def test_native_tools_on_a_model_without_them_is_one_line(tmp_path):
+    from airlab.backends.base import ChatModel, Completion
+    from airlab.errors import BackendError
+    from airlab.operators import OPERATORS, OperatorContext
+    from airlab.sandbox import get_sandbox
+    from airlab.sandbox.base import ExecutionLimits
+    from airlab.tasks import resolve_task
+
+    class Plain(ChatModel):
+        name = "plain"
+
+        def complete(self, messages, *, purpose=""):
+            return Completion("ACTION: submit")
+
+    task = resolve_task("digits")
+    context = OperatorContext(
+        task=task,
+        parents=(),
+        history=(),
+        backend=Plain(),
+        seed=0,
+        node_id=0,
+        limits=ExecutionLimits(time_s=30, memory_mb=2048),
+        options={"mode": "react", "react_tools": "native"},
+        sandbox=get_sandbox("process"),
+        scratch_dir=tmp_path / "react",
+    )
+    with pytest.raises(BackendError, match="react_tools=native: backend 'plain' has no native"):
+        OPERATORS.get("draft").apply(context)

@@ -152,3 +152,8 @@ def test_a_router_sends_reminders_react_turns_and_choices_where_they_belong():
     ]
     assert answers == ["default", "default", "imp", "react", "choose"]
     assert len(router.members()) == 4 and router.route("analysis") is default
+
+
+def test_the_templates_have_no_per_purpose_models():
+    with pytest.raises(ConfigError, match="'templates' is not a chat model"):
+        build_chat_backend("templates", {}, {"analysis": "openai/gpt-4o-mini"}, {})
