@@ -86,6 +86,20 @@ def test_openai_tools_and_parallel_tool_calls(tmp_path, monkeypatch):
     tool_messages = second[3:]
     assert [m["role"] for m in tool_messages] == ["tool", "tool"]
     assert [m["tool_call_id"] for m in tool_messages] == [c["id"] for c in assistant["tool_calls"]]
+    # the episode replays offline, natively, to the same node
+    config = run.config.model_copy(
+        update={"backend": f"replay/{run.folder.root}", "backend_options": {}}
+    )
+    replay = Run.create(config)
+    replay.execute()
+    again = replay.journal.nodes()[0]
+    original = run.journal.nodes()[0]
+    assert (again.code, again.plan, again.search_score) == (
+        original.code,
+        original.plan,
+        original.search_score,
+    )
+    assert again.meta["react"]["tools"] == "native"
 
 
 def test_anthropic_tool_use_and_results_in_one_user_turn(tmp_path, monkeypatch):
