@@ -27,8 +27,8 @@ class LLMSettings(Params):
     """Nucleus sampling mass (none: the provider's default)."""
     max_tokens: int | None = Field(None, ge=1)
     """Most tokens of one answer, thinking included (sent as `max_completion_tokens` to
-    reasoning models). None: 8192, or 32768 for reasoning models and extended thinking, which
-    fits high-effort reasoning."""
+    reasoning models). None: 8192; 32768 for OpenAI reasoning models (room for high-effort
+    reasoning); 8192 + `thinking_budget` with Anthropic extended thinking."""
     reasoning_effort: Literal["minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     """For reasoning models: how hard to think; OpenAI takes `minimal` to `high`, Anthropic
     `low` to `max` (`output_config.effort`). None: the provider's default."""
