@@ -39,6 +39,10 @@ class PurposeSpend(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    cached_in: int = 0
+    """Of `tokens_in`, read from the prompt cache."""
+    reasoning_out: int = 0
+    """Of `tokens_out`, spent thinking."""
 
 
 class RunResult(BaseModel):
@@ -85,6 +89,10 @@ class RunResult(BaseModel):
     llm_calls: int = 0
     failed_llm_calls: int = 0
     spend_by_purpose: dict[str, PurposeSpend] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict)
+    """Purpose → the model that answered it, when purposes have their own models."""
+    spend_by_model: dict[str, dict[str, PurposeSpend]] = Field(default_factory=dict)
+    """Backend/model → purpose → spend: who did what, and what it cost."""
     draft_families: list[str] = Field(default_factory=list)
     workers: int = 1
     llm_concurrency: int | None = None

@@ -8,7 +8,7 @@ and the analysis prompt gets a short summary.
 
 from __future__ import annotations
 
-from airlab.testing.fake_llm import Reply, Request
+from airlab.testing.fake_llm import Reply, Request, text_of
 
 MODELS = (
     (
@@ -47,7 +47,9 @@ def answer(plan: str, code: str) -> str:
 
 
 def scripted_agent(request: Request) -> Reply:
-    first_user = next(m["content"] for m in request.body["messages"] if m["role"] == "user")
+    first_user = text_of(
+        next(m["content"] for m in request.body["messages"] if m["role"] == "user")
+    )
     if "summarise what happened" in first_user:
         return Reply(text="<think>short</think>The script ran and printed its validation score.")
     if "# Your step: draft" in first_user:

@@ -50,8 +50,13 @@ def test_answer_usage_and_cost(server, make):
     assert completion.usage.calls == 1
     body = server.requests[-1].body
     if server.requests[-1].api == "anthropic":
-        assert body["system"] == "You write code."
-        assert body["messages"] == [{"role": "user", "content": "Say hi."}]
+        cache = {"type": "ephemeral"}
+        assert body["system"] == [
+            {"type": "text", "text": "You write code.", "cache_control": cache}
+        ]
+        assert body["messages"] == [
+            {"role": "user", "content": [{"type": "text", "text": "Say hi."}]}
+        ]
         assert body["temperature"] == 0.3
         assert completion.usage.cost_usd == pytest.approx((1000 * 1 + 200 * 5) / 1e6)
     else:

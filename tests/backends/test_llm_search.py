@@ -181,7 +181,7 @@ def test_search_through_anthropic_stops_at_its_cost_budget(server, tmp_path, mon
     assert "cost budget reached" in result.stop_reason
     assert nodes[0].is_good and result.valid_submission
     assert {r.api for r in server.requests} == {"anthropic"}
-    assert server.requests[1].body["system"].startswith("You are an expert")
+    assert server.requests[1].body["system"][0]["text"].startswith("You are an expert")
     assert nodes[0].cost_usd == pytest.approx((1000 * 1.0 + 100 * 5.0) / 1e6)
     # checked before every call: the second draft was the one call in flight past the budget,
     # and its analysis was refused

@@ -22,16 +22,21 @@ class Usage:
     """Tokens and money one candidate cost."""
 
     tokens_in: int = 0
+    """Every input token, cached or not."""
     tokens_out: int = 0
+    """Every output token, reasoning included."""
     cost_usd: float = 0.0
     calls: int = 0
+    cached_in: int = 0
+    """Input tokens read from the provider's prompt cache (billed at the cached price)."""
+    cache_write_in: int = 0
+    """Input tokens written to the prompt cache (Anthropic bills them above the input price)."""
+    reasoning_out: int = 0
+    """Output tokens the model spent thinking (OpenAI reasoning models)."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
-            self.tokens_in + other.tokens_in,
-            self.tokens_out + other.tokens_out,
-            self.cost_usd + other.cost_usd,
-            self.calls + other.calls,
+            *(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__)
         )
 
 
@@ -77,11 +82,36 @@ class ProgramWriter(Backend):
 
 
 @dataclass(frozen=True)
-class Message:
-    """One chat message."""
+class ToolSpec:
+    """A tool a model may call natively: its name, what it does, its JSON-schema arguments."""
 
-    role: Literal["system", "user", "assistant"]
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call of a tool in a model's answer (several may come at once)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    """The parsed arguments; `{"_unparsed": TEXT}` when the model sent no valid JSON object."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message. A `tool` message answers the tool call `tool_call_id`; an assistant
+    message may carry the tool calls it made."""
+
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    cache_prefix: int = 0
+    """Characters at the start of `content` that every call of the run repeats (the task and
+    its data preview): providers with explicit prompt caching mark them (Anthropic)."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,15 +128,21 @@ class Completion:
     """False when the model has no price in the table: the cost is unknown, not zero."""
     retries: int = 0
     """Attempts that failed transiently (429, 5xx, timeouts) before this answer."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """Native tool calls of the answer, in order (only when the call offered tools)."""
 
 
 class ChatModel(Backend):
     """A backend that answers prompts (LLM providers, record/replay). Operators render the
     prompts and parse the answers; policies such as LLM-first search may ask it to choose."""
 
+    supports_tools: bool = False
+    """Whether `complete` takes `tools` (native tool calling); callers pass `tools` only then."""
+
     @abc.abstractmethod
     def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records."""
+        """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records.
+        A model with `supports_tools` also takes `tools: Sequence[ToolSpec]`."""
 
     needs_preflight: bool = False
     """Whether `preflight` proves anything (a network provider); replay and scripted models
@@ -115,3 +151,11 @@ class ChatModel(Backend):
     def preflight(self) -> Completion | None:
         """One cheap call that proves the backend answers (key, model, server)."""
         return None
+
+    def route(self, purpose: str) -> ChatModel:
+        """The model that answers calls of `purpose` (itself; a router picks one per purpose)."""
+        return self
+
+    def members(self) -> tuple[ChatModel, ...]:
+        """Every distinct model behind this one (itself; a router lists its models)."""
+        return (self,)

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from airlab.backends import ChatModel
+from airlab.backends.routing import model_map
 from airlab.journal import Node, NodeStatus
 from airlab.result import RunResult
 from airlab.runner import Run, RunObserver
@@ -55,6 +56,10 @@ def header(run: Run) -> Panel:
         calls = f"{fixed}" if fixed else f"{run.llm_concurrency} (adapts to latency)"
         preflight = "on" if run.config.preflight else "off"
         lines.insert(4, f"model calls at once {calls} · preflight {preflight}")
+        routed = model_map(run.backend)
+        if routed:
+            who = " · ".join(f"{purpose} {escape(name)}" for purpose, name in routed.items())
+            lines.insert(5, f"models {who}")
     lines += [f"[yellow]warning: {escape(w)}[/]" for w in run.search.warnings()]
     return Panel("\n".join(lines), title="airlab run", expand=False)
 

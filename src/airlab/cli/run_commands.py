@@ -43,15 +43,35 @@ def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     return values
 
 
+def parse_purpose_options(pairs: list[str] | None) -> dict[str, dict[str, Any]]:
+    """['analysis.temperature=0'] → {'analysis': {'temperature': 0}}."""
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in parse_pairs(pairs, "--model-option").items():
+        purpose, dot, name = key.partition(".")
+        if not dot or not purpose or not name:
+            raise ConfigError(f"option --model-option: expected PURPOSE.KEY=VALUE, got {key!r}")
+        options.setdefault(purpose, {})[name] = value
+    return options
+
+
 def run(
-    task: Annotated[str, typer.Option("--task", "-t", help="Bundled task name or task folder.")],
-    policy: Annotated[str, typer.Option("--policy", "-p", help="Search policy.")] = "greedy",
-    backend: Annotated[
-        str,
+    task: Annotated[
+        str | None,
         typer.Option(
-            "--backend", "-b", help="Where candidates come from: templates, or provider/model."
+            "--task", "-t", help="Bundled task name or task folder (or `task:` in --config)."
         ),
-    ] = "templates",
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", "-p", help="Search policy (default greedy).")
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            "-b",
+            help="Where candidates come from: templates (default), or provider/model.",
+        ),
+    ] = None,
     steps: Annotated[
         int | None, typer.Option(help="Budget: candidates to propose (default 20).")
     ] = None,
@@ -107,6 +127,22 @@ def run(
             help="Operator option KEY=VALUE, e.g. mode=react, memory=false (repeatable).",
         ),
     ] = None,
+    model_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-for",
+            help="PURPOSE=provider/model: another model for draft, improve, debug, crossover, "
+            "analysis, choose or react (repeatable).",
+        ),
+    ] = None,
+    model_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-option",
+            help="PURPOSE.KEY=VALUE: a backend option of one purpose's model, e.g. "
+            "analysis.temperature=0 (repeatable).",
+        ),
+    ] = None,
     time_limit: Annotated[
         str | None, typer.Option(help="Per-candidate time limit (default: the task's).")
     ] = None,
@@ -151,6 +187,8 @@ def run(
     At the end the final node is chosen on a second hidden split and scored once on the test split.
     """
     base = read_config_file(config) if config else {}
+    if task is None and "task" not in base:
+        raise ConfigError("option --task is required (or a --config file with a `task:` field)")
     overrides: dict[str, Any] = {
         "task": task,
         "policy": policy,
@@ -170,6 +208,8 @@ def run(
         "policy_params": parse_pairs(param, "--param") or None,
         "backend_options": parse_pairs(backend_option, "--backend-option") or None,
         "operator_options": parse_pairs(operator_option, "--operator-option") or None,
+        "models": {k: str(v) for k, v in parse_pairs(model_for, "--model-for").items()} or None,
+        "model_options": parse_purpose_options(model_option) or None,
         "budget": {
             "steps": steps,
             "time_s": parse_duration(time_budget, "--time"),

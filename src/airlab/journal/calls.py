@@ -31,6 +31,12 @@ class CallRecord(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    cached_in: int = 0
+    """Input tokens read from the prompt cache (part of `tokens_in`)."""
+    cache_write_in: int = 0
+    """Input tokens written to the prompt cache (part of `tokens_in`)."""
+    reasoning_out: int = 0
+    """Output tokens spent thinking (part of `tokens_out`)."""
     usage_reported: bool = True
     """False when the server answered without a `usage` block (its tokens are unknown, not 0)."""
     priced: bool = True

@@ -26,7 +26,7 @@ from airlab.errors import JournalError
 from airlab.journal.calls import CallRecord, Spend
 from airlab.journal.node import Node, NodeStatus
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 JOURNAL_FILE = "journal.sqlite"
 
 _COLUMNS: dict[str, str] = {
@@ -78,11 +78,18 @@ _CALL_COLUMNS: dict[str, str] = {
     "error": "TEXT",
     "fatal": "INTEGER NOT NULL DEFAULT 0",
 }
+_V3_CALL_COLUMNS: dict[str, str] = {
+    "cached_in": "INTEGER NOT NULL DEFAULT 0",
+    "cache_write_in": "INTEGER NOT NULL DEFAULT 0",
+    "reasoning_out": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Added by v3: prompt-cache and reasoning tokens."""
 
 
-def _create_calls(db: sqlite3.Connection) -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in _CALL_COLUMNS.items())
-    db.execute(f"CREATE TABLE calls ({columns})")
+def _create_calls(db: sqlite3.Connection, columns: dict[str, str] | None = None) -> None:
+    columns = columns or {**_CALL_COLUMNS, **_V3_CALL_COLUMNS}
+    spec = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    db.execute(f"CREATE TABLE calls ({spec})")
 
 
 LEGACY_SPEND = "legacy_spend"
@@ -98,16 +105,22 @@ def _legacy_spend(db: sqlite3.Connection) -> dict[str, Any]:
 
 
 def _v1_to_v2(db: sqlite3.Connection) -> None:
-    _create_calls(db)
+    _create_calls(db, _CALL_COLUMNS)
     db.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)",
         (LEGACY_SPEND, json.dumps(_legacy_spend(db))),
     )
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    for name, kind in _V3_CALL_COLUMNS.items():
+        db.execute(f"ALTER TABLE calls ADD COLUMN {name} {kind}")
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 """Version N → N+1. v2 added the usage ledger (`calls`) and the `queued` node status (a value,
-no column change); a v1 run's spend, kept on its nodes, becomes the ledger's starting total."""
+no column change); a v1 run's spend, kept on its nodes, becomes the ledger's starting total.
+v3 added the cached, cache-written and reasoning tokens of each call."""
 
 _JSON_COLUMNS = {"parent_ids", "meta"}
 _AFTER_FINISH = {"select_score", "test_score"}

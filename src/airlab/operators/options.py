@@ -37,12 +37,21 @@ class OperatorOptions(Params):
     """Most characters of the data preview a prompt shows."""
     output_chars: int = Field(2500, ge=0)
     """How much of a run's output (its tail) a prompt shows."""
+    skeleton: bool = True
+    """Show, in every prompt, a runnable skeleton of the task's I/O (reads `public/train.csv`
+    and `public/test.csv`, writes a valid `submission.csv`), for models that get the I/O
+    wrong."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)
     """Most seconds one ReAct episode may take."""
     react_command_s: float | None = Field(None, gt=0)
     """Time limit of one ReAct shell command (none: the candidate's time limit)."""
+    react_tools: Literal["auto", "native", "text"] = "auto"
+    """How ReAct's model calls tools: `native` tool calling (OpenAI `tools`, Anthropic
+    `tool_use`), the `text` protocol (`ACTION:` lines, for servers without tool calling), or
+    `auto`: native where the backend has it (OpenAI, Anthropic), text elsewhere (local
+    servers)."""
 
 
 def parse_operator_options(raw: Mapping[str, Any] | None) -> OperatorOptions:

@@ -22,6 +22,7 @@ from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
+from airlab.operators.skeleton import io_skeleton, prediction_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks.task import Task
 
@@ -62,6 +63,8 @@ class PromptSettings:
     preview_chars: int = 3000
     output_chars: int = 2500
     """How much of a run's output (its tail) a prompt shows."""
+    skeleton: bool = True
+    """Show a runnable skeleton of the task's I/O."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
@@ -73,6 +76,7 @@ class PromptSettings:
             memory_chars=typed.memory_chars,
             preview_chars=typed.preview_chars,
             output_chars=typed.output_chars,
+            skeleton=typed.skeleton,
         )
 
 
@@ -92,7 +96,9 @@ def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings
             "id_column": spec.id_column,
             "target_columns": list(spec.target_columns),
             "labels": spec.labels,
+            "prediction": prediction_text(task),
         },
+        "skeleton": io_skeleton(task) if settings.skeleton else None,
         "data_preview": data_preview(
             task.public_dir,
             settings.preview_chars,
@@ -152,20 +158,28 @@ def operator_prompt(
         "diversity": settings.diversity,
         "ask_family": operator.name == "draft",
         "react": False,
+        "native_tools": False,
         **operator.prompt_variables(context, settings),
         **extra,
     }
     return render(f"{operator.name}.j2", **variables)
 
 
+def cacheable(prompt: str, context: OperatorContext, settings: PromptSettings) -> Message:
+    """The user message of a step, its task part (the same in every call of the run: the
+    description, data preview, limits and rules) marked as a prefix the provider may cache."""
+    task_part = render("_task.j2", **task_variables(context.task, context.limits, settings))
+    task_part = task_part.rstrip()
+    prefix = len(task_part) if prompt.startswith(task_part) else 0
+    return Message("user", prompt, cache_prefix=prefix)
+
+
 def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     """One candidate from a chat model, for any single-shot operator."""
     model = chat_model(context)
     settings = PromptSettings.from_options(context.options)
-    messages = [
-        Message("system", render("system.j2")),
-        Message("user", operator_prompt(operator, context, settings)),
-    ]
+    prompt = operator_prompt(operator, context, settings)
+    messages = [Message("system", render("system.j2")), cacheable(prompt, context, settings)]
     return ask_for_code(model, messages, purpose=operator.name)
 
 

@@ -11,23 +11,24 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airlab.backends.base import Candidate, Message, Usage
+from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
 from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import (
     TRUNCATED_FINISH_REASONS,
     PromptSettings,
+    cacheable,
     candidate,
     chat_model,
     operator_prompt,
     render,
 )
-from airlab.operators.react_tools import Workspace
+from airlab.operators.react_tools import TOOL_SPECS, Workspace
 
 if TYPE_CHECKING:
     from airlab.operators.base import Operator, OperatorContext
@@ -44,6 +45,9 @@ NO_ACTION = (
 CUT_OFF = (
     "Your reply was cut off at the output token limit, so its block may be incomplete: nothing "
     "was done. Send a shorter reply (for a small change, `edit_file` instead of `write_file`)."
+)
+NO_TOOL_CALL = (
+    "No tool was called. Call a tool in every reply; call `submit` when solution.py is ready."
 )
 _ACTS_ON_A_BLOCK = ("shell", "write_file", "edit_file")
 
@@ -93,6 +97,7 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
     caps = ReactSettings.from_options(context.options)
     if (context.sandbox is None and context.execute is None) or context.scratch_dir is None:
         raise BackendError("ReAct needs a sandbox and a scratch folder (run it through a Run)")
+    native = _native(context, model)
     command_s = min(caps.react_command_s or context.limits.time_s, caps.react_time_s)
     workspace = Workspace.create(context, command_s)
     settings = PromptSettings.from_options(context.options)
@@ -104,56 +109,139 @@ def run_react(operator: Operator, context: OperatorContext) -> Candidate:
         workspace_files=workspace.starting_files,
         command_timeout_s=command_s,
         max_turns=caps.react_turns,
+        native_tools=native,
     )
-    messages = [Message("system", render("react_system.j2")), Message("user", prompt)]
+    messages = [
+        Message("system", render("react_system.j2", native_tools=native)),
+        cacheable(prompt, context, settings),
+    ]
     transcript: list[dict[str, Any]] = [{"role": m.role, "content": m.content} for m in messages]
-    usage = Usage()
+    episode = _Episode(messages, transcript)
     started = time.monotonic()
-    submitted: Action | None = None
-    model_name = ""
-    turns = 0
-    cut_off = 0
-    while turns < caps.react_turns and time.monotonic() - started < caps.react_time_s:
-        turns += 1
-        completion = model.complete(messages, purpose=f"react-{operator.name}")
-        usage = usage + completion.usage
-        model_name = completion.model
-        messages.append(Message("assistant", completion.text))
-        transcript.append({"role": "assistant", "content": completion.text})
-        action = parse_action(completion.text)
-        truncated = completion.finish_reason in TRUNCATED_FINISH_REASONS
-        cut_off += truncated
-        if truncated and (action is None or action.tool in _ACTS_ON_A_BLOCK):
-            observation = CUT_OFF  # a cut-off block must not be run or written
-        elif action is not None and action.tool == "submit":
-            problem = workspace.submit_problem()
-            if problem is None:
-                submitted = action
-                break
-            observation = problem
-        elif action is None:
-            observation = NO_ACTION
+    purpose = f"react-{operator.name}"
+    while episode.turns < caps.react_turns and time.monotonic() - started < caps.react_time_s:
+        episode.turns += 1
+        if native:
+            completion = model.complete(messages, purpose=purpose, tools=TOOL_SPECS)
+            done = _native_turn(episode, completion, workspace)
         else:
-            tool_started = time.monotonic()
-            observation = workspace.run(action.tool, action.arg, action.body)
-            transcript[-1]["tool_seconds"] = round(time.monotonic() - tool_started, 3)
-        messages.append(Message("user", f"OBSERVATION:\n{observation}"))
-        transcript.append({"role": "user", "content": f"OBSERVATION:\n{observation}"})
+            completion = model.complete(messages, purpose=purpose)
+            done = _text_turn(episode, completion, workspace)
+        episode.usage = episode.usage + completion.usage
+        episode.model = completion.model
+        if done:
+            break
+    turns, usage = episode.turns, episode.usage
     code = workspace.solution()
     if code is None:
         _save(context.scratch_dir, transcript)
         raise NoCodeError(f"ReAct: no solution.py after {turns} turns")
-    plan = submitted.thought if submitted else f"(ReAct stopped after {turns} turns: no submit)"
+    submitted = episode.plan is not None
+    plan = episode.plan if submitted else f"(ReAct stopped after {turns} turns: no submit)"
     relative = _save(context.scratch_dir, transcript)
     react_meta = {
         "turns": turns,
-        "submitted": submitted is not None,
-        "cut_off_turns": cut_off,
+        "tools": "native" if native else "text",
+        "submitted": submitted,
+        "cut_off_turns": episode.cut_off,
         "seconds": round(time.monotonic() - started, 3),
         "transcript_file": relative,
         "transcript": transcript,
     }
-    return candidate(plan, code, usage, model_name, react=react_meta)
+    return candidate(plan or "", code, usage, episode.model, react=react_meta)
+
+
+@dataclass
+class _Episode:
+    """The conversation so far and what it has cost."""
+
+    messages: list[Message]
+    transcript: list[dict[str, Any]]
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+    turns: int = 0
+    cut_off: int = 0
+    plan: str | None = None
+    """The plan given with an accepted submit."""
+
+    def tell(self, message: Message, **extra: Any) -> None:
+        self.messages.append(message)
+        entry: dict[str, Any] = {"role": message.role, "content": message.content, **extra}
+        if message.tool_call_id is not None:
+            entry["tool_call_id"] = message.tool_call_id
+        self.transcript.append(entry)
+
+
+def _text_turn(episode: _Episode, completion: Completion, workspace: Workspace) -> bool:
+    """One reply of the text protocol (`ACTION:` lines); True when an accepted submit ends it."""
+    episode.tell(Message("assistant", completion.text))
+    action = parse_action(completion.text)
+    truncated = completion.finish_reason in TRUNCATED_FINISH_REASONS
+    episode.cut_off += truncated
+    if truncated and (action is None or action.tool in _ACTS_ON_A_BLOCK):
+        observation = CUT_OFF  # a cut-off block must not be run or written
+    elif action is not None and action.tool == "submit":
+        problem = workspace.submit_problem()
+        if problem is None:
+            episode.plan = action.thought
+            return True
+        observation = problem
+    elif action is None:
+        observation = NO_ACTION
+    else:
+        tool_started = time.monotonic()
+        observation = workspace.run(action.tool, action.arg, action.body)
+        episode.transcript[-1]["tool_seconds"] = round(time.monotonic() - tool_started, 3)
+    episode.tell(Message("user", f"OBSERVATION:\n{observation}"))
+    return False
+
+
+def _native_turn(episode: _Episode, completion: Completion, workspace: Workspace) -> bool:
+    """One reply with native tool calls, several at once possibly: each is answered by its own
+    tool message, in order, a submit after the others; True when an accepted submit ends it."""
+    calls = completion.tool_calls
+    recorded = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
+    episode.tell(Message("assistant", completion.text, tool_calls=calls), tool_calls=recorded)
+    truncated = completion.finish_reason in TRUNCATED_FINISH_REASONS
+    episode.cut_off += truncated
+    if not calls:
+        episode.tell(Message("user", CUT_OFF if truncated else NO_TOOL_CALL))
+        return False
+    submit = None
+    for call in calls:
+        if call.name == "submit":
+            submit = submit or call
+            continue
+        if truncated and call.name in _ACTS_ON_A_BLOCK:
+            result = CUT_OFF
+        else:
+            tool_started = time.monotonic()
+            result = workspace.call(call.name, call.arguments)
+            seconds = round(time.monotonic() - tool_started, 3)
+            episode.tell(Message("tool", result, tool_call_id=call.id), tool_seconds=seconds)
+            continue
+        episode.tell(Message("tool", result, tool_call_id=call.id))
+    for extra in (c for c in calls if c.name == "submit" and c is not submit):
+        episode.tell(Message("tool", "one submit is enough", tool_call_id=extra.id))
+    if submit is None:
+        return False
+    problem = workspace.submit_problem()
+    if problem is None:
+        episode.plan = str(submit.arguments.get("plan") or completion.text).strip()
+        return True
+    episode.tell(Message("tool", problem, tool_call_id=submit.id))
+    return False
+
+
+def _native(context: OperatorContext, model: ChatModel) -> bool:
+    """Whether this episode calls tools natively (`react_tools`: auto, native or text)."""
+    choice = context.params.react_tools
+    if choice == "native" and not model.supports_tools:
+        raise BackendError(
+            f"react_tools=native: backend {model.name!r} has no native tool calling here "
+            "(use react_tools=text)"
+        )
+    return choice == "native" or (choice == "auto" and model.supports_tools)
 
 
 def _save(scratch_dir: Path, transcript: list[dict[str, Any]]) -> str:

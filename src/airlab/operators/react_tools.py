@@ -8,8 +8,9 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from airlab.backends.base import ToolSpec
 from airlab.grading.submission import InvalidSubmission, check_submission
 from airlab.operators.memory import scrub_paths
 from airlab.sandbox.base import PUBLIC_DIR_NAME, SUBMISSION_FILE, Execution, ExecutionRequest
@@ -22,6 +23,34 @@ SOLUTION_FILE = "solution.py"
 SHELL_SCRIPT = "_airlab_shell.py"
 OBSERVATION_CHARS = 6000
 SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
+
+
+def _schema(**fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    return {"type": "object", "properties": properties, "required": list(fields)}
+
+
+TOOL_SPECS = (
+    ToolSpec("shell", "Run a shell command in the folder.", _schema(command="The command.")),
+    ToolSpec("read_file", "Show a file of the folder or of public/.", _schema(path="The path.")),
+    ToolSpec(
+        "write_file",
+        "Write a file of the folder, whole.",
+        _schema(path="The path.", content="The whole new content."),
+    ),
+    ToolSpec(
+        "edit_file",
+        "Replace one exact, unique piece of text in a file of the folder.",
+        _schema(path="The path.", search="The exact old text.", replace="The new text."),
+    ),
+    ToolSpec("check_submission", "Check the format of submission.csv.", _schema()),
+    ToolSpec(
+        "submit",
+        "Finish: solution.py is final. It is run again from scratch and scored.",
+        _schema(plan="Your plan in 3 to 6 sentences (and a line `Family: ...` for a draft)."),
+    ),
+)
+"""The tools as native tool calling offers them (the text protocol has the same ones)."""
 
 
 def _cut(text: str, limit: int = OBSERVATION_CHARS) -> str:
@@ -79,6 +108,29 @@ class Workspace:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             return f"{tool} failed: {exc}"
 
+    def call(self, name: str, arguments: dict[str, Any]) -> str:
+        """A native tool call (submit is the episode's business, not the folder's)."""
+        if "_unparsed" in arguments:
+            return f"{name}: the arguments are not a JSON object: {arguments['_unparsed'][:200]}"
+        text = {k: str(v) for k, v in arguments.items()}
+        try:
+            if name == "shell":
+                return self.shell(text.get("command", ""))
+            if name == "read_file":
+                return self.read_file(text.get("path", ""))
+            if name == "write_file":
+                return self.write_file(text.get("path", ""), text.get("content"))
+            if name == "edit_file":
+                return self.replace(
+                    text.get("path", ""), text.get("search", ""), text.get("replace", "")
+                )
+            if name == "check_submission":
+                return self.check_submission()
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return f"{name} failed: {exc}"
+        known = ", ".join(spec.name for spec in TOOL_SPECS)
+        return f"unknown tool {name!r}; tools: {known}"
+
     def shell(self, command: str) -> str:
         if not command.strip():
             return "shell: empty command"
@@ -125,11 +177,15 @@ class Workspace:
     def edit_file(self, name: str, body: str | None) -> str:
         if not body or SEARCH not in body or DIVIDER not in body or REPLACE not in body:
             return f"edit_file: the block needs {SEARCH} / {DIVIDER} / {REPLACE} markers"
+        old, new = body.split(SEARCH, 1)[1].split(REPLACE, 1)[0].split(DIVIDER, 1)
+        return self.replace(name, old.strip("\n"), new.strip("\n"))
+
+    def replace(self, name: str, old: str, new: str) -> str:
         path = self._path(name, for_writing=True)
         if not path.is_file():
             return f"edit_file: no file {name!r}"
-        old, new = body.split(SEARCH, 1)[1].split(REPLACE, 1)[0].split(DIVIDER, 1)
-        old, new = old.strip("\n"), new.strip("\n")
+        if not old:
+            return "edit_file: the text to replace is empty"
         text = path.read_text()
         count = text.count(old)
         if count != 1:

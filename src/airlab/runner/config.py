@@ -60,6 +60,12 @@ class RunConfig(_Strict):
     """Passed to every operator (e.g. mode=react, memory=false, diversity=false)."""
     backend: str = "templates"
     backend_options: dict[str, Any] = Field(default_factory=dict)
+    models: dict[str, str] = Field(default_factory=dict)
+    """Purpose (draft, improve, debug, crossover, analysis, choose, react) → its own
+    `provider/model`; purposes not named use `backend`."""
+    model_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Purpose → backend options of its model (e.g. `{analysis: {temperature: 0}}`), over
+    `backend_options`."""
     budget: Budget = Field(default_factory=Budget)
     workers: int = Field(1, ge=1)
     """Candidates executing at once."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import airlab
+from airlab.backends.routing import model_map
 from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
 from airlab.result import RESULT_SCHEMA_VERSION, PurposeSpend, RunResult, RunStatus, SplitScores
 from airlab.runner.config import Selection
@@ -146,6 +147,8 @@ def build_result(
         llm_calls=spend.calls,
         failed_llm_calls=spend.failed,
         spend_by_purpose=_spend_by_purpose(search.ledger.calls()),
+        models=model_map(search.backend),
+        spend_by_model=_spend_by_model(search.ledger.calls()),
         draft_families=[n.info.family or "unknown" for n in drafts],
         workers=config.workers,
         llm_concurrency=config.llm_concurrency,
@@ -157,10 +160,22 @@ def build_result(
 def _spend_by_purpose(calls: Sequence[CallRecord]) -> dict[str, PurposeSpend]:
     table: dict[str, PurposeSpend] = {}
     for call in calls:
-        row = table.setdefault(call.purpose, PurposeSpend())
-        row.calls += 1
-        row.failed += call.error is not None
-        row.tokens_in += call.tokens_in
-        row.tokens_out += call.tokens_out
-        row.cost_usd = round(row.cost_usd + call.cost_usd, 8)
+        _add(table.setdefault(call.purpose, PurposeSpend()), call)
     return dict(sorted(table.items()))
+
+
+def _spend_by_model(calls: Sequence[CallRecord]) -> dict[str, dict[str, PurposeSpend]]:
+    table: dict[str, dict[str, PurposeSpend]] = {}
+    for call in calls:
+        _add(table.setdefault(call.backend, {}).setdefault(call.purpose, PurposeSpend()), call)
+    return {model: dict(sorted(rows.items())) for model, rows in sorted(table.items())}
+
+
+def _add(row: PurposeSpend, call: CallRecord) -> None:
+    row.calls += 1
+    row.failed += call.error is not None
+    row.tokens_in += call.tokens_in
+    row.tokens_out += call.tokens_out
+    row.cached_in += call.cached_in
+    row.reasoning_out += call.reasoning_out
+    row.cost_usd = round(row.cost_usd + call.cost_usd, 8)

@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 
 import airlab
-from airlab.backends import Backend, Candidate, ChatModel, make_backend
+from airlab.backends import Backend, Candidate, ChatModel
 from airlab.backends.llm import LLM_CALLS_FILE, MeteredChatModel
 from airlab.backends.llm.record import charging
+from airlab.backends.routing import build_chat_backend
 from airlab.errors import (
     BackendError,
     BackendUnavailableError,
@@ -96,9 +97,7 @@ CommandRunner = Callable[[ExecutionRequest], Execution]
 class Search:
     """A search on one task with one policy and backend, over a run folder's journal."""
 
-    def __init__(
-        self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task
-    ) -> None:
+    def __init__(self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task) -> None:
         self.config = config
         self.folder = folder
         self.journal = journal
@@ -106,7 +105,9 @@ class Search:
         self.ledger = Ledger(journal)
         self.operator_set = OPERATOR_SETS.get(config.operators)
         self.operators: tuple[str, ...] = self.operator_set.operators
-        backend: Backend = make_backend(config.backend, config.backend_options)
+        backend: Backend = build_chat_backend(
+            config.backend, config.backend_options, config.models, config.model_options
+        )
         if isinstance(backend, ChatModel):
             backend = MeteredChatModel(
                 backend, folder.root / LLM_CALLS_FILE, self.ledger, self.check_call_budget
@@ -142,7 +143,9 @@ class Search:
         task = resolve_task(config.task)
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
-        make_backend(config.backend, config.backend_options)
+        build_chat_backend(
+            config.backend, config.backend_options, config.models, config.model_options
+        )
         operator_options(config.operators, config.operator_options)
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
@@ -232,14 +235,16 @@ class Search:
         found = []
         budget = self.config.budget
         inner = getattr(self.backend, "inner", None)
-        prices = getattr(inner, "prices", None)
-        model = getattr(inner, "model", "")
-        if budget.cost_usd is not None and prices is not None and prices.lookup(model) is None:
-            found.append(
-                f"--cost: model {model!r} has no price in the table, so its calls cost nothing "
-                "by the books and the cost budget cannot stop the run (add a price with "
-                "-B prices=FILE, or use --tokens)"
-            )
+        members = inner.members() if isinstance(inner, ChatModel) else ()
+        for member in members:
+            prices = getattr(member, "prices", None)
+            model = getattr(member, "model", "")
+            if budget.cost_usd is not None and prices is not None and prices.lookup(model) is None:
+                found.append(
+                    f"--cost: model {model!r} has no price in the table, so its calls cost "
+                    "nothing by the books and the cost budget cannot stop the run (add a price "
+                    "with -B prices=FILE, or use --tokens)"
+                )
         spend = self.ledger.total()
         if spend.unreported:
             found.append(
@@ -394,8 +399,7 @@ class Search:
                 self._fatal_in_a_row += 1
                 if self._fatal_in_a_row >= self.config.max_backend_failures:
                     self.fatal_error = (
-                        f"the backend failed {self._fatal_in_a_row} times in a row: "
-                        f"{written.error}"
+                        f"the backend failed {self._fatal_in_a_row} times in a row: {written.error}"
                     )
             return node
         if written.candidate is None:
@@ -604,8 +608,7 @@ class Search:
                         node.id,
                         status=NodeStatus.LOST,
                         failure=Failure.LOST,
-                        error=f"started {node.attempts} times, never finished (the run was "
-                        "killed)",
+                        error=f"started {node.attempts} times, never finished (the run was killed)",
                         finished_at=time.time(),
                     )
                 )

@@ -3,7 +3,9 @@ formats, so the tests go through the real SDK clients with no network.
 
 Replies come from a script (a queue of `Reply`) and, when it is empty, from a responder function
 of the request. A reply may be an error status with headers (429 + Retry-After, 500), a raw body
-that is not JSON, a delay longer than the client's timeout, or plain text.
+that is not JSON, a delay longer than the client's timeout, plain text, or tool calls. Usage may
+report cached, cache-written and reasoning tokens as each API does; a request with `stream`
+gets server-sent events (OpenAI's chunks with a final usage chunk, Anthropic's event sequence).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class Reply:
     error_message: str = "error"
     usage: bool = True
     """False: the answer has no usage block (as some servers send)."""
+    cached_in: int = 0
+    """Of `tokens_in`, read from the prompt cache."""
+    cache_write_in: int = 0
+    """Of `tokens_in`, written to the prompt cache (Anthropic)."""
+    reasoning_out: int = 0
+    """Of `tokens_out`, spent thinking (OpenAI)."""
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """(tool name, arguments) of each tool call in the answer, in order."""
 
 
 @dataclass
@@ -45,14 +55,28 @@ class Request:
     @property
     def prompt(self) -> str:
         """Every message's text, system included, joined."""
-        parts = [str(self.body.get("system", ""))]
-        parts += [str(m.get("content", "")) for m in self.body.get("messages", [])]
+        parts = [text_of(self.body.get("system", ""))]
+        parts += [text_of(m.get("content", "")) for m in self.body.get("messages", [])]
         return "\n".join(parts)
 
     @property
     def last_user(self) -> str:
         users = [m for m in self.body.get("messages", []) if m.get("role") == "user"]
-        return str(users[-1]["content"]) if users else ""
+        return text_of(users[-1]["content"]) if users else ""
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content: a string, or content blocks (Anthropic)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, dict):
+                inner = block.get("text", block.get("content", ""))
+                parts.append(text_of(inner))
+        return "".join(parts)
+    return "" if content is None else str(content)
 
 
 Responder = Callable[[Request], Reply]
@@ -134,7 +158,25 @@ class FakeLLMServer:
                         with server._lock:
                             server.reported_in += reply.tokens_in
                             server.reported_out += reply.tokens_out
-                    self._send(200, _answer(api, body, reply))
+                    answer = _answer(api, body, reply)
+                    if body.get("stream"):
+                        self._send_events(_events(api, answer, body))
+                    else:
+                        self._send(200, answer)
+
+            def _send_events(self, events: list[tuple[str | None, Any]]) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.end_headers()
+                    for name, data in events:
+                        head = f"event: {name}\n" if name else ""
+                        payload = data if isinstance(data, str) else json.dumps(data)
+                        self.wfile.write(f"{head}data: {payload}\n\n".encode())
+                        self.wfile.flush()
+                    self.close_connection = True
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None):
                 self._send_bytes(status, json.dumps(payload).encode(), headers or {})
@@ -157,36 +199,142 @@ class FakeLLMServer:
 def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     model = body.get("model", "fake")
     if api == "openai":
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+        finish = reply.finish_reason
+        if reply.tool_calls:
+            message["content"] = reply.text or None
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{n}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(arguments)},
+                }
+                for n, (name, arguments) in enumerate(reply.tool_calls)
+            ]
+            finish = "tool_calls" if finish == "stop" else finish
         return {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
             "created": 0,
             "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": reply.text},
-                    "finish_reason": reply.finish_reason,
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": {
                 "prompt_tokens": reply.tokens_in,
                 "completion_tokens": reply.tokens_out,
                 "total_tokens": reply.tokens_in + reply.tokens_out,
+                "prompt_tokens_details": {"cached_tokens": reply.cached_in},
+                "completion_tokens_details": {"reasoning_tokens": reply.reasoning_out},
             }
             if reply.usage
             else None,
         }
     stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish_reason, "end_turn")
+    content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    for n, (name, arguments) in enumerate(reply.tool_calls):
+        content.append({"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": arguments})
+    if reply.tool_calls and stop == "end_turn":
+        stop = "tool_use"
     return {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": reply.text}],
+        "content": content or [{"type": "text", "text": ""}],
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": reply.tokens_in, "output_tokens": reply.tokens_out}
+        "usage": {
+            "input_tokens": reply.tokens_in - reply.cached_in - reply.cache_write_in,
+            "output_tokens": reply.tokens_out,
+            "cache_read_input_tokens": reply.cached_in,
+            "cache_creation_input_tokens": reply.cache_write_in,
+        }
         if reply.usage
         else None,
     }
+
+
+def _events(api: str, answer: dict[str, Any], body: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """A whole answer as the API streams it (text in two pieces to test the joining)."""
+    if api == "openai":
+        choice = answer["choices"][0]
+        text = choice["message"]["content"] or ""
+        head = {k: answer[k] for k in ("id", "created", "model")}
+        head["object"] = "chat.completion.chunk"
+        events: list[tuple[str | None, Any]] = []
+        for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+            delta = {"role": "assistant", "content": piece}
+            events.append((None, {**head, "choices": [{"index": 0, "delta": delta}]}))
+        for index, call in enumerate(choice["message"].get("tool_calls") or ()):
+            arguments = call["function"]["arguments"]
+            first = {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            pieces = [first] + [
+                {"index": index, "function": {"arguments": part}}
+                for part in (arguments[: len(arguments) // 2], arguments[len(arguments) // 2 :])
+            ]
+            for piece in pieces:
+                delta = {"tool_calls": [piece]}
+                events.append((None, {**head, "choices": [{"index": 0, "delta": delta}]}))
+        end = {"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}
+        events.append((None, {**head, "choices": [end]}))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append((None, {**head, "choices": [], "usage": answer["usage"]}))
+        events.append((None, "[DONE]"))
+        return events
+    usage = answer["usage"] or {"input_tokens": 0, "output_tokens": 0}
+    start = {**answer, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+    events = [("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(answer["content"]):
+        if block["type"] == "tool_use":
+            opened = {**block, "input": {}}
+            events.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": opened},
+                )
+            )
+            partial = json.dumps(block["input"])
+            for piece in (partial[: len(partial) // 2], partial[len(partial) // 2 :]):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append(
+                    (
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": delta},
+                    )
+                )
+            events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+            continue
+        empty = {"type": "text", "text": ""}
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": empty},
+            )
+        )
+        text = block["text"]
+        for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+            delta = {"type": "text_delta", "text": piece}
+            events.append(
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                )
+            )
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    stop = {"stop_reason": answer["stop_reason"], "stop_sequence": None}
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": stop,
+                "usage": {"output_tokens": usage["output_tokens"]},
+            },
+        )
+    )
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import importlib
+import json
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
 
-from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.backends.llm.prices import PriceTable
 from airlab.backends.llm.retry import (
     RetryPolicy,
@@ -27,7 +28,7 @@ from airlab.backends.llm.retry import (
     call_with_retries,
     parse_retry_after,
 )
-from airlab.backends.llm.settings import LLMSettings
+from airlab.backends.llm.settings import DEFAULT_MAX_TOKENS, LLMSettings
 from airlab.errors import BackendError
 
 log = logging.getLogger("airlab.backends")
@@ -59,6 +60,10 @@ class RawAnswer:
     finish_reason: str | None
     usage_reported: bool = True
     """False when the response had no usage block (tokens unknown)."""
+    cached_in: int = 0
+    cache_write_in: int = 0
+    reasoning_out: int = 0
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class ProviderChatModel(ChatModel):
@@ -83,6 +88,10 @@ class ProviderChatModel(ChatModel):
         self._client: Any = None
         self._lock = threading.Lock()
         self._dropped: set[str] = set()
+        self.max_tokens = settings.max_tokens or self._default_max_tokens()
+
+    def _default_max_tokens(self) -> int:
+        return DEFAULT_MAX_TOKENS
 
     def describe(self) -> str:
         where = f" at {self.settings.base_url}" if self.settings.base_url else ""
@@ -93,7 +102,13 @@ class ProviderChatModel(ChatModel):
     def _make_client(self, sdk: ModuleType, api_key: str | None) -> Any: ...
 
     @abc.abstractmethod
-    def _send(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any: ...
+    def _send(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any: ...
 
     @abc.abstractmethod
     def _read(self, response: Any) -> RawAnswer: ...
@@ -107,14 +122,31 @@ class ProviderChatModel(ChatModel):
         """Fail now, in one line, if the SDK or the key is missing."""
         self._client_or_raise()
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        return self._complete(messages, {})
+    supports_tools = True
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        return self._complete(messages, {}, tuple(tools or ()))
 
     def preflight(self) -> Completion:
         """A one-line question with a tiny output budget: proves the key, model and server."""
-        return self._complete([Message("user", "Reply with the single word OK.")], PREFLIGHT)
+        return self._complete([Message("user", "Reply with the single word OK.")], self._probe())
 
-    def _complete(self, messages: Sequence[Message], override: dict[str, Any]) -> Completion:
+    def _probe(self) -> dict[str, Any]:
+        """The preflight's parameters over the usual ones."""
+        return PREFLIGHT
+
+    def _complete(
+        self,
+        messages: Sequence[Message],
+        override: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Completion:
         client = self._client_or_raise()
         retries = 0
 
@@ -127,7 +159,7 @@ class ProviderChatModel(ChatModel):
             params = {**self._params(), **override}
             try:
                 answer = call_with_retries(
-                    lambda params=params: self._attempt(client, messages, params),
+                    lambda params=params: self._attempt(client, messages, params, tools),
                     self.retry,
                     on_retry=on_retry,
                 )
@@ -140,11 +172,21 @@ class ProviderChatModel(ChatModel):
                 self._reject(exc)
                 continue
             price = self.prices.lookup(self.model)
+            cost = self.prices.cost(
+                self.model,
+                answer.tokens_in,
+                answer.tokens_out,
+                answer.cached_in,
+                answer.cache_write_in,
+            )
             usage = Usage(
                 tokens_in=answer.tokens_in,
                 tokens_out=answer.tokens_out,
-                cost_usd=self.prices.cost(self.model, answer.tokens_in, answer.tokens_out),
+                cost_usd=cost,
                 calls=1,
+                cached_in=answer.cached_in,
+                cache_write_in=answer.cache_write_in,
+                reasoning_out=answer.reasoning_out,
             )
             return Completion(
                 answer.text,
@@ -154,11 +196,18 @@ class ProviderChatModel(ChatModel):
                 usage_reported=answer.usage_reported,
                 priced=price is not None,
                 retries=retries,
+                tool_calls=answer.tool_calls,
             )
 
-    def _attempt(self, client: Any, messages: Sequence[Message], params: dict[str, Any]) -> Any:
+    def _attempt(
+        self,
+        client: Any,
+        messages: Sequence[Message],
+        params: dict[str, Any],
+        tools: tuple[ToolSpec, ...] = (),
+    ) -> Any:
         try:
-            response = self._send(client, messages, params)
+            response = self._send(client, messages, params, tools)
         except Exception as exc:
             raise self._translate(exc, params) from exc
         try:
@@ -167,8 +216,9 @@ class ProviderChatModel(ChatModel):
             raise MalformedResponse(f"unusable response body ({type(exc).__name__})") from None
 
     def _params(self) -> dict[str, Any]:
+        sampling = {**self.settings.sampling(), "max_tokens": self.max_tokens}
         with self._lock:
-            return {k: v for k, v in self.settings.sampling().items() if k not in self._dropped}
+            return {k: v for k, v in sampling.items() if k not in self._dropped}
 
     def _reject(self, exc: ParameterRejected) -> None:
         with self._lock:
@@ -263,6 +313,17 @@ class ProviderChatModel(ChatModel):
 
 PREFLIGHT = {"max_tokens": 16}
 """The preflight's output budget: enough for "OK" from any model, a few tokens of spend."""
+
+
+def parse_arguments(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments as a dict (OpenAI sends a JSON string, Anthropic an object)."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {"_unparsed": str(raw)}
+    return value if isinstance(value, dict) else {"_unparsed": str(raw)}
 
 
 def _refused(exc: BaseException) -> bool:

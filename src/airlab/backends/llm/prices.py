@@ -12,6 +12,7 @@ import yaml
 from airlab.errors import BackendError
 
 PRICES_FILE = "prices.yaml"
+_PRICE_FIELDS = {"input", "output", "cached_input", "cache_write"}
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,20 @@ class Price:
 
     input: float
     output: float
+    cached_input: float | None = None
+    """Input tokens read from the prompt cache (none: the input price)."""
+    cache_write: float | None = None
+    """Input tokens written to the prompt cache (none: the input price)."""
 
-    def cost(self, tokens_in: int, tokens_out: int) -> float:
-        return (tokens_in * self.input + tokens_out * self.output) / 1_000_000
+    def cost(
+        self, tokens_in: int, tokens_out: int, cached_in: int = 0, cache_write_in: int = 0
+    ) -> float:
+        """`tokens_in` counts every input token, the cached and cache-written ones included."""
+        cached = self.input if self.cached_input is None else self.cached_input
+        write = self.input if self.cache_write is None else self.cache_write
+        plain = max(tokens_in - cached_in - cache_write_in, 0)
+        dollars = plain * self.input + cached_in * cached + cache_write_in * write
+        return (dollars + tokens_out * self.output) / 1_000_000
 
 
 class PriceTable:
@@ -52,10 +64,19 @@ class PriceTable:
         prefixes = [name for name in self.prices if model.startswith(name)]
         return self.prices[max(prefixes, key=len)] if prefixes else None
 
-    def cost(self, model: str, tokens_in: int, tokens_out: int) -> float:
+    def cost(
+        self,
+        model: str,
+        tokens_in: int,
+        tokens_out: int,
+        cached_in: int = 0,
+        cache_write_in: int = 0,
+    ) -> float:
         """USD for one call; 0 for a model with no known price (e.g. a local server)."""
         price = self.lookup(model)
-        return 0.0 if price is None else price.cost(tokens_in, tokens_out)
+        if price is None:
+            return 0.0
+        return price.cost(tokens_in, tokens_out, cached_in, cache_write_in)
 
 
 def _parse(data: Any, source: str) -> dict[str, Price]:
@@ -63,12 +84,18 @@ def _parse(data: Any, source: str) -> dict[str, Price]:
         raise BackendError(f"{source}: expected a mapping of model names to prices")
     prices = {}
     for model, entry in data.items():
-        if not isinstance(entry, dict) or set(entry) != {"input", "output"}:
+        if (
+            not isinstance(entry, dict)
+            or not {"input", "output"} <= set(entry)
+            or not set(entry) <= _PRICE_FIELDS
+        ):
             raise BackendError(
-                f"{source}: model {model!r}: expected {{input: USD, output: USD}} per 1M tokens"
+                f"{source}: model {model!r}: expected {{input: USD, output: USD}} per 1M tokens "
+                "(optionally cached_input, cache_write)"
             )
         try:
-            prices[str(model)] = Price(float(entry["input"]), float(entry["output"]))
+            optional = {k: float(entry[k]) for k in ("cached_input", "cache_write") if k in entry}
+            prices[str(model)] = Price(float(entry["input"]), float(entry["output"]), **optional)
         except (TypeError, ValueError):
             raise BackendError(f"{source}: model {model!r}: prices must be numbers") from None
     return prices

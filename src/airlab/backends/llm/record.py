@@ -4,15 +4,18 @@
 budget guard (so a spent budget refuses the call instead of overshooting); after each call, failed
 or not, it charges the call to the node it served (`charging`) in the journal's usage ledger and
 appends it to `llm_calls.jsonl`: node, purpose, model, start and end time, retries, usage, the
-messages and the answer or error, never a key or a header. Replay matches calls by a hash of their
-request, so calls made concurrently may arrive in another order; a request that was never recorded
-stops the run with the call index and the first field that differs from the call recorded there.
+messages and the answer or error, never a key or a header. Replay matches a node's calls by node,
+purpose and order within the node, and other calls by a hash of their request, so a run recorded
+with several workers replays; a call with no match stops the run with the call index and the
+first field that differs from the call recorded there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -25,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlab.backends.base import ChatModel, Completion, Message, Usage
+from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
 from airlab.errors import BackendError, ReplayMismatchError
 from airlab.journal.calls import CallRecord
 from airlab.journal.store import Ledger
+
+log = logging.getLogger("airlab.backends")
 
 LLM_CALLS_FILE = "llm_calls.jsonl"
 SECRET_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -42,13 +47,39 @@ def stable_content(text: str) -> str:
     return _MEASURED.sub(lambda m: f"{m[1]} … s" if m[1] else f"{m[2]}… s{m[3]}", text)
 
 
-def request_hash(messages: Sequence[Message], purpose: str) -> str:
-    payload = json.dumps(
-        {"purpose": purpose, "messages": [[m.role, stable_content(m.content)] for m in messages]},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
+def _hashed(message: Message) -> list[Any]:
+    item: list[Any] = [message.role, stable_content(message.content)]
+    if message.tool_calls:  # only then, so that recordings without tools keep their hashes
+        item.append([[c.name, c.arguments] for c in message.tool_calls])
+    return item
+
+
+def request_hash(
+    messages: Sequence[Message], purpose: str, tools: Sequence[ToolSpec] | None = None
+) -> str:
+    request: dict[str, Any] = {"purpose": purpose, "messages": [_hashed(m) for m in messages]}
+    if tools:
+        request["tools"] = [t.name for t in tools]
+    payload = json.dumps(request, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def message_record(message: Message) -> dict[str, Any]:
+    """A message as `llm_calls.jsonl` keeps it (secrets redacted)."""
+    record: dict[str, Any] = {"role": message.role, "content": _redact(message.content)}
+    if message.tool_calls:
+        record["tool_calls"] = [tool_call_record(c) for c in message.tool_calls]
+    if message.tool_call_id is not None:
+        record["tool_call_id"] = message.tool_call_id
+    return record
+
+
+def tool_call_record(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
+
+
+def tool_calls_from(records: list[dict[str, Any]] | None) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(r["id"], r["name"], dict(r["arguments"])) for r in records or ())
 
 
 def _redact(text: str) -> str:
@@ -108,16 +139,41 @@ class MeteredChatModel(ChatModel):
     def describe(self) -> str:
         return self.inner.describe()
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        return self._metered(
-            lambda: self.inner.complete(messages, purpose=purpose), messages, purpose
-        )
+    @property
+    def supports_tools(self) -> bool:  # type: ignore[override]
+        return self.inner.supports_tools
+
+    def route(self, purpose: str) -> ChatModel:
+        return self.inner.route(purpose)
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        if tools:
+            call: Callable[[], Completion | None] = lambda: self.inner.complete(  # noqa: E731
+                messages, purpose=purpose, tools=tools
+            )
+        else:
+            call = lambda: self.inner.complete(messages, purpose=purpose)  # noqa: E731
+        return self._metered(call, messages, purpose, tools=tools)
 
     def preflight(self) -> Completion | None:
-        if not self.inner.needs_preflight:
-            return None
-        probe = [Message("user", "preflight")]
-        return self._metered(self.inner.preflight, probe, "preflight", budgeted=False)
+        """One probe per model and endpoint behind the backend (each recorded under its name;
+        the same model with other options is not probed again)."""
+        answer = None
+        probed: set[str] = set()
+        for member in self.inner.members():
+            if member.needs_preflight and member.describe() not in probed:
+                probed.add(member.describe())
+                probe = [Message("user", "preflight")]
+                answer = self._metered(
+                    member.preflight, probe, "preflight", budgeted=False, backend=member.name
+                )
+        return answer
 
     def _metered(
         self,
@@ -126,6 +182,8 @@ class MeteredChatModel(ChatModel):
         purpose: str,
         *,
         budgeted: bool = True,
+        backend: str | None = None,
+        tools: Sequence[ToolSpec] | None = None,
     ) -> Completion:
         if budgeted and self.guard is not None:
             self.guard()
@@ -133,10 +191,12 @@ class MeteredChatModel(ChatModel):
         record: dict[str, Any] = {
             "node_id": None if charge is None else charge.node_id,
             "purpose": purpose,
-            "request_hash": request_hash(messages, purpose),
-            "backend": self.inner.name,
-            "messages": [{"role": m.role, "content": _redact(m.content)} for m in messages],
+            "request_hash": request_hash(messages, purpose, tools),
+            "backend": backend or self.inner.route(purpose).name,
+            "messages": [message_record(m) for m in messages],
         }
+        if tools:
+            record["tools"] = [t.name for t in tools]
         started = time.time()
         try:
             completion = call()
@@ -148,16 +208,13 @@ class MeteredChatModel(ChatModel):
             "text": _redact(completion.text),
             "model": completion.model,
             "finish_reason": completion.finish_reason,
-            "usage": {
-                "tokens_in": completion.usage.tokens_in,
-                "tokens_out": completion.usage.tokens_out,
-                "cost_usd": completion.usage.cost_usd,
-                "calls": completion.usage.calls,
-            },
+            "usage": dataclasses.asdict(completion.usage),
             "usage_reported": completion.usage_reported,
             "priced": completion.priced,
             "retries": completion.retries,
         }
+        if completion.tool_calls:
+            record["response"]["tool_calls"] = [tool_call_record(c) for c in completion.tool_calls]
         self._charge(record, started, charge, completion=completion)
         return completion
 
@@ -171,6 +228,7 @@ class MeteredChatModel(ChatModel):
         error: BackendError | None = None,
     ) -> None:
         finished = time.time()
+        record["model"] = completion.model if completion else ""
         record["started_at"], record["finished_at"] = started, finished
         record["latency_s"] = round(finished - started, 4)
         if error is not None:
@@ -182,13 +240,16 @@ class MeteredChatModel(ChatModel):
                 CallRecord(
                     node_id=record["node_id"],
                     purpose=record["purpose"],
-                    backend=self.inner.name,
+                    backend=record["backend"],
                     model=completion.model if completion else "",
                     started_at=started,
                     finished_at=finished,
                     tokens_in=usage.tokens_in,
                     tokens_out=usage.tokens_out,
                     cost_usd=usage.cost_usd,
+                    cached_in=usage.cached_in,
+                    cache_write_in=usage.cache_write_in,
+                    reasoning_out=usage.reasoning_out,
                     usage_reported=completion.usage_reported if completion else True,
                     priced=completion.priced if completion else True,
                     retries=completion.retries if completion else 0,
@@ -210,7 +271,13 @@ class MeteredChatModel(ChatModel):
 
 
 class ReplayChatModel(ChatModel):
-    """Answers from a run's recorded calls, with no network."""
+    """Answers from a run's recorded calls, with no network.
+
+    A call made for a node is answered by the recorded call of the same node and purpose, the
+    k-th such call for the k-th (a draft, its reminder, its analysis), even when its prompt
+    differs: with several workers, which candidates had finished when a prompt was written
+    (its memory) depends on timing. Calls made for no node (a policy's choice) and calls with
+    no such record are matched by the hash of their request."""
 
     def __init__(self, source: Path) -> None:
         source = Path(source)
@@ -219,24 +286,49 @@ class ReplayChatModel(ChatModel):
             raise BackendError(f"replay: {self.path}: no recorded calls (not an LLM run?)")
         self.name = f"replay/{source}"
         self.records = _read_records(self.path)
-        self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
-        for record in self.records:
-            self._queues[record["request_hash"]].append(record)
+        self._queues: dict[str, deque[int]] = defaultdict(deque)
+        self._by_node: dict[tuple[int, str], deque[int]] = defaultdict(deque)
+        for position, record in enumerate(self.records):
+            self._queues[record["request_hash"]].append(position)
+            if record.get("node_id") is not None:
+                self._by_node[(record["node_id"], record["purpose"])].append(position)
+        self._used: set[int] = set()
+        self.changed = 0
+        """Calls answered by node and purpose although their request differs."""
         self._served = 0
         self._lock = threading.Lock()
+        self.supports_tools = any("tools" in record for record in self.records)
+        """A run that called tools natively replays natively."""
 
     def describe(self) -> str:
         return f"replay of {self.path} ({len(self.records)} calls)"
 
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
-        key = request_hash(messages, purpose)
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
+        key = request_hash(messages, purpose, tools)
+        charge = _CHARGE.get()
+        node_id = None if charge is None else charge.node_id
         with self._lock:
             index = self._served
             self._served += 1
-            queue = self._queues.get(key)
-            if not queue:
+            position = None
+            if node_id is not None:
+                position = self._take(self._by_node.get((node_id, purpose)))
+            if position is None:
+                position = self._take(self._queues.get(key))
+            if position is None:
                 raise ReplayMismatchError(self._mismatch(index, messages, purpose))
-            record = queue.popleft()
+            record = self.records[position]
+            if record["request_hash"] != key:
+                self.changed += 1
+                log.info(
+                    "replay: call %d (%s) of node %s answered by node", index, purpose, node_id
+                )
         if "error" in record:
             raise BackendError(record["error"])
         response = record["response"]
@@ -245,7 +337,17 @@ class ReplayChatModel(ChatModel):
             usage=Usage(**response["usage"]),
             model=response["model"],
             finish_reason=response["finish_reason"],
+            tool_calls=tool_calls_from(response.get("tool_calls")),
         )
+
+    def _take(self, queue: deque[int] | None) -> int | None:
+        """The first record of `queue` not served yet (it is then served)."""
+        while queue:
+            position = queue.popleft()
+            if position not in self._used:
+                self._used.add(position)
+                return position
+        return None
 
     def _mismatch(self, index: int, messages: Sequence[Message], purpose: str) -> str:
         where = f"replay of {self.path}: call {index} ({purpose or 'no purpose'})"
