@@ -87,7 +87,7 @@ def test_no_address_space_limit_for_gpu_candidates():
 
 def test_a_run_may_ask_for_gpus_per_candidate(make_task):
     from airlab.runner import RunConfig
-    from airlab.runner.run import execution_limits
+    from airlab.runner.search import execution_limits
     from airlab.tasks import resolve_task
 
     task = resolve_task(str(make_task()))

@@ -1,0 +1,87 @@
+"""The messages a node was written from: as recorded, or rendered again from its journal.
+
+A chat run records every prompt in `llm_calls.jsonl`; the first call charged to a node with the
+node's operator as its purpose is the prompt it was written from, and its response the answer.
+A run written without prompts (the offline templates) gets them rendered: the operator's
+template over the nodes before it, as the agent may see them, exactly as a chat backend would
+have been asked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from airlab.backends.llm import LLM_CALLS_FILE
+from airlab.backends.templates.backend import TemplatesBackend
+from airlab.journal import Node, SearchTree
+from airlab.operators import OPERATORS, OperatorContext, operator_options
+from airlab.operators.prompting import PromptSettings, operator_prompt, render
+from airlab.runner.config import RunConfig
+from airlab.runner.search import execution_limits
+from airlab.tasks import Task
+
+Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Written:
+    """A node's prompt and the answer it came from."""
+
+    prompt: Messages
+    answer: str
+    recorded: bool
+    """True when both come from the run's own record of its model calls."""
+
+
+def recorded_calls(run_dir: Path) -> dict[int, tuple[Messages, str]]:
+    """Node id → (prompt, answer) of its first operator call, from `llm_calls.jsonl`."""
+    path = Path(run_dir) / LLM_CALLS_FILE
+    found: dict[int, tuple[Messages, str]] = {}
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        node_id, purpose = record.get("node_id"), str(record.get("purpose", ""))
+        response = record.get("response") or {}
+        if node_id is None or purpose not in OPERATORS.names() or "text" not in response:
+            continue
+        found.setdefault(int(node_id), (list(record.get("messages", [])), response["text"]))
+    return found
+
+
+def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node) -> Messages:
+    """The prompt `node` would be shown, rendered over the nodes before it (before its group's
+    first node, for an attempt of a gym group)."""
+    seen = node.meta.get("gym")
+    cutoff = int(seen.get("seen_before", node.id)) if isinstance(seen, dict) else node.id
+    before = [n for n in nodes if n.id < cutoff]
+    tree = SearchTree.from_nodes(
+        before, maximize=task.spec.maximize, fitness_source=config.selection.fitness
+    )
+    options = operator_options(config.operators, config.operator_options).model_dump(
+        exclude_unset=True
+    )
+    context = OperatorContext(
+        task=task,
+        parents=tuple(tree.by_id[p] for p in node.parent_ids if p in tree.by_id),
+        history=tuple(n for n in tree.nodes if n.code),
+        backend=TemplatesBackend(),
+        seed=config.seed,
+        node_id=node.id,
+        limits=execution_limits(config, task),
+        options=options,
+        fitness_source=config.selection.fitness,
+    )
+    operator = OPERATORS.get(node.operator)
+    user = operator_prompt(operator, context, PromptSettings.from_options(options))
+    return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+
+
+def answer_text(node: Node) -> str:
+    """A node's answer in the format the prompts ask for: a plan, then one fenced block."""
+    return f"{node.plan.strip()}\n\n```python\n{node.code.rstrip()}\n```\n"
