@@ -43,7 +43,6 @@ WAIT_S = 1.0
 class _Future:
     stage: str  # "write", "execute" or "analyse"
     node_id: int
-    graded: Graded | None = None
 
 
 class Run:
@@ -312,7 +311,7 @@ class Run:
         graded = search.tell_executed(node_id, result)
         self.observer.on_finished(self, search.tell(graded))
         if search.analysis_enabled:
-            futures[writers.submit(search.analyse, graded)] = _Future("analyse", node_id, graded)
+            futures[writers.submit(search.analyse, graded)] = _Future("analyse", node_id)
 
     def _on_analysed(self, future: Future[Graded]) -> None:
         self.search.tell_analysis(future.result())
