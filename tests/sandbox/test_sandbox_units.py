@@ -258,3 +258,29 @@ def test_bwrap_runs_a_python_that_lives_under_tmp(tmp_path: Path) -> None:
         import shutil
 
         shutil.rmtree(venv, ignore_errors=True)
+
+
+def test_a_pandas_candidate_with_pyarrow_installed_runs_under_the_address_space_limit(tmp_path):
+    """pandas 3 reads CSVs through pyarrow when it is installed; under RLIMIT_AS pyarrow's own
+    allocators spun until the time limit (the candidate env selects the system allocator)."""
+    pytest.importorskip("pyarrow")
+    from airlab.sandbox import get_sandbox
+    from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
+
+    public = tmp_path / "public"
+    public.mkdir()
+    rows = "".join(f"r{i},{i % 7},{i % 2}\n" for i in range(60))
+    (public / "train.csv").write_text("id,a,y\n" + rows)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    script = (
+        "import pandas as pd\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        'train = pd.read_csv("public/train.csv")\n'
+        'print(LogisticRegression().fit(train[["a"]], train["y"]).score(train[["a"]], train["y"]))\n'
+    )
+    limits = ExecutionLimits(time_s=30, memory_mb=1024, cpus=1)
+    execution = get_sandbox("process").run(
+        ExecutionRequest(script=script, workdir=workdir, public_dir=public, limits=limits)
+    )
+    assert execution.exit_code == 0 and not execution.timed_out, execution.stderr_tail

@@ -59,6 +59,9 @@ def candidate_env(
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
         "MPLBACKEND": "Agg",
+        # pyarrow's own allocators reserve address space that RLIMIT_AS refuses, and then spin
+        # (pandas 3 reads CSVs through pyarrow when it is installed): use the system allocator
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
     }
     threads = str(max(1, limits.cpus))
     env.update(dict.fromkeys(THREAD_VARS, threads))
