@@ -277,7 +277,8 @@ def test_a_pandas_candidate_with_pyarrow_installed_runs_under_the_address_space_
         "import pandas as pd\n"
         "from sklearn.linear_model import LogisticRegression\n"
         'train = pd.read_csv("public/train.csv")\n'
-        'print(LogisticRegression().fit(train[["a"]], train["y"]).score(train[["a"]], train["y"]))\n'
+        'model = LogisticRegression().fit(train[["a"]], train["y"])\n'
+        'print(model.score(train[["a"]], train["y"]))\n'
     )
     limits = ExecutionLimits(time_s=30, memory_mb=1024, cpus=1)
     execution = get_sandbox("process").run(
