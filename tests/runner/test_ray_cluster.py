@@ -239,7 +239,9 @@ def test_a_ray_sweep_whose_driver_is_killed_continues_with_nothing_lost(setup):
 
     sweep = Sweep.create_or_continue(root, load_spec(spec, "test"))  # the same command again
     states = sweep.execute()
-    assert all(state.status == "complete" for state in states.values())
+    assert all(state.status == "complete" for state in states.values()), {
+        name: (state.status, state.error) for name, state in states.items()
+    }
     assert sorted(p.name for p in runs.iterdir()) == sorted(states)  # one journal per run
     for name, nodes in finished().items():
         assert len(nodes) == 2 and all(n.status == NodeStatus.GOOD for n in nodes)

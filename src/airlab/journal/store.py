@@ -160,7 +160,9 @@ class Journal:
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path) -> Journal:
+    def create(cls, path: Path, meta: dict[str, Any] | None = None) -> Journal:
+        """A new journal; `meta` is written in the same transaction as the schema, so a journal
+        is never seen without it (a driver killed while creating one leaves no half-run)."""
         path = Path(path)
         if path.exists():
             raise JournalError(f"{path}: a journal already exists; use `airlab resume`")
@@ -168,9 +170,14 @@ class Journal:
         db = cls._connect(path)
         columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
         with db:
+            db.execute("BEGIN")  # one transaction: the DDL too, so no half-made journal is seen
             db.execute(f"CREATE TABLE nodes ({columns})")
             db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             _create_calls(db)
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(key, json.dumps(value, sort_keys=True)) for key, value in (meta or {}).items()],
+            )
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return cls(path, db, SCHEMA_VERSION)
 

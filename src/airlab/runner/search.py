@@ -152,18 +152,20 @@ class Search:
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
-        journal = Journal.create(folder.journal)
-        journal.set_meta(
-            config=config.model_dump(mode="json"),
-            operator_set=operator_set.to_dict(),
-            task_name=task.name,
-            task_root=str(task.root),
-            metric=task.spec.metric,
-            direction=task.spec.direction,
-            status="running",
-            created_at=time.time(),
-            airlab_version=airlab.__version__,
-            elapsed_s=0.0,
+        journal = Journal.create(
+            folder.journal,
+            meta=dict(
+                config=config.model_dump(mode="json"),
+                operator_set=operator_set.to_dict(),
+                task_name=task.name,
+                task_root=str(task.root),
+                metric=task.spec.metric,
+                direction=task.spec.direction,
+                status="running",
+                created_at=time.time(),
+                airlab_version=airlab.__version__,
+                elapsed_s=0.0,
+            ),
         )
         return cls(config, folder, journal, task)
 
