@@ -378,13 +378,7 @@ class Journal:
         calls = spend.pop("llm_calls", None)
         changes = {"meta": {**node.meta, **meta, **({} if calls is None else {"llm_calls": calls})}}
         changes |= spend
-        updated = node.model_copy(update=changes)
-        row = _to_row(changes)
-        assignments = ", ".join(f"{name} = ?" for name in row)
-        with self._transaction() as db:
-            db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
-        self._nodes[node_id] = updated
-        return updated
+        return self._write(node.model_copy(update=changes), changes)
 
     def update(self, node_id: int, **changes: Any) -> Node:
         """Change fields of a node; a finished node only takes its select/test scores (and
@@ -398,11 +392,15 @@ class Journal:
             raise JournalError(f"node {node_id} is finished; cannot change {', '.join(frozen)}")
         updated = node.model_copy(update=changes)
         Node.model_validate(updated.model_dump())
+        return self._write(updated, changes)
+
+    def _write(self, updated: Node, changes: dict[str, Any]) -> Node:
+        """Commit `changes` of a node, then keep `updated` as its cached copy."""
         row = _to_row(changes)
         assignments = ", ".join(f"{name} = ?" for name in row)
         with self._transaction() as db:
-            db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), node_id))
-        self._nodes[node_id] = updated
+            db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), updated.id))
+        self._nodes[updated.id] = updated
         return updated
 
 
