@@ -390,13 +390,13 @@ class Journal:
         if node.status.finished and not set(changes) <= _AFTER_FINISH:
             frozen = sorted(set(changes) - _AFTER_FINISH)
             raise JournalError(f"node {node_id} is finished; cannot change {', '.join(frozen)}")
-        updated = node.model_copy(update=changes)
-        Node.model_validate(updated.model_dump())
+        # validated whole, so a value given as its plain form ("error") is stored as its type
+        updated = Node.model_validate({**node.model_dump(), **changes})
         return self._write(updated, changes)
 
     def _write(self, updated: Node, changes: dict[str, Any]) -> Node:
         """Commit `changes` of a node, then keep `updated` as its cached copy."""
-        row = _to_row(changes)
+        row = _to_row({name: getattr(updated, name) for name in changes})
         assignments = ", ".join(f"{name} = ?" for name in row)
         with self._transaction() as db:
             db.execute(f"UPDATE nodes SET {assignments} WHERE id = ?", (*row.values(), updated.id))
