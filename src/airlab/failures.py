@@ -36,7 +36,6 @@ class Failure(StrEnum):
     """Its execution could not be completed (the worker died too often)."""
 
 
-
 UNREPAIRABLE = frozenset({Failure.LOST, Failure.NO_CODE, Failure.BACKEND, Failure.BUDGET})
 """Failures a debug step cannot act on: nothing ran, or no code was written. (Members compare
 equal to their strings, so a node built with a plain string is judged the same.)"""

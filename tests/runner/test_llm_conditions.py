@@ -128,9 +128,10 @@ def test_every_token_the_server_reported_is_in_the_result(make_task, tmp_path, p
     assert any(n.failure == "no_code" and n.tokens_in > 0 for n in nodes)
     calls = run.search.ledger.calls()
     assert {c.purpose for c in calls if c.node_id is None} <= {"preflight"}
-    assert sum(n.tokens_in for n in nodes) + sum(
-        c.tokens_in for c in calls if c.node_id is None
-    ) == server.reported_in
+    assert (
+        sum(n.tokens_in for n in nodes) + sum(c.tokens_in for c in calls if c.node_id is None)
+        == server.reported_in
+    )
     if policy == "llm_first":
         assert any(c.purpose == "choose" for c in calls)
         assert result.spend_by_purpose["choose"].calls >= 1

@@ -320,8 +320,7 @@ class Journal:
                     "UPDATE calls SET node_id = ? WHERE id = ?", [(node_id, i) for i in ids]
                 )
             self._calls = [
-                c.model_copy(update={"node_id": node_id}) if c.id in ids else c
-                for c in self._calls
+                c.model_copy(update={"node_id": node_id}) if c.id in ids else c for c in self._calls
             ]
 
     def calls(self) -> list[CallRecord]:

@@ -14,9 +14,7 @@ from airlab.journal.node import Node
 from airlab.operators.prompting import TRUNCATED_FINISH_REASONS
 
 
-def candidate_problem(
-    candidate: Candidate, parents: Sequence[Node]
-) -> tuple[Failure, str] | None:
+def candidate_problem(candidate: Candidate, parents: Sequence[Node]) -> tuple[Failure, str] | None:
     """Why `candidate` must not run, as a failure kind and a one-line reason; None when it may."""
     finish = candidate.meta.get("finish_reason")
     if finish in TRUNCATED_FINISH_REASONS:
