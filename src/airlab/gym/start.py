@@ -51,7 +51,7 @@ class StartState:
             run_dir, node_id = value
             try:
                 return cls(Path(run_dir), int(node_id), StartKind(kind))
-            except ValueError:
+            except (TypeError, ValueError):
                 pass
         raise ConfigError(f"reset option 'start': expected (run_dir, node_id), got {value!r}")
 
