@@ -11,6 +11,7 @@ pytest.importorskip("gymnasium")
 
 from gymnasium.utils.env_checker import check_env
 
+from airlab.errors import ConfigError
 from airlab.gym import RewardSpec, make
 from airlab.journal import Journal, NodeStatus
 from airlab.operators.react import NO_ACTION
@@ -123,6 +124,8 @@ def test_the_cut_at_react_turns_grades_the_folder_or_fails_without_code(tmp_path
     obs, reward, _, truncated, info = env.step("no action at all")
     assert (reward, truncated, info["failure"]) == (-1.0, True, "no_code")
     assert "no solution.py after 2 turns" in info["error"]
+    with pytest.raises(ConfigError, match=r"call reset\(\) before step\(\)"):
+        env.step("ACTION: submit")
     env.close()
 
 

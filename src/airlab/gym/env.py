@@ -151,6 +151,8 @@ class AirlabEnv(gym.Env):
         """One reply of the node's ReAct episode; the node is graded when the episode ends."""
         assert self.search is not None and self.proposal is not None and self._react is not None
         react = self._react
+        if react.finished:
+            raise ConfigError("the episode is over (truncated): call reset() before step()")
         outcome = react.turn(action if isinstance(action, str) else "")
         info = {
             **self._info(),
