@@ -4,6 +4,7 @@ operator's own episode; a submit or the last turn grades the folder's solution.p
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -25,12 +26,13 @@ SHELL = "Run it.\nACTION: shell\n```bash\npython solution.py && head -2 submissi
 SUBMIT = "Logistic regression on raw pixels, checked by running it.\nFamily: linear\nACTION: submit"
 
 
-def react_env(tmp_path, *, turns=6, rewards=None, **options):
+def react_env(tmp_path, *, turns=6, rewards=None, react_time_s=1800.0, **options):
+    react = {"react_turns": turns, "react_command_s": 60, "react_time_s": react_time_s}
     return make(
         "digits",
         runs_dir=tmp_path,
         rewards=rewards,
-        operator_options={"mode": "react", "react_turns": turns, "react_command_s": 60},
+        operator_options={"mode": "react", **react},
         limits={"time_s": 60},
         **options,
     )
@@ -173,3 +175,16 @@ def test_reset_from_a_journal_node_in_react_mode(source_run, tmp_path):
     obs, _ = single.reset(options={"start": (react_run, 1)})
     assert "messages" not in obs and "ACTION:" not in obs["user"]
     single.close()
+
+
+def test_a_reply_after_react_time_s_is_not_acted_on_and_the_folder_is_graded(tmp_path):
+    env = react_env(tmp_path, operator="draft", max_steps=1, react_time_s=2.0)
+    env.reset()
+    assert env.step(WRITE.format(code=SOLUTION.format(c=0.5)))[3] is False
+    time.sleep(2.1)
+    obs, _, _, truncated, info = env.step(SUBMIT)
+    assert truncated and info["late"] and info["status"] == "good" and info["turn"] == 1
+    node = env.search.journal.get(info["node_id"])
+    assert node.plan == "(ReAct stopped after 1 turns: no submit)"
+    assert len(conversation(obs)) == 4  # the late reply is not in the conversation
+    env.close()

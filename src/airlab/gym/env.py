@@ -106,6 +106,7 @@ class AirlabEnv(gym.Env):
         self._react: ReactNode | None = None
         self._root: StartState | None = None
         self._steps = 0
+        self._over = False
 
     # ---- episodes ---------------------------------------------------------------------------
     def reset(
@@ -134,13 +135,15 @@ class AirlabEnv(gym.Env):
                 steps=self.max_steps,
                 operator_options={"mode": "single", **self.operator_options},
             )
-        self._steps = 0
+        self._steps, self._over = 0, False
         self._propose(step)
         return self._observe(), self._info()
 
     def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
         if self.search is None or self.proposal is None:
             raise ConfigError("call reset() before step()")
+        if self._over:
+            raise ConfigError("the episode is over (truncated): call reset() before step()")
         if self._react is not None:
             return self._react_step(action)
         [attempt] = run_attempts(self.search, [self.proposal], [action], self.rewards)
@@ -151,15 +154,14 @@ class AirlabEnv(gym.Env):
         """One reply of the node's ReAct episode; the node is graded when the episode ends."""
         assert self.search is not None and self.proposal is not None and self._react is not None
         react = self._react
-        if react.finished:
-            raise ConfigError("the episode is over (truncated): call reset() before step()")
-        outcome = react.turn(action if isinstance(action, str) else "")
-        info = {
-            **self._info(),
-            "turn": react.episode.turns,
-            "tool": outcome.tools[0] if outcome.tools else None,
-            "submitted": outcome.submitted,
-        }
+        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
+        if react.finished:  # react_time_s ran out while the reply was written: not acted on
+            info["late"] = True
+        else:
+            outcome = react.turn(action if isinstance(action, str) else "")
+            info["tool"] = outcome.tools[0] if outcome.tools else None
+            info["submitted"] = outcome.submitted
+        info["turn"] = react.episode.turns
         reward = 0.0 - self.rewards.turn_cost
         if not react.finished:
             return self._observe(), reward, False, False, info
@@ -171,7 +173,7 @@ class AirlabEnv(gym.Env):
         """Count a graded node and pose the next step unless the episode is over."""
         assert self.proposal is not None
         self._steps += 1
-        truncated = self._steps >= self.max_steps
+        truncated = self._over = self._steps >= self.max_steps
         info = {**self._info(), **attempt.info}
         if not truncated:
             node = self.proposal.node
