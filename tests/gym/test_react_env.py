@@ -14,10 +14,12 @@ from gymnasium.utils.env_checker import check_env
 
 from airlab.errors import ConfigError
 from airlab.gym import RewardSpec, make
+from airlab.gym.rollout import rollout_group
+from airlab.gym.start import StartKind, StartState
 from airlab.journal import Journal, NodeStatus
 from airlab.operators.react import NO_ACTION
 from airlab.runner import Run, RunConfig
-from airlab.testing.chat_run import SOLUTION
+from airlab.testing.chat_run import SOLUTION, answer
 
 pytestmark = pytest.mark.slow
 SENTINEL = 0.123456789
@@ -188,3 +190,22 @@ def test_a_reply_after_react_time_s_is_not_acted_on_and_the_folder_is_graded(tmp
     assert node.plan == "(ReAct stopped after 1 turns: no submit)"
     assert len(conversation(obs)) == 4  # the late reply is not in the conversation
     env.close()
+
+
+def test_a_group_rollout_from_a_react_node_takes_single_answer_steps(tmp_path):
+    env = react_env(tmp_path, operator="draft", max_steps=1)
+    env.reset()
+    env.step(WRITE.format(code=SOLUTION.format(c=0.5)))
+    info = env.step(SUBMIT)[4]
+    run_dir = env.run_dir
+    env.close()
+    seen = []
+
+    def policy(observation, k):
+        seen.append(observation)
+        return [answer(1.0), "no code"]
+
+    start = StartState(run_dir, info["node_id"], StartKind.CONTINUE)
+    group = rollout_group(start, policy, 2, runs_dir=tmp_path, workers=1)
+    assert "messages" not in seen[0] and "ACTION:" not in seen[0]["user"]
+    assert [a.info["status"] for a in group.attempts] == ["good", "buggy"]
