@@ -10,7 +10,7 @@ import pytest
 from airlab.backends import ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError
 from airlab.operators import OPERATORS, OperatorContext
-from airlab.operators.react import parse_action
+from airlab.operators.react import ReactEpisode, parse_action
 from airlab.runner import Run, RunConfig
 from airlab.sandbox import get_sandbox
 from airlab.sandbox.base import ExecutionLimits
@@ -130,3 +130,25 @@ def test_submit_without_solution_is_refused_then_no_code_is_an_error(tmp_path):
     assert "cannot submit" in chat.seen[1][-1].content
     transcript = json.loads((tmp_path / "react" / "0000" / "transcript.json").read_text())
     assert "relative to the folder" in transcript[-1]["content"]
+
+
+def test_the_episode_steps_one_reply_at_a_time(tmp_path):
+    context = _context(tmp_path, ScriptedChat([]), react_turns=3)
+    episode = ReactEpisode(OPERATORS.get("draft"), context, native=False)
+    opening = episode.start()
+    assert [m.role for m in opening] == ["system", "user"] and not episode.finished
+    wrote = episode.turn(Completion(STEPS[0].format(code="print('hi')\n"), Usage(calls=1)))
+    assert wrote.tools == ("write_file",) and not wrote.submitted
+    assert [m.content for m in wrote.replies] == ["OBSERVATION:\nwrote solution.py (1 lines)"]
+    done = episode.turn(Completion("Done.\nACTION: submit", Usage(calls=1)))
+    assert done.submitted and done.replies == () and episode.finished
+    assert len(episode.messages) == 5 and episode.turns == 2
+    with pytest.raises(BackendError, match="over after 2 turns"):
+        episode.turn(Completion("ACTION: submit"))
+    candidate = episode.result()
+    assert (candidate.plan, candidate.code, candidate.usage.calls) == ("Done.", "print('hi')\n", 2)
+    transcript = candidate.meta["react"]["transcript"]
+    assert [(m["role"], m["content"]) for m in transcript] == [
+        (m.role, m.content) for m in episode.messages
+    ]
+    assert "tool_seconds" in transcript[2]  # the write's reply

@@ -66,10 +66,22 @@ def run_attempts(
     pool: Pool | None = None,
 ) -> list[Attempt]:
     """Record, execute (in parallel on `pool`, else one by one in the sandbox) and grade."""
-    queued: list[int] = []
     first = min(p.node.id for p in proposals)
-    for proposal, answer in zip(proposals, answers, strict=True):
-        node = search.tell_written(written(proposal, answer, first))
+    writings = [written(p, a, first) for p, a in zip(proposals, answers, strict=True)]
+    return run_written(search, proposals, writings, rewards, pool)
+
+
+def run_written(
+    search: Search,
+    proposals: Sequence[Proposal],
+    writings: Sequence[Written],
+    rewards: RewardSpec,
+    pool: Pool | None = None,
+) -> list[Attempt]:
+    """`run_attempts` for candidates already written (a ReAct episode's submit)."""
+    queued: list[int] = []
+    for writing in writings:
+        node = search.tell_written(writing)
         if node.status == NodeStatus.QUEUED:
             queued.append(node.id)
     if pool is None:

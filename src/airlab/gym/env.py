@@ -11,6 +11,13 @@ An episode takes `max_steps` steps, each from the last node (improve it when it 
 when it did not; an answer without code poses the same step again), and then ends as truncated:
 research has no terminal state. `info` carries the node's search score, its parent's, and its
 failure; never a select or test score.
+
+With `operator_options={"mode": "react"}` a node is written over several steps, one reply (one
+tool call, text protocol) each, by the ReAct operator's own episode (`gym/react.py`): the
+observation adds `messages`, the conversation so far; a step that is not an accepted submit runs
+its tool in the node's folder (in the sandbox) and earns −`turn_cost` (default 0); a submit, or
+the `react_turns`-th turn, grades the folder's solution.py as a single-answer step grades its
+answer. `max_steps` still counts nodes.
 """
 
 from __future__ import annotations
@@ -22,11 +29,13 @@ from typing import Any, ClassVar
 
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
-from airlab.gym.attempts import run_attempts
-from airlab.gym.observation import FIELDS, messages, observe
+from airlab.gym.attempts import Attempt, run_attempts, run_written
+from airlab.gym.observation import FIELDS, REACT_FIELDS, messages, observe
+from airlab.gym.react import ReactNode
 from airlab.gym.reward import RewardSpec
 from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next_step
 from airlab.journal import NodeStatus
+from airlab.operators.options import parse_operator_options
 from airlab.runner.config import RunConfig
 from airlab.runner.search import Proposal, Search
 
@@ -46,8 +55,14 @@ class FreeText(gym.spaces.Text):
         return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
 
 
-def observation_space() -> Any:
-    return gym.spaces.Dict({name: FreeText() for name in FIELDS})
+def observation_space(react_turns: int | None = None) -> Any:
+    """Text fields; with `react_turns` (mode=react) the conversation too, long enough for
+    every turn's reply and observation."""
+    if react_turns is None:
+        return gym.spaces.Dict({name: FreeText() for name in FIELDS})
+    spaces = {name: FreeText() for name in REACT_FIELDS}
+    spaces["messages"] = FreeText(2 * MAX_CHARS * (react_turns + 1))
+    return gym.spaces.Dict(spaces)
 
 
 class AirlabEnv(gym.Env):
@@ -79,22 +94,28 @@ class AirlabEnv(gym.Env):
         self.runs_dir = Path(runs_dir or tempfile.mkdtemp(prefix="airlab-gym-"))
         self.operators = operators
         self.operator_options = dict(operator_options or {})
+        typed = parse_operator_options(self.operator_options)
+        self.react = typed.mode == "react"
+        """One reply (tool call) per step, the ReAct operator's episode writing each node."""
         self.limits = dict(limits or {})
         self.seed_value = seed
-        self.observation_space = observation_space()
+        self.observation_space = observation_space(typed.react_turns if self.react else None)
         self.action_space = FreeText(min_length=0)
         self.search: Search | None = None
         self.proposal: Proposal | None = None
+        self._react: ReactNode | None = None
         self._root: StartState | None = None
         self._steps = 0
+        self._over = False
 
     # ---- episodes ---------------------------------------------------------------------------
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, str], dict[str, Any]]:
         """A new episode: from `options["start"]` = (run_dir, node_id) when given (that node's
-        own step again; with `options["continue"]` true, the next step from it), else from
-        the environment's own root for its operator."""
+        own step again; with `options["continue"]` true, the next step from it; the
+        environment's operator options apply over the source run's), else from the
+        environment's own root for its operator."""
         super().reset(seed=seed)
         options = options or {}
         if "start" in options:
@@ -108,17 +129,51 @@ class AirlabEnv(gym.Env):
             self.search.journal.set_meta(status=GYM_STATUS)
             step = Step("draft", ())
         else:
-            self.search, step = fork(start, self.runs_dir, steps=self.max_steps)
-        self._steps = 0
-        self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
-        return observe(self.search, self.proposal), self._info()
+            self.search, step = fork(
+                start,
+                self.runs_dir,
+                steps=self.max_steps,
+                operator_options={"mode": "single", **self.operator_options},
+            )
+        self._steps, self._over = 0, False
+        self._propose(step)
+        return self._observe(), self._info()
 
     def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
         if self.search is None or self.proposal is None:
             raise ConfigError("call reset() before step()")
+        if self._over:
+            raise ConfigError("the episode is over (truncated): call reset() before step()")
+        if self._react is not None:
+            return self._react_step(action)
         [attempt] = run_attempts(self.search, [self.proposal], [action], self.rewards)
+        truncated, info = self._graded(attempt)
+        return self._observe(), attempt.reward, False, truncated, info
+
+    def _react_step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+        """One reply of the node's ReAct episode; the node is graded when the episode ends."""
+        assert self.search is not None and self.proposal is not None and self._react is not None
+        react = self._react
+        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
+        if react.finished:  # react_time_s ran out while the reply was written: not acted on
+            info["late"] = True
+        else:
+            outcome = react.turn(action if isinstance(action, str) else "")
+            info["tool"] = outcome.tools[0] if outcome.tools else None
+            info["submitted"] = outcome.submitted
+        info["turn"] = react.episode.turns
+        reward = 0.0 - self.rewards.turn_cost
+        if not react.finished:
+            return self._observe(), reward, False, False, info
+        [attempt] = run_written(self.search, [self.proposal], [react.written()], self.rewards)
+        truncated, graded = self._graded(attempt)  # the next node's episode, unless truncated
+        return self._observe(), reward + attempt.reward, False, truncated, {**info, **graded}
+
+    def _graded(self, attempt: Attempt) -> tuple[bool, dict[str, Any]]:
+        """Count a graded node and pose the next step unless the episode is over."""
+        assert self.proposal is not None
         self._steps += 1
-        truncated = self._steps >= self.max_steps
+        truncated = self._over = self._steps >= self.max_steps
         info = {**self._info(), **attempt.info}
         if not truncated:
             node = self.proposal.node
@@ -128,18 +183,33 @@ class AirlabEnv(gym.Env):
                 if attempt.node.code
                 else Step(node.operator, node.parent_ids)
             )
-            self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
-        return observe(self.search, self.proposal), attempt.reward, False, truncated, info
+            self._propose(step)
+        return truncated, info
+
+    def _propose(self, step: Step) -> None:
+        """Record the next step as a node; in ReAct mode, open its episode."""
+        assert self.search is not None
+        self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
+        self._react = ReactNode(self.search, self.proposal) if self.react else None
+
+    def _observe(self) -> dict[str, str]:
+        assert self.search is not None and self.proposal is not None
+        if self._react is None:
+            return observe(self.search, self.proposal)
+        return observe(self.search, self.proposal, self._react.messages())
 
     @property
     def run_dir(self) -> Path | None:
         """The episode's run folder (its journal holds every attempt)."""
         return None if self.search is None else self.search.folder.root
 
-    def messages(self) -> list[dict[str, str]]:
-        """The current step's chat messages (system, user), ready for a chat endpoint."""
+    def messages(self) -> list[dict[str, Any]]:
+        """The current step's chat messages, ready for a chat endpoint: system and user; in
+        ReAct mode the whole conversation so far."""
         if self.search is None or self.proposal is None:
             raise ConfigError("call reset() before messages()")
+        if self._react is not None:
+            return self._react.messages()
         return messages(self.search, self.proposal)
 
     def close(self) -> None:
@@ -147,6 +217,7 @@ class AirlabEnv(gym.Env):
             self.search.journal.close()
         self.search = None
         self.proposal = None
+        self._react = None
 
     # ---- the root of fresh episodes -----------------------------------------------------------
     def root(self) -> StartState | None:

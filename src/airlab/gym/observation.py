@@ -16,12 +16,17 @@ from airlab.runner.search import Proposal, Search
 
 FIELDS = ("operator", "system", "user", "task", "parent", "memory")
 """The observation's keys (every value is a string)."""
+REACT_FIELDS = (*FIELDS, "messages")
+"""`mode=react` adds the conversation so far, chat messages as JSON."""
 
 
 def messages(search: Search, proposal: Proposal) -> list[dict[str, str]]:
-    """The chat messages the operator would send for this step (OpenAI/TRL format)."""
+    """The chat messages the operator would send for this single-answer step (OpenAI/TRL)."""
     if search.operator_params.mode == "react":
-        raise ConfigError("the gym takes single-answer steps; mode=react is not supported yet")
+        raise ConfigError(
+            "this step is a ReAct episode, many replies long: its messages are the conversation "
+            "that AirlabEnv(operator_options={'mode': 'react'}) shows"
+        )
     operator = OPERATORS.get(proposal.node.operator)
     user = operator_prompt(operator, proposal.context, search.prompt_settings)
     return [
@@ -46,11 +51,14 @@ def task_card(search: Search) -> dict[str, Any]:
     }
 
 
-def observe(search: Search, proposal: Proposal) -> dict[str, str]:
-    """The observation of one step (see `FIELDS`)."""
+def observe(
+    search: Search, proposal: Proposal, conversation: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """The observation of one step (see `FIELDS`); of a ReAct turn when `conversation` (its
+    messages so far, opening with system and user) is given (see `REACT_FIELDS`)."""
     context = proposal.context
     settings = search.prompt_settings
-    chat = messages(search, proposal)
+    chat = messages(search, proposal) if conversation is None else conversation
     parent = ""
     if context.parents:
         views = [node_view(p, settings, context.limits) for p in context.parents]
@@ -60,7 +68,7 @@ def observe(search: Search, proposal: Proposal) -> dict[str, str]:
         memory = render_memory(
             context.history, maximize=context.task.spec.maximize, max_chars=settings.memory_chars
         )
-    return {
+    observation = {
         "operator": proposal.node.operator,
         "system": chat[0]["content"],
         "user": chat[1]["content"],
@@ -68,3 +76,6 @@ def observe(search: Search, proposal: Proposal) -> dict[str, str]:
         "parent": parent,
         "memory": memory,
     }
+    if conversation is not None:
+        observation["messages"] = json.dumps(conversation, ensure_ascii=False)
+    return observation

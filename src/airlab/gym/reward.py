@@ -5,7 +5,9 @@
 plain baseline and a strong known solution), so that rewards are comparable across tasks and
 metrics. A draft (no parent) is measured against the task's baseline score. The gain is clipped
 to ±`clip`; an attempt that fails (crash, timeout, invalid submission, no code) gets
-−`failure_penalty`. Only the hidden `search` split enters the reward.
+−`failure_penalty`. Only the hidden `search` split enters the reward. In `mode=react` the turns
+before the graded one earn −`turn_cost` each (default 0) and the graded turn its attempt's reward
+less `turn_cost`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class RewardSpec(BaseModel):
     """Reward −failure_penalty for an attempt with no valid submission."""
     clip: float = Field(1.0, gt=0)
     """Gains are clipped to [−clip, clip]: one headroom of improvement is the most a step earns."""
+    turn_cost: float = Field(0.0, ge=0)
+    """`mode=react` only: every turn (one tool call) earns −turn_cost, the graded one included,
+    so that a trainer may prefer short episodes; 0 by default (only the result counts)."""
 
 
 def reward_scale(spec: TaskSpec, parent_score: float | None) -> float:

@@ -69,7 +69,8 @@ def rollout_group(
     if k < 1:
         raise ConfigError(f"group size k must be at least 1, got {k}")
     started = time.monotonic()
-    search, step = fork(start, runs_dir, steps=k)
+    # a group answers one prompt k times: single-answer steps, whatever mode the source ran in
+    search, step = fork(start, runs_dir, steps=k, operator_options={"mode": "single"})
     try:
         proposals = [
             search.add_step(step.operator, step.parent_ids, note=f"gym group {i + 1}/{k}")

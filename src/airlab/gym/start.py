@@ -51,7 +51,7 @@ class StartState:
             run_dir, node_id = value
             try:
                 return cls(Path(run_dir), int(node_id), StartKind(kind))
-            except ValueError:
+            except (TypeError, ValueError):
                 pass
         raise ConfigError(f"reset option 'start': expected (run_dir, node_id), got {value!r}")
 
@@ -85,8 +85,15 @@ def source_config(run_dir: Path) -> tuple[RunConfig, Journal]:
     return config, journal
 
 
-def fork(start: StartState, runs_dir: Path, *, steps: int) -> tuple[Search, Step]:
-    """A fresh search holding the history `start` may see, and the step to take from it."""
+def fork(
+    start: StartState,
+    runs_dir: Path,
+    *,
+    steps: int,
+    operator_options: dict[str, Any] | None = None,
+) -> tuple[Search, Step]:
+    """A fresh search holding the history `start` may see, and the step to take from it;
+    `operator_options` (the environment's: its mode, above all) apply over the source run's."""
     config, journal = source_config(start.run_dir)
     try:
         nodes = {node.id: node for node in journal.nodes()}
@@ -114,6 +121,7 @@ def fork(start: StartState, runs_dir: Path, *, steps: int) -> tuple[Search, Step
             "runs_dir": Path(runs_dir),
             "run_name": None,
             "workers": 1,
+            "operator_options": {**config.operator_options, **(operator_options or {})},
             "budget": config.budget.model_copy(
                 update={
                     "steps": len(keep) + steps,

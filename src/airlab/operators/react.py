@@ -91,64 +91,152 @@ def parse_action(text: str) -> Action | None:
     )
 
 
-def run_react(operator: Operator, context: OperatorContext) -> Candidate:
-    """One ReAct episode for `operator`; returns the submitted solution as a candidate."""
-    model = chat_model(context)
-    caps = ReactSettings.from_options(context.options)
-    if (context.sandbox is None and context.execute is None) or context.scratch_dir is None:
-        raise BackendError("ReAct needs a sandbox and a scratch folder (run it through a Run)")
-    native = _native(context, model)
-    command_s = min(caps.react_command_s or context.limits.time_s, caps.react_time_s)
-    workspace = Workspace.create(context, command_s)
-    settings = PromptSettings.from_options(context.options)
-    prompt = operator_prompt(
-        operator,
-        context,
-        settings,
-        react=True,
-        workspace_files=workspace.starting_files,
-        command_timeout_s=command_s,
-        max_turns=caps.react_turns,
-        native_tools=native,
-    )
-    messages = [
-        Message("system", render("react_system.j2", native_tools=native)),
-        cacheable(prompt, context, settings),
-    ]
-    transcript: list[dict[str, Any]] = [{"role": m.role, "content": m.content} for m in messages]
-    episode = _Episode(messages, transcript)
-    started = time.monotonic()
-    purpose = f"react-{operator.name}"
-    while episode.turns < caps.react_turns and time.monotonic() - started < caps.react_time_s:
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What one reply did: the messages answering it (observations, tool results), the tools
+    it called, and whether an accepted submit ended the episode."""
+
+    replies: tuple[Message, ...]
+    tools: tuple[str, ...]
+    submitted: bool
+
+
+class ReactEpisode:
+    """One ReAct episode, a turn at a time, so that the operator (which asks its own model) and
+    the gym (whose trainer supplies each reply) share one loop: `start` builds the folder and
+    gives the opening messages, `turn` applies one reply, `result` gives the candidate."""
+
+    def __init__(self, operator: Operator, context: OperatorContext, *, native: bool) -> None:
+        if (context.sandbox is None and context.execute is None) or context.scratch_dir is None:
+            raise BackendError("ReAct needs a sandbox and a scratch folder (run it through a Run)")
+        self.operator = operator
+        self.context = context
+        self.native = native
+        self.caps = ReactSettings.from_options(context.options)
+        self.command_s = min(
+            self.caps.react_command_s or context.limits.time_s, self.caps.react_time_s
+        )
+        self.purpose = f"react-{operator.name}"
+        self._episode: _Episode | None = None
+        self._workspace: Workspace | None = None
+        self._started = 0.0
+
+    def start(self) -> list[Message]:
+        """A fresh folder holding the parents' code, and the opening messages (system, user)."""
+        context = self.context
+        workspace = Workspace.create(context, self.command_s)
+        settings = PromptSettings.from_options(context.options)
+        prompt = operator_prompt(
+            self.operator,
+            context,
+            settings,
+            react=True,
+            workspace_files=workspace.starting_files,
+            command_timeout_s=self.command_s,
+            max_turns=self.caps.react_turns,
+            native_tools=self.native,
+        )
+        messages = [
+            Message("system", render("react_system.j2", native_tools=self.native)),
+            cacheable(prompt, context, settings),
+        ]
+        transcript = [{"role": m.role, "content": m.content} for m in messages]
+        self._episode, self._workspace = _Episode(messages, transcript), workspace
+        self._started = time.monotonic()
+        return list(messages)
+
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation so far (what the next reply answers)."""
+        return self._state()[0].messages
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        return self._state()[0].transcript
+
+    @property
+    def turns(self) -> int:
+        return self._state()[0].turns
+
+    @property
+    def submitted(self) -> bool:
+        return self._state()[0].plan is not None
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self._started
+
+    @property
+    def finished(self) -> bool:
+        """An accepted submit ended it, or its turns or its time are spent."""
+        episode = self._state()[0]
+        return (
+            episode.plan is not None
+            or episode.turns >= self.caps.react_turns
+            or self.seconds >= self.caps.react_time_s
+        )
+
+    def turn(self, completion: Completion) -> TurnOutcome:
+        """Apply one reply: run its tool call(s) in the folder and answer it."""
+        episode, workspace = self._state()
+        if self.finished:
+            raise BackendError(f"ReAct: the episode is over after {episode.turns} turns")
         episode.turns += 1
-        if native:
-            completion = model.complete(messages, purpose=purpose, tools=TOOL_SPECS)
+        told = len(episode.messages) + 1  # the reply itself comes first
+        if self.native:
             done = _native_turn(episode, completion, workspace)
+            tools = tuple(call.name for call in completion.tool_calls)
         else:
-            completion = model.complete(messages, purpose=purpose)
             done = _text_turn(episode, completion, workspace)
+            action = parse_action(completion.text)
+            tools = () if action is None else (action.tool,)
         episode.usage = episode.usage + completion.usage
         episode.model = completion.model
-        if done:
-            break
-    turns, usage = episode.turns, episode.usage
-    code = workspace.solution()
-    if code is None:
-        _save(context.scratch_dir, transcript)
-        raise NoCodeError(f"ReAct: no solution.py after {turns} turns")
-    submitted = episode.plan is not None
-    plan = episode.plan if submitted else f"(ReAct stopped after {turns} turns: no submit)"
-    relative = _save(context.scratch_dir, transcript)
-    react_meta = {
-        "turns": turns,
-        "tools": "native" if native else "text",
-        "submitted": submitted,
-        "cut_off_turns": episode.cut_off,
-        "seconds": round(time.monotonic() - started, 3),
-        "transcript_file": relative,
-        "transcript": transcript,
-    }
-    return candidate(plan or "", code, usage, episode.model, react=react_meta)
+        return TurnOutcome(tuple(episode.messages[told:]), tools, done)
+
+    def result(self) -> Candidate:
+        """The submitted solution (else the folder's last solution.py) as a candidate; with no
+        solution.py at all, NoCodeError. The transcript is saved either way."""
+        episode, workspace = self._state()
+        assert self.context.scratch_dir is not None
+        turns = episode.turns
+        code = workspace.solution()
+        relative = _save(self.context.scratch_dir, episode.transcript)
+        if code is None:
+            raise NoCodeError(f"ReAct: no solution.py after {turns} turns")
+        submitted = episode.plan is not None
+        plan = episode.plan if submitted else f"(ReAct stopped after {turns} turns: no submit)"
+        react_meta = {
+            "turns": turns,
+            "tools": "native" if self.native else "text",
+            "submitted": submitted,
+            "cut_off_turns": episode.cut_off,
+            "seconds": round(self.seconds, 3),
+            "transcript_file": relative,
+            "transcript": episode.transcript,
+        }
+        return candidate(plan or "", code, episode.usage, episode.model, react=react_meta)
+
+    def _state(self) -> tuple[_Episode, Workspace]:
+        if self._episode is None or self._workspace is None:
+            raise BackendError("ReAct: start() the episode before its turns")
+        return self._episode, self._workspace
+
+
+def run_react(operator: Operator, context: OperatorContext) -> Candidate:
+    """One ReAct episode for `operator`, its model answering each turn; returns the submitted
+    solution as a candidate."""
+    model = chat_model(context)
+    native = _native(context, model)
+    episode = ReactEpisode(operator, context, native=native)
+    episode.start()
+    while not episode.finished:
+        if native:
+            completion = model.complete(episode.messages, purpose=episode.purpose, tools=TOOL_SPECS)
+        else:
+            completion = model.complete(episode.messages, purpose=episode.purpose)
+        episode.turn(completion)
+    return episode.result()
 
 
 @dataclass
