@@ -209,3 +209,28 @@ def test_a_group_rollout_from_a_react_node_takes_single_answer_steps(tmp_path):
     group = rollout_group(start, policy, 2, runs_dir=tmp_path, workers=1)
     assert "messages" not in seen[0] and "ACTION:" not in seen[0]["user"]
     assert [a.info["status"] for a in group.attempts] == ["good", "buggy"]
+
+
+def test_a_react_node_exports_the_conversation_it_was_written_in(tmp_path):
+    """Datasets pair a ReAct node with its own transcript, not a one-answer prompt."""
+    from airlab.report.datasets import RunNodes, rl_records
+
+    env = react_env(tmp_path, operator="draft", max_steps=1)
+    obs, _ = env.reset()
+    opening = conversation(obs)
+    for action in (WRITE.format(code=SOLUTION.format(c=0.5)), SHELL, SUBMIT):
+        *_, info = env.step(action)
+    run_dir, node_id = env.run_dir, info["node_id"]
+    env.close()
+    run = RunNodes.load(run_dir)
+    assert run.prompts[node_id] == opening
+    replies = run.replies[node_id]
+    assert [m["role"] for m in replies] == ["assistant", "user"] * 2 + ["assistant"]
+    assert (
+        replies[0]["content"].startswith("A logistic regression.")
+        and SUBMIT in replies[-1]["content"]
+    )
+    assert all(set(m) <= {"role", "content", "tool_calls", "tool_call_id"} for m in replies)
+    [step] = [r for r in rl_records(run) if r["metadata"]["node_id"] == node_id]
+    assert step["observation"] == opening and step["action_messages"] == replies
+    assert "C=0.5" in step["action"] and step["metadata"]["prompt_recorded"]

@@ -2,13 +2,16 @@
 that TRL and the OpenAI fine-tuning API read.
 
 - `sft`: prompt → answer for every node that improved on its parent (by hidden search score):
-  `{"messages": [system, user, assistant], "metadata": {...}}`.
+  `{"messages": [system, user, assistant], "metadata": {...}}`. A node written by a ReAct
+  episode gives its whole conversation from its transcript (system, user, then each reply and
+  its observation), never a one-answer prompt it was not shown.
 - `preferences`: pairs of siblings (same operator, same parents) ranked by search score, a
   failed sibling losing to a working one: TRL's `{"prompt", "chosen", "rejected"}` or the
   OpenAI API's `{"input", "preferred_output", "non_preferred_output"}`. The prompt is the
   earlier sibling's; `metadata.same_prompt` says whether both were written from the same one
   (always so for the gym's group rollouts).
-- `rl`: one step per finished node: observation (its prompt), action (its answer), reward (the
+- `rl`: one step per finished node: observation (its prompt), action (its answer; for a ReAct
+  node the submitted plan and code, its turns in `action_messages`), reward (the
   gym's: improvement over the parent in task headroom, −1 for a failure), next observation (the
   prompt of its first child, or none: `done`).
 
@@ -31,7 +34,13 @@ from airlab.errors import ConfigError
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Journal, Node
 from airlab.journal.store import JOURNAL_FILE
-from airlab.report.prompts import Messages, answer_text, recorded_calls, rendered_prompt
+from airlab.report.prompts import (
+    Messages,
+    answer_text,
+    react_conversation,
+    recorded_calls,
+    rendered_prompt,
+)
 from airlab.runner.config import load_config
 from airlab.tasks import Task, resolve_task
 
@@ -57,6 +66,9 @@ class RunNodes:
     prompts: dict[int, Messages]
     answers: dict[int, str]
     recorded: frozenset[int]
+    replies: dict[int, Messages]
+    """The assistant side of each node: its answer, or a ReAct episode's turns after the
+    opening prompt (replies, observations and tool results)."""
 
     @classmethod
     def load(cls, root: Path) -> RunNodes:
@@ -75,15 +87,24 @@ class RunNodes:
         calls = recorded_calls(root)
         prompts: dict[int, Messages] = {}
         answers: dict[int, str] = {}
+        replies: dict[int, Messages] = {}
+        recorded = set(calls)
         for node in nodes:
             if not node.status.finished or not node.code:
+                continue
+            conversation = react_conversation(node)
+            if conversation is not None:  # the transcript is the record of what it was shown
+                prompts[node.id], replies[node.id] = conversation
+                answers[node.id] = answer_text(node)
+                recorded.add(node.id)
                 continue
             if node.id in calls:
                 prompts[node.id], answers[node.id] = calls[node.id]
             else:
                 prompts[node.id] = rendered_prompt(config, task, list(nodes), node)
                 answers[node.id] = answer_text(node)
-        return cls(root, task, nodes, prompts, answers, frozenset(calls))
+            replies[node.id] = [{"role": "assistant", "content": answers[node.id]}]
+        return cls(root, task, nodes, prompts, answers, frozenset(recorded), replies)
 
     @property
     def maximize(self) -> bool:
@@ -126,10 +147,7 @@ def sft_records(run: RunNodes) -> list[dict[str, Any]]:
             continue
         records.append(
             {
-                "messages": [
-                    *run.prompts[node.id],
-                    {"role": "assistant", "content": run.answers[node.id]},
-                ],
+                "messages": [*run.prompts[node.id], *run.replies[node.id]],
                 "metadata": run.metadata(node, parent_score=parent.search_score),
             }
         )
@@ -167,8 +185,7 @@ def preference_records(
                     "rejected_failure": None if rejected.failure is None else str(rejected.failure),
                     "same_prompt": run.prompts[a.id] == run.prompts[b.id],
                 }
-                good = [{"role": "assistant", "content": run.answers[chosen.id]}]
-                bad = [{"role": "assistant", "content": run.answers[rejected.id]}]
+                good, bad = run.replies[chosen.id], run.replies[rejected.id]
                 if style == PreferenceFormat.OPENAI:
                     record = {
                         "input": {"messages": prompt},
@@ -216,6 +233,7 @@ def rl_records(run: RunNodes, rewards: RewardSpec | None = None) -> list[dict[st
             {
                 "observation": run.prompts[node.id],
                 "action": run.answers[node.id],
+                "action_messages": run.replies[node.id],
                 "reward": reward,
                 "next_observation": run.prompts[following[0].id] if following else None,
                 "done": not following,

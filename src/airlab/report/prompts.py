@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from airlab.backends.llm import LLM_CALLS_FILE
 from airlab.backends.templates.backend import TemplatesBackend
@@ -22,7 +23,7 @@ from airlab.runner.config import RunConfig
 from airlab.runner.search import execution_limits
 from airlab.tasks import Task
 
-Messages = list[dict[str, str]]
+Messages = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,27 @@ def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node
     operator = OPERATORS.get(node.operator)
     user = operator_prompt(operator, context, PromptSettings.from_options(options))
     return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+
+
+def react_conversation(node: Node) -> tuple[Messages, Messages] | None:
+    """(opening messages, the rest) of a ReAct node's episode as the model saw it, from its
+    transcript (`meta.react.transcript`); None for a node written in one answer."""
+    react = node.meta.get("react")
+    transcript = react.get("transcript") if isinstance(react, dict) else None
+    if not isinstance(transcript, list) or not transcript:
+        return None
+    messages: Messages = []
+    for entry in transcript:
+        message = {key: entry[key] for key in _CHAT_KEYS if entry.get(key) is not None}
+        messages.append(message)
+    first_reply = next(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), len(messages)
+    )
+    return messages[:first_reply], messages[first_reply:]
+
+
+_CHAT_KEYS = ("role", "content", "tool_calls", "tool_call_id")
+"""What a chat endpoint or TRL reads of a transcript entry (timings are left out)."""
 
 
 def answer_text(node: Node) -> str:
