@@ -55,3 +55,43 @@ def test_the_proxy_records_what_the_server_reported_under_the_current_label():
     assert (failed.status, failed.prompt_tokens) == (500, 0)
     assert sum(c.prompt_tokens for c in proxy.calls) == server.reported_in
     assert sum(c.completion_tokens for c in proxy.calls) == server.reported_out
+
+
+AIDE_RUN = Path(__file__).parent / "fixtures" / "aide-0.2.2-breast-cancer"
+"""What aideml 0.2.2 wrote (journal.json, best_solution.py, config.yaml) on breast-cancer, driven
+by Qwen2.5-Coder-1.5B through `benchmarks/local_model.py`, as it was written."""
+
+
+def test_an_aide_journal_is_read_as_aide_wrote_it():
+    from aide_peer import _read_journal
+
+    nodes, chosen = _read_journal(AIDE_RUN)
+    assert [n.step for n in nodes] == list(range(6))
+    assert [n.parent is None for n in nodes] == [True] * 5 + [False]
+    assert nodes[5].parent == nodes[4].id and all(n.buggy for n in nodes)
+    assert chosen is not None and (AIDE_RUN / "best_solution.py").read_text() in {
+        n.code for n in nodes
+    }
+
+
+@pytest.mark.slow
+def test_aides_scripts_fail_or_work_in_airlabs_sandbox_as_they_did_under_aide(tmp_path):
+    """The regrade runs each script as AIDE ran it (`./input`, `./working`): every node dies of
+    the exception AIDE's own interpreter recorded for it."""
+    import json
+
+    from aide_peer import AideRun, _read_journal, regrade
+
+    from airlab.journal import Journal
+
+    nodes, chosen = _read_journal(AIDE_RUN)
+    graded = regrade(AideRun(nodes, chosen, 0.0, AIDE_RUN), "breast-cancer", tmp_path)
+    assert (graded.nodes, graded.valid, graded.chosen_test) == (6, 0, None)
+    recorded = {
+        n["id"]: n["exc_type"] for n in json.loads((AIDE_RUN / "journal.json").read_text())["nodes"]
+    }
+    with Journal.open(graded.run_dir / "journal.sqlite", read_only=True) as journal:
+        regraded = journal.nodes()
+    assert [n.operator for n in regraded] == ["draft"] * 5 + ["debug"]
+    for aide_node, node in zip(nodes, regraded, strict=True):
+        assert f"{recorded[aide_node.id]}:" in (node.error or ""), (node.id, node.error)
