@@ -45,7 +45,8 @@ class OperatorOptions(Params):
     """With `skeleton`: before a written script runs, put the skeleton's I/O lines (`train`,
     `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`) for the names it uses but never
     defines at its top (marked; `meta.io_prelude` lists them), instead of letting it die of a
-    NameError."""
+    NameError. Single-answer writes only: ReAct sees its own errors, and the gym grades what
+    the trainer's model wrote."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)
