@@ -63,12 +63,17 @@ def test_dependencies_come_along_and_in_order(make_task):
         "import pandas as pd\nX = pd.read_csv('public/train.csv')\nprint(X)\n",  # all defined
         "def fit(X, y):\n    return X, y\n",  # parameters bind them
         "print(X\n",  # does not parse: left for the debug step
-        "print(pd.__version__)\n",  # only pandas forgotten: not the skeleton's I/O
         "for X in range(3):\n    print(X)\n",
     ],
 )
 def test_scripts_that_define_their_names_are_left_alone(make_task, code):
     assert complete_io(code, load_task(make_task())) == (code, [])
+
+
+def test_a_forgotten_numpy_import_is_added(make_task):
+    code = "import pandas as pd\nprint(np.zeros(2), pd)\n"
+    completed, names = complete_io(code, load_task(make_task()))
+    assert names == ["np"] and completed == f"{MARK}\nimport numpy as np\n\n{code}"
 
 
 def test_future_imports_stay_first(make_task):

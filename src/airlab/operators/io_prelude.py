@@ -4,8 +4,9 @@ Measured with a 1.5B local model (`benchmarks/local_model.py`): shown the runnab
 the model keeps its names (`FEATURES`, `X`, `y`, `ID`) but drops the lines that define them, and
 most of its scripts die of a NameError before fitting anything; each debug then repeats it.
 Before such a script runs, the skeleton's definitions of exactly the names it uses and never
-binds (with the lines those depend on) are put at its top, marked by a comment, and the node
-records which (`meta.io_prelude`). The script is otherwise unchanged, reads only `public/`, and
+binds (with the lines those depend on; and `import numpy as np` / `pandas as pd` when it uses the
+alias without the import, the model's other NameError) are put at its top, marked by a comment,
+and the node records which (`meta.io_prelude`). The script is otherwise unchanged, reads only `public/`, and
 the node's code is what ran, so later prompts show the lines and the model keeps them. A script
 that defines its names, or does not parse, is left as it is.
 """
@@ -35,6 +36,7 @@ def definitions(task: Task) -> tuple[Definition, ...]:
     targets = list(spec.target_columns)
     found = [
         Definition("pd", "import pandas as pd"),
+        Definition("np", "import numpy as np"),
         Definition("train", 'train = pd.read_csv("public/train.csv")', ("pd",)),
         Definition("test", 'test = pd.read_csv("public/test.csv")', ("pd",)),
         Definition("ID", f"ID = {json.dumps(spec.id_column)}"),
@@ -88,8 +90,8 @@ def complete_io(code: str, task: Task) -> tuple[str, list[str]]:
         if name not in wanted:
             wanted.add(name)
             pending.extend(known[name].needs)
-    if not wanted - {"pd"}:
-        return code, []  # a script that only forgot pandas has a bug of its own to debug
+    if not wanted:
+        return code, []
     lines = [d.line for d in known.values() if d.name in wanted]
     prelude = "\n".join([MARK, *lines]) + "\n\n"
     head, body = _split_future(code)

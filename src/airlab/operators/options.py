@@ -43,8 +43,8 @@ class OperatorOptions(Params):
     wrong."""
     io_prelude: bool = True
     """With `skeleton`: before a written script runs, put the skeleton's I/O lines (`train`,
-    `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`) for the names it uses but never
-    defines at its top (marked; `meta.io_prelude` lists them), instead of letting it die of a
+    `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`; the `pd` and `np` imports) for
+    the names it uses but never defines at its top (marked; `meta.io_prelude` lists them), instead of letting it die of a
     NameError. Single-answer writes only: ReAct sees its own errors, and the gym grades what
     the trainer's model wrote."""
     react_turns: int = Field(12, gt=0)
