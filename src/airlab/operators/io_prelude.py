@@ -6,9 +6,9 @@ most of its scripts die of a NameError before fitting anything; each debug then 
 Before such a script runs, the skeleton's definitions of exactly the names it uses and never
 binds (with the lines those depend on; and `import numpy as np` / `pandas as pd` when it uses the
 alias without the import, the model's other NameError) are put at its top, marked by a comment,
-and the node records which (`meta.io_prelude`). The script is otherwise unchanged, reads only `public/`, and
-the node's code is what ran, so later prompts show the lines and the model keeps them. A script
-that defines its names, or does not parse, is left as it is.
+and the node records which (`meta.io_prelude`). The script is otherwise unchanged and reads only
+`public/`; the node's code is what ran, so later prompts show the lines and the model keeps
+them. A script that defines its names, or does not parse, is left as it is.
 """
 
 from __future__ import annotations

@@ -44,9 +44,9 @@ class OperatorOptions(Params):
     io_prelude: bool = True
     """With `skeleton`: before a written script runs, put the skeleton's I/O lines (`train`,
     `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`; the `pd` and `np` imports) for
-    the names it uses but never defines at its top (marked; `meta.io_prelude` lists them), instead of letting it die of a
-    NameError. Single-answer writes only: ReAct sees its own errors, and the gym grades what
-    the trainer's model wrote."""
+    the names it uses but never defines at its top (marked; `meta.io_prelude` lists them),
+    instead of letting it die of a NameError. Single-answer writes only: ReAct sees its own
+    errors, and the gym grades what the trainer's model wrote."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)
