@@ -41,6 +41,12 @@ class OperatorOptions(Params):
     """Show, in every prompt, a runnable skeleton of the task's I/O (reads `public/train.csv`
     and `public/test.csv`, writes a valid `submission.csv`), for models that get the I/O
     wrong."""
+    io_prelude: bool = True
+    """With `skeleton`: before a written script runs, put the skeleton's I/O lines (`train`,
+    `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`; the `pd` and `np` imports) for
+    the names it uses but never defines at its top (marked; `meta.io_prelude` lists them),
+    instead of letting it die of a NameError. Single-answer writes only: ReAct sees its own
+    errors, and the gym grades what the trainer's model wrote."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)

@@ -8,7 +8,7 @@ the task. An answer without usable code gets one reminder before the step is giv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usag
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
+from airlab.operators.io_prelude import complete_io
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import ParsedAnswer, parse_answer
@@ -65,6 +66,8 @@ class PromptSettings:
     """How much of a run's output (its tail) a prompt shows."""
     skeleton: bool = True
     """Show a runnable skeleton of the task's I/O."""
+    io_prelude: bool = True
+    """With `skeleton`, add its I/O lines to a script that uses their names undefined."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
@@ -77,6 +80,7 @@ class PromptSettings:
             preview_chars=typed.preview_chars,
             output_chars=typed.output_chars,
             skeleton=typed.skeleton,
+            io_prelude=typed.io_prelude,
         )
 
 
@@ -180,7 +184,13 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     settings = PromptSettings.from_options(context.options)
     prompt = operator_prompt(operator, context, settings)
     messages = [Message("system", render("system.j2")), cacheable(prompt, context, settings)]
-    return ask_for_code(model, messages, purpose=operator.name)
+    written = ask_for_code(model, messages, purpose=operator.name)
+    if not (settings.skeleton and settings.io_prelude):
+        return written
+    code, added = complete_io(written.code, context.task)
+    if not added:
+        return written
+    return replace(written, code=code, meta={**written.meta, "io_prelude": added})
 
 
 def chat_model(context: OperatorContext) -> ChatModel:

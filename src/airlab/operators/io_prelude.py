@@ -1,0 +1,113 @@
+"""The skeleton's I/O lines, added to a script that uses their names without defining them.
+
+Measured with a 1.5B local model (`benchmarks/local_model.py`): shown the runnable skeleton,
+the model keeps its names (`FEATURES`, `X`, `y`, `ID`) but drops the lines that define them, and
+most of its scripts die of a NameError before fitting anything; each debug then repeats it.
+Before such a script runs, the skeleton's definitions of exactly the names it uses and never
+binds (with the lines those depend on; and `import numpy as np` / `pandas as pd` when it uses the
+alias without the import, the model's other NameError) are put at its top, marked by a comment,
+and the node records which (`meta.io_prelude`). The script is otherwise unchanged and reads only
+`public/`; the node's code is what ran, so later prompts show the lines and the model keeps
+them. A script that defines its names, or does not parse, is left as it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+from dataclasses import dataclass
+
+from airlab.tasks.task import Task
+
+MARK = "# airlab: the task's I/O lines this script uses but does not define"
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    line: str
+    needs: tuple[str, ...] = ()
+
+
+def definitions(task: Task) -> tuple[Definition, ...]:
+    """The skeleton's bindings for `task`, in the order they must run."""
+    spec = task.spec
+    targets = list(spec.target_columns)
+    found = [
+        Definition("pd", "import pandas as pd"),
+        Definition("np", "import numpy as np"),
+        Definition("train", 'train = pd.read_csv("public/train.csv")', ("pd",)),
+        Definition("test", 'test = pd.read_csv("public/test.csv")', ("pd",)),
+        Definition("ID", f"ID = {json.dumps(spec.id_column)}"),
+        Definition("TARGETS", f"TARGETS = {json.dumps(targets)}"),
+        Definition("FEATURES", "FEATURES = [c for c in test.columns if c != ID]", ("test", "ID")),
+        Definition("X", "X = train[FEATURES]", ("train", "FEATURES")),
+        Definition("X_test", "X_test = test[FEATURES]", ("test", "FEATURES")),
+    ]
+    if len(targets) == 1:
+        found.append(Definition("y", "y = train[TARGETS[0]]", ("train", "TARGETS")))
+    return tuple(found)
+
+
+def unbound_names(code: str) -> set[str] | None:
+    """Names the script reads but never binds anywhere (nor are builtins); None if it does
+    not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    bound: set[str] = set(dir(builtins)) | {"__file__", "__name__"}
+    read: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+    return read - bound
+
+
+def complete_io(code: str, task: Task) -> tuple[str, list[str]]:
+    """(the script with the I/O lines it lacks, the names added); unchanged when none."""
+    missing = unbound_names(code)
+    if not missing:
+        return code, []
+    known = {d.name: d for d in definitions(task)}
+    wanted: set[str] = set()
+    pending = [name for name in missing if name in known]
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(known[name].needs)
+    if not wanted:
+        return code, []
+    lines = [d.line for d in known.values() if d.name in wanted]
+    prelude = "\n".join([MARK, *lines]) + "\n\n"
+    head, body = _split_future(code)
+    return head + prelude + body, sorted(wanted & missing)
+
+
+def _split_future(code: str) -> tuple[str, str]:
+    """The script cut after its `from __future__` imports (which must stay first)."""
+    tree = ast.parse(code)
+    last = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            last = statement.end_lineno or last
+        elif not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+            break
+    if last == 0:
+        return "", code
+    lines = code.splitlines(keepends=True)
+    return "".join(lines[:last]), "".join(lines[last:])
