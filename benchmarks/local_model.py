@@ -31,6 +31,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -153,6 +154,43 @@ def aide_row(task: str, proxy: CountingProxy, aide: Path, steps: int, url: str, 
     )
 
 
+def prelude_counterfactual(run_dir: Path) -> tuple[int, int, int]:
+    """(scripts the model wrote, valid as written, valid with the I/O prelude added): each
+    script of a run made without the prelude run again with it, on the same public data, graded
+    on the same hidden split. The model's answers are fixed, so this isolates the prelude."""
+    from airlab.grading.grader import Grader
+    from airlab.journal import Journal
+    from airlab.operators.io_prelude import complete_io
+    from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
+    from airlab.sandbox.registry import get_sandbox
+
+    with Journal.open(run_dir / "journal.sqlite", read_only=True) as journal:
+        nodes = [n for n in journal.nodes() if n.code and n.status.finished]
+        task_root = Path(journal.get_meta("task_root", ""))
+        task = resolve_task(task_root if task_root.is_dir() else journal.get_meta("config")["task"])
+    sandbox, grader = get_sandbox("auto"), Grader(task)
+    limits = ExecutionLimits(time_s=task.spec.limits.time_s, memory_mb=task.spec.limits.memory_mb)
+    valid_before = sum(n.is_good for n in nodes)
+    valid_after = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for node in nodes:
+            code, added = complete_io(node.code, task)
+            if node.failure == "unchanged":  # not run: its parent's fate decides it
+                continue
+            if not added or node.is_good:
+                valid_after += node.is_good
+                continue
+            request = ExecutionRequest(
+                script=code, workdir=Path(scratch) / str(node.id),
+                public_dir=task.public_dir, limits=limits,
+            )  # fmt: skip
+            execution = sandbox.run(request)
+            valid_after += (
+                execution.succeeded and grader.grade(execution.submission, ("search",)).valid
+            )
+    return len(nodes), valid_before, valid_after
+
+
 def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
@@ -186,8 +224,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--root", type=Path, default=REPO / ".bench" / "local-model")
-    parser.add_argument("--out", type=Path, default=Path("bench-local-model"))
+    parser.add_argument("--out", type=Path, default=Path("bench-llm"))
+    parser.add_argument(
+        "--prelude-replay",
+        nargs="+",
+        type=Path,
+        metavar="RUN_DIR",
+        help="no model: run the scripts of these runs (made without the I/O prelude) again "
+        "with it, and count the valid ones",
+    )
     args = parser.parse_args(argv)
+    if args.prelude_replay:
+        print(
+            "| run | scripts | valid as written | valid with the I/O prelude |\n|---|---|---|---|"
+        )
+        for run_dir in args.prelude_replay:
+            scripts, before, after = prelude_counterfactual(run_dir)
+            print(f"| {run_dir.name} | {scripts} | {before} | {after} |", flush=True)
+        return 0
     agents = [a for a in args.agents.split(",") if a]
     unknown = [a for a in agents if a not in AGENTS]
     if unknown:
