@@ -101,9 +101,11 @@ def run_airlab(
     return load_run(result_path), wall, ""
 
 
-def airlab_row(task: str, agent: str, proxy: CountingProxy, *args: object) -> Row:
+def airlab_row(
+    task: str, agent: str, proxy: CountingProxy, steps: int, url: str, out: Path, seed: int
+) -> Row:
     proxy.label = f"{task}/{agent}"
-    result, wall, note = run_airlab(agent, task, *args)  # type: ignore[arg-type]
+    result, wall, note = run_airlab(agent, task, steps, url, out, seed)
     served = proxy.served(proxy.label)
     return Row(
         task=task,
