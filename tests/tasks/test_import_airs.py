@@ -5,6 +5,7 @@ write it (CSV exports)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -88,19 +89,38 @@ def test_list_valued_scoring_column_and_sibling_modules(tmp_path):
     assert Grader(task).grade(task.read_answers()[["id", "label"]], SPLITS).valid
 
 
-def test_hugging_face_folders_need_datasets_or_a_csv_export(tmp_path):
+def test_hugging_face_folders_need_datasets_or_a_csv_export(tmp_path, monkeypatch):
     def edit(folder: Path) -> None:
         (folder / "data" / "train.csv").unlink()
         (folder / "data" / "train").mkdir()
         (folder / "data" / "train" / "state.json").write_text("{}")
 
-    try:
-        import datasets  # noqa: F401
-    except ImportError:
-        with pytest.raises(TaskError, match="pip install datasets"):
-            import_airs(_variant(tmp_path, YELP, edit), tmp_path / "t")
-    else:
-        pytest.skip("datasets is installed here")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "datasets" else real_find_spec(name, *a),
+    )
+    with pytest.raises(TaskError, match="pip install datasets"):
+        import_airs(_variant(tmp_path, YELP, edit), tmp_path / "t")
+
+
+def test_a_hugging_face_folder_is_read_with_datasets(tmp_path):
+    """The split as prepare.py leaves it with `save_to_disk` (Arrow files), not a CSV."""
+    datasets = pytest.importorskip("datasets")
+    train = pd.read_csv(YELP / "data" / "train.csv")
+
+    def edit(folder: Path) -> None:
+        (folder / "data" / "train.csv").unlink()
+        datasets.Dataset.from_pandas(train).save_to_disk(str(folder / "data" / "train"))
+
+    from_arrow = import_airs(_variant(tmp_path / "hf", YELP, edit), tmp_path / "t-hf")
+    from_csv = import_airs(YELP, tmp_path / "t-csv")
+    for name in ("train.csv", "test.csv"):
+        assert (from_arrow.public_dir / name).read_bytes() == (
+            from_csv.public_dir / name
+        ).read_bytes()
+    assert from_arrow.read_answers().equals(from_csv.read_answers())
 
 
 def test_imported_airs_tasks_pass_task_check_as_is(tmp_path):
