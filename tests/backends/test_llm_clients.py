@@ -210,3 +210,15 @@ def test_a_local_server_never_gets_the_openai_key(server, monkeypatch):
     monkeypatch.setenv("LOCAL_KEY", "local-secret")
     _openai(server, api_key_env="LOCAL_KEY").complete(HELLO)
     assert server.requests[-1].headers["authorization"] == "Bearer local-secret"
+
+
+def test_a_seed_is_sent_where_the_api_takes_one(server):
+    server.push(Reply(text="hi"))
+    _openai(server, seed=7).complete(HELLO, purpose="test")
+    assert server.requests[-1].body["seed"] == 7
+    server.push(Reply(text="hi"))
+    _openai(server).complete(HELLO, purpose="test")
+    assert "seed" not in server.requests[-1].body
+    server.push(Reply(text="hi"))
+    _anthropic(server, seed=7).complete(HELLO, purpose="test")  # it has none: not sent
+    assert server.requests[-1].api == "anthropic" and "seed" not in server.requests[-1].body

@@ -29,6 +29,9 @@ class AnthropicChat(ProviderChatModel):
 
     def __init__(self, model: str, settings: LLMSettings) -> None:
         super().__init__("anthropic", model, settings)
+        if settings.seed is not None:  # a run's global options may carry one for other models
+            log.warning("%s: Anthropic's API takes no seed; not sending it", self.name)
+            self._dropped.add("seed")
         budget = settings.thinking_budget
         self.supports_tools = budget is None
         """With extended thinking the API wants each turn's thinking blocks sent back with its

@@ -62,6 +62,7 @@ class OpenAIChat(ProviderChatModel):
     wire_names: ClassVar[dict[str, tuple[str, ...]]] = {
         "temperature": ("temperature",),
         "top_p": ("top_p",),
+        "seed": ("seed",),
         "max_tokens": ("max_tokens", "max_completion_tokens"),
         "reasoning_effort": ("reasoning_effort", "reasoning.effort"),
     }

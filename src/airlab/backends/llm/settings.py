@@ -14,7 +14,7 @@ DEFAULT_MAX_TOKENS = 8192
 REASONING_MAX_TOKENS = 32768
 """The default output budget of reasoning models: high effort thinks for tens of thousands."""
 STREAM_ABOVE_TOKENS = 16384
-SAMPLING_PARAMETERS = ("temperature", "top_p", "max_tokens", "reasoning_effort")
+SAMPLING_PARAMETERS = ("temperature", "top_p", "max_tokens", "reasoning_effort", "seed")
 """Settings sent to the model; a model that rejects one has it dropped for the rest of the run."""
 
 
@@ -25,6 +25,10 @@ class LLMSettings(Params):
     """Sampling temperature (none: the provider's default)."""
     top_p: float | None = Field(None, gt=0, le=1)
     """Nucleus sampling mass (none: the provider's default)."""
+    seed: int | None = Field(None, ge=0)
+    """Sampling seed, sent as `seed` (OpenAI; llama.cpp, vLLM and other OpenAI-compatible
+    servers sample reproducibly with it); none: not sent. Anthropic's API has none: not sent
+    there (with a warning)."""
     max_tokens: int | None = Field(None, ge=1)
     """Most tokens of one answer, thinking included (sent as `max_completion_tokens` to
     reasoning models). None: 8192; 32768 for OpenAI reasoning models (room for high-effort
