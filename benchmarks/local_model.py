@@ -80,7 +80,7 @@ class Row:
 
 
 def run_airlab(
-    agent: str, task: str, steps: int, url: str, out: Path, seed: int, llm_seed: int | None
+    agent: str, task: str, steps: int, url: str, out: Path, seed: int
 ) -> tuple[RunResult | None, float, str]:
     name = f"{task}-{agent}"
     options = AGENTS[agent][1]
@@ -90,7 +90,6 @@ def run_airlab(
         "--steps", str(steps), "--workers", "1", "--llm-concurrency", "1", "--no-preflight",
         "-B", f"temperature={TEMPERATURE}", "-B", "timeout_s=1800", "-B", "max_retries=2",
         "--seed", str(seed), "--runs-dir", str(out / "runs"), "--name", name,
-        *(() if llm_seed is None else ("-B", f"seed={llm_seed}")),
     ]  # fmt: skip
     started = time.monotonic()
     with (out / f"{name}.log").open("wb") as log:
@@ -103,17 +102,10 @@ def run_airlab(
 
 
 def airlab_row(
-    task: str,
-    agent: str,
-    proxy: CountingProxy,
-    steps: int,
-    url: str,
-    out: Path,
-    seed: int,
-    llm_seed: int | None,
+    task: str, agent: str, proxy: CountingProxy, steps: int, url: str, out: Path, seed: int
 ) -> Row:
     proxy.label = f"{task}/{agent}"
-    result, wall, note = run_airlab(agent, task, steps, url, out, seed, llm_seed)
+    result, wall, note = run_airlab(agent, task, steps, url, out, seed)
     served = proxy.served(proxy.label)
     return Row(
         task=task,
@@ -231,12 +223,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--agents", default=",".join(AGENTS), help="comma-separated subset")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--llm-seed",
-        type=int,
-        default=None,
-        help="sampling seed sent with airlab's calls (-B seed); AIDE has no such option",
-    )
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--root", type=Path, default=REPO / ".bench" / "local-model")
@@ -279,10 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                         assert aide is not None
                         row = aide_row(task, proxy, aide, args.steps, proxy_url, out)
                     else:
-                        row = airlab_row(
-                            task, agent, proxy, args.steps, proxy_url, out, args.seed,
-                            args.llm_seed,
-                        )  # fmt: skip
+                        row = airlab_row(task, agent, proxy, args.steps, proxy_url, out, args.seed)
                     rows.append(row)
                     print(f"  {row}", flush=True)
                     (out / "rows.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
