@@ -26,9 +26,9 @@ class LLMSettings(Params):
     top_p: float | None = Field(None, gt=0, le=1)
     """Nucleus sampling mass (none: the provider's default)."""
     seed: int | None = Field(None, ge=0)
-    """Sampling seed, sent as `seed` (OpenAI; llama.cpp, vLLM and other OpenAI-compatible
-    servers sample reproducibly with it); none: not sent. Anthropic's API has none: not sent
-    there (with a warning)."""
+    """Sampling seed, sent as `seed` (OpenAI's best-effort reproducibility; vLLM takes it per
+    request; llama-cpp-python 0.3.36's server accepts it and still samples differently, checked
+    here); none: not sent. Anthropic's API has none: not sent there (with a warning)."""
     max_tokens: int | None = Field(None, ge=1)
     """Most tokens of one answer, thinking included (sent as `max_completion_tokens` to
     reasoning models). None: 8192; 32768 for OpenAI reasoning models (room for high-effort
