@@ -12,24 +12,10 @@ from airlab.backends.llm import MeteredChatModel
 from airlab.backends.llm.openai_chat import is_reasoning_model
 from airlab.errors import BackendError
 from airlab.journal import Journal, Ledger
-from airlab.testing.fake_llm import FakeLLMServer, Reply
+from airlab.testing.fake_llm import Reply
+from backends.fake_clients import FAST, HELLO
 
-FAST = {"retry_base_s": 0.01, "retry_max_s": 0.05, "timeout_s": 5}
-HELLO = [Message("system", "You write code."), Message("user", "Say hi.")]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def fresh(server, monkeypatch):
-    server.script.clear()
-    server.requests.clear()
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-secret-key")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-key")
+pytestmark = pytest.mark.usefixtures("fresh_llm")
 
 
 def _openai(server, model, **options):
