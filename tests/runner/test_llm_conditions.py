@@ -18,26 +18,11 @@ from airlab.journal import NodeStatus
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
+from airlab.testing.tasks import tiny_answer
 
 pytestmark = pytest.mark.slow
 
 FAST = {"retry_base_s": 0.01, "retry_max_s": 0.02, "max_retries": 2, "timeout_s": 20}
-
-SOLUTION = """Plan: logistic regression on a and b (attempt {n}).
-
-```python
-# attempt {n}
-import pandas as pd
-from sklearn.linear_model import LogisticRegression
-train = pd.read_csv("public/train.csv")
-test = pd.read_csv("public/test.csv")
-model = LogisticRegression(C={c}).fit(train[["a", "b"]], train["y"])
-pd.DataFrame({{"id": test["id"], "y": model.predict(test[["a", "b"]])}}).to_csv(
-    "submission.csv", index=False
-)
-print("self_reported_score: 0.9")
-```
-"""
 
 
 class Coder:
@@ -66,7 +51,7 @@ class Coder:
         reminded = "had no complete Python code block" in request.last_user
         if reminded or (self.no_code_every and n % self.no_code_every == 0):
             return Reply(text="I would try a random forest next.", delay_s=self.delay_s, **tokens)
-        return Reply(text=SOLUTION.format(n=n, c=1 + n % 5), delay_s=self.delay_s, **tokens)
+        return Reply(text=tiny_answer(1 + n % 5, attempt=n), delay_s=self.delay_s, **tokens)
 
 
 class Timed(Coder):

@@ -13,25 +13,11 @@ from airlab.errors import ConfigError
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
+from airlab.testing.tasks import tiny_answer
 
 pytestmark = pytest.mark.slow
 
 FAST = {"retry_base_s": 0.01, "retry_max_s": 0.02, "max_retries": 2, "timeout_s": 20}
-
-SOLUTION = """Plan: logistic regression.
-
-```python
-import pandas as pd
-from sklearn.linear_model import LogisticRegression
-train = pd.read_csv("public/train.csv")
-test = pd.read_csv("public/test.csv")
-model = LogisticRegression(C={c}).fit(train[["a", "b"]], train["y"])
-pd.DataFrame({{"id": test["id"], "y": model.predict(test[["a", "b"]])}}).to_csv(
-    "submission.csv", index=False
-)
-print("self_reported_score: 0.9")
-```
-"""
 
 
 def coder(request: Request) -> Reply:
@@ -39,7 +25,7 @@ def coder(request: Request) -> Reply:
         return Reply(text="OK", tokens_in=5, tokens_out=1)
     if "has run." in request.last_user.split("\n", 1)[0]:
         return Reply(text="It ran.", tokens_in=300, tokens_out=7)
-    return Reply(text=SOLUTION.format(c=1 + len(request.prompt) % 5), tokens_in=900)
+    return Reply(text=tiny_answer(1 + len(request.prompt) % 5), tokens_in=900)
 
 
 def test_route_keys():

@@ -39,3 +39,25 @@ def write_tiny_task(
     (root / "task.yaml").write_text(yaml.safe_dump(task_yaml, sort_keys=False))
     (root / "description.md").write_text("# Tiny\nPredict y from a, b, c.\n")
     return root
+
+
+TINY_SOLUTION = """import pandas as pd
+from sklearn.linear_model import LogisticRegression
+train = pd.read_csv("public/train.csv")
+test = pd.read_csv("public/test.csv")
+model = LogisticRegression(C={c}).fit(train[["a", "b"]], train["y"])
+pd.DataFrame({{"id": test["id"], "y": model.predict(test[["a", "b"]])}}).to_csv(
+    "submission.csv", index=False
+)
+print("self_reported_score: 0.9")
+"""
+
+
+def tiny_answer(c: float, attempt: int | None = None) -> str:
+    """A model's answer for the tiny classification task: a plan and a working script with
+    regularisation `c`; with `attempt`, a comment that makes each answer's code distinct."""
+    mark = "" if attempt is None else f" (attempt {attempt})"
+    code = TINY_SOLUTION.format(c=c)
+    if attempt is not None:
+        code = f"# attempt {attempt}\n{code}"
+    return f"Plan: logistic regression on a and b{mark}.\n\n```python\n{code}```\n"
