@@ -28,7 +28,7 @@ from local_runtime import MODEL_ALIAS, ensure_venv
 from airlab.backends import Candidate
 from airlab.journal import NodeStatus
 from airlab.runner import RunConfig, Search, Written
-from airlab.sandbox.base import SUBMISSION_FILE
+from airlab.runner.finalize import score_on_test
 from airlab.tasks import resolve_task
 
 AIDE_VERSION = "0.2.2"
@@ -195,18 +195,15 @@ def regrade(run: AideRun, task_name: str, runs_dir: Path) -> Regraded:
             search.tell(search.tell_executed(node.id, execution))
     nodes = search.journal.nodes()
     good = [n for n in nodes if n.status == NodeStatus.GOOD]
-    sign = 1.0 if search.task.spec.maximize else -1.0
-    scores = [n.search_score for n in good if n.search_score is not None]
-    best = max(scores, key=lambda s: sign * s) if scores else None
+    top = search.tree().best()
+    best = None if top is None else search.journal.get(top.id).search_score
     chosen_test = chosen_search = chosen_claimed = None
     if run.chosen is not None:
         node = search.journal.get(ids[run.chosen])
         chosen_claimed = next(n.claimed for n in run.nodes if n.id == run.chosen)
         chosen_search = node.search_score
-        submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
-        if node.status == NodeStatus.GOOD and submission.is_file():
-            grade = search.grader.grade(submission.read_bytes(), ("test",))
-            chosen_test = grade.scores.get("test") if grade.valid else None
+        if node.status == NodeStatus.GOOD:  # as airlab scores its own final node, once
+            chosen_test = score_on_test(search, node)
             search.journal.update(node.id, test_score=chosen_test)
     search.journal.set_meta(status="complete", final_node=ids.get(run.chosen or ""))
     search.journal.close()

@@ -47,7 +47,8 @@ def _by_id(nodes: Sequence[Node], node_id: int) -> Node:
     return next(node for node in nodes if node.id == node_id)
 
 
-def _score_test(search: Search, node: Node) -> float | None:
+def score_on_test(search: Search, node: Node) -> float | None:
+    """The node's submission scored on the hidden test split (None: none, or not valid)."""
     submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
     data = submission.read_bytes() if submission.is_file() else None
     grade = search.grader.grade(data, ("test",))
@@ -61,11 +62,11 @@ def finalize_search(search: Search) -> RunResult:
         journal.nodes(), maximize=search.task.spec.maximize, selection=search.config.selection
     )
     if final is not None and final.test_score is None:
-        final = journal.update(final.id, test_score=_score_test(search, final))
+        final = journal.update(final.id, test_score=score_on_test(search, final))
     if search.config.selection.score_all_nodes:
         for node in journal.nodes():
             if node.is_good and node.test_score is None:
-                journal.update(node.id, test_score=_score_test(search, node))
+                journal.update(node.id, test_score=score_on_test(search, node))
     if final is not None:
         _copy_best(search, final)
     result = build_result(search, final)
