@@ -108,6 +108,13 @@ def test_a_refused_or_empty_answer_is_a_failure_billed_as_the_server_reported(
     assert row.tokens_in == FAILURES[name].tokens_in and row.error and row.usage_reported
 
 
+def test_an_openai_refusal_field_is_a_refusal(server):
+    server.push(Reply(content_null=True, refusal="I can't help with that."))
+    with pytest.raises(ProviderError, match="refused") as caught:
+        _openai(server).complete(HELLO)
+    assert caught.value.kind == ProviderFailure.REFUSED and caught.value.usage.tokens_in == 100
+
+
 def test_an_answer_without_usage_is_unknown_and_warned_about_once(server, tmp_path, caplog):
     server.push(FAILURES["no_usage"], FAILURES["no_usage"])
     metered, ledger = _metered(_openai(server), tmp_path)

@@ -8,6 +8,8 @@ it reported, and the run's `result.json` must say exactly that.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -204,6 +206,20 @@ def test_a_definitive_failure_stops_the_run_in_at_most_three_calls(
     assert failed.status == "failed" and reason in (failed.error or "")
     assert run.journal.get_meta("status") == "failed"
     assert not any(n.failure == "no_code" for n in run.journal.nodes())
+
+
+def test_the_closing_line_gives_the_servers_reason(make_task, tmp_path):
+    with FakeLLMServer(lambda request: FAILURES["credits"]) as server:
+        command = [
+            sys.executable, "-m", "airlab", "run", "-t", str(make_task()),
+            "-b", f"openai-compatible/fake-coder@{server.openai_url}",
+            "--runs-dir", str(tmp_path / "runs"), "--steps", "5",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        requests = len(server.requests)
+    assert done.returncode == 1 and requests == 1
+    closing = " ".join(done.stdout.split())
+    assert "Insufficient credits" in closing and "the run is marked failed" in closing
 
 
 def test_refused_answers_fail_their_nodes_billed_and_stop_the_run_when_repeated(

@@ -40,6 +40,8 @@ class Reply:
     """The error body's `code` (`model_not_found`, 402, …)."""
     content_null: bool = False
     """No text at all: OpenAI's `content: null`, Anthropic's empty `content` list."""
+    refusal: str = ""
+    """OpenAI's `message.refusal` (a structured-output refusal), sent when set."""
     usage: bool = True
     """False: the answer has no usage block (as some servers send)."""
     cached_in: int = 0
@@ -219,6 +221,8 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     if api == "openai":
         content = None if reply.content_null else reply.text
         message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reply.refusal:
+            message["refusal"] = reply.refusal
         finish = reply.finish_reason
         if reply.tool_calls:
             message["content"] = reply.text or None

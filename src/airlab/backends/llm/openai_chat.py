@@ -169,6 +169,8 @@ class OpenAIChat(ProviderChatModel):
         else:
             choice = response.choices[0]
             text, finish_reason = choice.message.content, choice.finish_reason
+            if text is None and getattr(choice.message, "refusal", None):
+                finish_reason = "refusal"  # a structured-output refusal: the text is elsewhere
             model, usage = response.model, response.usage
             calls = tuple(
                 ToolCall(c.id, c.function.name, parse_arguments(c.function.arguments))

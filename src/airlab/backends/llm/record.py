@@ -7,10 +7,11 @@ appends it to `llm_calls.jsonl`: node, purpose, model, start and end time, retri
 messages and the answer or error, never a key or a header. A failed call is charged with the
 retries it took and what the server billed (a refused answer is billed), and told to the run
 (`on_failure`), which stops on a definitive one; until a first call has come back whole, calls go
-one at a time, so that a backend that cannot work is found out by one call. Replay matches a node's calls by node,
-purpose and order within the node, and other calls by a hash of their request, so a run recorded
-with several workers replays; a call with no match stops the run with the call index and the
-first field that differs from the call recorded there.
+one at a time, so that a backend that cannot work is found out by one call.
+
+Replay matches a node's calls by node, purpose and order within the node, and other calls by a
+hash of their request, so a run recorded with several workers replays; a call with no match stops
+the run with the call index and the first field that differs from the call recorded there.
 """
 
 from __future__ import annotations
