@@ -276,6 +276,34 @@ def test_an_llm_first_choice_that_fails_falls_back_is_charged_and_the_run_goes_o
     assert failed_choices == 3 * len(chosen)  # each tried, then retried twice (503)
 
 
+def test_an_llm_first_choice_out_of_credits_fails_the_run_with_a_result(make_task, tmp_path):
+    """It used to crash the driver, the journal left `running` and no result.json."""
+    answers = Coder()
+
+    def server_side(request: Request) -> Reply:
+        if "CONTINUE" in request.prompt and "BRANCH" in request.prompt:
+            return FAILURES["credits"]
+        return answers(request)
+
+    with FakeLLMServer(server_side) as server:
+        config = _config(
+            make_task(),
+            tmp_path,
+            server,
+            policy="llm_first",
+            policy_params={"num_drafts": 2},
+            budget={"steps": 6},
+            workers=1,
+            lookahead=False,
+        )
+        run = Run.create(config)
+        with pytest.raises(BackendUnavailableError, match=r"could not choose.*Insufficient"):
+            run.execute()
+    assert run.journal.get_meta("status") == "failed"
+    assert "Insufficient credits" in (_result_on_disk(run).error or "")
+    assert [c.purpose for c in run.search.ledger.calls()].count("choose") == 1
+
+
 def test_a_token_budget_that_cannot_be_measured_stops_the_run_and_says_so(make_task, tmp_path):
     coder = Coder()
 
