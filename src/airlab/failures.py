@@ -25,6 +25,9 @@ class Failure(StrEnum):
     """The model's answer held no usable code, even after a reminder."""
     TRUNCATED = "truncated"
     """The answer was cut off (finish_reason=length) or its code does not compile."""
+    REFUSED = "refused"
+    """The model (or its provider's filter) declined to answer (`content_filter`, `refusal`):
+    the answer's usage is charged; several in a row stop the run."""
     UNCHANGED = "unchanged"
     """The code is identical to a parent's: running it again would teach nothing."""
     BACKEND = "backend"
@@ -36,6 +39,8 @@ class Failure(StrEnum):
     """Its execution could not be completed (the worker died too often)."""
 
 
-UNREPAIRABLE = frozenset({Failure.LOST, Failure.NO_CODE, Failure.BACKEND, Failure.BUDGET})
+UNREPAIRABLE = frozenset(
+    {Failure.LOST, Failure.NO_CODE, Failure.REFUSED, Failure.BACKEND, Failure.BUDGET}
+)
 """Failures a debug step cannot act on: nothing ran, or no code was written. (Members compare
 equal to their strings, so a node built with a plain string is judged the same.)"""

@@ -8,6 +8,8 @@ it reported, and the run's `result.json` must say exactly that.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -17,7 +19,7 @@ from airlab.errors import BackendUnavailableError
 from airlab.journal import NodeStatus
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
-from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
+from airlab.testing.fake_llm import FAILURES, FakeLLMServer, Reply, Request
 from airlab.testing.tasks import tiny_answer
 
 pytestmark = pytest.mark.slow
@@ -161,7 +163,8 @@ def test_a_refused_key_stops_the_run_at_preflight_and_it_resumes_once_fixed(make
     assert result.status == "complete" and result.nodes == 4
 
 
-def test_a_key_refused_mid_run_stops_after_a_few_failures(make_task, tmp_path):
+def test_a_key_refused_mid_run_stops_at_the_first_refusal(make_task, tmp_path):
+    """A refused key is definitive: the first 403 stops the run (it used to take three)."""
     answers = Coder()
 
     def server_side(request: Request) -> Reply:
@@ -174,13 +177,146 @@ def test_a_key_refused_mid_run_stops_after_a_few_failures(make_task, tmp_path):
             make_task(), tmp_path, server, workers=1, budget={"steps": 20}, lookahead=False
         )
         run = Run.create(config)
-        with pytest.raises(BackendUnavailableError, match="3 times in a row"):
+        with pytest.raises(BackendUnavailableError, match=r"key was refused.*key revoked"):
             run.execute()
         requests = len(server.requests)
-    assert requests <= 3 + 3  # a few calls past the revocation, not the step budget
+    assert requests == 3 + 1  # one call past the revocation, not the step budget
     cancelled = [n for n in run.journal.nodes() if n.status == NodeStatus.CANCELLED]
-    assert len(cancelled) == 3 and all(n.failure == "backend" for n in cancelled)
+    assert len(cancelled) <= 1 and all(n.failure == "backend" for n in cancelled)
     assert _result_on_disk(run).status == "failed"
+
+
+@pytest.mark.parametrize("name", ["invalid_model", "credits", "insufficient_quota"])
+@pytest.mark.parametrize("preflight", [True, False])
+def test_a_definitive_failure_stops_the_run_in_at_most_three_calls(
+    make_task, tmp_path, name, preflight
+):
+    """400 "not a valid model ID", 402 "insufficient credits" and 429 `insufficient_quota` used
+    to become `no_code` nodes until the steps ran out, status `complete`."""
+    with FakeLLMServer(lambda request: FAILURES[name]) as server:
+        config = _config(make_task(), tmp_path, server, budget={"steps": 20}, preflight=preflight)
+        run = Run.create(config)
+        with pytest.raises(BackendUnavailableError) as caught:
+            run.execute()
+        requests = len(server.requests)
+    reason = FAILURES[name].error_message.rstrip(".")
+    assert reason in str(caught.value)
+    assert requests == 1  # without preflight, the first call goes alone until one succeeds
+    failed = _result_on_disk(run)
+    assert failed.status == "failed" and reason in (failed.error or "")
+    assert run.journal.get_meta("status") == "failed"
+    assert not any(n.failure == "no_code" for n in run.journal.nodes())
+
+
+def test_the_closing_line_gives_the_servers_reason(make_task, tmp_path):
+    with FakeLLMServer(lambda request: FAILURES["credits"]) as server:
+        command = [
+            sys.executable, "-m", "airlab", "run", "-t", str(make_task()),
+            "-b", f"openai-compatible/fake-coder@{server.openai_url}",
+            "--runs-dir", str(tmp_path / "runs"), "--steps", "5",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        requests = len(server.requests)
+    assert done.returncode == 1 and requests == 1
+    closing = " ".join(done.stdout.split())
+    assert "Insufficient credits" in closing and "the run is marked failed" in closing
+
+
+def test_refused_answers_fail_their_nodes_billed_and_stop_the_run_when_repeated(
+    make_task, tmp_path
+):
+    with FakeLLMServer(lambda request: FAILURES["content_filter"]) as server:
+        config = _config(
+            make_task(), tmp_path, server, workers=1, budget={"steps": 20}, lookahead=False
+        )
+        run = Run.create(config)
+        with pytest.raises(BackendUnavailableError, match="refused 3 answers in a row"):
+            run.execute()
+        reported_in, requests = server.reported_in, len(server.requests)
+    nodes = run.journal.nodes()
+    assert [n.failure for n in nodes] == ["refused"] * 3
+    assert all(n.status == NodeStatus.BUGGY and n.tokens_in == 1234 for n in nodes)
+    failed = _result_on_disk(run)
+    assert failed.status == "failed" and "content_filter" in (failed.error or "")
+    assert failed.tokens_in == reported_in == 1234 * requests  # every refusal billed
+    assert requests == 3 + 1  # the preflight, then one call per node: none retried
+
+
+def test_an_llm_first_choice_that_fails_falls_back_is_charged_and_the_run_goes_on(
+    make_task, tmp_path
+):
+    answers = Coder()
+
+    def server_side(request: Request) -> Reply:
+        if "CONTINUE" in request.prompt and "BRANCH" in request.prompt:
+            return FAILURES["overloaded"]
+        return answers(request)
+
+    with FakeLLMServer(server_side) as server:
+        config = _config(
+            make_task(),
+            tmp_path,
+            server,
+            policy="llm_first",
+            policy_params={"num_drafts": 2},
+            budget={"steps": 4},
+            workers=1,
+            lookahead=False,
+        )
+        run = Run.create(config)
+        result = run.execute()
+        failed_choices = sum(1 for r in server.requests if "BRANCH" in r.prompt)
+    assert result.status == "complete" and result.nodes == 4
+    chosen = [n for n in run.journal.nodes() if n.operator == "improve"]
+    assert chosen and all(n.meta["policy"]["decided_by"] == "fallback" for n in chosen)
+    assert "the choice call failed" in chosen[0].meta["policy"]["reason"]
+    choices = [c for c in run.search.ledger.calls() if c.purpose == "choose"]
+    assert len(choices) == len(chosen) and all(c.error and c.retries == 2 for c in choices)
+    assert {c.node_id for c in choices} == {n.id for n in chosen}  # charged to its node
+    assert failed_choices == 3 * len(chosen)  # each tried, then retried twice (503)
+
+
+def test_an_llm_first_choice_out_of_credits_fails_the_run_with_a_result(make_task, tmp_path):
+    """It used to crash the driver, the journal left `running` and no result.json."""
+    answers = Coder()
+
+    def server_side(request: Request) -> Reply:
+        if "CONTINUE" in request.prompt and "BRANCH" in request.prompt:
+            return FAILURES["credits"]
+        return answers(request)
+
+    with FakeLLMServer(server_side) as server:
+        config = _config(
+            make_task(),
+            tmp_path,
+            server,
+            policy="llm_first",
+            policy_params={"num_drafts": 2},
+            budget={"steps": 6},
+            workers=1,
+            lookahead=False,
+        )
+        run = Run.create(config)
+        with pytest.raises(BackendUnavailableError, match=r"could not choose.*Insufficient"):
+            run.execute()
+    assert run.journal.get_meta("status") == "failed"
+    assert "Insufficient credits" in (_result_on_disk(run).error or "")
+    assert [c.purpose for c in run.search.ledger.calls()].count("choose") == 1
+
+
+def test_a_token_budget_that_cannot_be_measured_stops_the_run_and_says_so(make_task, tmp_path):
+    coder = Coder()
+
+    def server_side(request: Request) -> Reply:
+        return Reply(**{**coder(request).__dict__, "usage": False})
+
+    with FakeLLMServer(server_side) as server:
+        config = _config(make_task(), tmp_path, server, budget={"steps": 4, "tokens": 10**6})
+        result = Run.create(config).execute()
+        requests = len(server.requests)
+    assert "token budget cannot be measured" in (result.stop_reason or "")
+    assert requests == 1  # the preflight came back without usage: no step was taken
+    assert any("without usage" in warning for warning in result.warnings)
 
 
 def test_nothing_listening_fails_fast(make_task, tmp_path):

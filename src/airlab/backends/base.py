@@ -130,6 +130,9 @@ class Completion:
     """Attempts that failed transiently (429, 5xx, timeouts) before this answer."""
     tool_calls: tuple[ToolCall, ...] = ()
     """Native tool calls of the answer, in order (only when the call offered tools)."""
+    abandoned: int = 0
+    """Attempts the client gave up on at its timeout before this answer: the server may have
+    billed them, so the call's true usage is unknown (`usage_reported` is then False)."""
 
 
 class ChatModel(Backend):

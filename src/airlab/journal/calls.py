@@ -38,10 +38,14 @@ class CallRecord(BaseModel):
     reasoning_out: int = 0
     """Output tokens spent thinking (part of `tokens_out`)."""
     usage_reported: bool = True
-    """False when the server answered without a `usage` block (its tokens are unknown, not 0)."""
+    """False when the server answered without a `usage` block, or when an attempt of the call
+    was abandoned at the client's timeout (billed by the server, unknown here): its tokens are
+    unknown, not 0."""
     priced: bool = True
     """False when the model has no price in the table (its cost is unknown, not 0)."""
     retries: int = 0
+    """Attempts that failed transiently (429, 5xx, timeouts) before the call ended, failed or
+    not."""
     error: str | None = None
     """A one-line account of a failed call (the call may still have cost something)."""
     fatal: bool = False
@@ -62,7 +66,8 @@ class Spend:
     cost_usd: float = 0.0
     failed: int = 0
     unreported: int = 0
-    """Calls answered without `usage`."""
+    """Calls whose usage is unknown: answered without `usage`, or abandoned at the client's
+    timeout (the server bills those all the same)."""
     unpriced: int = 0
     """Calls whose model has no known price."""
 
@@ -82,8 +87,9 @@ class Spend:
             tokens_out=self.tokens_out + call.tokens_out,
             cost_usd=self.cost_usd + call.cost_usd,
             failed=self.failed + (call.error is not None),
-            unreported=self.unreported + (call.error is None and not call.usage_reported),
-            unpriced=self.unpriced + (call.error is None and not call.priced),
+            unreported=self.unreported + (not call.usage_reported),
+            unpriced=self.unpriced
+            + (not call.priced and (call.error is None or call.tokens_in + call.tokens_out > 0)),
         )
 
     @classmethod

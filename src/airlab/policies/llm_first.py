@@ -7,7 +7,10 @@ program writer (the offline templates) cannot be asked, so a documented heuristi
 go on while the current node is the best open candidate or improved on its parent (the path is
 still climbing), else branch to the best open candidate. An answer that cannot be parsed, or
 names no open candidate, falls back to the same heuristic, and the node records which of the
-two decided (`meta.policy.decided_by`: model, heuristic or fallback).
+two decided (`meta.policy.decided_by`: model, heuristic or fallback). So does a choice call that
+fails (a 503 past its retries, a refused answer): the failed call is charged to the node like any
+other, and the search goes on; only a failure no later call can escape (a refused key, an unknown
+model, no credits) stops the run.
 
 The rest follows AIDE: `num_drafts` drafts first (5), and buggy leaves are debugged up to
 `max_debug_depth` (3) before any choice.
@@ -24,6 +27,8 @@ import numpy as np
 from pydantic import Field
 
 from airlab.backends.base import ChatModel, Message, Usage
+from airlab.backends.llm.failures import ProviderError
+from airlab.errors import BackendError, ReplayMismatchError
 from airlab.journal.node import Node
 from airlab.journal.tree import SearchTree
 from airlab.policies.base import Policy, PolicyParams, Step
@@ -96,9 +101,18 @@ class LLMFirst(Policy):
             return Choice(current, "continue", "heuristic", "the only open candidate")
         if not isinstance(self.backend, ChatModel):
             return heuristic_choice(tree, current, others, "heuristic")
-        completion = self.backend.complete(
-            [Message("user", render_prompt(tree, current, others))], purpose="choose"
-        )
+        try:
+            completion = self.backend.complete(
+                [Message("user", render_prompt(tree, current, others))], purpose="choose"
+            )
+        except ReplayMismatchError:
+            raise
+        except BackendError as exc:
+            if isinstance(exc, ProviderError) and exc.stops_run:
+                raise
+            fallback = heuristic_choice(tree, current, others, "fallback")
+            usage = exc.usage if isinstance(exc, ProviderError) else Usage()
+            return replace(fallback, reason=f"the choice call failed: {exc}"[:300], usage=usage)
         parsed = parse_choice(completion.text, current, others)
         choice = parsed or heuristic_choice(tree, current, others, "fallback")
         return replace(choice, usage=completion.usage)

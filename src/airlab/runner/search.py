@@ -13,8 +13,10 @@
     result = search.finalize()                # the final node, chosen on `select`, scored on `test`
 
 Every model call of these steps is charged to its node in the usage ledger, and budgets are
-checked before each call as well as before each step. A backend that fails fatally (refused
-key, unknown model, no server) several times in a row stops the search (`fatal_error`).
+checked before each call as well as before each step. A provider failure that no later call can
+escape (refused key, unknown or invalid model, out of credits or quota) stops the search at the
+first one, from whichever call it came; other fatal failures (no server, retries exhausted) and
+refused answers stop it after `max_backend_failures` in a row (`fatal_error`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 import airlab
 from airlab.backends import Backend, Candidate, ChatModel
 from airlab.backends.llm import LLM_CALLS_FILE, MeteredChatModel
+from airlab.backends.llm.failures import ProviderError, ProviderFailure
 from airlab.backends.llm.record import charging
 from airlab.backends.routing import build_chat_backend
 from airlab.errors import (
@@ -110,7 +113,11 @@ class Search:
         )
         if isinstance(backend, ChatModel):
             backend = MeteredChatModel(
-                backend, folder.root / LLM_CALLS_FILE, self.ledger, self.check_call_budget
+                backend,
+                folder.root / LLM_CALLS_FILE,
+                self.ledger,
+                self.check_call_budget,
+                on_failure=self._on_call_failed,
             )
         self.backend = backend
         self.policy: Policy = make_policy(
@@ -133,6 +140,7 @@ class Search:
         self.fatal_error: str | None = None
         """Set when the backend failed fatally too often: the driver stops the run."""
         self._fatal_in_a_row = 0
+        self._refused_in_a_row = 0
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
 
@@ -217,6 +225,12 @@ class Search:
     def _spend_reason(self) -> str | None:
         budget = self.config.budget
         spend = self.ledger.total()
+        if spend.unreported and (budget.tokens is not None or budget.cost_usd is not None):
+            which = "token" if budget.tokens is not None else "cost"
+            return (
+                f"the {which} budget cannot be measured: {spend.unreported} call(s) came back "
+                "without usage or were abandoned at their timeout (billed, but unknown)"
+            )
         if budget.tokens is not None and spend.tokens >= budget.tokens:
             return f"token budget reached ({budget.tokens})"
         if budget.cost_usd is not None and spend.cost_usd >= budget.cost_usd:
@@ -224,7 +238,10 @@ class Search:
         return None
 
     def check_call_budget(self) -> None:
-        """Called before every model call: a spent budget refuses it instead of overshooting."""
+        """Called before every model call: a spent budget refuses it instead of overshooting,
+        and a run that is stopping for its backend sends nothing more."""
+        if self.fatal_error is not None:
+            raise BackendError(f"not sent: {self.fatal_error}", fatal=True)
         reason = self._spend_reason()
         if reason is not None:
             raise BudgetExhaustedError(reason)
@@ -250,8 +267,9 @@ class Search:
         spend = self.ledger.total()
         if spend.unreported:
             found.append(
-                f"{spend.unreported} call(s) came back without usage: their tokens are unknown "
-                "and not counted against --tokens"
+                f"{spend.unreported} call(s) came back without usage or were abandoned at their "
+                "timeout: their tokens are unknown (the server's count may be higher than the "
+                "run's), so --tokens and --cost cannot be measured"
             )
         if spend.unpriced and budget.cost_usd is None:
             found.append(f"{spend.unpriced} call(s) to an unpriced model: their cost is unknown")
@@ -269,6 +287,12 @@ class Search:
             if not exc.fatal:
                 return  # a flaky answer is not a reason to refuse the run
             self.fail(f"preflight failed: {exc}")
+
+    def _on_call_failed(self, exc: BackendError) -> None:
+        """Any thread, as a call fails: a definitive failure stops the run before its next
+        call (the guard refuses it) instead of after a few steps."""
+        if isinstance(exc, ProviderError) and exc.stops_run and self.fatal_error is None:
+            self.fatal_error = str(exc)
 
     def fail(self, message: str) -> None:
         self.fatal_error = message
@@ -298,6 +322,10 @@ class Search:
         except BudgetExhaustedError as exc:
             self.stop_reason = str(exc)
             return None
+        except ReplayMismatchError:
+            raise
+        except BackendError as exc:  # a policy that lets its call's failure through
+            self.fail(f"the policy {self.config.policy!r} could not choose a step: {exc}")
         if step is None:
             if not self.tree().in_flight:
                 self.stop_reason = "the policy has nothing left to propose"
@@ -370,7 +398,7 @@ class Search:
             except BudgetExhaustedError as exc:
                 return Written(node.id, None, time.monotonic() - started, str(exc), Failure.BUDGET)
             except BackendError as exc:
-                failure = Failure.BACKEND if exc.fatal else Failure.NO_CODE
+                failure = _write_failure(exc)
                 return Written(node.id, None, time.monotonic() - started, str(exc), failure)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
@@ -400,12 +428,13 @@ class Search:
             if written.failure == Failure.BACKEND:
                 self._fatal_in_a_row += 1
                 if self._fatal_in_a_row >= self.config.max_backend_failures:
-                    self.fatal_error = (
+                    self.fatal_error = self.fatal_error or (
                         f"the backend failed {self._fatal_in_a_row} times in a row: {written.error}"
                     )
             return node
         if written.candidate is None:
             self._fatal_in_a_row = 0
+            self._count_refusal(written)
             return self.journal.update(
                 node_id,
                 status=NodeStatus.BUGGY,
@@ -416,6 +445,7 @@ class Search:
                 **spend,
             )
         self._fatal_in_a_row = 0
+        self._refused_in_a_row = 0
         candidate = written.candidate
         changes: dict[str, Any] = dict(
             plan=candidate.plan,
@@ -440,6 +470,18 @@ class Search:
                 **changes,
             )
         return self.journal.update(node_id, status=NodeStatus.QUEUED, **changes)
+
+    def _count_refusal(self, written: Written) -> None:
+        """Refused answers in a row: past `max_backend_failures`, the model will not do this
+        task (or its filter will not let it), and the run stops."""
+        if written.failure != Failure.REFUSED:
+            self._refused_in_a_row = 0
+            return
+        self._refused_in_a_row += 1
+        if self._refused_in_a_row >= self.config.max_backend_failures:
+            self.fatal_error = self.fatal_error or (
+                f"the model refused {self._refused_in_a_row} answers in a row: {written.error}"
+            )
 
     def _node_spend(self, node_id: int) -> dict[str, Any]:
         spend = self.ledger.for_node(node_id)
@@ -650,6 +692,14 @@ def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
         gpus=own.gpus if override.gpus is None else override.gpus,
         limit_address_space=override.limit_address_space,
     )
+
+
+def _write_failure(exc: BackendError) -> Failure:
+    """How a failed write is recorded: a refused answer fails its node (billed, counted); a
+    backend that cannot work cancels it (not counted); any other failure is `no_code`."""
+    if isinstance(exc, ProviderError) and exc.kind == ProviderFailure.REFUSED:
+        return Failure.REFUSED
+    return Failure.BACKEND if exc.fatal else Failure.NO_CODE
 
 
 def _one_line(exc: BaseException) -> str:

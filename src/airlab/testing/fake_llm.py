@@ -2,8 +2,10 @@
 formats, so the tests go through the real SDK clients with no network.
 
 Replies come from a script (a queue of `Reply`) and, when it is empty, from a responder function
-of the request. A reply may be an error status with headers (429 + Retry-After, 500), a raw body
-that is not JSON, a delay longer than the client's timeout, plain text, or tool calls. Usage may
+of the request. A reply may be an error status with headers (429 + Retry-After, 500) and the
+error body's type and code, a raw body that is not JSON, a delay longer than the client's timeout,
+plain text, no text at all (`content: null`), or tool calls. `FAILURES` holds the providers'
+documented failures as replies. Usage may
 report cached, cache-written and reasoning tokens as each API does; a request with `stream`
 gets server-sent events (OpenAI's chunks with a final usage chunk, Anthropic's event sequence).
 """
@@ -32,6 +34,14 @@ class Reply:
     tokens_out: int = 50
     finish_reason: str = "stop"
     error_message: str = "error"
+    error_type: str = ""
+    """The error body's `type` (`invalid_request_error`, `insufficient_quota`, …); "" for none."""
+    error_code: str | int | None = None
+    """The error body's `code` (`model_not_found`, 402, …)."""
+    content_null: bool = False
+    """No text at all: OpenAI's `content: null`, Anthropic's empty `content` list."""
+    refusal: str = ""
+    """OpenAI's `message.refusal` (a structured-output refusal), sent when set."""
     usage: bool = True
     """False: the answer has no usage block (as some servers send)."""
     cached_in: int = 0
@@ -151,8 +161,7 @@ class FakeLLMServer:
                 if reply.raw_body is not None:
                     self._send_bytes(reply.status, reply.raw_body, reply.headers)
                 elif reply.status != 200:
-                    error = {"type": "error", "error": {"message": reply.error_message}}
-                    self._send(reply.status, error, reply.headers)
+                    self._send(reply.status, _error_body(api, reply), reply.headers)
                 else:
                     if reply.usage:
                         with server._lock:
@@ -196,10 +205,24 @@ class FakeLLMServer:
         return Handler
 
 
+def _error_body(api: str, reply: Reply) -> dict[str, Any]:
+    """An error as each API shapes it: OpenAI's (and OpenRouter's) `{"error": {message, type,
+    code}}`, Anthropic's `{"type": "error", "error": {type, message}}`."""
+    error: dict[str, Any] = {"message": reply.error_message}
+    if reply.error_type:
+        error["type"] = reply.error_type
+    if api == "openai" and reply.error_code is not None:
+        error["code"] = reply.error_code
+    return {"type": "error", "error": error} if api == "anthropic" else {"error": error}
+
+
 def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     model = body.get("model", "fake")
     if api == "openai":
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+        content = None if reply.content_null else reply.text
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reply.refusal:
+            message["refusal"] = reply.refusal
         finish = reply.finish_reason
         if reply.tool_calls:
             message["content"] = reply.text or None
@@ -228,7 +251,9 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
             if reply.usage
             else None,
         }
-    stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish_reason, "end_turn")
+    stop = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}.get(
+        reply.finish_reason, "end_turn"
+    )
     content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
     for n, (name, arguments) in enumerate(reply.tool_calls):
         content.append({"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": arguments})
@@ -239,7 +264,7 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": content or [{"type": "text", "text": ""}],
+        "content": [] if reply.content_null else content or [{"type": "text", "text": ""}],
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": {
@@ -338,3 +363,46 @@ def _events(api: str, answer: dict[str, Any], body: dict[str, Any]) -> list[tupl
     )
     events.append(("message_stop", {"type": "message_stop"}))
     return events
+
+
+FAILURES: dict[str, Reply] = {
+    "invalid_model": Reply(
+        status=400, error_message="fake/nonesuch is not a valid model ID", error_code=400
+    ),
+    "model_not_found": Reply(
+        status=404,
+        error_type="invalid_request_error",
+        error_code="model_not_found",
+        error_message="The model `nonesuch` does not exist or you do not have access to it.",
+    ),
+    "credits": Reply(status=402, error_message="Insufficient credits.", error_code=402),
+    "insufficient_quota": Reply(
+        status=429,
+        error_type="insufficient_quota",
+        error_code="insufficient_quota",
+        error_message="You exceeded your current quota, please check your plan and billing.",
+    ),
+    "credit_balance": Reply(
+        status=400,
+        error_type="invalid_request_error",
+        error_message="Your credit balance is too low to access the API.",
+    ),
+    "bad_key": Reply(
+        status=401, error_type="authentication_error", error_message="invalid x-api-key"
+    ),
+    "rate_limit": Reply(
+        status=429,
+        headers={"retry-after": "0"},
+        error_type="rate_limit_error",
+        error_code="rate_limit_exceeded",
+        error_message="Rate limit reached for requests",
+    ),
+    "overloaded": Reply(status=503, error_message="The engine is currently overloaded"),
+    "content_filter": Reply(
+        content_null=True, finish_reason="content_filter", tokens_in=1234, tokens_out=7
+    ),
+    "null_content": Reply(content_null=True, tokens_in=321, tokens_out=3),
+    "no_usage": Reply(text="Hello.", usage=False),
+}
+"""The providers' documented failures, as a fake server sends them (see
+`airlab.backends.llm.failures` for where each comes from)."""

@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from airlab.backends.base import Message, ToolCall, ToolSpec
-from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments
+from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments, read_answer
 from airlab.backends.llm.settings import DEFAULT_MAX_TOKENS, LLMSettings
 from airlab.errors import BackendError
 
@@ -106,18 +106,16 @@ class AnthropicChat(ProviderChatModel):
             return stream.get_final_message()
 
     def _read(self, response: Any) -> RawAnswer:
-        text = "".join(
-            block.text for block in response.content if getattr(block, "type", "") == "text"
-        )
+        texts = [block.text for block in response.content if getattr(block, "type", "") == "text"]
         usage = response.usage
         cached = _count(usage, "cache_read_input_tokens")
         written = _count(usage, "cache_creation_input_tokens")
-        return RawAnswer(
-            text=text,
+        return read_answer(
+            "".join(texts) if texts else None,  # None: no text block at all
+            response.stop_reason,
             tokens_in=int(usage.input_tokens) + cached + written if usage else 0,
             tokens_out=int(usage.output_tokens) if usage else 0,
             model=str(response.model or self.model),
-            finish_reason=response.stop_reason,
             usage_reported=usage is not None,
             cached_in=cached,
             cache_write_in=written,

@@ -1,9 +1,11 @@
 """What every provider shares: lazy SDK client, retries, rejected parameters, accounting.
 
 A provider only says how to build its client, how to send one request and how to read the
-answer. Errors are translated here, by the HTTP status the SDK reports, into: retry (429, 5xx,
-timeouts, dropped connections, unreadable bodies), drop a sampling parameter the model refuses
-(a 400 naming it) and try again, or a one-line `BackendError`.
+answer. Errors are classified here, once, into a `ProviderFailure` (`failures.py`), by the HTTP
+status, the error body's type and code, and the message the SDK reports: retry (429 rate limits,
+5xx, timeouts, dropped connections, unreadable bodies), drop a sampling parameter the model
+refuses (a 400 naming it) and try again, or a one-line `ProviderError` that carries the retries
+spent and what the server billed (a refused or empty answer is billed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
+from airlab.backends.llm.failures import (
+    ProviderError,
+    ProviderFailure,
+    answer_failure,
+    classify_status,
+)
 from airlab.backends.llm.prices import PriceTable
 from airlab.backends.llm.retry import (
     RetryPolicy,
@@ -39,6 +47,11 @@ _ERROR_CODE = re.compile(r"^Error code: \d+ - ")
 
 class MalformedResponse(TransientError):
     """The server answered 200 with a body that is not a usable completion."""
+
+
+class Abandoned(TransientError):
+    """No answer within the timeout: the client gave up, but the server may still bill the call
+    (its usage is then unknown here)."""
 
 
 class ParameterRejected(Exception):
@@ -64,6 +77,15 @@ class RawAnswer:
     cache_write_in: int = 0
     reasoning_out: int = 0
     tool_calls: tuple[ToolCall, ...] = ()
+    failure: ProviderFailure | None = None
+    """Set when the answer is readable but unusable (refused, empty): billed all the same."""
+
+
+def read_answer(text: str | None, finish_reason: str | None, **fields: Any) -> RawAnswer:
+    """A `RawAnswer`, classified: `text` None means the answer held no text at all."""
+    calls = fields.get("tool_calls", ())
+    failure = answer_failure(text, finish_reason, len(calls))
+    return RawAnswer(text=text or "", finish_reason=finish_reason, failure=failure, **fields)
 
 
 class ProviderChatModel(ChatModel):
@@ -149,10 +171,12 @@ class ProviderChatModel(ChatModel):
     ) -> Completion:
         client = self._client_or_raise()
         retries = 0
+        abandoned = 0
 
         def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
-            nonlocal retries
+            nonlocal retries, abandoned
             retries = attempt
+            abandoned += isinstance(exc, Abandoned)
             self._log_retry(attempt, exc, wait)
 
         while True:
@@ -164,10 +188,19 @@ class ProviderChatModel(ChatModel):
                     on_retry=on_retry,
                 )
             except TransientError as exc:
-                raise BackendError(
+                abandoned += isinstance(exc, Abandoned)
+                raise ProviderError(
                     f"{self.name}: gave up after {self.retry.max_retries} retries: {exc}",
-                    fatal=True,
+                    ProviderFailure.TRANSIENT,
+                    retries=retries,
+                    usage=Usage(calls=1),
+                    usage_reported=abandoned == 0,
+                    priced=self.prices.lookup(self.model) is not None,
                 ) from None
+            except ProviderError as exc:
+                exc.retries = retries
+                exc.usage_reported = exc.usage_reported and abandoned == 0
+                raise
             except ParameterRejected as exc:
                 self._reject(exc)
                 continue
@@ -188,15 +221,29 @@ class ProviderChatModel(ChatModel):
                 cache_write_in=answer.cache_write_in,
                 reasoning_out=answer.reasoning_out,
             )
+            reported = answer.usage_reported and abandoned == 0
+            if answer.failure is not None:
+                refused = answer.failure == ProviderFailure.REFUSED
+                what = "refused to answer" if refused else "sent an empty answer"
+                raise ProviderError(
+                    f"{self.name}: the model {what} (finish_reason={answer.finish_reason})",
+                    answer.failure,
+                    retries=retries,
+                    usage=usage,
+                    usage_reported=reported,
+                    model=answer.model,
+                    priced=price is not None,
+                )
             return Completion(
                 answer.text,
                 usage,
                 answer.model,
                 answer.finish_reason,
-                usage_reported=answer.usage_reported,
+                usage_reported=reported,
                 priced=price is not None,
                 retries=retries,
                 tool_calls=answer.tool_calls,
+                abandoned=abandoned,
             )
 
     def _attempt(
@@ -225,7 +272,7 @@ class ProviderChatModel(ChatModel):
             if self._adapt(exc.parameter, str(exc)):
                 return
             if exc.parameter in self._dropped:
-                raise BackendError(f"{self.name}: {exc}") from None
+                raise ProviderError(f"{self.name}: {exc}", ProviderFailure.INVALID) from None
             self._dropped.add(exc.parameter)
         log.warning("%s rejects %r; dropping it for this run (%s)", self.name, exc.parameter, exc)
 
@@ -237,41 +284,47 @@ class ProviderChatModel(ChatModel):
         sdk = self._sdk
         assert sdk is not None
         if isinstance(exc, sdk.APITimeoutError):
-            return TransientError(f"no answer within {self.settings.timeout_s:g} s")
+            return Abandoned(f"no answer within {self.settings.timeout_s:g} s")
         if isinstance(exc, sdk.APIConnectionError):
             if _refused(exc):
                 where = self.settings.base_url or "the provider's endpoint"
-                return BackendError(
+                return ProviderError(
                     f"{self.name}: connection refused at {where} (is the server running?)",
-                    fatal=True,
+                    ProviderFailure.UNREACHABLE,
                 )
             return TransientError(f"connection error ({exc})")
         if isinstance(exc, sdk.APIResponseValidationError):
             return MalformedResponse("response body does not match the API schema")
         if isinstance(exc, sdk.APIStatusError):
-            status = exc.status_code
-            message = _short(_ERROR_CODE.sub("", getattr(exc, "message", "") or str(exc)))
-            if status in (408, 409, 429) or status >= 500:
-                retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
-                return TransientError(f"HTTP {status}: {message}", retry_after)
-            if status in (400, 422):
-                rejected = self._rejected_parameter(message, params)
-                if rejected is not None:
-                    return ParameterRejected(rejected, f"HTTP {status}: {message}")
-            if status in (401, 403):
-                return BackendError(
-                    f"{self.name}: the key was refused (HTTP {status}); check "
-                    f"{self._key_variable() or 'the server settings'}",
-                    fatal=True,
-                )
-            if status == 404:
-                return BackendError(
-                    f"{self.name}: HTTP 404 (unknown model or endpoint): {message}", fatal=True
-                )
-            return BackendError(f"{self.name}: HTTP {status}: {message}")
+            return self._status_error(exc, params)
         if isinstance(exc, ValueError):  # a body that is not JSON
             return MalformedResponse(f"unreadable response body ({_short(str(exc))})")
         return exc
+
+    def _status_error(self, exc: Any, params: dict[str, Any]) -> Exception:
+        """An HTTP error answer as a retry, a rejected parameter, or a classified failure."""
+        status = exc.status_code
+        message = _short(_ERROR_CODE.sub("", getattr(exc, "message", "") or str(exc)))
+        if status in (400, 422):
+            rejected = self._rejected_parameter(message, params)
+            if rejected is not None:
+                return ParameterRejected(rejected, f"HTTP {status}: {message}")
+        kind = classify_status(status, message, getattr(exc, "body", None))
+        if kind == ProviderFailure.TRANSIENT:
+            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+            return TransientError(f"HTTP {status}: {message}", retry_after)
+        if kind == ProviderFailure.AUTH:
+            text = (
+                f"the key was refused (HTTP {status}): {message}; check "
+                f"{self._key_variable() or 'the server settings'}"
+            )
+        elif kind == ProviderFailure.MODEL:
+            text = f"HTTP {status} (unknown model or endpoint): {message}"
+        elif kind == ProviderFailure.QUOTA:
+            text = f"HTTP {status} (out of credits or quota): {message}"
+        else:
+            text = f"HTTP {status}: {message}"
+        return ProviderError(f"{self.name}: {text}", kind)
 
     def _rejected_parameter(self, message: str, params: dict[str, Any]) -> str | None:
         lowered = message.lower()

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from airlab.backends.base import Message, ToolCall, ToolSpec
-from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments
+from airlab.backends.llm.chat import ProviderChatModel, RawAnswer, parse_arguments, read_answer
 from airlab.backends.llm.settings import REASONING_MAX_TOKENS, LLMSettings
 
 log = logging.getLogger("airlab.backends")
@@ -160,7 +160,7 @@ class OpenAIChat(ProviderChatModel):
 
     def _read(self, response: Any) -> RawAnswer:
         if isinstance(response, _Streamed):
-            text: Any = "".join(response.text)
+            text: Any = "".join(response.text) if response.text else None
             finish_reason, model, usage = response.finish_reason, response.model, response.usage
             calls = tuple(
                 ToolCall(c["id"], c["name"], parse_arguments("".join(c["args"])))
@@ -169,21 +169,21 @@ class OpenAIChat(ProviderChatModel):
         else:
             choice = response.choices[0]
             text, finish_reason = choice.message.content, choice.finish_reason
+            if text is None and getattr(choice.message, "refusal", None):
+                finish_reason = "refusal"  # a structured-output refusal: the text is elsewhere
             model, usage = response.model, response.usage
             calls = tuple(
                 ToolCall(c.id, c.function.name, parse_arguments(c.function.arguments))
                 for c in choice.message.tool_calls or ()
             )
-        if text is None and (calls or finish_reason == "length"):
-            text = ""  # a reasoning model that spent its whole budget thinking
-        if not isinstance(text, str):
-            raise ValueError("no text in the answer")
-        return RawAnswer(
-            text=text,
+        if text is not None and not isinstance(text, str):
+            raise ValueError("the answer's text is not a string")
+        return read_answer(
+            text,  # None: no text at all (a refusal, an empty answer, a model that only thought)
+            finish_reason,
             tokens_in=int(usage.prompt_tokens) if usage else 0,
             tokens_out=int(usage.completion_tokens) if usage else 0,
             model=str(model or self.model),
-            finish_reason=finish_reason,
             usage_reported=usage is not None,
             cached_in=_detail(usage, "prompt_tokens_details", "cached_tokens"),
             reasoning_out=_detail(usage, "completion_tokens_details", "reasoning_tokens"),

@@ -4,10 +4,14 @@
 budget guard (so a spent budget refuses the call instead of overshooting); after each call, failed
 or not, it charges the call to the node it served (`charging`) in the journal's usage ledger and
 appends it to `llm_calls.jsonl`: node, purpose, model, start and end time, retries, usage, the
-messages and the answer or error, never a key or a header. Replay matches a node's calls by node,
-purpose and order within the node, and other calls by a hash of their request, so a run recorded
-with several workers replays; a call with no match stops the run with the call index and the
-first field that differs from the call recorded there.
+messages and the answer or error, never a key or a header. A failed call is charged with the
+retries it took and what the server billed (a refused answer is billed), and told to the run
+(`on_failure`), which stops on a definitive one; until a first call has come back whole, calls go
+one at a time, so that a backend that cannot work is found out by one call.
+
+Replay matches a node's calls by node, purpose and order within the node, and other calls by a
+hash of their request, so a run recorded with several workers replays; a call with no match stops
+the run with the call index and the first field that differs from the call recorded there.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.backends.base import ChatModel, Completion, Message, ToolCall, ToolSpec, Usage
+from airlab.backends.llm.failures import ProviderError, ProviderFailure
 from airlab.errors import BackendError, ReplayMismatchError
 from airlab.journal.calls import CallRecord
 from airlab.journal.store import Ledger
@@ -127,14 +132,24 @@ class MeteredChatModel(ChatModel):
         path: Path,
         ledger: Ledger | None = None,
         guard: BudgetGuard | None = None,
+        *,
+        on_failure: Callable[[BackendError], None] | None = None,
     ) -> None:
         self.inner = inner
         self.path = Path(path)
         self.ledger = ledger
         self.guard = guard
+        self.on_failure = on_failure
+        """Told of every failed call once it is charged (the run stops on a definitive one)."""
         self.name = inner.name
         self._lock = threading.Lock()
         self._count = _count_lines(self.path)
+        self._warned_unreported = False
+        self._first = threading.Lock()
+        self._proven = threading.Event()
+        """Set once a call has come back whole. Until then calls go one at a time, so that a
+        backend that cannot work (a bad key, an unknown model, no credits) is told by one
+        call, not by as many as there are model slots."""
 
     def describe(self) -> str:
         return self.inner.describe()
@@ -187,6 +202,22 @@ class MeteredChatModel(ChatModel):
     ) -> Completion:
         if budgeted and self.guard is not None:
             self.guard()
+        if self._proven.is_set():
+            return self._call(call, messages, purpose, backend=backend, tools=tools)
+        with self._first:  # one call at a time until one has come back whole
+            if budgeted and self.guard is not None:
+                self.guard()  # again: the call before this one may have stopped the run
+            return self._call(call, messages, purpose, backend=backend, tools=tools)
+
+    def _call(
+        self,
+        call: Callable[[], Completion | None],
+        messages: Sequence[Message],
+        purpose: str,
+        *,
+        backend: str | None,
+        tools: Sequence[ToolSpec] | None,
+    ) -> Completion:
         charge = _CHARGE.get()
         record: dict[str, Any] = {
             "node_id": None if charge is None else charge.node_id,
@@ -201,7 +232,14 @@ class MeteredChatModel(ChatModel):
         try:
             completion = call()
         except BackendError as exc:
+            if isinstance(exc, ProviderError):
+                record["failure"] = exc.kind.value
+                record["retries"] = exc.retries
+                record["usage"] = dataclasses.asdict(exc.usage)
+                record["usage_reported"] = exc.usage_reported
             self._charge(record, started, charge, error=exc)
+            if self.on_failure is not None:
+                self.on_failure(exc)
             raise
         assert completion is not None
         record["response"] = {
@@ -213,9 +251,12 @@ class MeteredChatModel(ChatModel):
             "priced": completion.priced,
             "retries": completion.retries,
         }
+        if completion.abandoned:
+            record["response"]["abandoned"] = completion.abandoned
         if completion.tool_calls:
             record["response"]["tool_calls"] = [tool_call_record(c) for c in completion.tool_calls]
         self._charge(record, started, charge, completion=completion)
+        self._proven.set()
         return completion
 
     def _charge(
@@ -234,14 +275,24 @@ class MeteredChatModel(ChatModel):
         if error is not None:
             record["error"] = _redact(str(error))
             record["fatal"] = error.fatal
+        failed = error if isinstance(error, ProviderError) else None
+        if completion is not None:
+            usage, reported, priced = completion.usage, completion.usage_reported, completion.priced
+            retries, model = completion.retries, completion.model
+        elif failed is not None:
+            usage, reported, priced = failed.usage, failed.usage_reported, failed.priced
+            retries, model = failed.retries, failed.model
+        else:
+            usage, reported, priced, retries, model = Usage(), True, True, 0, ""
+        if not reported:
+            self._warn_unreported(record)
         if self.ledger is not None:
-            usage = completion.usage if completion else Usage()
             call = self.ledger.record(
                 CallRecord(
                     node_id=record["node_id"],
                     purpose=record["purpose"],
                     backend=record["backend"],
-                    model=completion.model if completion else "",
+                    model=model,
                     started_at=started,
                     finished_at=finished,
                     tokens_in=usage.tokens_in,
@@ -250,9 +301,9 @@ class MeteredChatModel(ChatModel):
                     cached_in=usage.cached_in,
                     cache_write_in=usage.cache_write_in,
                     reasoning_out=usage.reasoning_out,
-                    usage_reported=completion.usage_reported if completion else True,
-                    priced=completion.priced if completion else True,
-                    retries=completion.retries if completion else 0,
+                    usage_reported=reported,
+                    priced=priced,
+                    retries=retries,
                     error=record.get("error"),
                     fatal=bool(record.get("fatal", False)),
                 )
@@ -261,6 +312,20 @@ class MeteredChatModel(ChatModel):
             if charge is not None:
                 charge.call_ids.append(call.id)
         self._append(record)
+
+    def _warn_unreported(self, record: dict[str, Any]) -> None:
+        """Say so live, once, when the first call's usage is unknown."""
+        with self._lock:
+            if self._warned_unreported:
+                return
+            self._warned_unreported = True
+        log.warning(
+            "%s: a %s call came back without usage, or was abandoned at its timeout (the server "
+            "bills it all the same): its tokens are unknown; a run with --tokens or --cost stops "
+            "(its budget cannot be measured), others go on and count such calls in result.json",
+            record["backend"],
+            record["purpose"] or "model",
+        )
 
     def _append(self, record: dict[str, Any]) -> None:
         with self._lock:
@@ -330,7 +395,7 @@ class ReplayChatModel(ChatModel):
                     "replay: call %d (%s) of node %s answered by node", index, purpose, node_id
                 )
         if "error" in record:
-            raise BackendError(record["error"])
+            raise _recorded_error(record)
         response = record["response"]
         return Completion(
             text=response["text"],
@@ -356,6 +421,20 @@ class ReplayChatModel(ChatModel):
         recorded = self.records[index]
         difference = _first_difference(recorded, messages, purpose)
         return f"{where} differs from the recording: {difference}"
+
+
+def _recorded_error(record: dict[str, Any]) -> BackendError:
+    """A recorded failure raised again as it was classified, billed as it was."""
+    if "failure" not in record:
+        return BackendError(record["error"], fatal=bool(record.get("fatal", False)))
+    return ProviderError(
+        record["error"],
+        ProviderFailure(record["failure"]),
+        retries=int(record.get("retries", 0)),
+        usage=Usage(**record["usage"]) if record.get("usage") else None,
+        usage_reported=bool(record.get("usage_reported", True)),
+        model=record.get("model", ""),
+    )
 
 
 def _first_difference(recorded: dict[str, Any], messages: Sequence[Message], purpose: str) -> str:
