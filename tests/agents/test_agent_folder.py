@@ -1,0 +1,163 @@
+"""Agent folders: the schema (one-line errors with a "did you mean"), the packaged agents, the
+content hash, and how an agent and a run's own settings layer into one configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from airlab.agents import (
+    AGENT_FILE,
+    content_hash,
+    copy_agent,
+    load_agent,
+    packaged_agents,
+    with_agent,
+)
+from airlab.errors import ConfigError
+from airlab.policies import POLICIES
+from airlab.runner.config import load_config
+
+PLAIN = ("greedy", "mcts", "evolutionary", "llm_first")
+"""Packaged agents that are exactly `--policy NAME` with every other flag at its default."""
+
+
+def write_agent(root: Path, **fields) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    data = {"schema": 1, "name": "mine", **fields}
+    (root / AGENT_FILE).write_text(yaml.safe_dump(data, sort_keys=False))
+    return root
+
+
+def test_every_packaged_agent_loads():
+    names = packaged_agents()
+    assert {*PLAIN, "aide", "aira-greedy", "aira-mcts", "aira-evo"} <= set(names)
+    for name in names:
+        agent = load_agent(name)
+        assert agent.name == name
+        assert len(agent.content_hash) == 64
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_a_plain_packaged_agent_is_its_policy_flag(name):
+    """The same effective run as `--policy NAME`, the label aside."""
+    agent = load_agent(name)
+    by_agent = load_config(with_agent(agent, {"task": "digits"}))
+    by_flags = load_config({"task": "digits", "policy": name})
+    assert by_agent.agent == name
+    params = [POLICIES.parse_params(name, c.policy_params) for c in (by_agent, by_flags)]
+    assert params[0] == params[1]
+    rest = {"agent", "policy_params"}
+    assert by_agent.model_dump(exclude=rest) == by_flags.model_dump(exclude=rest)
+
+
+def test_flags_override_the_agent_and_another_policy_drops_its_params(tmp_path):
+    agent = load_agent(
+        write_agent(
+            tmp_path / "a",
+            policy={"name": "greedy", "params": {"num_drafts": 2, "debug_prob": 1.0}},
+            operators={"set": "extended", "options": {"memory": False}},
+            models={"default": {"backend": "templates", "options": {"bug_rate": 0.5}}},
+            budget={"steps": 7, "time_s": 60},
+            fitness="self_reported",
+        )
+    )
+    layered = load_config(
+        with_agent(
+            agent,
+            {"task": "digits", "policy_params": {"num_drafts": 3}, "budget": {"steps": 4}},
+        )
+    )
+    assert layered.policy_params == {"num_drafts": 3, "debug_prob": 1.0}
+    assert layered.budget.steps == 4 and layered.budget.time_s == 60
+    assert layered.operators == "extended" and layered.operator_options == {"memory": False}
+    assert layered.backend_options == {"bug_rate": 0.5}
+    assert layered.selection.fitness == "self_reported"
+    other = load_config(with_agent(agent, {"task": "digits", "policy": "mcts", "backend": "x/y"}))
+    assert other.policy == "mcts" and other.policy_params == {}
+    assert other.backend_options == {}
+
+
+def test_models_per_purpose_become_routes(tmp_path):
+    agent = load_agent(
+        write_agent(
+            tmp_path / "a",
+            models={
+                "default": "openai/gpt-4o",
+                "analysis": {"backend": "openai/gpt-4o-mini", "options": {"temperature": 0}},
+                "debug": {"options": {"temperature": 0.2}},
+            },
+        )
+    )
+    config = load_config(with_agent(agent, {"task": "digits"}))
+    assert config.backend == "openai/gpt-4o"
+    assert config.models == {"analysis": "openai/gpt-4o-mini"}
+    assert config.model_options == {"analysis": {"temperature": 0}, "debug": {"temperature": 0.2}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragments"),
+    [
+        ({"polcy": {"name": "greedy"}}, ["unknown field 'polcy'", "did you mean 'policy'?"]),
+        ({"budget": {"step": 3}}, ["unknown field 'budget.step'", "did you mean 'steps'?"]),
+        (
+            {"models": {"default": {"backend": "templates", "option": {}}}},
+            ["'models.default.option'", "did you mean 'options'?"],
+        ),
+        (
+            {"policy": {"name": "greedy", "params": {"num_draft": 2}}},
+            ["unknown parameter 'num_draft'", "did you mean 'num_drafts'?"],
+        ),
+        ({"policy": {"name": "gredy"}}, ["unknown policy 'gredy'", "did you mean 'greedy'?"]),
+        (
+            {"operators": {"set": "aide", "options": {"memroy": False}}},
+            ["unknown operator option 'memroy'", "did you mean 'memory'?"],
+        ),
+        ({"models": {"analyse": "templates"}}, ["unknown purpose 'analyse'", "'analysis'?"]),
+        ({"schema": 2}, ["field 'schema'"]),
+        ({"fitness": "best"}, ["field 'fitness'"]),
+    ],
+)
+def test_a_bad_agent_yaml_is_one_line_naming_the_file(tmp_path, fields, fragments):
+    root = write_agent(tmp_path / "a", **fields)
+    with pytest.raises(ConfigError) as caught:
+        load_agent(root)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(root / AGENT_FILE) in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_an_unknown_agent_name_suggests_a_packaged_one():
+    with pytest.raises(ConfigError, match="did you mean 'greedy'"):
+        load_agent("gredy")
+
+
+def test_content_hash_follows_every_file(tmp_path):
+    copied = copy_agent("greedy", tmp_path / "mine")
+    assert content_hash(copied) == load_agent("greedy").content_hash
+    before = content_hash(copied)
+    prompts = copied / "prompts"
+    prompts.mkdir()
+    (prompts / "system.j2").write_text("You write Python.\n")
+    with_prompt = content_hash(copied)
+    assert with_prompt != before
+    (prompts / "system.j2").write_text("You write Python!\n")
+    assert content_hash(copied) not in (before, with_prompt)
+    (prompts / "system.j2").write_text("You write Python.\n")
+    assert content_hash(copied) == with_prompt
+    (prompts / "system.j2").rename(prompts / "draft.j2")
+    assert content_hash(copied) != with_prompt
+    (copied / "__pycache__").mkdir()
+    (copied / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    (copied / ".DS_Store").write_bytes(b"\0")
+    assert content_hash(copied) == content_hash(copied / ".." / "mine")
+
+
+def test_copy_refuses_an_existing_folder(tmp_path):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(ConfigError, match="already exists"):
+        copy_agent("greedy", tmp_path / "taken")
