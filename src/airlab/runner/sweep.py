@@ -267,7 +267,7 @@ class Sweep:
             data = with_agent(load_agent(cell.agent.source), data)
         return load_config(data, source=f"{self.manifest} (run {cell.name})")
 
-    def _agent(self, cell: Cell) -> Agent | None:
+    def agent_for(self, cell: Cell) -> Agent | None:
         """The cell's agent for a run about to start, unchanged since the sweep began."""
         if cell.agent is None:
             return None
@@ -349,7 +349,7 @@ class Sweep:
             return Run.resume(root)
         if root.exists():  # killed before its journal held anything: nothing to keep
             shutil.rmtree(root)
-        return Run.create(config, self._agent(cell))
+        return Run.create(config, self.agent_for(cell))
 
     def _write_manifest(self) -> None:
         with self._lock:
