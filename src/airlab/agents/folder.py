@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from airlab.agents.meta import MetaSpec, load_meta
 from airlab.agents.spec import DEFAULT_MODEL, AgentSpec
 from airlab.errors import AirlabError, ConfigError
 from airlab.operators.prompt_library import SUFFIX, PromptLibrary
@@ -39,6 +40,8 @@ class Agent:
     spec: AgentSpec
     content_hash: str
     """sha256 (hex) over the folder's files; see `content_hash`."""
+    meta: MetaSpec | None = None
+    """A hyperagent's meta agent (`meta/meta.yaml`); None for a plain agent."""
 
     @property
     def name(self) -> str:
@@ -106,7 +109,7 @@ def load_agent(reference: str | Path) -> Agent:
     except AirlabError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     _check_prompt_files(root)
-    agent = Agent(root, spec, content_hash(root))
+    agent = Agent(root, spec, content_hash(root), load_meta(root))
     agent.prompts()  # every override is parsed and checked now, before any model call
     return agent
 

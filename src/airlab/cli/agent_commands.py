@@ -46,6 +46,14 @@ def show(
     console.print(f"folder {loaded.root}", highlight=False, soft_wrap=True)
     overrides = loaded.prompts().overrides
     console.print(f"prompt overrides: {', '.join(overrides) or 'none'}", highlight=False)
+    if loaded.meta is not None:
+        meta = loaded.meta
+        editable = "on" if meta.self_modification else "off"
+        console.print(
+            f"meta agent: parent selection {meta.parent_selection.rule}, {meta.edits} edit(s) "
+            f"per child, self-modification {editable}",
+            highlight=False,
+        )
     console.print()
     console.print((loaded.root / AGENT_FILE).read_text(), markup=False, highlight=False)
 

@@ -50,7 +50,8 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""
 
 
-def _environment(loader: jinja2.BaseLoader) -> SandboxedEnvironment:
+def sandboxed_environment(loader: jinja2.BaseLoader) -> SandboxedEnvironment:
+    """The one environment every prompt renders in: sandboxed, strict undefined variables."""
     return SandboxedEnvironment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
@@ -72,7 +73,7 @@ class PromptLibrary:
             self.overrides = tuple(sorted(p.name for p in self.override_dir.glob(f"*{SUFFIX}")))
         else:
             self.overrides = ()
-        self.environment = _environment(jinja2.ChoiceLoader(loaders))
+        self.environment = sandboxed_environment(jinja2.ChoiceLoader(loaders))
         for name in self.overrides:
             check_template(self.override_dir / name)  # type: ignore[operator]
 
@@ -85,9 +86,11 @@ PACKAGED = PromptLibrary()
 """The packaged templates alone: what a run without an agent's prompts uses."""
 
 
-def check_template(path: Path) -> None:
-    """Raise ConfigError (`FILE:LINE: what`) unless `path` is a safe override of a template."""
-    known = TEMPLATE_VARIABLES.get(path.name)
+def check_template(path: Path, variables: frozenset[str] | None = None) -> None:
+    """Raise ConfigError (`FILE:LINE: what`) unless `path` is a safe override of a packaged
+    template, or, given its `variables`, a safe template of its own (a meta agent's prompt, which
+    may include its siblings)."""
+    known = TEMPLATE_VARIABLES.get(path.name) if variables is None else variables
     if known is None:
         close = difflib.get_close_matches(path.name, list(TEMPLATE_VARIABLES), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -97,7 +100,7 @@ def check_template(path: Path) -> None:
         source = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
-    environment = _environment(jinja2.FileSystemLoader(PROMPTS_DIR))
+    environment = sandboxed_environment(jinja2.FileSystemLoader(PROMPTS_DIR))
     try:
         tree = environment.parse(source, name=path.name, filename=str(path))
     except jinja2.TemplateSyntaxError as exc:
@@ -115,9 +118,14 @@ def check_template(path: Path) -> None:
             f"{path}:{_first_use(tree, name)}: unknown variable {name!r}{hint} "
             f"({path.name} is given: {given})"
         )
+    includable = set(TEMPLATE_VARIABLES) if variables is None else _siblings(path)
     for include in meta.find_referenced_templates(tree):
-        if include is not None and include not in TEMPLATE_VARIABLES:
+        if include is not None and include not in includable:
             raise ConfigError(f"{path}: includes {include!r}, which is no prompt template")
+
+
+def _siblings(path: Path) -> set[str]:
+    return {p.name for p in path.parent.glob(f"*{SUFFIX}") if p != path}
 
 
 def _private_attributes(tree: nodes.Template) -> Iterator[nodes.Node]:
