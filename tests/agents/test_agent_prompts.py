@@ -70,6 +70,11 @@ def test_the_override_is_what_the_model_is_shown_also_after_a_resume(make_task, 
     search = Search.create(config, agent)
     assert search.journal.get_meta("agent")["hash"] == agent.content_hash
     shutil.rmtree(agent.root)  # the run keeps its own copy
+    copied = search.folder.agent / "prompts" / "draft.j2"
+    copied.write_text(DRAFT.replace("MY-OWN", "EDITED"))
+    with pytest.raises(ConfigError, match="changed since the run began"):
+        Search.open(search.folder.root)
+    copied.write_text(DRAFT)
     reopened = Search.open(search.folder.root)
     assert reopened.prompts.overrides == ("draft.j2",)
     proposal = reopened.ask()

@@ -193,6 +193,7 @@ class Search:
             stored = {**stored, "workers": workers}
             journal.set_meta(config=stored)
         config = load_config(stored, source=str(folder.journal))
+        _check_agent_copy(folder, journal.get_meta("agent"))
         task_root = Path(journal.get_meta("task_root", ""))
         task = resolve_task(task_root if task_root.is_dir() else config.task)
         return cls(config, folder, journal, task)
@@ -651,6 +652,20 @@ class Search:
             analyses = [c.latency_s for c in self.ledger.calls() if c.purpose == "analysis"]
             model_s += statistics.median(analyses) if analyses else model_s
         return model_s, statistics.median(runs)
+
+
+def _check_agent_copy(folder: RunFolder, recorded: Any) -> None:
+    """A run goes on with the agent it began with: its copy in the run folder is unchanged."""
+    if not isinstance(recorded, dict) or not folder.agent.is_dir():
+        return
+    from airlab.agents.folder import content_hash  # airlab.agents imports the runner
+
+    began, now = str(recorded.get("hash", "")), content_hash(folder.agent)
+    if now != began:
+        raise ConfigError(
+            f"{folder.agent}: changed since the run began (sha256 {began[:12]}, now {now[:12]});"
+            " restore it to continue the run"
+        )
 
 
 def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:
