@@ -17,6 +17,7 @@ from airlab.agents import (
     with_agent,
 )
 from airlab.errors import ConfigError
+from airlab.operators.prompt_library import PACKAGED, TEMPLATE_VARIABLES
 from airlab.policies import POLICIES
 from airlab.runner.config import load_config
 
@@ -161,3 +162,28 @@ def test_copy_refuses_an_existing_folder(tmp_path):
     (tmp_path / "taken").mkdir()
     with pytest.raises(ConfigError, match="already exists"):
         copy_agent("greedy", tmp_path / "taken")
+
+
+def test_agent_commands_list_show_and_copy(tmp_path):
+    from typer.testing import CliRunner
+
+    from airlab.cli import app
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["agent", "list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0
+    for name in packaged_agents():
+        assert name in listed.output
+    destination = tmp_path / "mine"
+    copied = runner.invoke(app, ["agent", "copy", "aira-greedy", str(destination), "--prompts"])
+    assert copied.exit_code == 0, copied.output
+    assert {p.name for p in (destination / "prompts").iterdir()} == set(TEMPLATE_VARIABLES)
+    shown = runner.invoke(app, ["agent", "show", str(destination)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    assert f"sha256 {content_hash(destination)}" in shown.output
+    assert (
+        "name: aira-greedy" in shown.output
+        and "prompt overrides: _answer_format.j2" in shown.output
+    )
+    # the copied prompts are the packaged ones: the copy's prompts render the same
+    assert load_agent(destination).prompts().render("system.j2") == PACKAGED.render("system.j2")
