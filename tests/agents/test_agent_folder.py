@@ -187,3 +187,18 @@ def test_agent_commands_list_show_and_copy(tmp_path):
     )
     # the copied prompts are the packaged ones: the copy's prompts render the same
     assert load_agent(destination).prompts().render("system.j2") == PACKAGED.render("system.j2")
+
+
+def test_the_examples_in_docs_agents_md_load(tmp_path):
+    import re
+
+    text = (Path(__file__).parents[2] / "docs" / "agents.md").read_text()
+    agent_yaml, meta_yaml = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)[:2]
+    root = tmp_path / "example"
+    (root / "meta" / "prompts").mkdir(parents=True)
+    (root / AGENT_FILE).write_text(agent_yaml)
+    (root / "meta" / "meta.yaml").write_text(meta_yaml)
+    (root / "meta" / "prompts" / "edit.j2").write_text("Make {{ edits }} edit(s).\n")
+    agent = load_agent(root)
+    assert agent.name == "my-agent" and agent.meta is not None
+    assert agent.spec.run_fields()["models"] == {"analysis": "openai/gpt-4o-mini"}
