@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -48,10 +48,10 @@ def parse_params(
     fields = list(model.model_fields)
     for key in values:
         if key not in model.model_fields and model.model_config.get("extra") == "forbid":
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             known = ", ".join(fields) or "none"
-            raise error(f"{prefix}unknown {noun} {key!r}{hint} (known: {known})")
+            raise error(
+                f"{prefix}unknown {noun} {key!r}{did_you_mean(key, fields)} (known: {known})"
+            )
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -59,6 +59,47 @@ def parse_params(
         field = ".".join(str(part) for part in first["loc"]) or "value"
         got = first.get("input")
         raise error(f"{prefix}{noun} {field!r}: {first['msg']}, got {got!r}") from None
+
+
+def did_you_mean(key: object, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for the known name closest to `key`, or "" when none is close."""
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def describe_error(source: str, error: ValidationError, model: type[BaseModel]) -> str:
+    """The first problem of a nested model as one line `SOURCE: field 'a.b': ...`; an unknown
+    key gets a "did you mean" over the fields of the model it appears in."""
+    first = error.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    field = ".".join(loc) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        holder = _model_at(model, loc[:-1])
+        fields = [info.alias or name for name, info in holder.model_fields.items()]
+        known = ", ".join(fields)
+        return f"{source}: unknown field {field!r}{did_you_mean(loc[-1], fields)} (known: {known})"
+    if first["type"] == "missing":
+        return f"{source}: missing required field {field!r}"
+    return f"{source}: field {field!r}: {first['msg']}, got {first.get('input')!r}"
+
+
+def _model_at(model: type[BaseModel], path: list[str]) -> type[BaseModel]:
+    """The model that holds the field at `path` (models nested as fields, optional or not)."""
+    for part in path:
+        field = model.model_fields.get(part)
+        inner = _nested_model(field.annotation) if field is not None else None
+        if inner is None:
+            break
+        model = inner
+    return model
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    candidates = (annotation, *typing.get_args(annotation))
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def params_from_signature(fn: Callable[..., Any], *, skip: int = 1) -> type[Params]:

@@ -25,6 +25,7 @@ BLOCK = re.compile(
 
 def registries() -> dict[str, Registry[Any]]:
     """Every registry of configurable plug-ins, by kind."""
+    from airlab.agents.parents import PARENT_RULES
     from airlab.backends import BACKENDS
     from airlab.evaluation.ranking import METHODS
     from airlab.operators import OPERATOR_SETS
@@ -32,7 +33,8 @@ def registries() -> dict[str, Registry[Any]]:
     from airlab.runner.pool import POOLS
     from airlab.sandbox import SANDBOXES
 
-    return {r.kind: r for r in (POLICIES, OPERATOR_SETS, BACKENDS, POOLS, SANDBOXES, METHODS)}
+    kinds = (POLICIES, OPERATOR_SETS, BACKENDS, POOLS, SANDBOXES, METHODS, PARENT_RULES)
+    return {r.kind: r for r in kinds}
 
 
 def render(kind: str, name: str) -> str:

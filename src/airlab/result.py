@@ -53,6 +53,8 @@ class RunResult(BaseModel):
     schema_version: int = 1
     run_id: str
     agent: str
+    agent_hash: str | None = None
+    """sha256 of the agent folder the run started from (`--agent`); None for a run of flags."""
     task: str
     seed: int
     policy: str = ""

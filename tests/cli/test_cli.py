@@ -45,6 +45,7 @@ def test_run_help_is_complete():
         "--runs-dir",
         "--name",
         "--agent",
+        "--label",
         "--config",
     ):
         assert option in result.stdout, option

@@ -11,7 +11,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from airlab.cli import report_commands, run_commands, sweep_command, task_commands
+from airlab.cli import (
+    agent_commands,
+    report_commands,
+    run_commands,
+    sweep_command,
+    task_commands,
+)
 from airlab.cli.rank import rank
 from airlab.errors import AirlabError
 
@@ -32,6 +38,7 @@ app.command("export")(report_commands.export)
 app.add_typer(task_commands.tasks_app, name="tasks")
 app.add_typer(task_commands.task_app, name="task")
 app.command("sweep")(sweep_command.sweep)
+app.add_typer(agent_commands.agent_app, name="agent")
 
 
 def main() -> None:

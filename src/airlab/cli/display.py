@@ -60,6 +60,11 @@ def header(run: Run) -> Panel:
         if routed:
             who = " · ".join(f"{purpose} {escape(name)}" for purpose, name in routed.items())
             lines.insert(5, f"models {who}")
+    agent = run.journal.get_meta("agent")
+    if isinstance(agent, dict):
+        lines.insert(
+            2, f"agent {escape(str(agent.get('name')))} · sha256 {agent.get('hash', '')[:12]}"
+        )
     lines += [f"[yellow]warning: {escape(w)}[/]" for w in run.search.warnings()]
     return Panel("\n".join(lines), title="airlab run", expand=False)
 

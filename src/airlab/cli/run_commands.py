@@ -173,7 +173,17 @@ def run(
         str | None, typer.Option(help="Run folder name (default: time-task-policy).")
     ] = None,
     agent: Annotated[
-        str | None, typer.Option(help="Agent label in rankings (default: policy/backend).")
+        str | None,
+        typer.Option(
+            help="Agent folder (agent.yaml, prompts/) or packaged agent name (`airlab agent "
+            "list`); the options above override its settings."
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            help="Agent label in rankings (default: the agent's name, or policy/backend)."
+        ),
     ] = None,
     config: Annotated[
         Path | None,
@@ -186,7 +196,10 @@ def run(
     sandbox runs it on the task's public data, and the framework scores it on a hidden split.
     At the end the final node is chosen on a second hidden split and scored once on the test split.
     """
+    from airlab.agents import load_agent, with_agent
+
     base = read_config_file(config) if config else {}
+    loaded = load_agent(agent) if agent else None
     if task is None and "task" not in base:
         raise ConfigError("option --task is required (or a --config file with a `task:` field)")
     overrides: dict[str, Any] = {
@@ -204,7 +217,7 @@ def run(
         "pool_options": {"address": ray_address},
         "runs_dir": runs_dir,
         "run_name": name,
-        "agent": agent,
+        "agent": label,
         "policy_params": parse_pairs(param, "--param") or None,
         "backend_options": parse_pairs(backend_option, "--backend-option") or None,
         "operator_options": parse_pairs(operator_option, "--operator-option") or None,
@@ -226,8 +239,13 @@ def run(
     if other_budget and steps is None and "steps" not in base.get("budget", {}):
         overrides["budget"]["steps"] = None
     merged = merge(base, overrides)
-    run_config = load_config(merged, source=str(config) if config else "command line")
-    _execute(Run.create(run_config))
+    if loaded is not None:
+        merged = with_agent(loaded, merged)
+    source = str(config) if config else "command line"
+    if loaded is not None:
+        source = f"agent {loaded.root} with {source}"
+    run_config = load_config(merged, source=source)
+    _execute(Run.create(run_config, loaded))
 
 
 def resume(

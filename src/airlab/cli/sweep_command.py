@@ -76,6 +76,15 @@ def sweep(
     seeds: Annotated[
         str | None, typer.Option(help="Seeds: a list (0,1,2) or a count (3 means 0,1,2).")
     ] = None,
+    agent: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--agent",
+            "-a",
+            help="Agent folder or packaged agent name (repeatable): replaces the policy and "
+            "backend axes, each run taking both from its agent.",
+        ),
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="Budget of each run: candidates.")] = None,
     time_budget: Annotated[
         str | None, typer.Option("--time", help="Budget of each run: wall-clock time.")
@@ -105,7 +114,7 @@ def sweep(
         typer.Option(
             "--config",
             "-c",
-            help="YAML sweep: tasks, policies, backends, seeds, "
+            help="YAML sweep: tasks, policies, backends (or agents), seeds, "
             "workers, run_workers, pool, base (run fields); options override it.",
         ),
     ] = None,
@@ -123,8 +132,17 @@ def sweep(
         the_sweep = Sweep.open(resume)
     else:
         base = read_config_file(config) if config else {}
+        listed = base.pop("agents", None)
+        if agent is None and isinstance(listed, list):
+            agent = [str(reference) for reference in listed]  # the YAML names them as --agent
+        if agent and (policy or backend):
+            raise ConfigError(
+                "options --agent and --policy/--backend: an agent names its own policy and "
+                "backend; to vary them, make agent folders"
+            )
         overrides: dict[str, Any] = {
             "tasks": task,
+            "agents": _sweep_agents(agent),
             "policies": policy,
             "backends": backend,
             "seeds": _parse_seeds(seeds),
@@ -142,6 +160,29 @@ def sweep(
         folder = sweeps_dir / (name or f"sweep-{spec.digest()}")
         the_sweep = Sweep.create_or_continue(folder, spec)
     _execute(the_sweep)
+
+
+def _sweep_agents(references: list[str] | None) -> list[dict[str, Any]] | None:
+    """Each `--agent` as the sweep records it: where it is, its name, hash, policy, backend."""
+    if not references:
+        return None
+    from airlab.agents import load_agent
+
+    recorded = []
+    for reference in references:
+        agent = load_agent(reference)
+        fields = agent.spec.run_fields()
+        packaged = not Path(reference).expanduser().is_dir()
+        recorded.append(
+            {
+                "source": reference if packaged else str(agent.root),
+                "name": agent.name,
+                "hash": agent.content_hash,
+                "policy": fields["policy"],
+                "backend": fields["backend"],
+            }
+        )
+    return recorded
 
 
 def _parse_seeds(text: str | None) -> list[int] | None:

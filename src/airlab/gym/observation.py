@@ -11,7 +11,7 @@ from typing import Any
 from airlab.errors import ConfigError
 from airlab.operators import OPERATORS
 from airlab.operators.memory import render_memory
-from airlab.operators.prompting import node_view, operator_prompt, render
+from airlab.operators.prompting import node_view, operator_prompt
 from airlab.runner.search import Proposal, Search
 
 FIELDS = ("operator", "system", "user", "task", "parent", "memory")
@@ -30,7 +30,7 @@ def messages(search: Search, proposal: Proposal) -> list[dict[str, str]]:
     operator = OPERATORS.get(proposal.node.operator)
     user = operator_prompt(operator, proposal.context, search.prompt_settings)
     return [
-        {"role": "system", "content": render("system.j2")},
+        {"role": "system", "content": proposal.context.prompts.render("system.j2")},
         {"role": "user", "content": user},
     ]
 

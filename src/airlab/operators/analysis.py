@@ -11,7 +11,8 @@ from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
 from airlab.operators.memory import outcome_text
 from airlab.operators.parsing import strip_thinking
-from airlab.operators.prompting import PromptSettings, render, tail
+from airlab.operators.prompt_library import PACKAGED, PromptLibrary
+from airlab.operators.prompting import PromptSettings, tail
 from airlab.tasks.task import Task
 
 MAX_SUMMARY_CHARS = 1200
@@ -24,6 +25,7 @@ def analyse_execution(
     settings: PromptSettings,
     *,
     fitness_source: FitnessSource = "hidden",
+    prompts: PromptLibrary = PACKAGED,
 ) -> tuple[str, Usage]:
     """A short account of one execution, and what asking for it cost. The model sees the
     outcome as the agent may (`agent_view`): no hidden score under `self_reported` fitness."""
@@ -40,8 +42,8 @@ def analyse_execution(
         },
     }
     messages = [
-        Message("system", render("system.j2")),
-        Message("user", render("analysis.j2", **variables)),
+        Message("system", prompts.render("system.j2")),
+        Message("user", prompts.render("analysis.j2", **variables)),
     ]
     completion = model.complete(messages, purpose="analysis")
     summary = " ".join(strip_thinking(completion.text).split())

@@ -18,6 +18,7 @@ from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
 from airlab.operators.memory import fix_chain
 from airlab.operators.options import OperatorOptions, parse_operator_options
+from airlab.operators.prompt_library import PACKAGED, PromptLibrary
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest, Sandbox
 from airlab.tasks.task import Task
@@ -47,6 +48,8 @@ class OperatorContext:
     """The run's fitness: under `self_reported` the hidden search score is never shown."""
     execute: Callable[[ExecutionRequest], Execution] | None = None
     """How multi-turn operators run a command: the run's pool when set, else `sandbox.run`."""
+    prompts: PromptLibrary = PACKAGED
+    """The run's prompt templates: its agent's own `prompts/` before the packaged ones."""
 
     def __post_init__(self) -> None:
         # Parents and history are what the agent may see of them, whoever built the context.

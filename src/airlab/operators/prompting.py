@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import jinja2
 
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
@@ -23,22 +20,13 @@ from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
+from airlab.operators.prompt_library import PACKAGED
 from airlab.operators.skeleton import io_skeleton, prediction_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks.task import Task
 
 if TYPE_CHECKING:
     from airlab.operators.base import Operator, OperatorContext
-
-PROMPTS_DIR = Path(__file__).parent / "prompts"
-
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(PROMPTS_DIR),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    autoescape=False,
-)
 
 NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
@@ -85,7 +73,8 @@ class PromptSettings:
 
 
 def render(template: str, **variables: Any) -> str:
-    return _ENVIRONMENT.get_template(template).render(**variables).strip() + "\n"
+    """A packaged template (runs with an agent's own prompts use `OperatorContext.prompts`)."""
+    return PACKAGED.render(template, **variables)
 
 
 def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings) -> dict[str, Any]:
@@ -166,13 +155,14 @@ def operator_prompt(
         **operator.prompt_variables(context, settings),
         **extra,
     }
-    return render(f"{operator.name}.j2", **variables)
+    return context.prompts.render(f"{operator.name}.j2", **variables)
 
 
 def cacheable(prompt: str, context: OperatorContext, settings: PromptSettings) -> Message:
     """The user message of a step, its task part (the same in every call of the run: the
     description, data preview, limits and rules) marked as a prefix the provider may cache."""
-    task_part = render("_task.j2", **task_variables(context.task, context.limits, settings))
+    variables = task_variables(context.task, context.limits, settings)
+    task_part = context.prompts.render("_task.j2", **variables)
     task_part = task_part.rstrip()
     prefix = len(task_part) if prompt.startswith(task_part) else 0
     return Message("user", prompt, cache_prefix=prefix)
@@ -183,7 +173,8 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     model = chat_model(context)
     settings = PromptSettings.from_options(context.options)
     prompt = operator_prompt(operator, context, settings)
-    messages = [Message("system", render("system.j2")), cacheable(prompt, context, settings)]
+    system = context.prompts.render("system.j2")
+    messages = [Message("system", system), cacheable(prompt, context, settings)]
     written = ask_for_code(model, messages, purpose=operator.name)
     if not (settings.skeleton and settings.io_prelude):
         return written

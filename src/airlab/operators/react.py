@@ -26,7 +26,6 @@ from airlab.operators.prompting import (
     candidate,
     chat_model,
     operator_prompt,
-    render,
 )
 from airlab.operators.react_tools import TOOL_SPECS, Workspace
 
@@ -137,7 +136,7 @@ class ReactEpisode:
             native_tools=self.native,
         )
         messages = [
-            Message("system", render("react_system.j2", native_tools=self.native)),
+            Message("system", context.prompts.render("react_system.j2", native_tools=self.native)),
             cacheable(prompt, context, settings),
         ]
         transcript = [{"role": m.role, "content": m.content} for m in messages]

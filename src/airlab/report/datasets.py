@@ -34,6 +34,7 @@ from airlab.errors import ConfigError
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Journal, Node
 from airlab.journal.store import JOURNAL_FILE
+from airlab.operators.prompt_library import PromptLibrary
 from airlab.report.prompts import (
     Messages,
     answer_text,
@@ -42,6 +43,7 @@ from airlab.report.prompts import (
     rendered_prompt,
 )
 from airlab.runner.config import load_config
+from airlab.runner.layout import RunFolder
 from airlab.tasks import Task, resolve_task
 
 
@@ -85,6 +87,7 @@ class RunNodes:
         config = load_config(stored, source=str(path))
         task = resolve_task(task_root if task_root.is_dir() else config.task)
         calls = recorded_calls(root)
+        library = PromptLibrary(RunFolder(root).agent / "prompts")  # the run's agent's prompts
         prompts: dict[int, Messages] = {}
         answers: dict[int, str] = {}
         replies: dict[int, Messages] = {}
@@ -101,7 +104,7 @@ class RunNodes:
             if node.id in calls:
                 prompts[node.id], answers[node.id] = calls[node.id]
             else:
-                prompts[node.id] = rendered_prompt(config, task, list(nodes), node)
+                prompts[node.id] = rendered_prompt(config, task, list(nodes), node, library)
                 answers[node.id] = answer_text(node)
             replies[node.id] = [{"role": "assistant", "content": answers[node.id]}]
         return cls(root, task, nodes, prompts, answers, frozenset(recorded), replies)

@@ -18,7 +18,8 @@ from airlab.backends.llm import LLM_CALLS_FILE
 from airlab.backends.templates.backend import TemplatesBackend
 from airlab.journal import Node, SearchTree
 from airlab.operators import OPERATORS, OperatorContext, operator_options
-from airlab.operators.prompting import PromptSettings, operator_prompt, render
+from airlab.operators.prompt_library import PACKAGED, PromptLibrary
+from airlab.operators.prompting import PromptSettings, operator_prompt
 from airlab.runner.config import RunConfig
 from airlab.runner.search import execution_limits
 from airlab.tasks import Task
@@ -55,9 +56,11 @@ def recorded_calls(run_dir: Path) -> dict[int, tuple[Messages, str]]:
     return found
 
 
-def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node) -> Messages:
+def rendered_prompt(
+    config: RunConfig, task: Task, nodes: list[Node], node: Node, prompts: PromptLibrary = PACKAGED
+) -> Messages:
     """The prompt `node` would be shown, rendered over the nodes before it (before its group's
-    first node, for an attempt of a gym group)."""
+    first node, for an attempt of a gym group), from `prompts` (the run's agent's own first)."""
     seen = node.meta.get("gym")
     cutoff = int(seen.get("seen_before", node.id)) if isinstance(seen, dict) else node.id
     before = [n for n in nodes if n.id < cutoff]
@@ -77,10 +80,12 @@ def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node
         limits=execution_limits(config, task),
         options=options,
         fitness_source=config.selection.fitness,
+        prompts=prompts,
     )
     operator = OPERATORS.get(node.operator)
     user = operator_prompt(operator, context, PromptSettings.from_options(options))
-    return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+    system = prompts.render("system.j2")
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def react_conversation(node: Node) -> tuple[Messages, Messages] | None:

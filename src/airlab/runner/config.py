@@ -90,7 +90,8 @@ class RunConfig(_Strict):
     runs_dir: Path = Path("runs")
     run_name: str | None = None
     agent: str | None = None
-    """Label of this agent in cross-task rankings; defaults to `policy/backend`."""
+    """Label of this agent in cross-task rankings (`--label`); defaults to the agent folder's
+    name (`--agent`), else `policy/backend`."""
 
     @property
     def agent_label(self) -> str:

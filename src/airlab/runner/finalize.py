@@ -109,6 +109,7 @@ def build_result(
         schema_version=RESULT_SCHEMA_VERSION,
         run_id=search.folder.root.name,
         agent=config.agent_label,
+        agent_hash=(search.journal.get_meta("agent") or {}).get("hash"),
         task=spec.name,
         seed=config.seed,
         policy=config.policy,

@@ -12,6 +12,9 @@ CONFIG_FILE = "config.yaml"
 RESULT_FILE = "result.json"
 NODES_DIR = "nodes"
 BEST_DIR = "best"
+AGENT_DIR = "agent"
+"""A copy of the agent folder the run was started from (`--agent`), so that it resumes with the
+same prompts and can be handed on."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class RunFolder:
     @property
     def result(self) -> Path:
         return self.root / RESULT_FILE
+
+    @property
+    def agent(self) -> Path:
+        return self.root / AGENT_DIR
 
     @property
     def best(self) -> Path:

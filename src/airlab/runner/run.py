@@ -16,7 +16,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airlab.backends import Backend, ProgramWriter
 from airlab.errors import BackendUnavailableError, RunCancelledError
@@ -34,6 +34,9 @@ from airlab.runner.search import Graded, Proposal, Search, Written
 from airlab.sandbox import Sandbox
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task
+
+if TYPE_CHECKING:
+    from airlab.agents.folder import Agent
 
 WAIT_S = 1.0
 """Longest wait for a future before the loop looks at the budget again."""
@@ -110,8 +113,10 @@ class Run:
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
-    def create(cls, config: RunConfig) -> Run:
-        return cls(Search.create(config))
+    def create(cls, config: RunConfig, agent: Agent | None = None) -> Run:
+        """A new run of `config`; `agent` is the folder it came from, if any (see
+        `airlab.agents`)."""
+        return cls(Search.create(config, agent))
 
     @classmethod
     def resume(cls, root: Path, *, workers: int | None = None) -> Run:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,6 +52,7 @@ from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import candidate_problem
+from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.result import RunResult
@@ -61,6 +62,9 @@ from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
+
+if TYPE_CHECKING:
+    from airlab.agents.folder import Agent
 
 MAX_EXECUTION_ATTEMPTS = 3
 
@@ -102,6 +106,8 @@ class Search:
 
     def __init__(self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task) -> None:
         self.config = config
+        self.prompts = PromptLibrary(folder.agent / "prompts")
+        """The run's templates: its agent's `prompts/` (copied into the run folder) first."""
         self.folder = folder
         self.journal = journal
         self.task = task
@@ -146,8 +152,9 @@ class Search:
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
-    def create(cls, config: RunConfig) -> Search:
-        """Validate everything, then make the run folder and its journal."""
+    def create(cls, config: RunConfig, agent: Agent | None = None) -> Search:
+        """Validate everything, then make the run folder and its journal. With `agent`, the
+        folder keeps a copy of it and the journal its name and content hash."""
         task = resolve_task(config.task)
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
@@ -160,6 +167,10 @@ class Search:
         get_sandbox(config.sandbox)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
+        if agent is not None:
+            from airlab.agents.folder import copy_agent  # airlab.agents imports the runner
+
+            copy_agent(agent, folder.agent)
         journal = Journal.create(
             folder.journal,
             meta=dict(
@@ -173,6 +184,7 @@ class Search:
                 created_at=time.time(),
                 airlab_version=airlab.__version__,
                 elapsed_s=0.0,
+                **({"agent": agent.record()} if agent is not None else {}),
             ),
         )
         return cls(config, folder, journal, task)
@@ -189,6 +201,7 @@ class Search:
             stored = {**stored, "workers": workers}
             journal.set_meta(config=stored)
         config = load_config(stored, source=str(folder.journal))
+        _check_agent_copy(folder, journal.get_meta("agent"))
         task_root = Path(journal.get_meta("task_root", ""))
         task = resolve_task(task_root if task_root.is_dir() else config.task)
         return cls(config, folder, journal, task)
@@ -382,6 +395,7 @@ class Search:
             hidden_paths=self.hidden_paths(),
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
+            prompts=self.prompts,
         )
         return Proposal(node, context)
 
@@ -609,6 +623,7 @@ class Search:
                     node,
                     self.prompt_settings,
                     fitness_source=self.config.selection.fitness,
+                    prompts=self.prompts,
                 )
         except ReplayMismatchError:
             raise
@@ -679,6 +694,20 @@ class Search:
             analyses = [c.latency_s for c in self.ledger.calls() if c.purpose == "analysis"]
             model_s += statistics.median(analyses) if analyses else model_s
         return model_s, statistics.median(runs)
+
+
+def _check_agent_copy(folder: RunFolder, recorded: Any) -> None:
+    """A run goes on with the agent it began with: its copy in the run folder is unchanged."""
+    if not isinstance(recorded, dict) or not folder.agent.is_dir():
+        return
+    from airlab.agents.folder import content_hash  # airlab.agents imports the runner
+
+    began, now = str(recorded.get("hash", "")), content_hash(folder.agent)
+    if now != began:
+        raise ConfigError(
+            f"{folder.agent}: changed since the run began (sha256 {began[:12]}, now {now[:12]});"
+            " restore it to continue the run"
+        )
 
 
 def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationError
 
@@ -35,13 +35,29 @@ from airlab.runner.pool import POOLS, Pool, make_pool
 from airlab.runner.run import Run
 from airlab.sandbox import get_sandbox
 
+if TYPE_CHECKING:
+    from airlab.agents import Agent
+
 MANIFEST_FILE = "sweep.json"
 RUNS_DIR = "runs"
 GRID_FIELDS = ("task", "policy", "backend", "seed", "runs_dir", "run_name", "workers", "pool")
 
 
+class SweepAgent(_Strict):
+    """An agent of the grid, as it was when the sweep began (see `airlab.agents`)."""
+
+    source: str
+    """A packaged agent's name, or the agent folder's absolute path."""
+    name: str
+    hash: str
+    """Its content hash: a run started later refuses an agent that has changed since."""
+    policy: str
+    backend: str
+
+
 class SweepSpec(_Strict):
-    """The grid and what every run shares. `base` holds any run field (budget, limits, ...)."""
+    """The grid and what every run shares. `base` holds any run field (budget, limits, ...).
+    With `agents`, each agent replaces the policy × backend axes: tasks × agents × seeds."""
 
     tasks: list[str] = Field(min_length=1)
     policies: list[str] = Field(default_factory=lambda: ["greedy"], min_length=1)
@@ -54,9 +70,11 @@ class SweepSpec(_Strict):
     pool: str = "local"
     pool_options: dict[str, Any] = Field(default_factory=dict)
     base: dict[str, Any] = Field(default_factory=dict)
+    agents: list[SweepAgent] = Field(default_factory=list)
 
     def digest(self) -> str:
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json", exclude=None if self.agents else {"agents"})
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
     @property
@@ -72,6 +90,16 @@ def load_spec(data: dict[str, Any], source: str) -> SweepSpec:
     clash = sorted(set(spec.base) & set(GRID_FIELDS))
     if clash:
         raise ConfigError(f"{source}: field 'base.{clash[0]}' is set by the sweep itself")
+    if spec.agents:
+        if spec.policies != ["greedy"] or spec.backends != ["templates"]:
+            raise ConfigError(
+                f"{source}: a sweep of agents takes each run's policy and backend from its agent "
+                "(give policies and backends, or agents)"
+            )
+        names = [agent.name for agent in spec.agents]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ConfigError(f"{source}: two agents are named {twice[0]!r}; rename one")
     return spec
 
 
@@ -83,14 +111,19 @@ class Cell:
     policy: str
     backend: str
     seed: int
+    agent: SweepAgent | None = None
 
     @property
     def name(self) -> str:
-        raw = f"{Path(self.task).name}-{self.policy}-{self.backend}-s{self.seed}"
+        middle = self.agent.name if self.agent else f"{self.policy}-{self.backend}"
+        raw = f"{Path(self.task).name}-{middle}-s{self.seed}"
         return re.sub(r"[^A-Za-z0-9._-]+", "_", raw)
 
 
 def cells(spec: SweepSpec) -> list[Cell]:
+    if spec.agents:
+        product = itertools.product(spec.tasks, spec.agents, spec.seeds)
+        return [Cell(t, a.policy, a.backend, seed, a) for t, a, seed in product]
     grid = itertools.product(spec.tasks, spec.policies, spec.backends, spec.seeds)
     return [Cell(*values) for values in grid]
 
@@ -115,6 +148,7 @@ class RunState:
             "policy": self.cell.policy,
             "backend": self.cell.backend,
             "seed": self.cell.seed,
+            **({"agent": self.cell.agent.name} if self.cell.agent else {}),
             "status": self.status,
             "steps_done": self.steps_done,
             "best_search_score": self.best_search,
@@ -217,8 +251,8 @@ class Sweep:
             self.spec.base,
             {
                 "task": cell.task,
-                "policy": cell.policy,
-                "backend": cell.backend,
+                "policy": None if cell.agent else cell.policy,
+                "backend": None if cell.agent else cell.backend,
                 "seed": cell.seed,
                 "workers": self.spec.run_workers,
                 "pool": self.spec.pool,
@@ -227,7 +261,25 @@ class Sweep:
                 "run_name": cell.name,
             },
         )
+        if cell.agent is not None:
+            from airlab.agents import load_agent, with_agent  # airlab.agents imports the runner
+
+            data = with_agent(load_agent(cell.agent.source), data)
         return load_config(data, source=f"{self.manifest} (run {cell.name})")
+
+    def agent_for(self, cell: Cell) -> Agent | None:
+        """The cell's agent for a run about to start, unchanged since the sweep began."""
+        if cell.agent is None:
+            return None
+        from airlab.agents import load_agent
+
+        agent = load_agent(cell.agent.source)
+        if agent.content_hash != cell.agent.hash:
+            raise ConfigError(
+                f"agent {cell.agent.source}: changed since this sweep began (sha256 "
+                f"{cell.agent.hash[:12]}, now {agent.short_hash}); start a new sweep (--name)"
+            )
+        return agent
 
     # ---- running ---------------------------------------------------------------------------
     def execute(self, observer: SweepObserver | None = None) -> dict[str, RunState]:
@@ -272,7 +324,7 @@ class Sweep:
         state.steps_total = config.budget.steps
         observer.on_update(self, state)
         try:
-            run = self._open_run(config)
+            run = self._open_run(config, state.cell)
             result = run.execute(_Progress(self, state, observer), pool=pool)
         except RunCancelledError:
             state.status = "interrupted"
@@ -289,7 +341,7 @@ class Sweep:
         self._write_manifest()
         observer.on_update(self, state)
 
-    def _open_run(self, config: RunConfig) -> Run:
+    def _open_run(self, config: RunConfig, cell: Cell) -> Run:
         """Resume the cell's run if it has a journal, else start it afresh."""
         root = self.runs_dir / str(config.run_name)
         journal = root / "journal.sqlite"
@@ -297,7 +349,7 @@ class Sweep:
             return Run.resume(root)
         if root.exists():  # killed before its journal held anything: nothing to keep
             shutil.rmtree(root)
-        return Run.create(config)
+        return Run.create(config, self.agent_for(cell))
 
     def _write_manifest(self) -> None:
         with self._lock:
