@@ -19,6 +19,43 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
 
 
+_FLAGS = {
+    "task": "--task",
+    "policy": "--policy",
+    "backend": "--backend",
+    "workers": "--workers",
+    "llm_concurrency": "--llm-concurrency",
+    "seed": "--seed",
+    "operators": "--operators",
+    "sandbox": "--sandbox",
+    "pool": "--pool",
+    "pool_options.address": "--ray-address",
+    "runs_dir": "--runs-dir",
+    "run_name": "--name",
+    "agent": "--agent",
+    "budget.steps": "--steps",
+    "budget.time_s": "--time",
+    "budget.tokens": "--tokens",
+    "budget.cost_usd": "--cost",
+    "limits.time_s": "--time-limit",
+    "limits.memory_mb": "--memory-limit",
+    "selection.fitness": "--fitness",
+    "selection.top_k": "--top-k",
+}
+"""Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
+
+
+def _given(overrides: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of the override fields the user set (not None)."""
+    names = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            names += _given(value, f"{prefix}{key}.")
+        elif value is not None:
+            names.append(f"{prefix}{key}")
+    return names
+
+
 def parse_duration(text: str | None, option: str) -> float | None:
     """'90', '90s', '30m', '1.5h' → seconds."""
     if text is None:
@@ -73,7 +110,11 @@ def run(
         ),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option(help="Budget: candidates to propose (default 20).")
+        int | None,
+        typer.Option(
+            help="Budget: candidates to propose. Default: 20 when no budget is given at all; "
+            "unbounded when --time, --tokens or --cost is given without it."
+        ),
     ] = None,
     time_budget: Annotated[
         str | None, typer.Option("--time", help="Budget: wall-clock time, e.g. 600, 30m, 2h.")
@@ -81,7 +122,12 @@ def run(
     tokens: Annotated[
         int | None, typer.Option(help="Budget: LLM tokens, in and out, over the whole run.")
     ] = None,
-    cost: Annotated[float | None, typer.Option(help="Budget: LLM cost in USD.")] = None,
+    cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Budget: LLM cost in USD (refused for a model the price table does not list)."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", help="Candidates executed at once.")
     ] = None,
@@ -222,11 +268,9 @@ def run(
         },
         "selection": {"fitness": fitness, "top_k": top_k, "score_all_nodes": score_all_nodes},
     }
-    other_budget = time_budget is not None or tokens is not None or cost is not None
-    if other_budget and steps is None and "steps" not in base.get("budget", {}):
-        overrides["budget"]["steps"] = None
     merged = merge(base, overrides)
-    run_config = load_config(merged, source=str(config) if config else "command line")
+    flags = {field: _FLAGS[field] for field in _given(overrides) if field in _FLAGS}
+    run_config = load_config(merged, source=str(config) if config else "command line", flags=flags)
     _execute(Run.create(run_config))
 
 
