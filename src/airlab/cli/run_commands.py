@@ -1,19 +1,22 @@
-"""`airlab run` and `airlab resume`."""
+"""`airlab run` and `airlab resume`.
+
+Only light modules are imported here: the runner (and with it numpy, scikit-learn, ...) is
+imported by the command that runs, so `--help` and a bad option answer at once.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 
-from airlab.cli.display import LiveDisplay, result_table
 from airlab.errors import BackendUnavailableError, ConfigError
-from airlab.runner import Run
-from airlab.runner.config import load_config, merge, read_config_file
+
+if TYPE_CHECKING:
+    from airlab.runner import Run
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
@@ -68,6 +71,8 @@ def parse_duration(text: str | None, option: str) -> float | None:
 
 def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     """['num_drafts=3', 'debug_prob=1.0'] → {'num_drafts': 3, 'debug_prob': 1.0}."""
+    import yaml
+
     values: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
@@ -206,7 +211,10 @@ def run(
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
     ] = None,
     top_k: Annotated[
-        int | None, typer.Option(help="Final choice among the top K nodes by select score.")
+        int | None,
+        typer.Option(
+            help="Final choice: the top K nodes by search score are compared on select (default 5)."
+        ),
     ] = None,
     score_all_nodes: Annotated[
         bool | None,
@@ -232,6 +240,8 @@ def run(
     sandbox runs it on the task's public data, and the framework scores it on a hidden split.
     At the end the final node is chosen on a second hidden split and scored once on the test split.
     """
+    from airlab.runner.config import load_config, merge, read_config_file
+
     base = read_config_file(config) if config else {}
     if task is None and "task" not in base:
         raise ConfigError("option --task is required (or a --config file with a `task:` field)")
@@ -271,6 +281,8 @@ def run(
     merged = merge(base, overrides)
     flags = {field: _FLAGS[field] for field in _given(overrides) if field in _FLAGS}
     run_config = load_config(merged, source=str(config) if config else "command line", flags=flags)
+    from airlab.runner import Run  # the search, numpy and scikit-learn: only for a valid config
+
     _execute(Run.create(run_config))
 
 
@@ -285,6 +297,8 @@ def resume(
     Finished nodes are kept as they are; candidates that were being written are written again and
     candidates that were running are run again. A complete run just prints its result.
     """
+    from airlab.runner import Run
+
     run_obj = Run.resume(run_dir, workers=workers)
     if run_obj.complete:
         Console().print(f"{run_dir}: the run is already complete")
@@ -292,6 +306,8 @@ def resume(
 
 
 def _execute(run_obj: Run) -> None:
+    from airlab.cli.display import LiveDisplay, result_table
+
     console = Console()
     try:
         result = run_obj.execute(LiveDisplay(console))
