@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.backends import Backend, ProgramWriter
-from airlab.errors import BackendUnavailableError, RunCancelledError
+from airlab.errors import BackendUnavailableError, JournalError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.journal import Journal, NodeStatus, SearchTree
 from airlab.result import RunResult
@@ -116,8 +116,12 @@ class Run:
     @classmethod
     def resume(cls, root: Path, *, workers: int | None = None) -> Run:
         """Reopen a run folder; `workers` may change, nothing else. Refused (one line) while
-        another live process drives it."""
-        RunLock(Path(root).resolve()).check()
+        another live process drives it. A folder without a journal is refused before the lock
+        is taken, so that nothing (no `driver.lock`, no folder) is left behind in it."""
+        folder = RunFolder(Path(root).resolve())
+        if not folder.journal.is_file():
+            raise JournalError(f"{folder.journal}: no journal here")
+        RunLock(folder.root).check()
         return cls(Search.open(root, workers=workers))
 
     # ---- the loop --------------------------------------------------------------------------
