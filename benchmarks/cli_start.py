@@ -76,18 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'command':<30} {'wall':>22} {'cpu':>22} {'wall ratio':>12} {'extra wall':>12}"
     print(header)
     print("-" * len(header))
-    bare_walls: list[float] = []
+    bare_all: list[Sample] = []
     for label, args in COMMANDS.items():
         mine, bare = paired(args, options.runs)
         ratios = [a.wall_s / b.wall_s for a, b in zip(mine, bare, strict=True)]
         extra = [a.wall_s - b.wall_s for a, b in zip(mine, bare, strict=True)]
-        bare_walls += [b.wall_s for b in bare]
+        bare_all += bare
         print(
             f"{label:<30} {spread([s.wall_s for s in mine]):>22} "
             f"{spread([s.cpu_s for s in mine]):>22} "
             f"{statistics.median(ratios):>11.1f}x {statistics.median(extra):>11.3f}s"
         )
-    print(f"{'python -c pass':<30} {spread(bare_walls):>22}")
+    print(
+        f"{'python -c pass':<30} {spread([b.wall_s for b in bare_all]):>22} "
+        f"{spread([b.cpu_s for b in bare_all]):>22}"
+    )
     return 0
 
 
