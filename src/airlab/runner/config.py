@@ -119,10 +119,10 @@ class RunConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _describe(source: str, error: ValidationError, flags: Mapping[str, str]) -> str:
+def _describe(source: str, error: ValidationError, flags: Mapping[str, str] | None = None) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if field in flags:
+    if flags and field in flags:
         return f"option {flags[field]}: {first['msg']}, got {first.get('input')!r}"
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown field {field!r}"
@@ -139,7 +139,7 @@ def load_config(
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc, flags or {})) from None
+        raise ConfigError(_describe(source, exc, flags)) from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
