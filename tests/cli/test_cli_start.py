@@ -43,6 +43,7 @@ def _imported(*args: str) -> tuple[int, set[str], str]:
         ["tasks", "--help"],
         ["task", "import", "--help"],
         ["sweep", "--seeds", "x", "-t", "digits"],
+        ["resume", "/no/such/run"],
         ["rank", "--help"],
         ["report", "--help"],
     ],

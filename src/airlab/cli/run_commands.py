@@ -297,6 +297,9 @@ def resume(
     Finished nodes are kept as they are; candidates that were being written are written again and
     candidates that were running are run again. A complete run just prints its result.
     """
+    from airlab.runner.layout import RunFolder
+
+    RunFolder.existing(run_dir)  # a path that is no run: one line, without loading the search
     from airlab.runner import Run
 
     run_obj = Run.resume(run_dir, workers=workers)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.backends import Backend, ProgramWriter
-from airlab.errors import BackendUnavailableError, JournalError, RunCancelledError
+from airlab.errors import BackendUnavailableError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.journal import Journal, NodeStatus, SearchTree
 from airlab.result import RunResult
@@ -118,9 +118,7 @@ class Run:
         """Reopen a run folder; `workers` may change, nothing else. Refused (one line) while
         another live process drives it. A folder without a journal is refused before the lock
         is taken, so that nothing (no `driver.lock`, no folder) is left behind in it."""
-        folder = RunFolder(Path(root).resolve())
-        if not folder.journal.is_file():
-            raise JournalError(f"{folder.journal}: no journal here")
+        folder = RunFolder.existing(root)
         RunLock(folder.root).check()
         return cls(Search.open(root, workers=workers))
 
