@@ -74,7 +74,8 @@ class PriceTable:
         return cls(prices)
 
     def lookup(self, model: str) -> Price | None:
-        return self.prices.get(self.priced_as(model) or "")
+        row = self.priced_as(model)
+        return None if row is None else self.prices[row]
 
     def priced_as(self, model: str) -> str | None:
         """The table row that prices `model`: its own, its family's, or none."""
