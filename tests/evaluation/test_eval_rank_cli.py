@@ -132,3 +132,26 @@ def test_write_evaluation_report(runs_dir: Path, tmp_path: Path) -> None:
         "diversity_runs.csv",
     } <= names
     assert all(p.exists() for p in written)
+
+
+def test_one_agent_is_not_ranked_but_its_scores_are_shown(write_run, tmp_path: Path) -> None:
+    for task, score in (("t1", 0.9), ("t2", 0.7)):
+        for seed in range(2):
+            write_run("only/x", task, seed, score + 0.02 * seed)
+    write_run("only/x", "t3", 0, None)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["rank", str(tmp_path / "runs"), "--out", str(out)], env={"COLUMNS": "120"}
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "one agent (only/x) cannot be ranked" in text
+    assert "t1" in text and "0.910" in text and "0.700" in text and "0.720" in text
+    assert "method" not in text and "95% CI" not in text  # no ranking tables
+    assert not out.exists()
+
+
+def test_one_agent_with_a_bad_method_is_still_an_error(write_run, tmp_path: Path) -> None:
+    write_run("only/x", "t1", 0, 0.5)
+    result = runner.invoke(app, ["rank", str(tmp_path / "runs"), "--method", "bordo"])
+    assert result.exit_code == 2 and "bordo" in result.output

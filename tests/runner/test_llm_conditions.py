@@ -341,7 +341,7 @@ def test_answers_without_usage_and_unpriced_models_are_warnings(make_task, tmp_p
         return Reply(**{**coder(request).__dict__, "usage": False})
 
     with FakeLLMServer(server_side) as server:
-        config = _config(make_task(), tmp_path, server, budget={"steps": 2, "cost_usd": 1.0})
+        config = _config(make_task(), tmp_path, server, budget={"steps": 2})
         run = Run.create(config)
         result = run.execute()
     text = " ".join(result.warnings)

@@ -90,3 +90,17 @@ def test_resuming_a_live_run_is_refused(make_task, tmp_path):
         hold.unlink()
         driver.join(60)
     assert run.complete
+
+
+def test_resuming_a_folder_that_is_no_run_leaves_nothing_behind(tmp_path):
+    from airlab.errors import JournalError
+    from airlab.runner import Run
+
+    not_a_run = tmp_path / "photos"
+    not_a_run.mkdir()
+    with pytest.raises(JournalError, match="no journal here"):
+        Run.resume(not_a_run)
+    assert list(not_a_run.iterdir()) == []
+    with pytest.raises(JournalError, match="no journal here"):
+        Run.resume(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()

@@ -1,16 +1,21 @@
 """The `airlab` command line: run, resume, tasks (and more as packages land).
 
 Every user error prints one line naming the file, field or value, and exits with status 2.
+The command modules import only light things (typer, rich, the errors); each command imports
+what it runs, so `airlab --help`, `--version` and a mistyped option answer at once
+(tests/cli/test_cli_start.py checks that numpy, pandas, scikit-learn, ... stay unimported).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+import airlab
 from airlab.cli import (
     agent_commands,
     report_commands,
@@ -29,6 +34,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"airlab {airlab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """AI research agents as search policies over candidate solutions."""
+
+
 app.command("run")(run_commands.run)
 app.command("resume")(run_commands.resume)
 app.command("rank")(rank)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -89,7 +89,8 @@ def rank(
 ) -> None:
     """Rank agents across tasks from finished runs: each task is a voter ranking the agents by
     their mean (over seeds) direction-aware score; prints ranks, ratings and bootstrap CIs."""
-    from airlab.evaluation.reporting import rank_runs
+    from airlab.evaluation.reporting import rank_table, resolve_methods
+    from airlab.evaluation.runs import find_runs, runs_table
 
     err = Console(stderr=True)
     try:
@@ -97,14 +98,19 @@ def rank(
             raise AirlabError(f"--split must be search, select or test, got {split!r}")
         if invalid not in ("worst", "last", "drop"):
             raise AirlabError(f"--invalid must be worst, last or drop, got {invalid!r}")
-        report = rank_runs(
-            runs,
+        runs_found = runs_table(find_runs(runs), split)  # type: ignore[arg-type]
+        if runs_found["agent"].nunique() == 1:
+            resolve_methods(method, 1)  # a bad --method is still an error
+            _one_agent(runs_found, split, out)
+            return
+        report = rank_table(
+            runs_found,
             method=method,
-            split=split,  # type: ignore[arg-type]
             invalid=invalid,  # type: ignore[arg-type]
             bootstrap=bootstrap,
             seed=seed,
             level=level,
+            split=split,
         )
         written = report.write(out) if out is not None else []
     except AirlabError as exc:
@@ -156,3 +162,34 @@ def rank(
         console.print(f"skipped: {note}")
     for path in written:
         console.print(f"wrote {path}")
+
+
+def _one_agent(runs: Any, split: str, out: Path | None) -> None:
+    """A ranking needs two agents: say so, and show the one agent's scores task by task."""
+    agent = str(runs["agent"].iloc[0])
+    console = Console(file=sys.stdout)
+    console.print(
+        f"one agent ({agent}) cannot be ranked: rankings compare two or more agents"
+        + (f"; nothing written to {out}" if out is not None else ""),
+        markup=False,
+        highlight=False,
+    )
+    table = Table(box=box.SIMPLE_HEAD, title=f"{agent}: {split} scores by task")
+    for name in ("task", "metric", "runs", "valid", "mean", "min", "max"):
+        table.add_column(name, justify="left" if name in ("task", "metric") else "right")
+    for task, rows in runs.groupby("task", sort=True):
+        valid = rows[rows["valid"]]
+        scores = valid["score"]
+        arrow = "↑" if rows["direction"].iloc[0] == "maximize" else "↓"
+        table.add_row(
+            str(task),
+            f"{rows['metric'].iloc[0]} {arrow}",
+            str(len(rows)),
+            str(len(valid)),
+            *(
+                (_fmt(float(v)) for v in (scores.mean(), scores.min(), scores.max()))
+                if len(valid)
+                else ("-", "-", "-")
+            ),
+        )
+    console.print(table)

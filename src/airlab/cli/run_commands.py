@@ -1,22 +1,62 @@
-"""`airlab run` and `airlab resume`."""
+"""`airlab run` and `airlab resume`.
+
+Only light modules are imported here: the runner (and with it numpy, scikit-learn, ...) is
+imported by the command that runs, so `--help` and a bad option answer at once.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 
-from airlab.cli.display import LiveDisplay, result_table
 from airlab.errors import BackendUnavailableError, ConfigError
-from airlab.runner import Run
-from airlab.runner.config import load_config, merge, read_config_file
+
+if TYPE_CHECKING:
+    from airlab.runner import Run
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
+
+
+_FLAGS = {
+    "task": "--task",
+    "policy": "--policy",
+    "backend": "--backend",
+    "workers": "--workers",
+    "llm_concurrency": "--llm-concurrency",
+    "seed": "--seed",
+    "operators": "--operators",
+    "sandbox": "--sandbox",
+    "pool": "--pool",
+    "pool_options.address": "--ray-address",
+    "runs_dir": "--runs-dir",
+    "run_name": "--name",
+    "agent": "--agent",
+    "budget.steps": "--steps",
+    "budget.time_s": "--time",
+    "budget.tokens": "--tokens",
+    "budget.cost_usd": "--cost",
+    "limits.time_s": "--time-limit",
+    "limits.memory_mb": "--memory-limit",
+    "selection.fitness": "--fitness",
+    "selection.top_k": "--top-k",
+}
+"""Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
+
+
+def _given(overrides: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of the override fields the user set (not None)."""
+    names = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            names += _given(value, f"{prefix}{key}.")
+        elif value is not None:
+            names.append(f"{prefix}{key}")
+    return names
 
 
 def parse_duration(text: str | None, option: str) -> float | None:
@@ -31,6 +71,8 @@ def parse_duration(text: str | None, option: str) -> float | None:
 
 def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     """['num_drafts=3', 'debug_prob=1.0'] → {'num_drafts': 3, 'debug_prob': 1.0}."""
+    import yaml
+
     values: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
@@ -73,7 +115,11 @@ def run(
         ),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option(help="Budget: candidates to propose (default 20).")
+        int | None,
+        typer.Option(
+            help="Budget: candidates to propose. Default: 20 when no budget is given at all; "
+            "unbounded when --time, --tokens or --cost is given without it."
+        ),
     ] = None,
     time_budget: Annotated[
         str | None, typer.Option("--time", help="Budget: wall-clock time, e.g. 600, 30m, 2h.")
@@ -81,7 +127,12 @@ def run(
     tokens: Annotated[
         int | None, typer.Option(help="Budget: LLM tokens, in and out, over the whole run.")
     ] = None,
-    cost: Annotated[float | None, typer.Option(help="Budget: LLM cost in USD.")] = None,
+    cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Budget: LLM cost in USD (refused for a model the price table does not list)."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", help="Candidates executed at once.")
     ] = None,
@@ -160,7 +211,10 @@ def run(
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
     ] = None,
     top_k: Annotated[
-        int | None, typer.Option(help="Final choice among the top K nodes by select score.")
+        int | None,
+        typer.Option(
+            help="Final choice: the top K nodes by search score are compared on select (default 5)."
+        ),
     ] = None,
     score_all_nodes: Annotated[
         bool | None,
@@ -196,10 +250,14 @@ def run(
     sandbox runs it on the task's public data, and the framework scores it on a hidden split.
     At the end the final node is chosen on a second hidden split and scored once on the test split.
     """
-    from airlab.agents import load_agent, with_agent
+    from airlab.runner.config import load_config, merge, read_config_file
 
     base = read_config_file(config) if config else {}
-    loaded = load_agent(agent) if agent else None
+    loaded = None
+    if agent:
+        from airlab.agents import load_agent  # the plug-in registries: only for --agent
+
+        loaded = load_agent(agent)
     if task is None and "task" not in base:
         raise ConfigError("option --task is required (or a --config file with a `task:` field)")
     overrides: dict[str, Any] = {
@@ -235,16 +293,17 @@ def run(
         },
         "selection": {"fitness": fitness, "top_k": top_k, "score_all_nodes": score_all_nodes},
     }
-    other_budget = time_budget is not None or tokens is not None or cost is not None
-    if other_budget and steps is None and "steps" not in base.get("budget", {}):
-        overrides["budget"]["steps"] = None
     merged = merge(base, overrides)
-    if loaded is not None:
-        merged = with_agent(loaded, merged)
     source = str(config) if config else "command line"
     if loaded is not None:
+        from airlab.agents import with_agent
+
+        merged = with_agent(loaded, merged)
         source = f"agent {loaded.root} with {source}"
-    run_config = load_config(merged, source=source)
+    flags = {field: _FLAGS[field] for field in _given(overrides) if field in _FLAGS}
+    run_config = load_config(merged, source=source, flags=flags)
+    from airlab.runner import Run  # the search, numpy and scikit-learn: only for a valid config
+
     _execute(Run.create(run_config, loaded))
 
 
@@ -259,6 +318,11 @@ def resume(
     Finished nodes are kept as they are; candidates that were being written are written again and
     candidates that were running are run again. A complete run just prints its result.
     """
+    from airlab.runner.layout import RunFolder
+
+    RunFolder.existing(run_dir)  # a path that is no run: one line, without loading the search
+    from airlab.runner import Run
+
     run_obj = Run.resume(run_dir, workers=workers)
     if run_obj.complete:
         Console().print(f"{run_dir}: the run is already complete")
@@ -266,6 +330,8 @@ def resume(
 
 
 def _execute(run_obj: Run) -> None:
+    from airlab.cli.display import LiveDisplay, result_table
+
     console = Console()
     try:
         result = run_obj.execute(LiveDisplay(console))

@@ -1,10 +1,13 @@
-"""`airlab sweep`: a grid of runs through one pool, with a live table; resumable as a whole."""
+"""`airlab sweep`: a grid of runs through one pool, with a live table; resumable as a whole.
+
+The runner is imported by the command itself (see run_commands), not by this module.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,17 +15,19 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from airlab.cli.display import fmt
 from airlab.cli.run_commands import parse_duration
 from airlab.errors import ConfigError
-from airlab.runner.config import merge, read_config_file
-from airlab.runner.sweep import RunState, Sweep, SweepObserver, load_spec
+
+if TYPE_CHECKING:
+    from airlab.runner.sweep import RunState, Sweep, SweepObserver
 
 _STYLE = {"complete": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
 
 
 def progress_table(sweep: Sweep) -> Table:
     """One row per run: where it stands and its best hidden search score so far."""
+    from airlab.cli.display import fmt
+
     states = list(sweep.states.values())
     done = sum(s.status == "complete" for s in states)
     table = Table(title=f"sweep {sweep.root.name}: {done}/{len(states)} runs complete")
@@ -48,13 +53,16 @@ def progress_table(sweep: Sweep) -> Table:
     return table
 
 
-class _Lines(SweepObserver):
-    """Without a terminal: one line per run that ends."""
+class _Lines:
+    """Without a terminal: one line per run that ends (a `SweepObserver`, which has no other
+    method, without importing the runner at start-up)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
 
     def on_update(self, sweep: Sweep, state: RunState) -> None:
+        from airlab.cli.display import fmt
+
         if state.status in ("complete", "failed"):
             line = (
                 f"{state.cell.name}: {state.status}, {state.steps_done} steps, best search "
@@ -128,7 +136,11 @@ def sweep(
     them. Running the same command again (or `--resume DIR`) skips complete runs, resumes
     unfinished ones and starts missing ones.
     """
+    from airlab.runner.config import merge, read_config_file
+
     if resume is not None:
+        from airlab.runner.sweep import Sweep
+
         the_sweep = Sweep.open(resume)
     else:
         base = read_config_file(config) if config else {}
@@ -156,6 +168,8 @@ def sweep(
                 "limits": {"time_s": parse_duration(time_limit, "--time-limit")},
             },
         }
+        from airlab.runner.sweep import Sweep, load_spec  # the runner: after the options parse
+
         spec = load_spec(merge(base, overrides), str(config) if config else "command line")
         folder = sweeps_dir / (name or f"sweep-{spec.digest()}")
         the_sweep = Sweep.create_or_continue(folder, spec)
@@ -198,6 +212,8 @@ def _parse_seeds(text: str | None) -> list[int] | None:
 
 
 def _execute(the_sweep: Sweep) -> None:
+    from airlab.runner.sweep import SweepObserver
+
     console = Console()
     console.print(
         f"sweep folder {the_sweep.root} · {len(the_sweep.states)} runs · "
@@ -205,7 +221,7 @@ def _execute(the_sweep: Sweep) -> None:
         f"{the_sweep.spec.concurrent_runs} run(s) at once"
     )
     live = None
-    observer: SweepObserver = _Lines(console)
+    observer: SweepObserver | _Lines = _Lines(console)
     if console.is_terminal:
         live = Live(get_renderable=lambda: progress_table(the_sweep), console=console)
         observer = SweepObserver()

@@ -1,20 +1,24 @@
-"""`airlab tasks` (the bundled suite) and `airlab task ...` (tools for any task folder)."""
+"""`airlab tasks` (the bundled suite) and `airlab task ...` (tools for any task folder).
+
+`airlab.tasks` (pandas, numpy) is imported by each command, not by this module, so that `--help`
+answers at once.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
 from airlab.errors import TaskError
-from airlab.tasks import SPLITS, TASKS, resolve_task, source_spec
-from airlab.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from airlab.tasks.spec import TaskSpec
 
 tasks_app = typer.Typer(
     help="The bundled tasks: list them, or show one's card.",
@@ -38,6 +42,8 @@ def tasks(context: typer.Context) -> None:
     """List the bundled tasks: type, metric and direction, baseline and reference scores."""
     if context.invoked_subcommand is not None:
         return
+    from airlab.tasks import TASKS, source_spec
+
     table = Table(
         title="airlab tasks",
         caption="↑ maximize, ↓ minimize; baseline: the task's baseline.py on test; reference: "
@@ -62,6 +68,10 @@ def tasks(context: typer.Context) -> None:
 @tasks_app.command("show")
 def show(name: Annotated[str, typer.Argument(help="Bundled task name or task folder.")]) -> None:
     """Print a task's card: its fields, reference scores and the description agents read."""
+    from rich.markdown import Markdown
+
+    from airlab.tasks import TASKS, resolve_task, source_spec
+
     if name in TASKS:
         root, spec = TASKS.get(name), source_spec(name)
     else:
@@ -106,6 +116,7 @@ def check(
 ) -> None:
     """Validate a task folder and run its baseline through the sandbox and the grader."""
     from airlab.curation import check_task
+    from airlab.tasks import resolve_task
 
     console = Console()
     task = resolve_task(folder)
@@ -129,6 +140,7 @@ def score(
 ) -> None:
     """Grade a submission on every hidden split (for task authors; agents never see this)."""
     from airlab.curation import score_submission
+    from airlab.tasks import SPLITS, resolve_task
 
     task = resolve_task(folder)
     if not submission.is_file():
@@ -276,6 +288,7 @@ def build_leaderboard(
 ) -> None:
     """Rank a population of real solutions on the hidden test split into leaderboard.csv."""
     from airlab.curation.leaderboard import population, score_population, write_leaderboard
+    from airlab.tasks import TASKS, resolve_task
 
     task = resolve_task(folder)
     # A bundled task's leaderboard belongs with its sources, which ship in the package.

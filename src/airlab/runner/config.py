@@ -3,11 +3,12 @@ recorded in the run folder and the journal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from airlab.errors import ConfigError
 
@@ -16,15 +17,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Budget(_Strict):
-    """When the search stops proposing. Any limit reached ends it; None means unlimited."""
+DEFAULT_STEPS = 20
+"""The step budget of a run that names no budget at all."""
 
-    steps: int | None = Field(20, ge=1)
+
+class Budget(_Strict):
+    """When the search stops proposing. Any limit reached ends it; None means unlimited.
+
+    `steps` left out defaults to 20 only when no other limit is given: a budget in time, tokens
+    or money alone leaves the steps unbounded, so that the limit the user named is the one that
+    binds (`--time 10m` runs for ten minutes, not for 20 steps).
+    """
+
+    steps: int | None = Field(None, ge=1)
     """Candidates proposed (each becomes one node)."""
     time_s: float | None = Field(None, gt=0)
     """Wall-clock seconds of search, summed over resumed sessions."""
     tokens: int | None = Field(None, ge=1)
     cost_usd: float | None = Field(None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_steps(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "steps" not in data:
+            others = any(data.get(k) is not None for k in ("time_s", "tokens", "cost_usd"))
+            if not others:
+                return {**data, "steps": DEFAULT_STEPS}
+        return data
 
 
 class LimitsOverride(_Strict):
@@ -101,9 +120,11 @@ class RunConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _describe(source: str, error: ValidationError) -> str:
+def _describe(source: str, error: ValidationError, flags: Mapping[str, str] | None = None) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if flags and field in flags:
+        return f"option {flags[field]}: {first['msg']}, got {first.get('input')!r}"
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown field {field!r}"
     if first["type"] == "missing":
@@ -111,11 +132,15 @@ def _describe(source: str, error: ValidationError) -> str:
     return f"{source}: field {field!r}: {first['msg']}, got {first.get('input')!r}"
 
 
-def load_config(data: dict[str, Any], source: str = "config") -> RunConfig:
+def load_config(
+    data: dict[str, Any], source: str = "config", flags: Mapping[str, str] | None = None
+) -> RunConfig:
+    """`flags`: dotted field → the command-line option that set it, so that an error names the
+    option the user typed (`--steps`) instead of the field (`budget.steps`)."""
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc)) from None
+        raise ConfigError(_describe(source, exc, flags)) from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

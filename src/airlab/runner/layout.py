@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from airlab.errors import JournalError
 from airlab.journal.store import JOURNAL_FILE
 
 CONFIG_FILE = "config.yaml"
@@ -32,6 +33,15 @@ class RunFolder:
             root = Path(runs_dir) / f"{base}-{suffix}"
         root.mkdir(parents=True)
         return cls(root.resolve())
+
+    @classmethod
+    def existing(cls, root: Path) -> RunFolder:
+        """The run folder at `root`; a folder without a journal (a typo, not a run) is refused
+        in one line, before anything is written into it."""
+        folder = cls(Path(root).resolve())
+        if not folder.journal.is_file():
+            raise JournalError(f"{folder.journal}: no journal here")
+        return folder
 
     @property
     def journal(self) -> Path:

@@ -147,3 +147,8 @@ def make_pool(
     params = POOLS.parse_params(name, options)
     cls.check_available()
     return cls(workers, sandbox, **params.model_dump(exclude_unset=True))
+
+
+# The Ray pool registers itself under "ray" when its module is imported; importing it here means
+# every user of POOLS knows it (ray itself is imported only when that pool is built).
+from airlab.runner import ray_pool as _ray_pool  # noqa: E402, F401

@@ -121,8 +121,10 @@ class Run:
     @classmethod
     def resume(cls, root: Path, *, workers: int | None = None) -> Run:
         """Reopen a run folder; `workers` may change, nothing else. Refused (one line) while
-        another live process drives it."""
-        RunLock(Path(root).resolve()).check()
+        another live process drives it. A folder without a journal is refused before the lock
+        is taken, so that nothing (no `driver.lock`, no folder) is left behind in it."""
+        folder = RunFolder.existing(root)
+        RunLock(folder.root).check()
         return cls(Search.open(root, workers=workers))
 
     # ---- the loop --------------------------------------------------------------------------

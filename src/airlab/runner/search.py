@@ -158,9 +158,10 @@ class Search:
         task = resolve_task(config.task)
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
-        build_chat_backend(
+        backend = build_chat_backend(
             config.backend, config.backend_options, config.models, config.model_options
         )
+        _refuse_unbindable_cost(config, backend)
         operator_options(config.operators, config.operator_options)
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
@@ -266,16 +267,17 @@ class Search:
         """What the spend figures cannot vouch for; shown in the header and in result.json."""
         found = []
         budget = self.config.budget
-        inner = getattr(self.backend, "inner", None)
-        members = inner.members() if isinstance(inner, ChatModel) else ()
-        for member in members:
-            prices = getattr(member, "prices", None)
-            model = getattr(member, "model", "")
-            if budget.cost_usd is not None and prices is not None and prices.lookup(model) is None:
+        for model in unpriced_models(self.backend):
+            if budget.cost_usd is not None:
                 found.append(
                     f"--cost: model {model!r} has no price in the table, so its calls cost "
                     "nothing by the books and the cost budget cannot stop the run (add a price "
                     "with -B prices=FILE, or use --tokens)"
+                )
+            else:
+                found.append(
+                    f"model {model!r} has no price in the table: its tokens are counted, its "
+                    "cost is unknown (add a price with -B prices=FILE)"
                 )
         spend = self.ledger.total()
         if spend.unreported:
@@ -707,6 +709,33 @@ def _check_agent_copy(folder: RunFolder, recorded: Any) -> None:
         raise ConfigError(
             f"{folder.agent}: changed since the run began (sha256 {began[:12]}, now {now[:12]});"
             " restore it to continue the run"
+        )
+
+
+def unpriced_models(backend: Backend) -> list[str]:
+    """Models behind `backend` that are billed by a price table which does not list them."""
+    inner = getattr(backend, "inner", backend)
+    members = inner.members() if isinstance(inner, ChatModel) else ()
+    found: list[str] = []
+    for member in members:
+        prices = getattr(member, "prices", None)
+        model = str(getattr(member, "model", ""))
+        if prices is not None and prices.lookup(model) is None and model not in found:
+            found.append(model)
+    return found
+
+
+def _refuse_unbindable_cost(config: RunConfig, backend: Backend) -> None:
+    """A cost budget over a model with no price could never stop the run: refuse it up front."""
+    if config.budget.cost_usd is None:
+        return
+    missing = unpriced_models(backend)
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise ConfigError(
+            f"--cost {config.budget.cost_usd:g}: model {names} has no price in the table, so "
+            "its calls would cost nothing by the books and the budget could not stop the run; "
+            "add its price with -B prices=FILE (see docs/llm.md), or budget with --tokens"
         )
 
 
