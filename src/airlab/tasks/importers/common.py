@@ -295,11 +295,13 @@ def _constants(frame: pd.DataFrame) -> dict[str, Any]:
 def _baseline(task: Task, imported: Imported) -> dict[str, Any]:
     from airlab.grading.grader import Grader
 
-    if imported.baseline is not None:
-        return {**imported.baseline, "of": ScoreOf.REPORTED.value}
+    # Graded even when the benchmark reports its own baseline: a grader that cannot score the
+    # sample submission (an evaluate.py key that is not printed) fails now, not in the run.
     grade = Grader(task).grade(task.sample_submission_path.read_bytes(), SPLITS)
     if not grade.valid:
         raise TaskError(f"{task.sample_submission_path}: not a valid submission: {grade.reason}")
+    if imported.baseline is not None:
+        return {**imported.baseline, "of": ScoreOf.REPORTED.value}
     made = "" if imported.sample is not None else ", drawn from the training targets"
     return {
         "score": grade.scores["test"],
