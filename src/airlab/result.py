@@ -2,8 +2,9 @@
 rankings, reports and exports through this one model.
 
 Versioned: files written before the field existed read as `schema_version` 1 (their keys are a
-subset of today's); version 3 added `relative_scores`, which older files read as all null. Spend is the usage ledger's: the sum of what the servers reported, call by
-call, failed calls and policy calls included.
+subset of today's); version 3 added `relative_scores`, which older files read as all null.
+Spend is the usage ledger's: the sum of what the servers reported, call by call, failed calls
+and policy calls included.
 """
 
 from __future__ import annotations
