@@ -96,7 +96,8 @@ def test_hub_dataset_is_refused_in_one_line(tmp_path):
         ("rlBreakoutMinAtar", "a model checkpoint"),
         (
             "battleOfSexes",
-            "Python code (evaluate.py imports the edited `target.py`, `strategy.py`)",
+            "Python code (evaluate.py imports the agent's edits of its starter code: `target.py`, "
+            "`strategy.py`)",
         ),
         ("languageModelingFineWeb", "a trained language model"),
     ],

@@ -121,9 +121,8 @@ def refuse_non_csv(config: TaskConfig, path: Path) -> None:
         "trained with; evaluate.py runs it with --config_fname)",
         Entrypoint.LANGUAGE_MODEL: "a trained language model (saved weights that evaluate.py "
         "loads under torchrun)",
-        Entrypoint.PYTHON: "Python code (evaluate.py imports the edited "
-        + (", ".join(f"`{name}`" for name in code) or "starter code")
-        + ")",
+        Entrypoint.PYTHON: "Python code (evaluate.py imports the agent's edits of its starter "
+        "code" + (": " + ", ".join(f"`{name}`" for name in code) if code else "") + ")",
     }[kind]
     raise TaskError(
         f"{path}: MLGym task {config.id} submits {what} (task_entrypoint: {kind.value}); "
