@@ -262,3 +262,26 @@ def test_json_training_table_with_held_out_splits_is_copied_as_it_is(tmp_path, m
     for name in ("train.json", "train.zip", "test.zip"):
         assert (task.public_dir / name).read_bytes() == (public / name).read_bytes(), name
     assert _records(task.public_dir / "test.json") == _records(public / "test.json")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_json_tables_are_written_back_as_they_were_read(tmp_path, suffix):
+    import json
+
+    from airlab.tasks.importers.common import read_table, write_table
+
+    rows = [
+        {"request_id": "t3_a", "n": 3, "flair": None, "ok": True, "subs": ["pics"], "x": 1.5},
+        {"request_id": "t3_b", "n": None, "flair": "shroom", "ok": False, "subs": [], "x": 2.0},
+    ]
+    source = tmp_path / f"train{suffix}"
+    if suffix == ".json":
+        source.write_text(json.dumps(rows, indent=4))
+    else:
+        source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    again = tmp_path / f"again{suffix}"
+    write_table(read_table(source), again)
+    assert again.read_text() == source.read_text()
+    source.write_text('{"not": "a list"}' if suffix == ".json" else "{broken\n")
+    with pytest.raises(TaskError, match=f"train{suffix}: "):
+        read_table(source)
