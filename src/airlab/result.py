@@ -2,8 +2,9 @@
 rankings, reports and exports through this one model.
 
 Versioned: files written before the field existed read as `schema_version` 1 (their keys are a
-subset of today's). Spend is the usage ledger's: the sum of what the servers reported, call by
-call, failed calls and policy calls included.
+subset of today's); version 3 added `relative_scores`, which older files read as all null.
+Spend is the usage ledger's: the sum of what the servers reported, call by call, failed calls
+and policy calls included.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RESULT_SCHEMA_VERSION = 2
+RESULT_SCHEMA_VERSION = 3
 RunStatus = Literal["complete", "failed", "incomplete"]
 Split = Literal["search", "select", "test"]
+MedalName = Literal["gold", "silver", "bronze", "none"]
 
 
 class SplitScores(BaseModel):
@@ -29,6 +31,28 @@ class SplitScores(BaseModel):
     search: float | None = None
     select: float | None = None
     test: float | None = None
+
+
+class RelativeScores(BaseModel):
+    """The final node's test score against the task's benchmark numbers, as `airlab report`
+    computes them (`evaluation.tables.relative_scores`). Null where the task lacks the data; for
+    a run without a valid submission, percentile 0, medal `none` and `reaches_baseline` false."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    airs_ns: float | None = None
+    """AIRS-Bench's normalised score: 0 at the worst score (else the baseline), 1 at the
+    reference (SOTA); needs an optimal score."""
+    linear_ns: float | None = None
+    """(score − baseline) / (reference − baseline)."""
+    percentile: float | None = None
+    """Share of the leaderboard the score beats (ties count half)."""
+    medal: MedalName | None = None
+    """MLE-bench's medal from the leaderboard's thresholds (kaggle.com/progression)."""
+    above_median: bool | None = None
+    reaches_baseline: bool | None = None
+    """At least as good as the task's baseline (MLGym counts a run below its baseline as
+    infeasible)."""
 
 
 class PurposeSpend(BaseModel):
@@ -80,6 +104,7 @@ class RunResult(BaseModel):
     worst: float | None = None
     """An estimated worst score (AIRS-Bench's `estimated_worst_score`), s_min of its NS."""
     leaderboard: list[float] | None = None
+    relative_scores: RelativeScores = Field(default_factory=RelativeScores)
     nodes: int = 0
     good_nodes: int = 0
     buggy_nodes: int = 0

@@ -43,7 +43,13 @@ TASKS = {
 
 def airlab(*args: str) -> subprocess.CompletedProcess:
     # the fixture clone's mlebench package, importable as after `pip install -e` of a clone
-    env = {**os.environ, "PYTHONPATH": str(FIXTURES / "mle-bench"), "PYTHONWARNINGS": "ignore"}
+    # the clone first, then the path the tests run with (so the airlab under test is the one run)
+    path = [str(FIXTURES / "mle-bench"), os.environ.get("PYTHONPATH", "")]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+        "PYTHONWARNINGS": "ignore",
+    }
     return subprocess.run(
         [sys.executable, "-m", "airlab", *args], capture_output=True, text=True, timeout=280,
         env=env,
@@ -68,3 +74,28 @@ def import_check_and_search(name: str, tmp_path: Path) -> None:
     assert result["status"] == "complete"
     assert result["valid_submission"], result
     assert result["scores"]["test"] is not None and result["baseline"] is not None
+    _relative_scores_as_report(name, tmp_path / "runs", result, done.stdout)
+
+
+def _relative_scores_as_report(name: str, runs_dir: Path, result: dict, summary: str) -> None:
+    """result.json's benchmark-relative numbers are those `airlab report` computes, and the
+    closing summary shows them: MLE-bench's medal and percentile, AIRS-Bench's normalised
+    score, MLGym's comparison with its reported baseline."""
+    import math
+
+    from airlab.evaluation.runs import find_runs, runs_table, task_metadata
+    from airlab.evaluation.tables import score_table
+
+    rel = result["relative_scores"]
+    runs = find_runs([runs_dir])
+    row = score_table(runs_table(runs), task_metadata(runs)).iloc[0]
+    for key in ("airs_ns", "linear_ns", "percentile"):
+        assert (rel[key] is None and math.isnan(row[key])) or math.isclose(rel[key], row[key])
+    assert rel["medal"] == (row["medal"] or None)
+    source = TASKS[name][1]
+    needed = {"mlebench": ("percentile", "medal"), "airs": ("airs_ns",), "mlgym": ()}[source]
+    assert all(rel[key] is not None for key in (*needed, "reaches_baseline")), rel
+    if source == "mlebench":  # (rich may wrap a row of the summary at 80 columns)
+        assert "medal" in summary and "percentile" in summary
+    if source == "airs":
+        assert "AIRS" in summary

@@ -34,6 +34,7 @@ BOARDS = FIXTURES / "leaderboards"
 SPOOKY = "spooky-author-identification"
 LEAF = "leaf-classification"
 NOMAD = "nomad2018-predict-transparent-conductors"
+PIZZA = "random-acts-of-pizza"
 
 
 @pytest.fixture
@@ -117,11 +118,11 @@ def test_held_out_choice_cuts_the_three_splits_from_the_test_rows(tmp_path, mleb
 
 def test_lite_split_imports_what_is_prepared(tmp_path, mlebench):
     result = import_mlebench_split("lite", tmp_path / "lite", data_dir=DATA)
-    assert sorted(result.imported) == [LEAF, NOMAD]
+    assert sorted(result.imported) == [LEAF, NOMAD, PIZZA]
     assert list(result.failed) == [SPOOKY] and "LFS pointer" in result.failed[SPOOKY]
-    assert len(result.skipped) == 19  # the rest of the 22 lite ids: not prepared here
+    assert len(result.skipped) == 18  # the rest of the 22 lite ids: not prepared here
     again = import_mlebench_split("lite", tmp_path / "again", data_dir=DATA, leaderboards=BOARDS)
-    assert sorted(again.imported) == [LEAF, NOMAD, SPOOKY] and not again.failed
+    assert sorted(again.imported) == [LEAF, NOMAD, PIZZA, SPOOKY] and not again.failed
 
 
 def test_without_mlebench_installed_the_error_says_how_to_install(tmp_path):
@@ -136,14 +137,16 @@ def test_direction_follows_mlebench_is_lower_better():
 
 
 def test_cli_imports_the_lite_split(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(CLONE), "PYTHONWARNINGS": "ignore"}
+    # the clone first, then the path the tests run with (so the airlab under test is the one run)
+    path = os.pathsep.join(p for p in (str(CLONE), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(
         [sys.executable, "-m", "airlab", "task", "import", "--from", "mlebench", "--all", "lite",
          str(tmp_path / "lite"), "--data", str(DATA), "--leaderboard", str(BOARDS)],
         capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "lite: 3 imported, 19 skipped, 0 failed" in result.stdout
+    assert "lite: 4 imported, 18 skipped, 0 failed" in result.stdout
 
 
 def _copy_competition(tmp_path: Path, competition: str) -> tuple[Path, Path]:
@@ -210,3 +213,75 @@ def test_an_archived_copy_of_train_is_not_published_when_rows_move(tmp_path, mle
     held_out = SplitChoice(source=SplitSource.HELD_OUT)
     kept = import_mlebench(NOMAD, tmp_path / "h", clone=clone, data_dir=data, splits=held_out)
     assert (kept.public_dir / "train.csv.zip").exists()
+
+
+def _records(path: Path) -> list[dict]:
+    import json
+
+    return json.loads(path.read_text())
+
+
+def test_json_training_table_keeps_mlebench_layout_and_the_test_set_whole(tmp_path, mlebench):
+    """random-acts-of-pizza: `train.json` and `test.json` stay JSON in `public/`; search and
+    select come out of the training objects (their labels 0/1 as the answers hold them)."""
+    task = _import(tmp_path, PIZZA)
+    public = DATA / PIZZA / "prepared" / "public"
+    source_train, source_test = _records(public / "train.json"), _records(public / "test.json")
+    train, test = _records(task.public_dir / "train.json"), _records(task.public_dir / "test.json")
+    assert task.spec.hidden_splits.source == SplitSource.TRAIN
+    assert list(train[0]) == list(source_train[0])  # the objects' fields, in their order
+    by_id = {r["request_id"]: r for r in source_train}
+    assert all(row == by_id[row["request_id"]] for row in train)  # values as they were
+    assert "NaN" not in (task.public_dir / "train.json").read_text()  # nulls stay null
+    assert isinstance(train[0]["requester_subreddits_at_request"], list)
+    assert isinstance(train[0]["requester_received_pizza"], bool)
+    assert set(test[0]) == set(source_test[0])  # test objects keep only the request-time fields
+    moved = len(source_train) - len(train)
+    assert moved == round(0.2 * len(source_train))
+    assert len(test) == len(source_test) + moved
+    ids = pd.read_csv(task.public_dir / "test.csv")
+    assert list(ids.columns) == ["request_id"]
+    assert sorted(ids["request_id"]) == sorted(r["request_id"] for r in test)
+    answers = task.read_answers()
+    assert set(answers["requester_received_pizza"].astype(int)) <= {0, 1}
+    whole = answers[answers["split"] == "test"]
+    assert sorted(whole["request_id"]) == sorted(r["request_id"] for r in source_test)
+    # no public copy holds the moved rows' labels; the zipped tables would be stale
+    assert not (task.public_dir / "train.zip").exists()
+    assert not (task.public_dir / "test.zip").exists()
+    assert "`public/train.json`" in task.description and "`public/test.json`" in task.description
+    assert task.spec.baseline.of == ScoreOf.SAMPLE_SUBMISSION
+    assert task.spec.baseline.score == pytest.approx(0.5)  # all-zero sample: AUC 0.5
+    assert check_task(task, sandbox="process").ok
+
+
+def test_json_training_table_with_held_out_splits_is_copied_as_it_is(tmp_path, mlebench):
+    choice = SplitChoice(source=SplitSource.HELD_OUT)
+    task = _import(tmp_path, PIZZA, splits=choice)
+    public = DATA / PIZZA / "prepared" / "public"
+    for name in ("train.json", "train.zip", "test.zip"):
+        assert (task.public_dir / name).read_bytes() == (public / name).read_bytes(), name
+    assert _records(task.public_dir / "test.json") == _records(public / "test.json")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_json_tables_are_written_back_as_they_were_read(tmp_path, suffix):
+    import json
+
+    from airlab.tasks.importers.common import read_table, write_table
+
+    rows = [
+        {"request_id": "t3_a", "n": 3, "flair": None, "ok": True, "subs": ["pics"], "x": 1.5},
+        {"request_id": "t3_b", "n": None, "flair": "shroom", "ok": False, "subs": [], "x": 2.0},
+    ]
+    source = tmp_path / f"train{suffix}"
+    if suffix == ".json":
+        source.write_text(json.dumps(rows, indent=4))
+    else:
+        source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    again = tmp_path / f"again{suffix}"
+    write_table(read_table(source), again)
+    assert again.read_text() == source.read_text()
+    source.write_text('{"not": "a list"}' if suffix == ".json" else "{broken\n")
+    with pytest.raises(TaskError, match=f"train{suffix}: "):
+        read_table(source)

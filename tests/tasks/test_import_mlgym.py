@@ -88,3 +88,87 @@ def test_hub_dataset_is_refused_in_one_line(tmp_path):
     )
     with pytest.raises(TaskError, match="Hugging Face hub"):
         import_mlgym(config, tmp_path / "t")
+
+
+@pytest.mark.parametrize(
+    ("name", "submits"),
+    [
+        ("rlBreakoutMinAtar", "a model checkpoint"),
+        (
+            "battleOfSexes",
+            "Python code (evaluate.py imports the agent's edits of its starter code: `target.py`, "
+            "`strategy.py`)",
+        ),
+        ("languageModelingFineWeb", "a trained language model"),
+    ],
+)
+def test_tasks_without_a_csv_submission_are_refused_with_what_they_submit(tmp_path, name, submits):
+    with pytest.raises(TaskError) as caught:
+        import_mlgym(TASKS / f"{name}.yaml", tmp_path / "t")
+    message = str(caught.value)
+    assert "\n" not in message and f"{name}.yaml" in message
+    assert submits in message and "airlab grades CSV submissions only" in message
+    assert not (tmp_path / "t").exists()
+
+
+def test_a_csv_task_whose_data_is_not_a_csv_table_says_so(tmp_path):
+    with pytest.raises(TaskError, match=r"has no train\.csv or test\.csv .*_images\.parquet"):
+        import_mlgym(TASKS / "imageCaptioningCOCO.yaml", tmp_path / "t")
+
+
+def _edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the fixture repository with one line of one task config changed."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root)
+    config = root / "configs" / "tasks" / f"{name}.yaml"
+    text = config.read_text()
+    assert old in text
+    config.write_text(text.replace(old, new))
+    return config
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("training_timeout: 3600", "training_timeout: an hour", "field 'training_timeout'"),
+        ("training_timeout: 3600", "training_timeout: -5", "field 'training_timeout'"),
+        ("Accuracy: 0.76555", "Accuracy: high", "field 'baseline_scores.0.Accuracy'"),
+        ("evaluation_read_only: true", "evaluation_readonly: true", "'evaluation_readonly'"),
+    ],
+)
+def test_a_bad_config_value_is_one_line_naming_file_and_field(tmp_path, old, new, expected):
+    config = _edited(tmp_path, "titanic", old, new)
+    with pytest.raises(TaskError) as caught:
+        import_mlgym(config, tmp_path / "t")
+    message = str(caught.value)
+    assert "\n" not in message and str(config) in message and expected in message
+
+
+def test_training_timeout_becomes_the_candidate_time_limit(tmp_path):
+    config = _edited(tmp_path, "titanic", "training_timeout: 3600", "training_timeout: 1234")
+    assert import_mlgym(config, tmp_path / "t").spec.limits.time_s == 1234
+
+
+def test_an_unregistered_metric_key_fails_at_import_with_a_suggestion(tmp_path):
+    config = _edited(tmp_path, "titanic", "Accuracy: 0.76555", "Acuracy: 0.76555")
+    with pytest.raises(
+        TaskError,
+        match=r"'Acuracy' names no registered metric \(did you mean "
+        r"'accuracy'\?\); pass --metric NAME, or --metric evaluate",
+    ):
+        import_mlgym(config, tmp_path / "t")
+    with pytest.raises(TaskError, match=r"option --metric: unknown metric 'acuracy'; did you mean"):
+        import_mlgym(config, tmp_path / "t", metric="acuracy")
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.slow
+def test_evaluate_key_missing_from_its_output_fails_at_import_not_in_the_run(tmp_path):
+    config = _edited(tmp_path, "regressionKaggleHousePriceL1", "- rmse: 30340", "- RMSE: 30340")
+    with pytest.raises(TaskError) as caught:
+        import_mlgym(config, tmp_path / "t", metric="evaluate")
+    message = str(caught.value)
+    assert "evaluate.py printed no 'RMSE'" in message and "did you mean 'rmse'?" in message
+    assert "\n" not in message and not (tmp_path / "t").exists()

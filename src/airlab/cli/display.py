@@ -193,6 +193,8 @@ def result_table(run: Run, result: RunResult) -> Table:
     table.add_row("self-reported score", fmt(result.self_reported_score))
     table.add_row("first draft search score", fmt(result.first_draft_search_score))
     table.add_row("baseline", fmt(result.baseline))
+    for label, value in relative_rows(result):
+        table.add_row(label, value)
     table.add_row(
         "nodes (good / buggy / lost)",
         f"{result.nodes} ({result.good_nodes} / {result.buggy_nodes} / {result.lost_nodes})",
@@ -210,3 +212,23 @@ def result_table(run: Run, result: RunResult) -> Table:
         table.add_row("warning", Text(warning, style="yellow"))
     table.add_row("run folder", str(run.folder.root))
     return table
+
+
+def relative_rows(result: RunResult) -> list[tuple[str, str]]:
+    """The test score against the benchmark's numbers, as `airlab report` computes them; only
+    the rows the task has data for."""
+    rel = result.relative_scores
+    rows = []
+    if rel.reaches_baseline is not None:
+        rows.append(("reaches the baseline", "yes" if rel.reaches_baseline else "no"))
+    if rel.linear_ns is not None:
+        rows.append(("normalised score (baseline 0, reference 1)", fmt(rel.linear_ns, 3)))
+    if rel.airs_ns is not None:
+        rows.append(("AIRS normalised score", fmt(rel.airs_ns, 3)))
+    if rel.percentile is not None:
+        board = len(result.leaderboard or [])
+        rows.append(("leaderboard percentile", f"{rel.percentile:.1%} of {board} entries"))
+    if rel.medal is not None:
+        median = "above" if rel.above_median else "not above"
+        rows.append(("medal", f"{rel.medal} ({median} the median)"))
+    return rows

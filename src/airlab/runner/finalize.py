@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING
 import airlab
 from airlab.backends.routing import model_map
 from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
-from airlab.result import RESULT_SCHEMA_VERSION, PurposeSpend, RunResult, RunStatus, SplitScores
+from airlab.result import (
+    RESULT_SCHEMA_VERSION,
+    PurposeSpend,
+    RelativeScores,
+    RunResult,
+    RunStatus,
+    SplitScores,
+)
 from airlab.runner.config import Selection
 from airlab.sandbox.base import SUBMISSION_FILE
 
 if TYPE_CHECKING:
     from airlab.runner.search import Search
+    from airlab.tasks.spec import TaskSpec
 
 
 def choose_final(nodes: Sequence[Node], *, maximize: bool, selection: Selection) -> Node | None:
@@ -105,6 +113,11 @@ def build_result(
     best_search = SearchTree.from_nodes(all_nodes, maximize=spec.maximize).best()
     spend = search.ledger.total()
     config = search.config
+    baseline = spec.baseline.score if spec.baseline else None
+    reference = spec.reference.score if spec.reference else None
+    optimal = search.grader.metric.best_value if spec.optimal_score is None else spec.optimal_score
+    leaderboard = search.task.leaderboard_scores()
+    test = None if final is None else final.test_score
     return RunResult(
         schema_version=RESULT_SCHEMA_VERSION,
         run_id=search.folder.root.name,
@@ -131,13 +144,16 @@ def build_result(
         valid_submission=final is not None and final.test_score is not None,
         best_search_score=None if best_search is None else best_search.search_score,
         first_draft_search_score=None if first_draft is None else first_draft.search_score,
-        baseline=spec.baseline.score if spec.baseline else None,
-        reference=spec.reference.score if spec.reference else None,
-        optimal=(
-            search.grader.metric.best_value if spec.optimal_score is None else spec.optimal_score
-        ),
+        baseline=baseline,
+        reference=reference,
+        optimal=optimal,
         worst=spec.worst_score,
-        leaderboard=search.task.leaderboard_scores(),
+        leaderboard=leaderboard,
+        relative_scores=(
+            RelativeScores()
+            if status == "failed"
+            else _relative(test, spec, baseline, reference, optimal, leaderboard)
+        ),
         nodes=len(nodes),
         good_nodes=sum(1 for n in nodes if n.is_good),
         buggy_nodes=sum(1 for n in nodes if n.status == NodeStatus.BUGGY),
@@ -156,6 +172,29 @@ def build_result(
         llm_concurrency=config.llm_concurrency,
         sandbox=search.sandbox.describe(),
         airlab_version=airlab.__version__,
+    )
+
+
+def _relative(
+    test: float | None,
+    spec: TaskSpec,
+    baseline: float | None,
+    reference: float | None,
+    optimal: float | None,
+    leaderboard: list[float] | None,
+) -> RelativeScores:
+    """The test score against the task's benchmark numbers, by the function `airlab report`
+    uses (imported here, at the end of a run: the evaluation package is slow to import)."""
+    from airlab.evaluation.tables import relative_scores
+
+    return relative_scores(
+        test,
+        spec.direction,
+        baseline=baseline,
+        reference=reference,
+        optimal=optimal,
+        worst=spec.worst_score,
+        leaderboard=leaderboard,
     )
 
 

@@ -9,6 +9,8 @@ the recorded baseline (or the benchmark's own reported baseline). Candidates see
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import shutil
@@ -113,6 +115,10 @@ class Imported:
     train: pd.DataFrame | None = None
     """The labelled training rows, written back to `public/<train_name>`."""
     train_name: str = TRAIN_FILE
+    """`train.csv`, or a JSON table (`train.json`, `train.jsonl`), written in its own format."""
+    test_records_name: str | None = None
+    """The benchmark's test inputs as a JSON table (MLE-bench's `test.json`): `test_inputs` is
+    written there in full, and `public/test.csv` lists their ids."""
     sample: pd.DataFrame | None = None
     """The sample submission over the benchmark's test rows; None: drawn from the training
     targets."""
@@ -175,11 +181,24 @@ def _draw_splits(
         where=f"public/{imported.train_name}",
     )
     answers[SPLIT_COLUMN] = SPLITS[2]
-    answers = pd.concat([answers, held.answers], ignore_index=True)
+    answers = pd.concat([answers, _like(held.answers, answers)], ignore_index=True)
     rows = len(test_inputs) + len(held.inputs)
     order = np.random.default_rng([splits.seed, 3]).permutation(rows)
     test_inputs = pd.concat([test_inputs, held.inputs], ignore_index=True).iloc[order]
     return held.train, test_inputs, answers
+
+
+def _like(moved: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
+    """Moved rows' answers written as the benchmark writes its own: a boolean training label
+    becomes 0/1 where the answers hold integers (random-acts-of-pizza's train.json holds
+    `true`/`false`, its answers `int(...)`)."""
+    moved = moved.copy()
+    for column in moved.columns:
+        values = moved[column]
+        booleans = values.dtype.kind == "b" or values.map(type).eq(bool).all()
+        if column in answers and answers[column].dtype.kind in "iu" and booleans:
+            moved[column] = values.astype(int)
+    return moved
 
 
 def _write(
@@ -204,10 +223,10 @@ def _write(
     public.mkdir(parents=True, exist_ok=True)
     private.mkdir(parents=True, exist_ok=True)
     os.chmod(private, 0o700)
-    written = {imported.train_name, TEST_FILE, imported.sample_name}
+    written = {imported.train_name, TEST_FILE, imported.sample_name, imported.test_records_name}
     for name, source in imported.public_files.items():
         if name in written or (
-            splits.source == SplitSource.TRAIN and _copy_of_train(name, imported)
+            splits.source == SplitSource.TRAIN and _archived_copy(name, imported)
         ):
             continue
         if source.is_dir():
@@ -215,7 +234,10 @@ def _write(
         else:
             shutil.copy2(source, public / name)
     if train is not None:
-        train.to_csv(public / imported.train_name, index=False)
+        write_table(train, public / imported.train_name)
+    if imported.test_records_name is not None:
+        write_table(test_inputs, public / imported.test_records_name)
+        test_inputs = test_inputs[[imported.id_column]]
     test_inputs.to_csv(public / TEST_FILE, index=False)
     answers.to_csv(private / ANSWERS_FILE, index=False)
     sample = _full_sample(imported, test_inputs[imported.id_column], splits.seed)
@@ -238,11 +260,58 @@ def _write(
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".bz2", ".xz", ".7z", ".tar", ".tgz")
 
 
-def _copy_of_train(name: str, imported: Imported) -> bool:
+def _archived_copy(name: str, imported: Imported) -> bool:
     """An archived copy of the training table (MLE-bench's `train.csv.zip`, `train.zip`): it
-    would still hold the labels of the rows moved to search and select, so it is left out."""
-    stem = Path(imported.train_name).stem
-    return name.startswith(f"{stem}.") and name.lower().endswith(ARCHIVE_SUFFIXES)
+    would still hold the labels of the rows moved to search and select, so it is left out; so is
+    one of JSON test inputs (`test.zip`), which would lack the moved rows."""
+    stems = [Path(imported.train_name).stem]
+    if imported.test_records_name is not None:
+        stems.append(Path(imported.test_records_name).stem)
+    archive = name.lower().endswith(ARCHIVE_SUFFIXES)
+    return archive and any(name.startswith(f"{stem}.") for stem in stems)
+
+
+JSON_TABLE_SUFFIXES = (".json", ".jsonl")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A JSON table as MLE-bench prepares them (`train.json`: a list of objects; `.jsonl`: one
+    object a line), every value the Python object JSON gave (no date or number guessing, an
+    integer column with a null stays integers), so that writing it back gives the same text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TaskError(f"{path}: cannot read JSON: {exc}") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise TaskError(f"{path}: expected a list of JSON objects, one per row")
+    return pd.DataFrame(rows, dtype=object)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """A table in the format its name says: CSV, or JSON like `read_table` reads."""
+    if path.suffix not in JSON_TABLE_SUFFIXES:
+        frame.to_csv(path, index=False)
+        return
+    rows = [
+        {key: None if isinstance(v, float) and math.isnan(v) else v for key, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+    if path.suffix == ".jsonl":
+        text = "".join(json.dumps(row, default=_plain) + "\n" for row in rows)
+    else:
+        text = json.dumps(rows, indent=4, default=_plain)
+    path.write_text(text, encoding="utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python ones, for json.dumps."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _write_spec(dest: Path, spec: Mapping[str, Any]) -> None:
@@ -295,11 +364,13 @@ def _constants(frame: pd.DataFrame) -> dict[str, Any]:
 def _baseline(task: Task, imported: Imported) -> dict[str, Any]:
     from airlab.grading.grader import Grader
 
-    if imported.baseline is not None:
-        return {**imported.baseline, "of": ScoreOf.REPORTED.value}
+    # Graded even when the benchmark reports its own baseline: a grader that cannot score the
+    # sample submission (an evaluate.py key that is not printed) fails now, not in the run.
     grade = Grader(task).grade(task.sample_submission_path.read_bytes(), SPLITS)
     if not grade.valid:
         raise TaskError(f"{task.sample_submission_path}: not a valid submission: {grade.reason}")
+    if imported.baseline is not None:
+        return {**imported.baseline, "of": ScoreOf.REPORTED.value}
     made = "" if imported.sample is not None else ", drawn from the training targets"
     return {
         "score": grade.scores["test"],

@@ -10,7 +10,9 @@ CLONE/mlebench/competitions/ID/
   leaderboard.csv  the Kaggle leaderboard, best first, `score` column (a Git LFS pointer in a
                    clone without `git lfs pull`)
 CLONE/experiments/splits/low.txt   the lite split's ids, one a line
-DATA/ID/prepared/public/   train.csv, test.csv, the sample submission (its name from config.yaml)
+DATA/ID/prepared/public/   train.csv, test.csv, the sample submission (its name from config.yaml);
+                           some competitions keep train.json and test.json (lists of objects)
+                           with zipped copies (random-acts-of-pizza)
 DATA/ID/prepared/private/  the answers (test.csv, answers.csv, test.jsonl, ...)
 ```
 DATA defaults to MLE-bench's own (`~/.cache/mle-bench/data`). The grader is MLE-bench's own
@@ -30,9 +32,11 @@ import pandas as pd
 from airlab.errors import TaskError
 from airlab.grading.custom import import_grade_function
 from airlab.tasks.importers.common import (
+    JSON_TABLE_SUFFIXES,
     Imported,
     SplitChoice,
     is_lfs_pointer,
+    read_table,
     read_yaml,
     require,
     submission_columns,
@@ -178,15 +182,22 @@ def import_mlebench(
     if id_column not in answers.columns:
         raise TaskError(f"{competition.data_path('answers')}: missing id column {id_column!r}")
     public_dir = sample_path.parent
+    test_records = None
     if (public_dir / TEST_FILE).is_file():
         test_inputs = read_csv(public_dir / TEST_FILE, dtype={id_column: str})
         if id_column not in test_inputs.columns:
             test_inputs = sample[[id_column]]
+    elif (json_test := _json_table(public_dir, "test")) is not None and id_column in (
+        table := read_table(json_test)
+    ):
+        test_inputs, test_records = table, json_test.name  # random-acts-of-pizza's test.json
     else:  # test inputs are files (images, audio): the ids alone form test.csv
         test_inputs = sample[[id_column]]
-    train = None
+    train, train_name = None, TRAIN_FILE
     if (public_dir / TRAIN_FILE).is_file():
         train = read_csv(public_dir / TRAIN_FILE, dtype={id_column: str})
+    elif (json_train := _json_table(public_dir, "train")) is not None:
+        train, train_name = read_table(json_train), json_train.name
     description_path = clone_root / str(require(config, "description", folder / "config.yaml"))
     if not description_path.is_file():
         raise TaskError(f"{description_path}: file not found")
@@ -211,6 +222,8 @@ def import_mlebench(
     description = description_path.read_text().rstrip() + submission_note(
         id_column, targets, sample_path.name
     )
+    if train_name != TRAIN_FILE:
+        description += _json_note(train_name, test_records, targets)
     imported = Imported(
         spec=spec,
         description=description,
@@ -218,12 +231,34 @@ def import_mlebench(
         test_inputs=test_inputs,
         answers=answers,
         train=train,
+        train_name=train_name,
+        test_records_name=test_records,
         sample=sample,
         sample_name=sample_path.name,
         public_files=public_files,
         extra_files={LEADERBOARD_FILE: board.to_csv(index=False)},
     )
     return write_task(dest, imported, splits or SplitChoice())
+
+
+def _json_table(public_dir: Path, stem: str) -> Path | None:
+    """`train.json` / `train.jsonl` (MLE-bench keeps some competitions' tables as JSON)."""
+    found = [public_dir / f"{stem}{suffix}" for suffix in JSON_TABLE_SUFFIXES]
+    return next((path for path in found if path.is_file()), None)
+
+
+def _json_note(train_name: str, test_records: str | None, targets: list[str]) -> str:
+    """Where a JSON competition's tables are, for the candidates (they look for CSV first)."""
+    labels = ", ".join(f"`{t}`" for t in targets)
+    tests = (
+        f"`public/{test_records}` holds the inputs of every row of `public/test.csv`"
+        if test_records
+        else "`public/test.csv` lists the ids to predict"
+    )
+    return (
+        f"\n\n## Data (airlab)\nThe labelled training rows are in `public/{train_name}` "
+        f"(JSON objects, one per row; the labels in {labels}); {tests}.\n"
+    )
 
 
 @dataclass(frozen=True)

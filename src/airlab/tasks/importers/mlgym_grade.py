@@ -8,6 +8,7 @@ the dict that `task.yaml`'s `metric_params.key` names. All hidden splits of one 
 one subprocess (`grade_many`), each in its own workspace.
 """
 
+import difflib
 import json
 import subprocess
 import sys
@@ -74,8 +75,18 @@ def grade_many(pairs):
         reason = (done.stderr or done.stdout).strip()[-300:]
         raise ValueError(f"evaluate.py failed: {reason}")
     scores = []
+    key = params["key"]
     for result in json.loads(line.removeprefix("AIRLAB_RESULT ")):
         if "error" in result:
             raise ValueError(f"evaluate.py failed: {result['error']}")
-        scores.append(float(result[params["key"]]))
+        if key not in result:
+            lower = {str(k).lower(): str(k) for k in result}
+            close = difflib.get_close_matches(key.lower(), list(lower), n=1)
+            hint = f"; did you mean {lower[close[0]]!r}?" if close else ""
+            printed = ", ".join(repr(k) for k in result) or "nothing"
+            raise ValueError(
+                f"evaluate.py printed no {key!r}{hint} (it printed {printed}; the key is "
+                "task.yaml's metric_params.key, from MLGym's baseline_scores)"
+            )
+        scores.append(float(result[key]))
     return scores
