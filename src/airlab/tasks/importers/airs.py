@@ -31,6 +31,8 @@ from airlab.errors import TaskError
 from airlab.tasks.importers.common import (
     Imported,
     SplitChoice,
+    decode_lists,
+    plain_lists,
     read_yaml,
     require,
     submission_note,
@@ -48,21 +50,30 @@ NOT_COPIED = {"prepare.py", "evaluate_prepare.py"}
 
 
 def read_split(data_dir: Path, name: str) -> pd.DataFrame:
-    """A split as `prepare.py` left it: `NAME.csv`, or a `save_to_disk` folder `NAME/`."""
+    """A split as `prepare.py` left it: a `save_to_disk` folder `NAME/`, or its export `NAME.jsonl`
+    or `NAME.csv` (list-valued cells as JSON lists)."""
+    jsonl = data_dir / f"{name}.jsonl"
+    if jsonl.is_file():
+        try:
+            return pd.read_json(jsonl, lines=True, dtype=False)
+        except ValueError as exc:
+            raise TaskError(f"{jsonl}: cannot read JSON lines: {exc}") from None
     csv = data_dir / f"{name}.csv"
     if csv.is_file():
-        return read_csv(csv)
+        return decode_lists(read_csv(csv))
     folder = data_dir / name
     if folder.is_dir():
         if importlib.util.find_spec("datasets") is None:
             raise TaskError(
                 f"{folder}: a Hugging Face dataset folder; pip install datasets to read it, or "
-                f"export it once with load_from_disk(...).to_csv('{csv.name}')"
+                f"export it once with load_from_disk(...).to_json('{jsonl.name}')"
             )
         from datasets import load_from_disk
 
-        return load_from_disk(str(folder)).to_pandas()
-    raise TaskError(f"{data_dir}: no {name}.csv or {name}/ (run the task's prepare.py first)")
+        return plain_lists(load_from_disk(str(folder)).to_pandas())
+    raise TaskError(
+        f"{data_dir}: no {name}/, {name}.jsonl or {name}.csv (run the task's prepare.py first)"
+    )
 
 
 def _scoring_columns(info: dict, path: Path) -> list[str]:

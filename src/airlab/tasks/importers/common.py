@@ -9,6 +9,7 @@ the recorded baseline (or the benchmark's own reported baseline). Candidates see
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -77,6 +78,84 @@ def task_name(text: str) -> str:
     if not name:
         raise TaskError(f"cannot make a task name from {text!r}")
     return name
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, list | tuple | np.ndarray)
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON can hold it: arrays (what `datasets`' to_pandas gives) become lists."""
+    if isinstance(value, np.ndarray):
+        return [_plain(item) for item in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def list_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding lists, arrays or mappings (Hugging Face `Sequence` and struct features)."""
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "O" and values.map(
+            lambda v: _is_sequence(v) or isinstance(v, dict)
+        ).any():
+            found.append(str(column))
+    return found
+
+
+def plain_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """Array cells (as `Dataset.to_pandas` gives them) as Python lists, nested arrays included."""
+    columns = list_columns(frame)
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(_plain)
+    return out
+
+
+def encode_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """List-valued cells as JSON text (`[1, 2]`, not numpy's `[1 2]` repr), so that the CSVs
+    airlab writes can be read back exactly; `decode_lists` is the inverse."""
+    columns = list_columns(frame)
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(
+            lambda v: json.dumps(_plain(v)) if _is_sequence(v) or isinstance(v, dict) else v
+        )
+    return out
+
+
+def decode_lists(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """JSON lists and mappings in text cells back to Python lists and dicts (the columns given,
+    else every text column whose values all parse so)."""
+    out = frame.copy()
+    for column in columns if columns is not None else list(out.columns):
+        values = out[column]
+        if values.dtype.kind != "O":
+            continue
+        parsed = values.map(_json_container)
+        if columns is not None or parsed.notna().eq(values.notna()).all():
+            out[column] = parsed.where(parsed.notna(), values)
+    return out
+
+
+def _json_container(value: Any) -> Any:
+    if not isinstance(value, str) or value[:1] not in ("[", "{"):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, list | dict) else None
 
 
 def hidden_splits(n_rows: int, seed: int) -> np.ndarray:
@@ -215,11 +294,11 @@ def _write(
         else:
             shutil.copy2(source, public / name)
     if train is not None:
-        train.to_csv(public / imported.train_name, index=False)
-    test_inputs.to_csv(public / TEST_FILE, index=False)
-    answers.to_csv(private / ANSWERS_FILE, index=False)
+        encode_lists(train).to_csv(public / imported.train_name, index=False)
+    encode_lists(test_inputs).to_csv(public / TEST_FILE, index=False)
+    encode_lists(answers).to_csv(private / ANSWERS_FILE, index=False)
     sample = _full_sample(imported, test_inputs[imported.id_column], splits.seed)
-    sample.to_csv(public / imported.sample_name, index=False)
+    encode_lists(sample).to_csv(public / imported.sample_name, index=False)
     for name, content in imported.extra_files.items():
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
