@@ -124,6 +124,7 @@ def test_a_hugging_face_folder_is_read_with_datasets(tmp_path):
 
 
 def test_imported_airs_tasks_pass_task_check_as_is(tmp_path):
-    for folder in sorted(RAD.iterdir()):
+    # the other fixtures are checked end to end in test_unaided_airs.py (slow)
+    for folder in (YELP, SICK, RAD / "CoreferenceResolutionWinograndeAccuracy"):
         report = check_task(import_airs(folder, tmp_path / folder.name), sandbox="process")
         assert report.ok, (folder.name, report.problems)
