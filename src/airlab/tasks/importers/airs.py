@@ -22,6 +22,7 @@ scores are kept for AIRS's normalised score.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,9 @@ def read_split(data_dir: Path, name: str) -> pd.DataFrame:
             raise TaskError(f"{jsonl}: cannot read JSON lines: {exc}") from None
     csv = data_dir / f"{name}.csv"
     if csv.is_file():
-        return decode_lists(read_csv(csv))
+        frame = decode_lists(read_csv(csv))
+        _refuse_numpy_reprs(frame, csv, jsonl.name)
+        return frame
     folder = data_dir / name
     if folder.is_dir():
         if importlib.util.find_spec("datasets") is None:
@@ -74,6 +77,33 @@ def read_split(data_dir: Path, name: str) -> pd.DataFrame:
     raise TaskError(
         f"{data_dir}: no {name}/, {name}.jsonl or {name}.csv (run the task's prepare.py first)"
     )
+
+
+def _numpy_repr(value: object) -> bool:
+    """A list cell as numpy prints it (`[6 6 8 1]`, `[array([1, 2])]`): what `Dataset.to_csv`
+    writes for list features. It cannot be read back reliably."""
+    if not isinstance(value, str) or not (value.startswith("[") and value.endswith("]")):
+        return False
+    if "array(" in value:
+        return True
+    tokens = value[1:-1].split()
+    return len(tokens) > 1 and all(
+        re.fullmatch(r"[-+]?(\d+\.?\d*([eE][-+]?\d+)?|nan|inf)", t) for t in tokens
+    )
+
+
+def _refuse_numpy_reprs(frame: pd.DataFrame, path: Path, jsonl: str) -> None:
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind != "O":
+            continue
+        hits = values[values.map(_numpy_repr)]
+        if not hits.empty:
+            raise TaskError(
+                f"{path}: column {column!r} holds numpy reprs of lists ({hits.iloc[0][:40]!r}), "
+                f"which cannot be read back; export the split with .to_json('{jsonl}') "
+                "or keep its save_to_disk folder"
+            )
 
 
 def _scoring_columns(info: dict, path: Path) -> list[str]:
