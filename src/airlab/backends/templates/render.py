@@ -158,14 +158,14 @@ cv = {cv_shuffle}
 
 
 def _reader(name: str) -> str:
-    path = f"public/{name}"
+    path = f'"public/{name}"'
     if name.endswith(".jsonl"):
-        return f"pd.read_json({path!r}, lines=True)"
+        return f"pd.read_json({path}, lines=True)"
     if name.endswith(".json"):
-        return f"pd.read_json({path!r})"
+        return f"pd.read_json({path})"
     if name.endswith(".parquet"):
-        return f"pd.read_parquet({path!r})"
-    return f"pd.read_csv({path!r})"
+        return f"pd.read_parquet({path})"
+    return f"pd.read_csv({path})"
 
 
 def _lists(shape: Shape, imports: _Imports) -> tuple[str, str]:
@@ -202,6 +202,7 @@ def summarise_lists(frame):
     for column in [c for c in TEXT_LISTS if c in frame]:
         frame[column] = frame[column].map(lambda v: " ".join(str(x) for x in flat(as_list(v))))
     return frame
+
 """
     return code, "\ntrain, test = summarise_lists(train), summarise_lists(test)"
 
