@@ -47,14 +47,26 @@ def _with_lists(root, train_format: str, list_target: bool = False):
     return load_task(root)
 
 
-@pytest.mark.parametrize("train_format", ["csv", "json", "jsonl", "parquet"])
+FORMATS = ["csv", "json", "jsonl", "parquet"]
+
+
+@pytest.mark.parametrize("train_format", FORMATS)
+def test_the_shape_finds_the_table_and_its_list_columns(make_task, train_format):
+    if train_format == "parquet":
+        pytest.importorskip("pyarrow")
+    shape = shape_of(_with_lists(make_task(kind="regression"), train_format))
+    assert shape.train_file == f"train.{train_format}"
+    assert shape.number_lists == ("vec",) and shape.text_lists == ("notes",)
+    assert not shape.target_list
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("train_format", FORMATS)
 def test_scripts_read_the_training_table_and_use_shared_columns(make_task, tmp_path, train_format):
     if train_format == "parquet":
         pytest.importorskip("pyarrow")
     task = _with_lists(make_task(kind="regression"), train_format)
     shape = shape_of(task)
-    assert shape.train_file.endswith(train_format)
-    assert shape.number_lists == ("vec",) and shape.text_lists == ("notes",)
     code = render(RECIPE, task.spec, plan="p", shape=shape)
     result, workdir = _run(code, task, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -62,6 +74,7 @@ def test_scripts_read_the_training_table_and_use_shared_columns(make_task, tmp_p
     assert grade.valid, grade.reason
 
 
+@pytest.mark.slow
 def test_a_one_item_list_target_is_fitted_by_its_item(make_task, tmp_path):
     task = _with_lists(make_task(kind="regression"), "csv", list_target=True)
     shape = shape_of(task)
