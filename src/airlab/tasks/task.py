@@ -109,19 +109,22 @@ def train_table(public_dir: Path) -> Path | None:
     return next((public_dir / n for n in TRAIN_TABLES if (public_dir / n).is_file()), None)
 
 
-def read_table(path: Path, nrows: int | None = None) -> pd.DataFrame:
-    """A CSV, JSON (records), JSON-lines or parquet table, by suffix; a one-line TaskError
-    naming the file if it cannot be read."""
+def read_table(
+    path: Path, nrows: int | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """A CSV, JSON (records), JSON-lines or parquet table, by suffix (only `columns`, if given);
+    a one-line TaskError naming the file if it cannot be read."""
     if path.suffix == ".csv":
-        return read_csv(path, nrows=nrows)
+        return read_csv(path, nrows=nrows, usecols=columns)
     if not path.is_file():
         raise TaskError(f"{path}: file not found")
     try:
         if path.suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(path, columns=columns)
         else:
             frame = pd.read_json(path, lines=path.suffix == ".jsonl", dtype=False)
-    except (ValueError, ImportError, OSError) as exc:
+            frame = frame if columns is None else frame[columns]
+    except (ValueError, ImportError, OSError, KeyError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TaskError(f"{path}: cannot read table: {reason}") from None
     return frame if nrows is None else frame.head(nrows)

@@ -150,7 +150,7 @@ def problem_of(task: Task) -> Problem:
         return "classification" if kind in ("label", "probability") else "regression"
     # A task's own metric: judge from the training target what kind of prediction it wants.
     target = task.spec.target_columns[0]
-    train = read_train(task, nrows=None)
+    train = read_train(task, nrows=None, columns=[target])
     if target not in train.columns:
         raise BackendError(f"templates backend: the training table has no column {target!r}")
     values = _target_values(train[target])
@@ -185,7 +185,7 @@ def _written_spec(spec: TaskSpec, problem: Problem, shape: Shape | None = None) 
 def positive_target(task: Task) -> bool:
     """Whether a log-transformed target is an option (every training target is positive)."""
     targets = list(task.spec.target_columns)
-    train = read_train(task, nrows=None)
+    train = read_train(task, nrows=None, columns=targets)
     if any(t not in train.columns for t in targets):
         return False
     values = pd.DataFrame({t: _target_values(train[t]) for t in targets})

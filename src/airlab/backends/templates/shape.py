@@ -76,14 +76,25 @@ def list_kinds(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], list
     return numbers, texts, nested
 
 
-def read_train(task: Task, nrows: int | None = SAMPLE_ROWS) -> pd.DataFrame:
+def read_train(
+    task: Task, nrows: int | None = SAMPLE_ROWS, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The task's training table (a sample of `nrows`; only `columns` if given; those it lacks
+    are left out)."""
     path = train_table(task.public_dir)
     if path is None:
         raise BackendError(
             f"templates backend: task {task.name!r} has no public training table "
             "(train.csv, train.jsonl, train.json or train.parquet)"
         )
-    return plain_lists(read_table(path, nrows=nrows))  # parquet gives arrays, not lists
+    if columns is not None:
+        header = read_table(path, nrows=0).columns if path.suffix == ".csv" else None
+        if header is not None:
+            columns = [c for c in columns if c in header]
+        else:  # JSON and parquet: read whole, keep what exists
+            frame = read_table(path, nrows=nrows)
+            return plain_lists(frame[[c for c in columns if c in frame.columns]])
+    return plain_lists(read_table(path, nrows=nrows, columns=columns))  # parquet: arrays
 
 
 def one_item_list_target(values: pd.Series) -> bool:
