@@ -19,6 +19,11 @@ class TaskError(AirlabError):
     """A task folder is missing a file or holds an invalid field."""
 
 
+class EvaluatorError(AirlabError):
+    """A task's own evaluator could not run (a package or file it needs is missing): the
+    grade is invalid, but the submission was not judged."""
+
+
 class UnknownNameError(AirlabError):
     """A registry lookup failed (unknown task, policy, backend, metric, ...)."""
 

@@ -124,6 +124,26 @@ def test_a_hugging_face_folder_is_read_with_datasets(tmp_path):
 
 
 def test_imported_airs_tasks_pass_task_check_as_is(tmp_path):
-    for folder in sorted(RAD.iterdir()):
+    # the other fixtures are checked end to end in test_unaided_airs.py (slow)
+    for folder in (YELP, SICK, RAD / "CoreferenceResolutionWinograndeAccuracy"):
         report = check_task(import_airs(folder, tmp_path / folder.name), sandbox="process")
         assert report.ok, (folder.name, report.problems)
+
+
+def test_numpy_reprs_in_a_csv_export_are_refused_and_jsonl_exports_keep_lists(tmp_path):
+    train = pd.read_csv(YELP / "data" / "train.csv")
+
+    def reprs(folder: Path) -> None:  # what Dataset.to_csv writes for a list feature
+        train.assign(counts=["[6 6 8 1]"] * len(train)).to_csv(folder / "data" / "train.csv")
+
+    with pytest.raises(TaskError, match=r"column 'counts' holds numpy reprs.*to_json\('train"):
+        import_airs(_variant(tmp_path / "reprs", YELP, reprs), tmp_path / "t")
+
+    def jsonl(folder: Path) -> None:
+        (folder / "data" / "train.csv").unlink()
+        rows = train.assign(counts=[[6, 6, 8, i] for i in range(len(train))])
+        rows.to_json(folder / "data" / "train.jsonl", orient="records", lines=True)
+
+    task = import_airs(_variant(tmp_path / "jsonl", YELP, jsonl), tmp_path / "t2")
+    written = pd.read_csv(task.public_dir / "train.csv")["counts"]
+    assert written.str.fullmatch(r"\[6, 6, 8, \d+\]").all()  # JSON lists, read back exactly

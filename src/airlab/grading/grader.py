@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from airlab.errors import EvaluatorError
 from airlab.grading.custom import load_grade_many
 from airlab.grading.metrics import Metric, MetricContext
 from airlab.grading.submission import (
@@ -88,10 +89,12 @@ class Grader:
         for split in splits:
             ids = self.rows(split)
             if self.metric.kind == "raw":
+                own = self.spec.grader or self.spec.grade_fn
                 try:
                     score = self._score_custom(checked.predictions, ids)
+                except EvaluatorError as exc:
+                    return Grade(valid=False, reason=f"{own} could not grade {split}: {exc}")
                 except Exception as exc:  # a task's own grader rejects a submission by raising
-                    own = self.spec.grader or self.spec.grade_fn
                     reason = f"{own} rejected the submission on {split}: {exc!r}"
                     return Grade(valid=False, reason=reason)
             else:
@@ -118,6 +121,8 @@ class Grader:
         ]
         try:
             values = [float(v) for v in self._grade_many(pairs)]
+        except EvaluatorError as exc:
+            return Grade(valid=False, reason=f"{self.spec.grader} could not grade: {exc}")
         except Exception as exc:  # a task's own grader rejects a submission by raising
             reason = f"{self.spec.grader} rejected the submission: {exc!r}"
             return Grade(valid=False, reason=reason)

@@ -25,6 +25,8 @@ PRIVATE_DIR = "private"
 ANSWERS_FILE = "answers.csv"
 TEST_FILE = "test.csv"
 TRAIN_FILE = "train.csv"
+TRAIN_TABLES = (TRAIN_FILE, "train.jsonl", "train.json", "train.parquet")
+"""The names a public training table may have (imported benchmarks keep their own format)."""
 SAMPLE_SUBMISSION_FILE = "sample_submission.csv"
 SPLIT_COLUMN = "split"
 SPLITS = ("search", "select", "test")
@@ -99,6 +101,33 @@ class Task:
         if "score" not in frame.columns:
             raise TaskError(f"{path}: missing column 'score'")
         return [float(value) for value in frame["score"].dropna()]
+
+
+def train_table(public_dir: Path) -> Path | None:
+    """The task's public training table: `train.csv`, else `train.jsonl`, `train.json` or
+    `train.parquet`, whichever exists."""
+    return next((public_dir / n for n in TRAIN_TABLES if (public_dir / n).is_file()), None)
+
+
+def read_table(
+    path: Path, nrows: int | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """A CSV, JSON (records), JSON-lines or parquet table, by suffix (only `columns`, if given);
+    a one-line TaskError naming the file if it cannot be read."""
+    if path.suffix == ".csv":
+        return read_csv(path, nrows=nrows, usecols=columns)
+    if not path.is_file():
+        raise TaskError(f"{path}: file not found")
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path, columns=columns)
+        else:
+            frame = pd.read_json(path, lines=path.suffix == ".jsonl", dtype=False)
+            frame = frame if columns is None else frame[columns]
+    except (ValueError, ImportError, OSError, KeyError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TaskError(f"{path}: cannot read table: {reason}") from None
+    return frame if nrows is None else frame.head(nrows)
 
 
 def read_csv(path: Path, **kwargs: object) -> pd.DataFrame:

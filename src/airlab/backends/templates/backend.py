@@ -20,11 +20,18 @@ from airlab.backends.templates.memory import RECIPE_KEY, improve_with_memory
 from airlab.backends.templates.models import MODELS, Problem
 from airlab.backends.templates.recipe import Recipe
 from airlab.backends.templates.render import CV_SCORING, render
-from airlab.backends.templates.shape import Shape, shape_of
+from airlab.backends.templates.shape import (
+    Shape,
+    flat,
+    one_item_list_target,
+    read_train,
+    shape_of,
+)
 from airlab.errors import BackendError
 from airlab.journal.node import Node
+from airlab.tasks.importers.common import decode_lists
 from airlab.tasks.spec import TaskSpec
-from airlab.tasks.task import TRAIN_FILE, Task
+from airlab.tasks.task import Task
 
 TEXT_FAMILIES = ("linear",)
 """Model families drafted for tasks with text columns (they take sparse TF-IDF features)."""
@@ -143,13 +150,22 @@ def problem_of(task: Task) -> Problem:
         return "classification" if kind in ("label", "probability") else "regression"
     # A task's own metric: judge from the training target what kind of prediction it wants.
     target = task.spec.target_columns[0]
-    header = pd.read_csv(task.public_dir / TRAIN_FILE, nrows=0).columns
-    if target not in header:
-        raise BackendError(f"templates backend: public/train.csv has no column {target!r}")
-    values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=[target])[target].dropna()
+    train = read_train(task, nrows=None, columns=[target])
+    if target not in train.columns:
+        raise BackendError(f"templates backend: the training table has no column {target!r}")
+    values = _target_values(train[target])
     numeric = pd.api.types.is_numeric_dtype(values)
     few_whole_values = numeric and (values % 1 == 0).all() and values.nunique() <= 20
     return "classification" if not numeric or few_whole_values else "regression"
+
+
+def _target_values(values: pd.Series) -> pd.Series:
+    """A target's values; one-item lists (`[0.95]`, AIRS's ZINC) stand for their item."""
+    values = values.dropna()
+    if one_item_list_target(values):
+        decoded = decode_lists(values.to_frame())[values.name]
+        return decoded.map(lambda v: flat(v)[0]).astype(float)
+    return values
 
 
 def _has_template_metric(spec: TaskSpec) -> bool:
@@ -169,10 +185,10 @@ def _written_spec(spec: TaskSpec, problem: Problem, shape: Shape | None = None) 
 def positive_target(task: Task) -> bool:
     """Whether a log-transformed target is an option (every training target is positive)."""
     targets = list(task.spec.target_columns)
-    header = pd.read_csv(task.public_dir / TRAIN_FILE, nrows=0).columns
-    if any(t not in header for t in targets):
+    train = read_train(task, nrows=None, columns=targets)
+    if any(t not in train.columns for t in targets):
         return False
-    values = pd.read_csv(task.public_dir / TRAIN_FILE, usecols=targets)
+    values = pd.DataFrame({t: _target_values(train[t]) for t in targets})
     numeric = all(pd.api.types.is_numeric_dtype(values[t]) for t in targets)
     return bool(numeric and (values > 0).all().all())
 

@@ -125,17 +125,27 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
         imports.add("sklearn.base", "clone")
         head, tail = _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign)
     else:
-        head, tail = _single(recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value)
+        head, tail = _single(
+            recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value, shape.target_list
+        )
     text = f"TEXT = {list(shape.text)!r}\n" if shape.text else ""
     not_categorical = "c not in numeric and c not in TEXT" if shape.text else "c not in numeric"
+    lists, apply_lists = _lists(shape, imports)
+    unused = (
+        f"UNUSED = {list(shape.unused)!r}  # nested values (mappings) left out\n"
+        if shape.unused
+        else ""
+    )
+    excluded = "EXCLUDED and c not in UNUSED" if shape.unused else "EXCLUDED"
     return f'''"""{docstring}"""
 
 {imports.render(skip=skip_import)}
 
-{head}{text}
-train = pd.read_csv("public/train.csv")
-test = pd.read_csv("public/test.csv")
-features = [c for c in train.columns if c not in EXCLUDED]
+{head}{text}{unused}{lists}
+train = {_reader(shape.train_file)}
+test = pd.read_csv("public/test.csv"){apply_lists}
+# inputs: the columns both tables have (training-only columns are not known for test rows)
+features = [c for c in train.columns if c in test.columns and c not in {excluded}]
 numeric = train[features].select_dtypes("number").columns.tolist()
 categorical = [c for c in features if {not_categorical}]
 X = train[features]
@@ -147,7 +157,59 @@ cv = {cv_shuffle}
 '''
 
 
-def _single(recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value) -> tuple[str, str]:
+def _reader(name: str) -> str:
+    path = f'"public/{name}"'
+    if name.endswith(".jsonl"):
+        return f"pd.read_json({path}, lines=True)"
+    if name.endswith(".json"):
+        return f"pd.read_json({path})"
+    if name.endswith(".parquet"):
+        return f"pd.read_parquet({path})"
+    return f"pd.read_csv({path})"
+
+
+def _lists(shape: Shape, imports: _Imports) -> tuple[str, str]:
+    """Helpers for list-valued cells (JSON lists in the CSVs, lists in JSON tables), and the
+    lines that apply them to both tables."""
+    if not (shape.number_lists or shape.text_lists or shape.target_list):
+        return "", ""
+    imports.add("json", "loads")
+    code = f"""NUMBER_LISTS = {list(shape.number_lists)!r}  # summarised: length, mean, min, max
+TEXT_LISTS = {list(shape.text_lists)!r}  # joined into one text
+
+
+def as_list(value):
+    if isinstance(value, str):
+        return loads(value)
+    return list(value) if isinstance(value, (list, tuple, np.ndarray)) else []
+
+
+def flat(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [x for item in value for x in flat(item)]
+    return [value]
+
+
+def summarise_lists(frame):
+    frame = frame.copy()
+    for column in [c for c in NUMBER_LISTS if c in frame]:
+        items = frame.pop(column).map(as_list)
+        numbers = items.map(lambda v: np.array(flat(v), dtype=float))
+        frame[column + "_len"] = items.map(len)
+        frame[column + "_mean"] = numbers.map(lambda a: a.mean() if a.size else np.nan)
+        frame[column + "_min"] = numbers.map(lambda a: a.min() if a.size else np.nan)
+        frame[column + "_max"] = numbers.map(lambda a: a.max() if a.size else np.nan)
+    for column in [c for c in TEXT_LISTS if c in frame]:
+        frame[column] = frame[column].map(lambda v: " ".join(str(x) for x in flat(as_list(v))))
+    return frame
+
+"""
+    return code, "\ntrain, test = summarise_lists(train), summarise_lists(test)"
+
+
+def _single(
+    recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value, target_list=False
+) -> tuple[str, str]:
     target = spec.target_columns[0]
     target_code = repr(target + "s") if recipe.bug == "wrong_target" else repr(target)
     submission_column = "'prediction'" if recipe.bug == "submission_column" else "TARGET"
@@ -161,8 +223,12 @@ def _single(recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value) -> tu
         predict = "prediction = np.clip(model.predict(test[features]), 1e-6, None)"
     else:
         predict = "prediction = model.predict(test[features])"
+    y = "train[TARGET]"
+    if target_list:  # one-item lists: fit the item, hand predictions in as one-item lists
+        y = "train[TARGET].map(lambda v: flat(as_list(v))[0]).astype(float)"
+        predict += "\nprediction = [f'[{float(p)!r}]' for p in prediction]"
     head = f"ID = {spec.id_column!r}\nTARGET = {target_code}\nEXCLUDED = (ID, TARGET)\n"
-    tail = f"""y = train[TARGET]
+    tail = f"""y = {y}
 scores = cross_val_score(model, X, y, cv=cv, scoring={scoring_code})
 cv_score = {cv_value}
 spread = scores.std()

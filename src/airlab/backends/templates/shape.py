@@ -2,7 +2,9 @@
 
 Imported competitions ask for one probability column per class (MLE-bench's one-hot answers,
 with the class in a training label column), several regression targets at once, or predictions
-from free text. The templates write a matching script for each (see `render.py`).
+from free text. Their training table may be JSON or parquet, and some cells hold lists (AIRS's
+graphs and molecules, JSON lists in the CSVs): numeric lists are summarised, lists of text joined.
+The templates write a matching script for each (see `render.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Literal
 import pandas as pd
 
 from airlab.errors import BackendError
-from airlab.tasks.task import TRAIN_FILE, Task
+from airlab.tasks.importers.common import decode_lists, plain_lists
+from airlab.tasks.task import TEST_FILE, Task, read_table, train_table
 
 ShapeKind = Literal["single", "class_probabilities", "multi_target"]
 TEXT_MIN_WORDS = 3.0
@@ -30,6 +33,75 @@ class Shape:
     """Free-text input columns, vectorised with TF-IDF."""
     nonnegative: bool = False
     """`multi_target`: every training target is ≥ 0, so predictions are clipped at 0."""
+    train_file: str = "train.csv"
+    """The public training table's file name (CSV, JSON, JSON lines or parquet)."""
+    number_lists: tuple[str, ...] = ()
+    """Input columns of numeric lists, summarised as length, mean, min and max."""
+    text_lists: tuple[str, ...] = ()
+    """Input columns of lists of text, joined into one text each."""
+    unused: tuple[str, ...] = ()
+    """Input columns of nested values (mappings, mixed lists) that the script leaves out."""
+    target_list: bool = False
+    """`single`: the target holds one-item lists (`[0.95]`); the script fits the item and writes
+    predictions back as one-item JSON lists."""
+
+
+def flat(value: object) -> list:
+    if isinstance(value, list | tuple):
+        return [x for item in value for x in flat(item)]
+    return [value]
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def list_kinds(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The columns holding lists, split into lists of numbers, lists of anything else, and
+    columns with other nested values (mappings, a mix), which the templates leave out."""
+    decoded = decode_lists(frame[columns]) if columns else frame[columns]
+    numbers, texts, nested = [], [], []
+    for column in columns:
+        values = decoded[column].dropna()
+        lists = values.map(lambda v: isinstance(v, list))
+        if values.empty or not lists.any():
+            if values.map(lambda v: isinstance(v, dict)).any():
+                nested.append(column)
+            continue
+        items = [x for v in values[lists] for x in flat(v)]
+        if not lists.all() or any(isinstance(x, dict) for x in items):
+            nested.append(column)
+        else:
+            (numbers if all(is_number(x) for x in items) else texts).append(column)
+    return numbers, texts, nested
+
+
+def read_train(
+    task: Task, nrows: int | None = SAMPLE_ROWS, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The task's training table (a sample of `nrows`; only `columns` if given; those it lacks
+    are left out)."""
+    path = train_table(task.public_dir)
+    if path is None:
+        raise BackendError(
+            f"templates backend: task {task.name!r} has no public training table "
+            "(train.csv, train.jsonl, train.json or train.parquet)"
+        )
+    if columns is not None:
+        header = read_table(path, nrows=0).columns if path.suffix == ".csv" else None
+        if header is not None:
+            columns = [c for c in columns if c in header]
+        else:  # JSON and parquet: read whole, keep what exists
+            frame = read_table(path, nrows=nrows)
+            return plain_lists(frame[[c for c in columns if c in frame.columns]])
+    return plain_lists(read_table(path, nrows=nrows, columns=columns))  # parquet: arrays
+
+
+def one_item_list_target(values: pd.Series) -> bool:
+    decoded = decode_lists(values.dropna().to_frame())[values.name]
+    return not decoded.empty and bool(
+        decoded.map(lambda v: isinstance(v, list) and len(v) == 1 and is_number(v[0])).all()
+    )
 
 
 def text_columns(frame: pd.DataFrame, exclude: set[str]) -> tuple[str, ...]:
@@ -48,7 +120,7 @@ def shape_of(task: Task) -> Shape:
     """The shape of `task`; a multi-column submission the templates cannot write is an error."""
     spec = task.spec
     targets = list(spec.target_columns)
-    train = pd.read_csv(task.public_dir / TRAIN_FILE, nrows=SAMPLE_ROWS)
+    train = read_train(task)
     kind: ShapeKind = "single"
     label = None
     if len(targets) > 1:
@@ -64,12 +136,33 @@ def shape_of(task: Task) -> Shape:
             if label is None:
                 raise BackendError(
                     f"templates backend: task {task.name!r} has {len(targets)} target columns "
-                    "that public/train.csv neither holds nor names in a label column"
+                    "that the training table neither holds nor names in a label column"
                 )
             kind = "class_probabilities"
     exclude = {spec.id_column, *targets, *([label] if label else [])}
     nonnegative = kind == "multi_target" and bool((train[targets] >= 0).all().all())
-    return Shape(kind, label, text_columns(train, exclude), nonnegative)
+    test = read_table(task.public_dir / TEST_FILE, nrows=SAMPLE_ROWS)
+    shared = [c for c in train.columns if c in test.columns and c not in exclude]
+    numbers, texts, nested = list_kinds(train, shared)
+    joined = train[shared].drop(columns=[*numbers, *nested])
+    for column in texts:
+        values = decode_lists(joined[[column]])[column]
+        joined[column] = values.map(lambda v: " ".join(str(x) for x in flat(v)))
+    target_list = (
+        kind == "single" and targets[0] in train and one_item_list_target(train[targets[0]])
+    )
+    path = train_table(task.public_dir)
+    return Shape(
+        kind,
+        label,
+        text_columns(joined, exclude),
+        nonnegative,
+        train_file=path.name if path else "train.csv",
+        number_lists=tuple(numbers),
+        text_lists=tuple(texts),
+        target_list=target_list,
+        unused=tuple(nested),
+    )
 
 
 def _label_column(train: pd.DataFrame, classes: list[str], id_column: str) -> str | None:

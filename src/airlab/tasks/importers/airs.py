@@ -22,6 +22,7 @@ scores are kept for AIRS's normalised score.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,8 @@ from airlab.errors import TaskError
 from airlab.tasks.importers.common import (
     Imported,
     SplitChoice,
+    decode_lists,
+    plain_lists,
     read_yaml,
     require,
     submission_note,
@@ -48,21 +51,59 @@ NOT_COPIED = {"prepare.py", "evaluate_prepare.py"}
 
 
 def read_split(data_dir: Path, name: str) -> pd.DataFrame:
-    """A split as `prepare.py` left it: `NAME.csv`, or a `save_to_disk` folder `NAME/`."""
+    """A split as `prepare.py` left it: a `save_to_disk` folder `NAME/`, or its export `NAME.jsonl`
+    or `NAME.csv` (list-valued cells as JSON lists)."""
+    jsonl = data_dir / f"{name}.jsonl"
+    if jsonl.is_file():
+        try:
+            return pd.read_json(jsonl, lines=True, dtype=False)
+        except ValueError as exc:
+            raise TaskError(f"{jsonl}: cannot read JSON lines: {exc}") from None
     csv = data_dir / f"{name}.csv"
     if csv.is_file():
-        return read_csv(csv)
+        frame = decode_lists(read_csv(csv))
+        _refuse_numpy_reprs(frame, csv, jsonl.name)
+        return frame
     folder = data_dir / name
     if folder.is_dir():
         if importlib.util.find_spec("datasets") is None:
             raise TaskError(
                 f"{folder}: a Hugging Face dataset folder; pip install datasets to read it, or "
-                f"export it once with load_from_disk(...).to_csv('{csv.name}')"
+                f"export it once with load_from_disk(...).to_json('{jsonl.name}')"
             )
         from datasets import load_from_disk
 
-        return load_from_disk(str(folder)).to_pandas()
-    raise TaskError(f"{data_dir}: no {name}.csv or {name}/ (run the task's prepare.py first)")
+        return plain_lists(load_from_disk(str(folder)).to_pandas())
+    raise TaskError(
+        f"{data_dir}: no {name}/, {name}.jsonl or {name}.csv (run the task's prepare.py first)"
+    )
+
+
+def _numpy_repr(value: object) -> bool:
+    """A list cell as numpy prints it (`[6 6 8 1]`, `[array([1, 2])]`): what `Dataset.to_csv`
+    writes for list features. It cannot be read back reliably."""
+    if not isinstance(value, str) or not (value.startswith("[") and value.endswith("]")):
+        return False
+    if "array(" in value:
+        return True
+    tokens = value[1:-1].split()
+    return len(tokens) > 1 and all(
+        re.fullmatch(r"[-+]?(\d+\.?\d*([eE][-+]?\d+)?|nan|inf)", t) for t in tokens
+    )
+
+
+def _refuse_numpy_reprs(frame: pd.DataFrame, path: Path, jsonl: str) -> None:
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind != "O":
+            continue
+        hits = values[values.map(_numpy_repr)]
+        if not hits.empty:
+            raise TaskError(
+                f"{path}: column {column!r} holds numpy reprs of lists ({hits.iloc[0][:40]!r}), "
+                f"which cannot be read back; export the split with .to_json('{jsonl}') "
+                "or keep its save_to_disk folder"
+            )
 
 
 def _scoring_columns(info: dict, path: Path) -> list[str]:

@@ -81,6 +81,84 @@ def task_name(text: str) -> str:
     return name
 
 
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, list | tuple | np.ndarray)
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON can hold it: arrays (what `datasets`' to_pandas gives) become lists."""
+    if isinstance(value, np.ndarray):
+        return [_plain(item) for item in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def list_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding lists, arrays or mappings (Hugging Face `Sequence` and struct features)."""
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "O" and values.map(
+            lambda v: _is_sequence(v) or isinstance(v, dict)
+        ).any():
+            found.append(str(column))
+    return found
+
+
+def plain_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """Array cells (as `Dataset.to_pandas` gives them) as Python lists, nested arrays included."""
+    columns = list_columns(frame)
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(_plain)
+    return out
+
+
+def encode_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """List-valued cells as JSON text (`[1, 2]`, not numpy's `[1 2]` repr), so that the CSVs
+    airlab writes can be read back exactly; `decode_lists` is the inverse."""
+    columns = list_columns(frame)
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].map(
+            lambda v: json.dumps(_plain(v)) if _is_sequence(v) or isinstance(v, dict) else v
+        )
+    return out
+
+
+def decode_lists(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """JSON lists and mappings in text cells back to Python lists and dicts (the columns given,
+    else every text column whose values all parse so)."""
+    out = frame.copy()
+    for column in columns if columns is not None else list(out.columns):
+        values = out[column]
+        if values.dtype.kind != "O":
+            continue
+        parsed = values.map(_json_container)
+        if columns is not None or parsed.notna().eq(values.notna()).all():
+            out[column] = parsed.where(parsed.notna(), values)
+    return out
+
+
+def _json_container(value: Any) -> Any:
+    if not isinstance(value, str) or value[:1] not in ("[", "{"):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, list | dict) else None
+
+
 def hidden_splits(n_rows: int, seed: int) -> np.ndarray:
     """Each answer row's hidden split: a seeded permutation cut in three near-equal parts."""
     if n_rows < len(SPLITS):
@@ -238,10 +316,10 @@ def _write(
     if imported.test_records_name is not None:
         write_table(test_inputs, public / imported.test_records_name)
         test_inputs = test_inputs[[imported.id_column]]
-    test_inputs.to_csv(public / TEST_FILE, index=False)
-    answers.to_csv(private / ANSWERS_FILE, index=False)
+    write_table(test_inputs, public / TEST_FILE)
+    write_table(answers, private / ANSWERS_FILE)
     sample = _full_sample(imported, test_inputs[imported.id_column], splits.seed)
-    sample.to_csv(public / imported.sample_name, index=False)
+    encode_lists(sample).to_csv(public / imported.sample_name, index=False)
     for name, content in imported.extra_files.items():
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
@@ -292,26 +370,28 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A table in the format its name says: CSV, or JSON like `read_table` reads."""
+    """A table in the format its name says: CSV (list cells as JSON text), or JSON like
+    `read_table` reads."""
     if path.suffix not in JSON_TABLE_SUFFIXES:
-        frame.to_csv(path, index=False)
+        encode_lists(frame).to_csv(path, index=False)
         return
     rows = [
         {key: None if isinstance(v, float) and math.isnan(v) else v for key, v in row.items()}
         for row in frame.to_dict("records")
     ]
     if path.suffix == ".jsonl":
-        text = "".join(json.dumps(row, default=_plain) + "\n" for row in rows)
+        text = "".join(json.dumps(row, default=_json_default) + "\n" for row in rows)
     else:
-        text = json.dumps(rows, indent=4, default=_plain)
+        text = json.dumps(rows, indent=4, default=_json_default)
     path.write_text(text, encoding="utf-8")
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python ones, for json.dumps."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays as Python ones, for json.dumps."""
+    plain = _plain(value)
+    if plain is value:
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return plain
 
 
 def _write_spec(dest: Path, spec: Mapping[str, Any]) -> None:
