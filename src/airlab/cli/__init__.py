@@ -1,6 +1,10 @@
 """The `airlab` command line: run, resume, tasks (and more as packages land).
 
 Every user error prints one line naming the file, field or value, and exits with status 2.
+Exit statuses: 0 a run (every run of a sweep) found a valid solution; 1 a run was stopped by its
+backend (a sweep: a run failed or was interrupted); 2 bad input (broken task data included,
+refused before the first step); 3 the budget was spent without a valid submission
+(`no_valid_solution`); 130 interrupted.
 """
 
 from __future__ import annotations
