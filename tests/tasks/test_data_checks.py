@@ -166,3 +166,28 @@ def test_cli_run_refuses_broken_data_before_a_run_folder_exists(make_task, tmp_p
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "public/test.csv: feature column 'b' of train.csv is missing" in lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+def test_mlebench_json_layout_is_accepted_with_a_note(make_task):
+    """random-acts-of-pizza's layout: train.json records with fields the test rows lack,
+    test inputs in test.json, and test.csv of ids alone."""
+    root = make_task()
+    public = _public(root)
+    train = pd.read_csv(public / "train.csv").assign(known_later=1)
+    (public / "train.json").write_text(train.to_json(orient="records"))
+    (public / "train.csv").unlink()
+    test = pd.read_csv(public / "test.csv")
+    (public / "test.json").write_text(test.to_json(orient="records"))
+    test[["id"]].to_csv(public / "test.csv", index=False)
+    report = check_task_data(load_task(root))
+    assert report.ok, [str(f) for f in report.errors]
+    assert [str(f) for f in report.notes] == [
+        "public/test.csv: holds ids alone (the inputs are test.json); feature columns not checked"
+    ]
+    records = json.loads((public / "train.json").read_text())
+    for record in records:
+        del record["y"]
+    (public / "train.json").write_text(json.dumps(records))
+    assert str(check_task_data(load_task(root)).errors[0]).startswith(
+        "public/train.json: target column 'y' is missing"
+    )
