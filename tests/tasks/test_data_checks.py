@@ -5,6 +5,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -191,3 +192,37 @@ def test_mlebench_json_layout_is_accepted_with_a_note(make_task):
     assert str(check_task_data(load_task(root)).errors[0]).startswith(
         "public/train.json: target column 'y' is missing"
     )
+
+
+def test_importers_declare_what_the_benchmark_lays_out_by_design(tmp_path):
+    """A training column the test rows lack, and targets the training rows do not hold, are
+    written into task.yaml, so the imported folder passes the check it would otherwise fail."""
+    from airlab.tasks.importers.common import Imported, SplitChoice, write_task
+    from airlab.tasks.spec import SplitSource
+
+    rng = np.random.default_rng(0)
+    n = 30
+    test = pd.DataFrame({"id": [f"t{i}" for i in range(n)], "a": rng.normal(size=n)})
+    answers = pd.DataFrame({"id": test["id"], "y": rng.normal(size=n)})
+    train = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "a": rng.normal(size=n)})
+    spec = {
+        "name": "imp",
+        "title": "Imported",
+        "type": "other",
+        "metric": "rmse",
+        "direction": "minimize",
+        "id_column": "id",
+        "target_columns": ["y"],
+    }
+    held_out = SplitChoice(SplitSource.HELD_OUT)
+
+    def imported(train_frame):
+        sample = answers.assign(y=0.0)
+        return Imported(spec, "d", "id", test, answers, train=train_frame, sample=sample)
+
+    task = write_task(tmp_path / "one", imported(train.assign(y=1.0, later=2)), held_out)
+    assert task.spec.train_only_columns == ["later"] and task.spec.targets_in_train
+    assert check_task_data(task).findings == ()
+    task = write_task(tmp_path / "two", imported(train), held_out)  # histories, no targets
+    assert task.spec.train_only_columns == [] and not task.spec.targets_in_train
+    assert check_task_data(task).findings == ()
