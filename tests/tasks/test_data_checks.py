@@ -226,3 +226,14 @@ def test_importers_declare_what_the_benchmark_lays_out_by_design(tmp_path):
     task = write_task(tmp_path / "two", imported(train), held_out)  # histories, no targets
     assert task.spec.train_only_columns == [] and not task.spec.targets_in_train
     assert check_task_data(task).findings == ()
+
+
+def test_gym_environment_refuses_broken_data_when_constructed(make_task, tmp_path):
+    pytest.importorskip("gymnasium")
+    from airlab.gym import make
+
+    root = make_task()
+    _empty_train(root)
+    with pytest.raises(TaskError, match=r"public/train\.csv: has no rows"):
+        make(str(root), runs_dir=tmp_path / "gym")
+    assert not (tmp_path / "gym").exists()
