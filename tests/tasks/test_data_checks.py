@@ -169,7 +169,7 @@ def test_cli_run_refuses_broken_data_before_a_run_folder_exists(make_task, tmp_p
     assert not (tmp_path / "runs").exists()
 
 
-def test_mlebench_json_layout_is_accepted_with_a_note(make_task):
+def test_mlebench_json_layout_is_checked_against_its_test_json(make_task):
     """random-acts-of-pizza's layout: train.json records with fields the test rows lack,
     test inputs in test.json, and test.csv of ids alone."""
     root = make_task()
@@ -181,10 +181,11 @@ def test_mlebench_json_layout_is_accepted_with_a_note(make_task):
     (public / "test.json").write_text(test.to_json(orient="records"))
     test[["id"]].to_csv(public / "test.csv", index=False)
     report = check_task_data(load_task(root))
-    assert report.ok, [str(f) for f in report.errors]
-    assert [str(f) for f in report.notes] == [
-        "public/test.csv: holds ids alone (the inputs are test.json); feature columns not checked"
-    ]
+    assert str(report.errors[0]).startswith(
+        "public/test.json: feature column 'known_later' of train.json is missing"
+    )
+    _set_fields(root, train_only_columns=["known_later"])  # what the importer declares
+    assert check_task_data(load_task(root)).findings == ()
     records = json.loads((public / "train.json").read_text())
     for record in records:
         del record["y"]

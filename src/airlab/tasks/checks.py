@@ -14,6 +14,9 @@ the folder's own contract (task.yaml, test ids, answers); this checks what a can
   lack by design), and no column the training table lacks but the id;
 - ids in the training table are unique.
 
+Test inputs kept as a JSON table (MLE-bench's `test.json`, with `test.csv` listing the ids) are
+compared as `test.csv` would be.
+
 What cannot be checked (no training table but image folders, a JSON file that is not a list of
 records) is named in a note, never refused: a real task the check does not understand still runs.
 A CSV is read cheaply (its first rows, then its id column for uniqueness); a JSON or
@@ -137,9 +140,13 @@ def check_task_data(task: Task) -> DataReport:
     spec = task.spec
     label = _check_targets(task, table, train_file, findings)
     if test_columns == [spec.id_column]:
-        findings.append(_ids_only_test(task, test_file))
-        test_columns = table.columns  # nothing to compare: the inputs are elsewhere
-    findings += _check_columns(task, table, test_columns, label, path.name)
+        records = _test_records(task)
+        if records is not None:  # MLE-bench's test.json: the inputs, test.csv their ids
+            test_file, test_columns = records
+        else:
+            findings.append(_ids_only_test(task, test_file))
+            test_columns = table.columns  # nothing to compare: the inputs are files
+    findings += _check_columns(task, table, test_columns, label, path.name, test_file)
     if table.ids is not None and table.ids.duplicated().any():
         duplicate = table.ids[table.ids.duplicated()].iloc[0]
         findings.append(
@@ -155,12 +162,16 @@ def check_task_data(task: Task) -> DataReport:
 
 
 def _check_columns(
-    task: Task, table: _Table, test_columns: list[str], label: str | None, train_name: str
+    task: Task,
+    table: _Table,
+    test_columns: list[str],
+    label: str | None,
+    train_name: str,
+    test_file: str,
 ) -> list[Finding]:
     """Test inputs hold the training features, and nothing the training rows lack; one finding
     per kind of problem, naming its first column."""
     spec = task.spec
-    test_file = f"{PUBLIC_DIR}/{TEST_FILE}"
     not_features = {spec.id_column, *spec.target_columns, *spec.train_only_columns, label}
     missing = [c for c in table.columns if c not in not_features and c not in test_columns]
     unknown = [c for c in test_columns if c != spec.id_column and c not in table.columns]
@@ -228,6 +239,19 @@ def _no_train_table(task: Task) -> Finding:
         f"no training table ({', '.join(TRAIN_TABLES[:1] + TRAIN_TABLES[3:])}); training data "
         f"not checked ({shown})",
     )
+
+
+def _test_records(task: Task) -> tuple[str, list[str]] | None:
+    """The file and columns of test inputs kept as a JSON table beside an ids-only test.csv."""
+    for name in ("test.json", "test.jsonl"):
+        path = task.public_dir / name
+        if path.is_file():
+            try:
+                table = _read_table(path, task.spec.id_column)
+            except _Unreadable:
+                return None
+            return f"{PUBLIC_DIR}/{name}", table.columns
+    return None
 
 
 def _ids_only_test(task: Task, test_file: str) -> Finding:
