@@ -32,6 +32,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     """Stopped by its backend; it resumes once the cause is fixed."""
     INCOMPLETE = "incomplete"
+    """Kept so that files holding it still read; airlab does not write it."""
 
     @property
     def finished(self) -> bool:
