@@ -2,7 +2,8 @@
 rankings, reports and exports through this one model.
 
 Versioned: files written before the field existed read as `schema_version` 1 (their keys are a
-subset of today's); version 3 added `relative_scores`, which older files read as all null.
+subset of today's); version 3 added `relative_scores` (older files read them as all null),
+`failures` (counts by failure) and the `no_valid_solution` status.
 Spend is the usage ledger's: the sum of what the servers reported, call by call, failed calls
 and policy calls included.
 """
@@ -12,13 +13,36 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 3
-RunStatus = Literal["complete", "failed", "incomplete"]
+
+
+class RunStatus(StrEnum):
+    """How a run ended (`result.json`'s `status`, and the journal's once it is final)."""
+
+    COMPLETE = "complete"
+    """The budget was spent and a valid final node chosen and scored on test."""
+    NO_VALID_SOLUTION = "no_valid_solution"
+    """The budget was spent but no node wrote a valid submission: finished, not a success (no
+    scores; rankings count it as a failed run)."""
+    FAILED = "failed"
+    """Stopped by its backend; it resumes once the cause is fixed."""
+    INCOMPLETE = "incomplete"
+    """Kept so that files holding it still read; airlab does not write it."""
+
+    @property
+    def finished(self) -> bool:
+        """The search is over and its result final (resuming only prints it)."""
+        return self in FINISHED
+
+
+FINISHED = frozenset({RunStatus.COMPLETE, RunStatus.NO_VALID_SOLUTION})
 Split = Literal["search", "select", "test"]
 MedalName = Literal["gold", "silver", "bronze", "none"]
 
@@ -86,7 +110,7 @@ class RunResult(BaseModel):
     backend: str = ""
     metric: str = ""
     direction: Literal["maximize", "minimize"]
-    status: RunStatus = "complete"
+    status: RunStatus = RunStatus.COMPLETE
     error: str | None = None
     """Why a failed run stopped (one line); it resumes once the cause is fixed."""
     stop_reason: str | None = None
@@ -109,6 +133,8 @@ class RunResult(BaseModel):
     good_nodes: int = 0
     buggy_nodes: int = 0
     lost_nodes: int = 0
+    failures: dict[str, int] = Field(default_factory=dict)
+    """Failure (`airlab.failures.Failure`) → nodes that ended with it, most common first."""
     elapsed_s: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -132,6 +158,23 @@ class RunResult(BaseModel):
         if value is None or not self.valid_submission or math.isnan(value):
             return None
         return float(value)
+
+    def most_common_failure(self) -> tuple[str, int] | None:
+        """The failure most nodes ended with, and how many; None when none failed."""
+        if not self.failures:
+            return None
+        return Counter(self.failures).most_common(1)[0]
+
+    def no_solution_line(self) -> str:
+        """Why a `no_valid_solution` run has no result, in one line: its most common failure."""
+        common = self.most_common_failure()
+        if common is None:
+            return f"no valid solution: none of {self.nodes} node(s) wrote a valid submission"
+        failure, count = common
+        return (
+            f"no valid solution: none of {self.nodes} node(s) wrote a valid submission; most "
+            f"common failure: {failure} ({count} of {self.nodes})"
+        )
 
     def write(self, path: Path) -> None:
         """Atomically: a reader never sees half a file."""

@@ -106,3 +106,26 @@ def test_score_submission_grades_every_split(checked_task):
     answers[["id", "y"]].to_csv(path, index=False)
     grade = score_submission(task, path)
     assert grade.valid and grade.scores == {"search": 1.0, "select": 1.0, "test": 1.0}
+
+
+def test_broken_data_is_a_problem_and_the_baseline_is_not_run(checked_task):
+    test = checked_task / "public" / "test.csv"
+    pd.read_csv(test).drop(columns=["b"]).to_csv(test, index=False)
+    report = check_task(load_task(checked_task), sandbox="process")
+    assert report.problems == [
+        "public/test.csv: feature column 'b' of train.csv is missing (a column only the training "
+        "rows have by design goes in task.yaml's train_only_columns)"
+    ]
+    assert report.baseline_scores == {}
+
+
+def test_a_crashing_baseline_is_reported_by_its_whole_last_line(checked_task):
+    """A long traceback's tail is cut at a byte count; the problem is its exception line."""
+    (checked_task / "baseline.py").write_text(
+        "import sys\n"
+        "for i in range(200):\n"
+        "    print(f'  File \"deep.py\", line {i}, in frame_{i}', file=sys.stderr)\n"
+        "raise ValueError('the column b is gone')\n"
+    )
+    report = check_task(load_task(checked_task), sandbox="process")
+    assert report.problems == ["baseline.py failed (error): ValueError: the column b is gone"]

@@ -4,6 +4,10 @@ Every user error prints one line naming the file, field or value, and exits with
 The command modules import only light things (typer, rich, the errors); each command imports
 what it runs, so `airlab --help`, `--version` and a mistyped option answer at once
 (tests/cli/test_cli_start.py checks that numpy, pandas, scikit-learn, ... stay unimported).
+Exit statuses: 0 a run (every run of a sweep) found a valid solution; 1 a run was stopped by its
+backend (a sweep: a run failed or was interrupted); 2 bad input (broken task data included,
+refused before the first step); 3 the budget was spent without a valid submission
+(`no_valid_solution`); 130 interrupted.
 """
 
 from __future__ import annotations

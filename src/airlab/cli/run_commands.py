@@ -12,11 +12,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from airlab.errors import BackendUnavailableError, ConfigError
+from airlab.result import RunStatus
 
 if TYPE_CHECKING:
     from airlab.runner import Run
+
+EXIT_NO_VALID_SOLUTION = 3
+"""Exit status of a run (or sweep) that spent its budget without a valid submission."""
+EXIT_FAILED = 1
+"""Exit status of a run stopped by its backend (a sweep: of any run that failed)."""
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
@@ -325,7 +332,9 @@ def resume(
 
     run_obj = Run.resume(run_dir, workers=workers)
     if run_obj.complete:
-        Console().print(f"{run_dir}: the run is already complete")
+        status = run_obj.search.status
+        ended = "complete" if status == RunStatus.COMPLETE else f"finished ({status})"
+        Console().print(f"{run_dir}: the run is already {ended}")
     _execute(run_obj)
 
 
@@ -343,7 +352,7 @@ def _execute(run_obj: Run) -> None:
             highlight=False,
             soft_wrap=True,
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_FAILED) from None
     except KeyboardInterrupt:
         console.print(
             f"[yellow]interrupted; finished nodes are saved. Continue with:[/] "
@@ -351,3 +360,8 @@ def _execute(run_obj: Run) -> None:
         )
         raise typer.Exit(130) from None
     console.print(result_table(run_obj, result))
+    if result.status == RunStatus.NO_VALID_SOLUTION:
+        console.print(
+            f"[red]{escape(result.no_solution_line())}[/]", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_NO_VALID_SOLUTION)

@@ -15,13 +15,21 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from airlab.cli.run_commands import parse_duration
+from airlab.cli.run_commands import EXIT_FAILED, EXIT_NO_VALID_SOLUTION, parse_duration
 from airlab.errors import ConfigError
+from airlab.result import FINISHED, RunStatus
 
 if TYPE_CHECKING:
     from airlab.runner.sweep import RunState, Sweep, SweepObserver
 
-_STYLE = {"complete": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
+_STYLE = {
+    RunStatus.COMPLETE.value: "green",
+    RunStatus.NO_VALID_SOLUTION.value: "red",
+    RunStatus.FAILED.value: "red",
+    "running": "cyan",
+    "interrupted": "yellow",
+}
+_ENDED = (RunStatus.COMPLETE.value, RunStatus.NO_VALID_SOLUTION.value, RunStatus.FAILED.value)
 
 
 def progress_table(sweep: Sweep) -> Table:
@@ -29,8 +37,10 @@ def progress_table(sweep: Sweep) -> Table:
     from airlab.cli.display import fmt
 
     states = list(sweep.states.values())
-    done = sum(s.status == "complete" for s in states)
-    table = Table(title=f"sweep {sweep.root.name}: {done}/{len(states)} runs complete")
+    done = sum(s.status == RunStatus.COMPLETE for s in states)
+    invalid = sum(s.status == RunStatus.NO_VALID_SOLUTION for s in states)
+    title = f"sweep {sweep.root.name}: {done}/{len(states)} runs complete"
+    table = Table(title=title + (f", {invalid} without a valid solution" if invalid else ""))
     for column in ("run", "status", "steps", "best search", "test", "time"):
         table.add_column(column, no_wrap=True)
     now = time.monotonic()
@@ -63,7 +73,7 @@ class _Lines:
     def on_update(self, sweep: Sweep, state: RunState) -> None:
         from airlab.cli.display import fmt
 
-        if state.status in ("complete", "failed"):
+        if state.status in _ENDED:
             line = (
                 f"{state.cell.name}: {state.status}, {state.steps_done} steps, best search "
                 f"{fmt(state.best_search)}, test {fmt(state.test_score)}"
@@ -239,5 +249,8 @@ def _execute(the_sweep: Sweep) -> None:
         live.stop()
     else:
         console.print(progress_table(the_sweep))
-    if any(state.status != "complete" for state in states.values()):
-        raise typer.Exit(1)
+    statuses = {state.status for state in states.values()}
+    if statuses - set(FINISHED):
+        raise typer.Exit(EXIT_FAILED)
+    if RunStatus.NO_VALID_SOLUTION in statuses:
+        raise typer.Exit(EXIT_NO_VALID_SOLUTION)

@@ -122,12 +122,12 @@ def check(
     task = resolve_task(folder)
     report = check_task(task, sandbox=sandbox, run_baseline=not no_baseline)
     for note in report.notes:
-        console.print(f"  · {escape(note)}", highlight=False)
+        console.print(f"  · {escape(note)}", highlight=False, soft_wrap=True)
     if report.baseline_scores:
         scores = ", ".join(f"{k} {v:.6f}" for k, v in report.baseline_scores.items())
         console.print(f"  · baseline.py scores: {scores}", highlight=False)
-    for problem in report.problems:
-        console.print(f"  [red]✗[/] {escape(problem)}", highlight=False)
+    for problem in report.problems:  # one line each, whatever the terminal's width
+        console.print(f"  [red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
     if not report.ok:
         raise TaskError(f"{task.root}: {len(report.problems)} problem(s) found by task check")
     console.print(f"[green]✓[/] {task.name}: task check passed")

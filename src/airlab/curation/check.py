@@ -1,10 +1,12 @@
 """`airlab task check`: everything a task folder must get right before agents are run on it.
 
-Gymnasium's `check_env` in spirit: the folder loads (schema, files, ids), the hidden splits are
-non-empty and disjoint, the answers are out of a candidate's reach, grading is deterministic, and
-the task's `baseline.py` runs in the sandbox, gets a valid grade that beats the sample submission,
-and reproduces the score recorded in `task.yaml`. A task's optional `reference.py`, the stronger
-solution its reference score comes from, must run too and beat the baseline on test.
+Gymnasium's `check_env` in spirit: the folder loads (schema, files, ids), its public data is what
+a candidate can learn from (`tasks/checks.py`: training table, targets, features), the hidden
+splits are non-empty and disjoint, the answers are out of a candidate's reach, grading is
+deterministic, and the task's `baseline.py` runs in the sandbox, gets a valid grade that beats
+the sample submission, and reproduces the score recorded in `task.yaml`. A task's optional
+`reference.py`, the stronger solution its reference score comes from, must run too and beat the
+baseline on test.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from airlab.grading import Grade, Grader
 from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
 from airlab.sandbox.base import Execution
 from airlab.tasks import SPLITS, Task, data_home
+from airlab.tasks.checks import check_task_data
 from airlab.tasks.spec import ScoreOf
 from airlab.tasks.task import SPLIT_COLUMN
 
@@ -61,10 +64,13 @@ def check_task(
     """Run every check on a loaded task; never raises for a finding, only records it."""
     report = CheckReport(task=task.name)
     grader = Grader(task)
+    data = check_task_data(task)
+    report.problems += [str(finding) for finding in data.errors]
+    report.notes += [str(finding) for finding in data.notes]
     _check_splits(task, report)
     _check_answers_hidden(task, sandbox, report)
     sample = _grade_file(task, grader, task.sample_submission_path, report)
-    if run_baseline:
+    if run_baseline and data.ok:  # on broken data the baseline could only crash
         _check_baseline(task, grader, sandbox, sample, tolerance, report)
         if report.baseline_scores and (task.root / REFERENCE_FILE).is_file():
             _check_reference(task, grader, sandbox, report)
@@ -194,8 +200,10 @@ def _run_and_grade(
     with tempfile.TemporaryDirectory(prefix="airlab-check-") as scratch:
         execution = run_script(task, (task.root / file_name).read_text(), Path(scratch), sandbox)
     if not execution.succeeded:
-        tail = (execution.stderr_tail or execution.stdout_tail)[-400:].strip()
-        report.problems.append(f"{file_name} failed ({execution.failure}): {tail}")
+        report.problems.append(
+            f"{file_name} failed ({execution.failure}): "
+            f"{last_line(execution.stderr_tail or execution.stdout_tail)}"
+        )
         return None
     grade = grader.grade(execution.submission, SPLITS)
     if not grade.valid:
@@ -204,6 +212,16 @@ def _run_and_grade(
     if grader.grade(execution.submission, SPLITS).scores != grade.scores:
         report.problems.append("grading is not deterministic: the same submission scored twice")
     return grade
+
+
+def last_line(output: str, limit: int = 300) -> str:
+    """The last non-empty line of a script's output (a traceback's exception line), whole
+    from its start: an output tail is cut at a byte count, in the middle of a line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
+        return "(no output)"
+    line = lines[-1]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def run_script(

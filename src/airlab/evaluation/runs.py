@@ -113,7 +113,7 @@ def runs_table(
                 "backend": run.backend,
                 "metric": run.metric,
                 "direction": run.direction,
-                "status": run.status,
+                "status": run.status.value,
                 "valid": score is not None,
                 "score": math.nan if score is None else score,
                 "search": run.scores.search,

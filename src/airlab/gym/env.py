@@ -38,6 +38,8 @@ from airlab.journal import NodeStatus
 from airlab.operators.options import parse_operator_options
 from airlab.runner.config import RunConfig
 from airlab.runner.search import Proposal, Search
+from airlab.tasks import resolve_task
+from airlab.tasks.checks import require_task_data
 
 gym = gymnasium()
 
@@ -87,6 +89,7 @@ class AirlabEnv(gym.Env):
             raise ConfigError(f"gym operator must be draft, improve or debug, got {operator!r}")
         if max_steps < 1:
             raise ConfigError(f"gym max_steps must be at least 1, got {max_steps}")
+        require_task_data(resolve_task(task))  # broken data fails here, not in every episode
         self.task_name = task
         self.operator = operator
         self.max_steps = max_steps

@@ -14,6 +14,7 @@ from typing import Any
 
 from airlab.errors import JournalError
 from airlab.journal import JOURNAL_FILE, Journal, Node, NodeStatus
+from airlab.result import FINISHED
 from airlab.runner.layout import RESULT_FILE
 
 
@@ -59,7 +60,7 @@ class RunData:
 
     @property
     def complete(self) -> bool:
-        return self.meta.get("status") == "complete"
+        return self.meta.get("status") in FINISHED
 
     @property
     def started_at(self) -> float:

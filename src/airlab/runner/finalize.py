@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -78,9 +79,13 @@ def finalize_search(search: Search) -> RunResult:
     if final is not None:
         _copy_best(search, final)
     result = build_result(search, final)
+    if not result.valid_submission:  # a spent budget without a valid submission is no success
+        result = result.model_copy(update={"status": RunStatus.NO_VALID_SOLUTION})
     result.write(search.folder.result)
     journal.set_meta(
-        status="complete", final_node=None if final is None else final.id, finished_at=time.time()
+        status=result.status.value,
+        final_node=None if final is None else final.id,
+        finished_at=time.time(),
     )
     return result
 
@@ -96,13 +101,17 @@ def _copy_best(search: Search, node: Node) -> None:
 
 def write_failed_result(search: Search, error: str) -> RunResult:
     """A run stopped by its backend: no final node yet; it resumes once the cause is fixed."""
-    result = build_result(search, None, status="failed", error=error)
+    result = build_result(search, None, status=RunStatus.FAILED, error=error)
     result.write(search.folder.result)
     return result
 
 
 def build_result(
-    search: Search, final: Node | None, *, status: RunStatus = "complete", error: str | None = None
+    search: Search,
+    final: Node | None,
+    *,
+    status: RunStatus = RunStatus.COMPLETE,
+    error: str | None = None,
 ) -> RunResult:
     """The run's summary, read by `airlab rank` and reports."""
     all_nodes = search.journal.nodes()
@@ -158,6 +167,7 @@ def build_result(
         good_nodes=sum(1 for n in nodes if n.is_good),
         buggy_nodes=sum(1 for n in nodes if n.status == NodeStatus.BUGGY),
         lost_nodes=sum(1 for n in nodes if n.status == NodeStatus.LOST),
+        failures=failure_counts(nodes),
         elapsed_s=round(search.elapsed_s, 3),
         tokens_in=spend.tokens_in,
         tokens_out=spend.tokens_out,
@@ -196,6 +206,12 @@ def _relative(
         worst=spec.worst_score,
         leaderboard=leaderboard,
     )
+
+
+def failure_counts(nodes: Sequence[Node]) -> dict[str, int]:
+    """Failure → how many of `nodes` ended with it, most common first (ties by name)."""
+    counts = Counter(str(n.failure) for n in nodes if n.failure is not None)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _spend_by_purpose(calls: Sequence[CallRecord]) -> dict[str, PurposeSpend]:

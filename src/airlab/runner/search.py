@@ -55,13 +55,14 @@ from airlab.operators.checks import candidate_problem
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
-from airlab.result import RunResult
+from airlab.result import FINISHED, RunResult
 from airlab.runner.config import RunConfig, load_config
 from airlab.runner.layout import RunFolder
 from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
+from airlab.tasks.checks import require_task_data
 
 if TYPE_CHECKING:
     from airlab.agents.folder import Agent
@@ -156,6 +157,7 @@ class Search:
         """Validate everything, then make the run folder and its journal. With `agent`, the
         folder keeps a copy of it and the journal its name and content hash."""
         task = resolve_task(config.task)
+        require_task_data(task)  # broken data fails here, before any folder, step or model call
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         backend = build_chat_backend(
@@ -213,7 +215,8 @@ class Search:
 
     @property
     def complete(self) -> bool:
-        return self.status == "complete"
+        """Finished: complete, or ended without a valid solution (the result is final)."""
+        return self.status in FINISHED
 
     # ---- budget ----------------------------------------------------------------------------
     @property

@@ -29,11 +29,14 @@ from pydantic import Field, ValidationError
 
 from airlab.errors import AirlabError, ConfigError, JournalError, RunCancelledError
 from airlab.journal import Node
+from airlab.result import RunStatus
 from airlab.runner.config import RunConfig, _describe, _Strict, load_config, merge
 from airlab.runner.events import RunObserver
 from airlab.runner.pool import POOLS, Pool, make_pool
 from airlab.runner.run import Run
 from airlab.sandbox import get_sandbox
+from airlab.tasks import resolve_task
+from airlab.tasks.checks import require_task_data
 
 if TYPE_CHECKING:
     from airlab.agents import Agent
@@ -133,7 +136,8 @@ class RunState:
     """What the progress table shows of one run."""
 
     cell: Cell
-    status: str = "pending"  # pending | running | complete | failed | interrupted
+    status: str = "pending"
+    """pending | running | interrupted, or how the run ended (a `RunStatus`)."""
     steps_done: int = 0
     steps_total: int | None = None
     best_search: float | None = None
@@ -287,6 +291,8 @@ class Sweep:
         running now and leaves every journal ready to continue."""
         observer = observer or SweepObserver()
         configs = {name: self.run_config(state.cell) for name, state in self.states.items()}
+        for task in dict.fromkeys(str(config.task) for config in configs.values()):
+            require_task_data(resolve_task(task))  # once per task, before any run starts
         POOLS.parse_params(self.spec.pool, self.spec.pool_options)
         POOLS.get(self.spec.pool).check_available()
         sandbox = get_sandbox(str(self.spec.base.get("sandbox", "auto")))
@@ -333,7 +339,9 @@ class Sweep:
         except Exception as exc:
             state.status, state.error = "failed", f"{type(exc).__name__}: {exc}"
         else:
-            state.status = "complete"
+            state.status = result.status.value
+            if result.status == RunStatus.NO_VALID_SOLUTION:
+                state.error = result.no_solution_line()
             state.steps_done = result.nodes
             state.best_search = result.best_search_score
             state.test_score = result.scores.test

@@ -100,6 +100,13 @@ class TaskSpec(_Strict):
     """Binary probability metrics (roc_auc, log_loss): the label whose probability is submitted."""
     time_column: str | None = None
     """Forecasting: the column that orders rows in time; test rows come after every train row."""
+    train_only_columns: list[str] = Field(default_factory=list)
+    """Columns of the training table that `test.csv` lacks by the benchmark's design (fields
+    known only after the fact, e.g. MLE-bench's `*_at_retrieval`): the data check
+    (`tasks/checks.py`) does not call them missing features."""
+    targets_in_train: bool = True
+    """False where the training table holds the targets in another shape (forecasting
+    histories): the data check then does not look for the target columns there."""
     grader: str | None = None
     """A Python file in the task folder defining `grade(submission, answers) -> float`, for
     metrics the registry lacks. It runs in the framework, never where a candidate can read it."""

@@ -24,7 +24,8 @@ import pandas as pd
 import yaml
 
 from airlab.errors import TaskError
-from airlab.tasks.importers.holdout import hold_out_train_rows
+from airlab.tasks.checks import require_task_data
+from airlab.tasks.importers.holdout import hold_out_train_rows, one_hot_label
 from airlab.tasks.spec import TASK_FILE, ScoreOf, SplitSource
 from airlab.tasks.task import (
     ANSWERS_FILE,
@@ -295,6 +296,7 @@ def _write(
             "train_fraction": splits.train_fraction,
         },
         "sample_submission": imported.sample_name,
+        **_data_layout(imported, train, test_inputs),
     }
     public = dest / PUBLIC_DIR
     private = dest / PRIVATE_DIR
@@ -332,7 +334,30 @@ def _write(
     task = load_task(dest)
     spec["baseline"] = _baseline(task, imported)
     _write_spec(dest, spec)
-    return load_task(dest)
+    task = load_task(dest)
+    require_task_data(task)
+    return task
+
+
+def _data_layout(
+    imported: Imported, train: pd.DataFrame | None, test_inputs: pd.DataFrame
+) -> dict[str, Any]:
+    """What the data check must accept as the benchmark's design (`tasks/checks.py`): training
+    columns the test rows lack (besides the targets and a one-hot label column), and targets
+    the training table holds in another shape."""
+    if train is None:
+        return {}
+    targets = list(imported.spec["target_columns"])
+    missing = [t for t in targets if t not in train.columns]
+    label = one_hot_label(train, missing, imported.id_column) if missing else None
+    known = {imported.id_column, *targets, *test_inputs.columns, label}
+    layout: dict[str, Any] = {}
+    train_only = [str(c) for c in train.columns if c not in known]
+    if train_only:
+        layout["train_only_columns"] = train_only
+    if missing and label is None:
+        layout["targets_in_train"] = False
+    return layout
 
 
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".bz2", ".xz", ".7z", ".tar", ".tgz")

@@ -42,7 +42,7 @@ def answers_from_train(
     are those classes."""
     out = pd.DataFrame({id_column: rows[id_column].to_numpy()})
     missing = [c for c in answer_columns if c != id_column and c not in rows.columns]
-    label = _one_hot_source(rows, missing, id_column) if missing else None
+    label = one_hot_label(rows, missing, id_column) if missing else None
     for column in answer_columns:
         if column == id_column:
             continue
@@ -58,7 +58,8 @@ def answers_from_train(
     return out
 
 
-def _one_hot_source(rows: pd.DataFrame, classes: list[str], id_column: str) -> str | None:
+def one_hot_label(rows: pd.DataFrame, classes: list[str], id_column: str) -> str | None:
+    """The column whose values are the `classes` (one answer column per class), or None."""
     wanted = set(classes)
     for column in rows.columns:
         if column == id_column or rows[column].dtype.kind == "f":
