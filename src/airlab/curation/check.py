@@ -17,6 +17,7 @@ from airlab.grading import Grade, Grader
 from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
 from airlab.sandbox.base import Execution
 from airlab.tasks import SPLITS, Task, data_home
+from airlab.tasks.provenance import hidden_data
 from airlab.tasks.spec import ScoreOf
 from airlab.tasks.task import SPLIT_COLUMN
 
@@ -222,6 +223,7 @@ def run_script(
                 time_s=limits.time_s, memory_mb=limits.memory_mb, cpus=limits.cpus
             ),
             hidden_paths=tuple(sorted({task.root, task.private_dir, data_home().resolve()})),
+            hidden_data=hidden_data(task.spec),
         )
     )
 

@@ -58,6 +58,7 @@ from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
+from airlab.tasks.provenance import hidden_data
 
 MAX_EXECUTION_ATTEMPTS = 3
 
@@ -352,6 +353,7 @@ class Search:
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
+            hidden_data=hidden_data(self.task.spec),
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
         )
@@ -471,6 +473,7 @@ class Search:
             public_dir=self.task.public_dir,
             limits=self.limits,
             hidden_paths=self.hidden_paths(),
+            hidden_data=hidden_data(self.task.spec),
         )
 
     def hidden_paths(self) -> tuple[Path, ...]:
