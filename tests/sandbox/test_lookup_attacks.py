@@ -69,6 +69,9 @@ def test_package_and_airlab_lookups_beat_no_honest_model_where_files_are_hidden(
         scores[attack] = grade.scores["test"] if grade.valid else None
     if "file_hiding" in sandbox.enforces():
         assert report.matched == {f"{name}/loader": 0, f"{name}/airlab": 0}, report.errors
+        # the data is hidden, not the package: the loader imports, then cannot read its file
+        assert "Error" in report.errors[f"{name}/loader"]
+        assert "ModuleNotFound" not in report.errors[f"{name}/loader"], report.errors
         for attack, score in scores.items():
             assert score is None or not better(task, score, task.spec.baseline.score), attack
     else:  # nothing hidden: the look-ups work, so the header's warning is true
