@@ -146,7 +146,8 @@ def _carve(roots: tuple[str, ...], hidden_in: tuple[str, ...], granted: bool) ->
 
 
 def hidden_ancestors(roots: Iterable[Path], hidden: Sequence[Path]) -> list[Path]:
-    """The folders between each root and a hidden path inside it (the root included).
+    """The folders between each root and a hidden path inside it (the root included); asked
+    for hidden package data, whose folders hold packages that must stay importable.
 
     `carve` leaves them out, so their other entries are allowed one by one but the folders
     themselves cannot be listed; Python's import system lists a `sys.path` folder (and every

@@ -159,6 +159,7 @@ class ProcessSandbox(SupervisedSandbox):
                 devices.extend(sorted(node.iterdir()) if node.is_dir() else [node])
             machine.append(Path("/sys"))
         code = [*system, *paths.python_roots(python)]
+        data = paths.package_data_paths(python, request.hidden_data)
         try:
             return landlock.build_ruleset(
                 read_exec=paths.carve(code, hidden),
@@ -168,7 +169,7 @@ class ProcessSandbox(SupervisedSandbox):
                 ],
                 read_write=[*paths.carve([workdir], hidden, granted=True), SHARED_MEMORY],
                 devices=devices,
-                list_only=paths.hidden_ancestors(code, hidden),
+                list_only=paths.hidden_ancestors(code, data),
             )
         except OSError as exc:
             raise SandboxError(f"process: cannot build the Landlock ruleset: {exc}") from exc
