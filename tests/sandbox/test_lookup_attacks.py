@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sandbox_support import KINDS
 
 from airlab.grading import Grader
 from airlab.sandbox import Sandbox
@@ -55,29 +56,46 @@ def better(task: Task, score: float, than: float) -> bool:
     return score > than if task.spec.maximize else score < than
 
 
+def attack_scores(task: Task, workdir: Path) -> dict[str, float | None]:
+    """The test score of each attack's submission (None: not a valid submission)."""
+    grader = Grader(task)
+    scores = {}
+    for attack in ("loader", "airlab"):
+        grade = grader.grade((workdir / f"attack-{task.name}-{attack}.csv").read_bytes(), ("test",))
+        scores[attack] = grade.scores["test"] if grade.valid else None
+    return scores
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_package_and_airlab_lookups_beat_no_honest_model_where_files_are_hidden(
     name: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    task = resolve_task(name)
+    if "file_hiding" not in sandbox.enforces():
+        pytest.skip("hides nothing here: see the test that the look-ups then succeed")
+    task = resolve_task(name)  # one run per task: its own declaration must be enough
     report, workdir = run_attacks(sandbox, [task], ("loader", "airlab"), tmp_path)
-    grader = Grader(task)
-    assert task.spec.baseline is not None and task.spec.reference is not None
-    scores = {}
-    for attack in ("loader", "airlab"):
-        grade = grader.grade((workdir / f"attack-{name}-{attack}.csv").read_bytes(), ("test",))
-        scores[attack] = grade.scores["test"] if grade.valid else None
-    if "file_hiding" in sandbox.enforces():
-        assert report.matched == {f"{name}/loader": 0, f"{name}/airlab": 0}, report.errors
-        # the data is hidden, not the package: the loader imports, then cannot read its file
-        assert "Error" in report.errors[f"{name}/loader"]
-        assert "ModuleNotFound" not in report.errors[f"{name}/loader"], report.errors
-        for attack, score in scores.items():
-            assert score is None or not better(task, score, task.spec.baseline.score), attack
-    else:  # nothing hidden: the look-ups work, so the header's warning is true
-        assert all(n > 0 for n in report.matched.values()), report.errors
-        best = [s for s in scores.values() if s is not None]
-        assert any(better(task, s, task.spec.reference.score) for s in best), scores
+    assert report.matched == {f"{name}/loader": 0, f"{name}/airlab": 0}, report.errors
+    # the data is hidden, not the package: the loader imports, then cannot read its file
+    assert "Error" in report.errors[f"{name}/loader"]
+    assert "ModuleNotFound" not in report.errors[f"{name}/loader"], report.errors
+    assert task.spec.baseline is not None
+    for attack, score in attack_scores(task, workdir).items():
+        assert score is None or not better(task, score, task.spec.baseline.score), attack
+
+
+def test_the_lookups_succeed_where_nothing_is_hidden(tmp_path: Path) -> None:
+    """The attacks are real: under the bare process sandbox (the one the header warns about)
+    each task's best look-up beats its reference solution."""
+    sandbox = KINDS["process-bare"]()
+    assert "file_hiding" not in sandbox.enforces()
+    tasks = [resolve_task(name) for name in BUNDLED]
+    report, workdir = run_attacks(sandbox, tasks, ("loader", "airlab"), tmp_path)
+    for task in tasks:
+        assert report.matched[f"{task.name}/loader"] > 0, report.errors
+        assert report.matched[f"{task.name}/airlab"] > 0, report.errors
+        assert task.spec.reference is not None
+        scores = [s for s in attack_scores(task, workdir).values() if s is not None]
+        assert any(better(task, s, task.spec.reference.score) for s in scores), task.name
 
 
 def test_no_readable_file_holds_a_bundled_tasks_rows_where_files_are_hidden(
