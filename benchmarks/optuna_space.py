@@ -26,6 +26,7 @@ from airlab.journal import Node, NodeStatus
 from airlab.sandbox import Sandbox
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task
+from airlab.tasks.provenance import hidden_data
 
 PCA_CHOICES = ("none", "0.9", "0.95", "0.99")
 
@@ -88,6 +89,7 @@ class Evaluator:
                     public_dir=self.task.public_dir,
                     limits=self.limits,
                     hidden_paths=self.hidden_paths,
+                    hidden_data=hidden_data(self.task.spec),
                 )
             )
         fields: dict[str, Any] = {

@@ -123,6 +123,8 @@ def check(
     report = check_task(task, sandbox=sandbox, run_baseline=not no_baseline)
     for note in report.notes:
         console.print(f"  · {escape(note)}", highlight=False, soft_wrap=True)
+    for warning in report.warnings:
+        console.print(f"  [yellow]! {escape(warning)}[/]", highlight=False, soft_wrap=True)
     if report.baseline_scores:
         scores = ", ".join(f"{k} {v:.6f}" for k, v in report.baseline_scores.items())
         console.print(f"  · baseline.py scores: {scores}", highlight=False)

@@ -11,15 +11,19 @@ baseline on test.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from airlab.curation.provenance import undeclared_sources
 from airlab.grading import Grade, Grader
 from airlab.sandbox import ExecutionLimits, ExecutionRequest, get_sandbox
 from airlab.sandbox.base import Execution
+from airlab.sandbox.paths import PackageData, package_data_paths
 from airlab.tasks import SPLITS, Task, data_home
 from airlab.tasks.checks import check_task_data
+from airlab.tasks.provenance import hidden_data, lookup_warning
 from airlab.tasks.spec import ScoreOf
 from airlab.tasks.task import SPLIT_COLUMN
 
@@ -46,11 +50,13 @@ print("REACHED:" + "|".join(reached))
 
 @dataclass
 class CheckReport:
-    """Findings of one check: `problems` fail it, `notes` are for information."""
+    """Findings of one check: `problems` fail it, `warnings` need the author's attention (the
+    answers can be looked up), `notes` are for information."""
 
     task: str
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     baseline_scores: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -69,6 +75,7 @@ def check_task(
     report.notes += [str(finding) for finding in data.notes]
     _check_splits(task, report)
     _check_answers_hidden(task, sandbox, report)
+    _check_provenance(task, sandbox, report)
     sample = _grade_file(task, grader, task.sample_submission_path, report)
     if run_baseline and data.ok:  # on broken data the baseline could only crash
         _check_baseline(task, grader, sandbox, sample, tolerance, report)
@@ -117,6 +124,22 @@ def _check_answers_hidden(task: Task, sandbox: str, report: CheckReport) -> None
         )
     else:
         report.notes.append(f"answers unreachable from the {execution.sandbox} sandbox")
+
+
+def _check_provenance(task: Task, sandbox: str, report: CheckReport) -> None:
+    """Declared package data must exist here and be hideable; undeclared package data is warned
+    about (see `curation/provenance.py`)."""
+    for source in task.spec.package_sources:
+        data = PackageData(source.import_name, tuple(source.paths))
+        if not package_data_paths(sys.executable, (data,)):
+            report.warnings.append(
+                f"provenance: {source.package} paths {', '.join(source.paths)} match no file "
+                f"under {source.import_name} here, so nothing of it is hidden"
+            )
+    lookup = lookup_warning(task.spec, get_sandbox(sandbox))
+    if lookup is not None:
+        report.warnings.append(lookup)
+    report.warnings += undeclared_sources(task)
 
 
 def _grade_file(task: Task, grader: Grader, path: Path, report: CheckReport) -> Grade | None:
@@ -240,6 +263,7 @@ def run_script(
                 time_s=limits.time_s, memory_mb=limits.memory_mb, cpus=limits.cpus
             ),
             hidden_paths=tuple(sorted({task.root, task.private_dir, data_home().resolve()})),
+            hidden_data=hidden_data(task.spec),
         )
     )
 

@@ -21,6 +21,7 @@ from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.operators.prompt_library import PACKAGED, PromptLibrary
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest, Sandbox
+from airlab.sandbox.paths import PackageData
 from airlab.tasks.task import Task
 
 
@@ -44,6 +45,8 @@ class OperatorContext:
     """This node's own folder for multi-turn work (workspace, transcript)."""
     hidden_paths: tuple[Path, ...] = ()
     """What commands run by an operator must never reach (answers, the journal)."""
+    hidden_data: tuple[PackageData, ...] = ()
+    """Package data they must not read either (the task's declared sources, airlab's own)."""
     fitness_source: FitnessSource = "hidden"
     """The run's fitness: under `self_reported` the hidden search score is never shown."""
     execute: Callable[[ExecutionRequest], Execution] | None = None

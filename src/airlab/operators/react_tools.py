@@ -144,6 +144,7 @@ class Workspace:
             public_dir=self.task.public_dir,
             limits=replace(self.context.limits, time_s=self.command_s),
             hidden_paths=self.context.hidden_paths,
+            hidden_data=self.context.hidden_data,
             script_name=SHELL_SCRIPT,
         )
         execution = self.execute(request)

@@ -41,6 +41,7 @@ from airlab.runner.public_data import (
     worker_root,
 )
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest, Sandbox
+from airlab.sandbox.paths import PackageData
 
 MIB = 1024 * 1024
 STDOUT_COPY = "stdout.txt"
@@ -71,6 +72,8 @@ class WorkerJob:
     the worker has looked in its node's cache."""
     label: str = "candidate"
     """A name for the workdir on the worker (the node folder's name on the driver)."""
+    hidden_data: tuple[PackageData, ...] = ()
+    """Package data to hide, resolved on the worker (its packages may lie elsewhere)."""
 
 
 def make_job(request: ExecutionRequest, digest: str, data_ref: Any) -> WorkerJob:
@@ -82,6 +85,7 @@ def make_job(request: ExecutionRequest, digest: str, data_ref: Any) -> WorkerJob
         data_digest=digest,
         data=(data_ref,),
         label=Path(request.workdir).name or "candidate",
+        hidden_data=request.hidden_data,
     )
 
 
@@ -122,6 +126,7 @@ def run_job(
             public_dir=cached.path,
             limits=job.limits,
             hidden_paths=(root,),  # other candidates' workdirs; its own and public/ are granted
+            hidden_data=job.hidden_data,
             python=sys.executable,
             env=job.env,
             script_name=job.script_name,

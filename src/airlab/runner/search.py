@@ -63,6 +63,7 @@ from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
 from airlab.tasks import Task, data_home, resolve_task
 from airlab.tasks.checks import require_task_data
+from airlab.tasks.provenance import hidden_data
 
 if TYPE_CHECKING:
     from airlab.agents.folder import Agent
@@ -398,6 +399,7 @@ class Search:
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),
+            hidden_data=hidden_data(self.task.spec),
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
             prompts=self.prompts,
@@ -532,6 +534,7 @@ class Search:
             public_dir=self.task.public_dir,
             limits=self.limits,
             hidden_paths=self.hidden_paths(),
+            hidden_data=hidden_data(self.task.spec),
         )
 
     def hidden_paths(self) -> tuple[Path, ...]:

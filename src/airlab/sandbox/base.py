@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from airlab.failures import Failure
 from airlab.params import NoParams, Params
+from airlab.sandbox.paths import PackageData
 
 SUBMISSION_FILE = "submission.csv"
 PUBLIC_DIR_NAME = "public"
@@ -45,7 +46,8 @@ class ExecutionRequest:
 
     The script runs with `workdir` as its current directory and only writable place; the public
     data is reachable, read-only, at `workdir/public`. Every path in `hidden_paths` (the task's
-    private answers, the run folder with its journal, ...) must be unreachable from the script.
+    private answers, the run folder with its journal, ...) and every file of `hidden_data` must be
+    unreachable from the script, while the packages themselves stay importable.
     """
 
     script: str
@@ -53,6 +55,9 @@ class ExecutionRequest:
     public_dir: Path
     limits: ExecutionLimits = field(default_factory=ExecutionLimits)
     hidden_paths: tuple[Path, ...] = ()
+    hidden_data: tuple[PackageData, ...] = ()
+    """Data files inside installed packages (a task's declared sources, airlab's own task
+    sources) that must be unreadable too; the sandbox resolves them with `python`."""
     python: str = sys.executable
     env: Mapping[str, str] = field(default_factory=dict)
     script_name: str = "solution.py"

@@ -109,7 +109,7 @@ class BwrapSandbox(SupervisedSandbox):
 
     def arguments(self, request: ExecutionRequest, python: str, workdir: Path) -> list[str]:
         """bwrap's options for this request (everything before the command)."""
-        hidden = [paths.resolve(h) for h in (*request.hidden_paths, *paths.SENSITIVE_PATHS)]
+        hidden = paths.hidden_of(request.hidden_paths, request.hidden_data, python)
         public = paths.resolve(request.public_dir)
         args = [
             "--unshare-all",

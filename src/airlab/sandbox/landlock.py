@@ -119,8 +119,12 @@ def build_ruleset(
     read_only: Iterable[Path],
     read_write: Iterable[Path],
     devices: Iterable[Path] = (),
+    list_only: Iterable[Path] = (),
 ) -> int:
     """Create a ruleset allowing exactly these hierarchies; return its fd (caller closes it).
+
+    `list_only` hierarchies may be listed, not read: the folders above a hidden file inside an
+    allowed one, which Python's import system must list to find the packages beside it.
 
     Paths that do not exist are skipped. Symlinks are followed, so a rule covers the real target.
     """
@@ -142,6 +146,7 @@ def build_ruleset(
             (read_only, READ),
             (read_write, WRITE_ALL),
             (devices, DEVICE),
+            (list_only, READ_DIR),
         ):
             for path in paths:
                 _add_path_rule(call, int(ruleset), path, rights & fs_rights)

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from airlab.errors import SandboxError
@@ -37,6 +38,41 @@ _ROOTS_QUERY = (
     "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix,"
     " sys.base_exec_prefix, *sys.path]))"
 )
+
+
+_PACKAGE_QUERY = """
+import glob, importlib.util, json, os, sys
+out = []
+for module, patterns in json.loads(sys.argv[1]):
+    top, *rest = module.split(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        continue
+    roots = list(spec.submodule_search_locations or [])
+    for root in roots:
+        folder = os.path.join(root, *rest)
+        for pattern in patterns:
+            if pattern == ".":
+                out.append(folder)
+            else:
+                out += glob.glob(os.path.join(glob.escape(folder), pattern), recursive=True)
+print(json.dumps(sorted(set(out))))
+"""
+
+
+@dataclass(frozen=True)
+class PackageData:
+    """Files inside an installed package that a candidate must not read (a task's data set).
+
+    `patterns` are globs (`**` recursive; `.` is the folder itself) relative to the folder of
+    the import package `module` (dotted: a subfolder), resolved by the candidate's own Python
+    on the machine that runs it, so they follow the package wherever it is installed."""
+
+    module: str
+    patterns: tuple[str, ...]
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:
@@ -109,6 +145,29 @@ def _carve(roots: tuple[str, ...], hidden_in: tuple[str, ...], granted: bool) ->
     return tuple(outermost(Path(p) for p in out))
 
 
+def hidden_ancestors(roots: Iterable[Path], hidden: Sequence[Path]) -> list[Path]:
+    """The folders between each root and a hidden path inside it (the root included); asked
+    for hidden package data, whose folders hold packages that must stay importable.
+
+    `carve` leaves them out, so their other entries are allowed one by one but the folders
+    themselves cannot be listed; Python's import system lists a `sys.path` folder (and every
+    package folder) to find a module in it, so a hidden data file deep inside site-packages
+    would hide every package beside it. Landlock lets these be listed without being read."""
+    out: set[Path] = set()
+    resolved = [resolve(h) for h in hidden]
+    for root in {resolve(r) for r in roots}:
+        for h in resolved:
+            if h == root or not within(h, root):
+                continue
+            parent = h.parent
+            while within(parent, root):
+                out.add(parent)
+                if parent == root:
+                    break
+                parent = parent.parent
+    return sorted(out)
+
+
 def find_python(python: str) -> str:
     """The absolute path of the interpreter to run candidates with."""
     found = python if os.path.isabs(python) else shutil.which(python)
@@ -140,6 +199,39 @@ def python_roots(python: str) -> tuple[Path, ...]:
         raise SandboxError(f"cannot ask {python} for its library paths: {exc}") from exc
     roots = [resolve(e) for e in entries if e and os.path.isabs(e)]
     return tuple(r for r in outermost(roots) if r != Path("/") and r.exists())
+
+
+@functools.cache
+def package_data_paths(python: str, data: tuple[PackageData, ...]) -> tuple[Path, ...]:
+    """Host paths of `data` as `python` (bare environment, like a candidate's) sees them.
+
+    A package that is not installed has nothing to hide; nothing is imported to find one."""
+    if not data:
+        return ()
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    query = json.dumps([[d.module, list(d.patterns)] for d in data])
+    try:
+        done = subprocess.run(
+            [python, "-c", _PACKAGE_QUERY, query],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        entries = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise SandboxError(f"cannot ask {python} where its package data lies: {exc}") from exc
+    return tuple(outermost(resolve(e) for e in entries))
+
+
+def hidden_of(
+    hidden_paths: Iterable[Path], data: tuple[PackageData, ...], python: str
+) -> list[Path]:
+    """Every path a candidate must not reach: the request's, its package data, host secrets."""
+    found = [*hidden_paths, *package_data_paths(python, data), *SENSITIVE_PATHS]
+    return [resolve(h) for h in found]
 
 
 def check_python_visible(python: str, hidden: Sequence[Path]) -> None:

@@ -150,7 +150,7 @@ class ProcessSandbox(SupervisedSandbox):
         return launch
 
     def _ruleset(self, request: ExecutionRequest, python: str, workdir: Path) -> int:
-        hidden = [*request.hidden_paths, *paths.SENSITIVE_PATHS]
+        hidden = paths.hidden_of(request.hidden_paths, request.hidden_data, python)
         system = [Path(d) for d in paths.SYSTEM_DIRS]
         devices = [Path(d) for d in DEVICES]
         machine = [Path("/proc"), *(Path(name) for name in SYS_ENTRIES)]
@@ -158,15 +158,18 @@ class ProcessSandbox(SupervisedSandbox):
             for node in gpus.device_nodes(request.gpu_ids):
                 devices.extend(sorted(node.iterdir()) if node.is_dir() else [node])
             machine.append(Path("/sys"))
+        code = [*system, *paths.python_roots(python)]
+        data = paths.package_data_paths(python, request.hidden_data)
         try:
             return landlock.build_ruleset(
-                read_exec=paths.carve([*system, *paths.python_roots(python)], hidden),
+                read_exec=paths.carve(code, hidden),
                 read_only=[
                     *paths.carve(machine, hidden),
                     *paths.carve([Path(request.public_dir)], hidden, granted=True),
                 ],
                 read_write=[*paths.carve([workdir], hidden, granted=True), SHARED_MEMORY],
                 devices=devices,
+                list_only=paths.hidden_ancestors(code, data),
             )
         except OSError as exc:
             raise SandboxError(f"process: cannot build the Landlock ruleset: {exc}") from exc

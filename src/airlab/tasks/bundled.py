@@ -2,9 +2,10 @@
 
 The package ships each task's `task.yaml`, `description.md`, `prepare.py`, `baseline.py` (and a
 stronger `reference.py` where one exists), never its answers: `prepare.py` builds `public/` and
-`private/` deterministically from data that ships inside scikit-learn, into
+`private/` deterministically from data that ships inside scikit-learn, statsmodels or sktime, into
 `$AIRLAB_HOME/tasks/<name>` (default `~/.cache/airlab`). A stamp of the sources' hash decides when
-to rebuild.
+to rebuild. Each `task.yaml` declares its package data in `provenance`, so that no candidate can
+read it (see `airlab.tasks.provenance`).
 """
 
 from __future__ import annotations

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -23,6 +25,7 @@ TASK_FILE = "task.yaml"
 TaskType = Literal["classification", "regression", "forecasting", "ranking", "other"]
 Direction = Literal["maximize", "minimize"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _GRADE_FN = re.compile(r"^[A-Za-z_][\w.-]*:[A-Za-z_]\w*$")
 
 
@@ -78,6 +81,77 @@ class HiddenSplits(_Strict):
     """`source: train`: the share of the labelled training rows moved to search and select."""
 
 
+class PackageSource(_Strict):
+    """Data that ships inside an installed Python package: hidden from every candidate.
+
+    `paths` are globs relative to the folder of the import package `module` (default: the first
+    component of `loader`), resolved on the machine that runs the candidate, so they follow the
+    installed package wherever it lives (see `airlab.sandbox.paths.package_data_paths`)."""
+
+    package: str = Field(min_length=1)
+    """The distribution's name, as pip knows it (e.g. `scikit-learn`)."""
+    loader: str | None = None
+    """The function that loads the data (e.g. `sklearn.datasets.load_digits`)."""
+    module: str | None = None
+    """The import package the globs are relative to; default: `loader`'s first component."""
+    paths: list[str] = Field(min_length=1)
+    """The data files (or folders) inside it, e.g. `datasets/data/digits.csv.gz`."""
+
+    @field_validator("paths")
+    @classmethod
+    def _paths_stay_inside(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not pattern.strip() or pattern.startswith("/") or ".." in Path(pattern).parts:
+                raise ValueError(f"expected a glob inside the package, got {pattern!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_module(self) -> PackageSource:
+        if self.module is None and self.loader is None:
+            raise ValueError("a package source needs 'loader' or 'module'")
+        if not _DOTTED.match(self.import_name):
+            raise ValueError(f"expected a dotted Python name, got {self.import_name!r}")
+        return self
+
+    @property
+    def import_name(self) -> str:
+        return self.module or (self.loader or "").split(".")[0]
+
+
+class UrlSource(_Strict):
+    """Data downloaded from a URL (nothing on the machine to hide)."""
+
+    url: str = Field(min_length=1)
+
+
+class CompetitionSource(_Strict):
+    """Data from a competition (e.g. a Kaggle one, as MLE-bench imports them)."""
+
+    competition: str = Field(min_length=1)
+    platform: str = "kaggle"
+
+
+def _source_kind(value: object) -> str | None:
+    """Which kind of source an entry is, by the key that names it (package, url, competition)."""
+    keys = value.keys() if isinstance(value, dict) else vars(value) if value is not None else ()
+    for kind in ("package", "url", "competition"):
+        if kind in keys:
+            return kind
+    return None
+
+
+DataSource = Annotated[
+    Annotated[PackageSource, Tag("package")]
+    | Annotated[UrlSource, Tag("url")]
+    | Annotated[CompetitionSource, Tag("competition")],
+    Discriminator(
+        _source_kind,
+        custom_error_type="source_kind",
+        custom_error_message="each entry needs one of the keys package, url or competition",
+    ),
+]
+
+
 class TaskSpec(_Strict):
     """Contents of a task folder's `task.yaml`."""
 
@@ -119,7 +193,11 @@ class TaskSpec(_Strict):
     """The sample submission's name in `public/` (MLE-bench keeps each competition's own, e.g.
     `sampleSubmission.csv`)."""
     source: str | None = None
-    """Where the data comes from (e.g. `statsmodels.datasets.fair`), shown by `airlab tasks`."""
+    """Where the data comes from, in words (e.g. `statsmodels.datasets.fair`), shown by `airlab
+    tasks`; `provenance` is the declaration the sandbox acts on."""
+    provenance: list[DataSource] = Field(default_factory=list)
+    """Where the data came from: packages (their data files are hidden from candidates), URLs,
+    competitions. See docs/writing-a-task.md."""
     optimal_score: float | None = None
     """The best attainable score, for normalised scores (AIRS-Bench); defaults to the metric's."""
     worst_score: float | None = None
@@ -150,6 +228,11 @@ class TaskSpec(_Strict):
     def has_own_grader(self) -> bool:
         """Graded by the task's own code (a script or an installed function), not the registry."""
         return self.grader is not None or self.grade_fn is not None
+
+    @property
+    def package_sources(self) -> list[PackageSource]:
+        """The declared sources that ship inside installed packages (to hide)."""
+        return [s for s in self.provenance if isinstance(s, PackageSource)]
 
     @property
     def maximize(self) -> bool:

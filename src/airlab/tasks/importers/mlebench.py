@@ -217,6 +217,7 @@ def import_mlebench(
         "leaderboard": LEADERBOARD_FILE,
         "reference": {"score": best, "note": "the Kaggle leaderboard's best score"},
         "source": f"MLE-bench competition {competition.id}",
+        "provenance": [{"competition": competition.id}],
     }
     public_files = {path.name: path for path in sorted(public_dir.iterdir())}
     description = description_path.read_text().rstrip() + submission_note(

@@ -1,0 +1,185 @@
+"""Does a task's data come from a data set an installed package ships, without saying so?
+
+A candidate can load such a data set and look the answers up; the sandbox hides only what the
+task declares in `provenance`. `task check` therefore matches the task's public test rows
+against every data set the importable packages can load (scikit-learn's `load_*`, statsmodels'
+`datasets`, sktime's bundled loaders) and warns about a match the task does not declare.
+
+Rows are compared on their numeric feature values rounded to 2 decimals. The task's columns may
+be renamed, reordered or fewer than the data set's, so each of the task's most varied columns is
+first paired with the data set column whose values contain its own in the closest proportions;
+then rows are hashed on the paired columns. A forecasting task's test rows hold only a date, so
+they are never matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from airlab.tasks.task import Task, read_csv
+
+MATCH_SHARE = 0.9
+"""The share of test rows found in a data set that makes it the task's source."""
+KEY_COLUMNS = 12
+"""How many of the task's most varied columns the rows are hashed on."""
+DECIMALS = 2
+
+_SKLEARN = ("iris", "diabetes", "digits", "breast_cancer", "wine", "linnerud")
+_STATSMODELS = (
+    "anes96",
+    "cancer",
+    "ccard",
+    "china_smoking",
+    "co2",
+    "committee",
+    "copper",
+    "cpunish",
+    "danish_data",
+    "elnino",
+    "engel",
+    "fair",
+    "fertility",
+    "grunfeld",
+    "heart",
+    "interest_inflation",
+    "longley",
+    "macrodata",
+    "modechoice",
+    "nile",
+    "randhie",
+    "scotland",
+    "spector",
+    "stackloss",
+    "star98",
+    "statecrime",
+    "strikes",
+    "sunspots",
+)
+_SKTIME = (
+    "italy_power_demand",
+    "osuleaf",
+    "tecator",
+    "gunpoint",
+    "arrow_head",
+    "acsf1",
+)
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A data set an installed package can load, by the loader a task would declare."""
+
+    loader: str
+    load: Callable[[], pd.DataFrame]
+
+
+def _sklearn(name: str, **options: object) -> pd.DataFrame:
+    module = importlib.import_module("sklearn.datasets")
+    bunch = getattr(module, f"load_{name}")(as_frame=True, **options)
+    return bunch.frame if bunch.frame is not None else bunch.data
+
+
+def _statsmodels(name: str) -> pd.DataFrame:
+    return importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+
+
+def _sktime(name: str) -> pd.DataFrame:
+    loader = getattr(importlib.import_module("sktime.datasets"), f"load_{name}")
+    x, y = loader(return_type="numpy2D")
+    frame = pd.DataFrame(np.asarray(x, dtype=float))
+    frame["target"] = pd.to_numeric(pd.Series(y), errors="coerce")
+    return frame
+
+
+def package_data_sets() -> list[DataSet]:
+    """The data sets of scikit-learn, statsmodels and sktime that ship with them (no download)."""
+    sets = [DataSet(f"sklearn.datasets.load_{n}", functools.partial(_sklearn, n)) for n in _SKLEARN]
+    sets.append(
+        DataSet(
+            "sklearn.datasets.load_diabetes", functools.partial(_sklearn, "diabetes", scaled=False)
+        )
+    )
+    sets += [
+        DataSet(f"statsmodels.datasets.{n}.load_pandas", functools.partial(_statsmodels, n))
+        for n in _STATSMODELS
+    ]
+    sets += [DataSet(f"sktime.datasets.load_{n}", functools.partial(_sktime, n)) for n in _SKTIME]
+    return sets
+
+
+@functools.cache
+def _numeric(data_set: DataSet) -> np.ndarray | None:
+    """The data set's numeric columns, rounded (None: its package is missing or it failed)."""
+    try:
+        frame = data_set.load()
+    except Exception:  # a missing package or a loader that cannot run here: nothing to match
+        return None
+    numeric = frame.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+    return np.round(numeric.to_numpy(dtype=float), DECIMALS)
+
+
+def undeclared_sources(task: Task, data_sets: Iterable[DataSet] | None = None) -> list[str]:
+    """One line for each package data set that holds the task's test rows but is not declared."""
+    if task.spec.time_column is not None:
+        return []
+    declared = {s.loader for s in task.spec.package_sources}
+    test = read_csv(task.public_dir / "test.csv")
+    features = test.drop(columns=[task.spec.id_column]).apply(pd.to_numeric, errors="coerce")
+    rows = np.round(features.dropna(axis=1, how="any").to_numpy(dtype=float), DECIMALS)
+    found = []
+    for data_set in package_data_sets() if data_sets is None else data_sets:
+        if data_set.loader in declared:
+            continue
+        table = _numeric(data_set)
+        share = 0.0 if table is None else row_share(rows, table)
+        if share >= MATCH_SHARE:
+            found.append(
+                f"{share:.0%} of the test rows are rows of {data_set.loader}, which provenance "
+                "does not declare: a candidate can look their answers up (declare it, see "
+                "docs/writing-a-task.md)"
+            )
+    return found
+
+
+def row_share(rows: np.ndarray, table: np.ndarray) -> float:
+    """The share of `rows` found among `table`'s rows, its columns paired with theirs."""
+    if len(rows) == 0 or table.shape[0] < len(rows) * MATCH_SHARE:
+        return 0.0
+    varied = [c for c in range(rows.shape[1]) if len(np.unique(rows[:, c])) >= 3]
+    varied.sort(key=lambda c: -len(np.unique(rows[:, c])))
+    pairs = _pair_columns(rows, table, varied[:KEY_COLUMNS])
+    if len(pairs) < 2 or len(pairs) < len(varied[:KEY_COLUMNS]) * 0.6:
+        return 0.0
+    ours = [c for c, _ in pairs]
+    theirs = [d for _, d in pairs]
+    known = {tuple(row) for row in table[:, theirs].tolist()}
+    return sum(tuple(row) in known for row in rows[:, ours].tolist()) / len(rows)
+
+
+def _pair_columns(
+    rows: np.ndarray, table: np.ndarray, columns: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Each task column with the table column holding its values in the closest proportions."""
+    ratio = len(rows) / table.shape[0]
+    counts = [Counter(table[:, d].tolist()) for d in range(table.shape[1])]
+    pairs = []
+    for c in columns:
+        mine = Counter(rows[:, c].tolist())
+        best, best_gap = None, float("inf")
+        for d, theirs in enumerate(counts):
+            missing = sum(max(n - theirs.get(v, 0), 0) for v, n in mine.items())
+            if missing > 0.05 * len(rows):
+                continue
+            gap = sum(abs(theirs.get(v, 0) * ratio - n) for v, n in mine.items())
+            if gap < best_gap:
+                best, best_gap = d, gap
+        if best is not None:
+            pairs.append((c, best))
+    return pairs
