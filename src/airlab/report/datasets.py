@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.errors import ConfigError
+from airlab.failures import Failure
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Journal, Node
 from airlab.journal.store import JOURNAL_FILE
@@ -230,7 +231,8 @@ def rl_records(run: RunNodes, rewards: RewardSpec | None = None) -> list[dict[st
         parent = _parent(run, node, by_id)
         before = parent.search_score if parent is not None and parent.is_good else None
         score = node.search_score if node.is_good else None
-        reward = attempt_reward(run.task.spec, before, score, rewards)
+        unchanged = node.failure == Failure.UNCHANGED
+        reward = attempt_reward(run.task.spec, before, score, rewards, unchanged=unchanged)
         following = children.get(node.id, [])
         records.append(
             {
