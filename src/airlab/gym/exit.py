@@ -28,6 +28,12 @@ What ExIt describes, and the option that implements it here:
   counters and the random generator's state, so a resumed run samples exactly as the
   uninterrupted one would; `run_group(checkpoint=path)` saves after every group.
 
+Checked against the paper's abstract and overview figure: partial histories prioritised by GRPO
+group return variance, self-divergence steps, the multiplicative diversity bonus from embedding
+distance to the group centroid. The rank form, the base-task probability and the bounded buffer
+follow the prioritized-level-replay machinery ExIt builds on; their exact values in the paper
+were not checked here (the defaults are ours).
+
 Where the paper is silent (our choices): a new state's score before it is tried is its parent
 group's learnability × `prior_weight` (0.5: a measured state outranks an unmeasured one of the
 same origin; new states from uninformative groups start at 0 and leave first); a state's score
