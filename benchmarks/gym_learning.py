@@ -237,7 +237,7 @@ def summary(rows: list[dict]) -> dict[str, dict[str, float]]:
             "best_of_group": float(best.mean()),
             "improved": float((rewards > 0).mean()),
             "failed": float(failed.mean()),
-            "much_worse": float(((rewards <= -1.0) & ~failed).mean()),
+            "much_worse": float(((rewards <= -RewardSpec().worse_floor) & ~failed).mean()),
         }
     return out
 
@@ -306,7 +306,7 @@ def report(data: dict) -> str:
         f"{data['workers']} workers (2 shared cores).",
         "",
         "| held-out policy | attempts | mean reward | mean best of group | improved on parent "
-        "| failed | valid but clipped at −1 |",
+        "| failed | valid but at the worse floor |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for method, s in data["summary"].items():

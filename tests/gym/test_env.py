@@ -84,6 +84,11 @@ def test_a_step_is_graded_on_search_and_rewarded_against_its_parent(source_run, 
     )
     assert (terminated, truncated) == (False, False)
     assert obs["operator"] == "improve" and json.loads(obs["parent"])["id"] == info["node_id"]
+    # info describes the graded node; next_* the step the observation poses, as at reset
+    graded = env.search.journal.get(info["node_id"])
+    assert info["operator"] == graded.operator and info["steps"] == 1
+    assert info["next_node_id"] == env.proposal.node.id != info["node_id"]
+    assert info["next_operator"] == obs["operator"]
     env.max_steps = 3
     again = env.step("no code at all")
     assert (again[1], again[3], again[4]["failure"]) == (-1.0, False, "no_code")
@@ -91,6 +96,7 @@ def test_a_step_is_graded_on_search_and_rewarded_against_its_parent(source_run, 
     obs, reward, _, truncated, info = env.step("no code either")
     assert (reward, truncated, info["failure"]) == (-1.0, True, "no_code")
     assert env.search.journal.get(info["node_id"]).status == "buggy"
+    assert info["next_node_id"] is None and info["next_operator"] is None
 
 
 def test_no_hidden_score_reaches_observation_or_info(source_run, tmp_path):
@@ -138,7 +144,8 @@ def test_reward_is_normalised_by_the_task_headroom():
     rewards = RewardSpec(clip=10)
     assert attempt_reward(spec, 0.95, 0.95 + headroom / 2, rewards) == pytest.approx(0.5)
     assert attempt_reward(spec, None, spec.baseline.score, rewards) == 0.0
-    assert attempt_reward(spec, 0.9, 0.5, RewardSpec()) == -1.0  # clipped
+    # a working answer far worse is floored at −worse_floor (−0.5), above a failure's −1
+    assert attempt_reward(spec, 0.9, 0.5, RewardSpec()) == -0.5
     assert attempt_reward(spec, 0.9, None, RewardSpec(failure_penalty=2)) == -2.0
     minimise = spec.model_copy(update={"direction": "minimize"})
     assert attempt_reward(minimise, 0.95, 0.95 - headroom, rewards) == pytest.approx(1.0)

@@ -144,7 +144,8 @@ def test_after_a_graded_node_the_next_step_opens_a_new_conversation(tmp_path):
     obs, _, _, _, _ = env.step("ACTION: read_file solution.py")
     assert "C=0.5" in conversation(obs)[-1]["content"]  # the parent's code is in the folder
     _, reward, _, truncated, info = env.step(SUBMIT)
-    assert truncated and info["failure"] == "unchanged" and reward == -1.0  # the parent as it is
+    # the parent as it is: no change, 0, not a crash's −1
+    assert truncated and info["failure"] == "unchanged" and reward == 0.0
     env.close()
 
 

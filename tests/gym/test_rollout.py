@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airlab.errors import ConfigError
-from airlab.gym.rollout import rollout_group
+from airlab.gym.rollout import DIVERGE, rollout_group
 from airlab.gym.start import StartKind, StartState
 from airlab.journal import Journal
 from airlab.testing.chat_run import answer, llm_run
@@ -48,3 +48,17 @@ def test_group_policy_must_answer_k_times(source_run, tmp_path):
     start = StartState(source_run, 0, StartKind.CONTINUE)
     with pytest.raises(ConfigError, match="returned 1 answers for k=2"):
         rollout_group(start, lambda obs, k: ["x"], 2, runs_dir=tmp_path)
+
+
+def test_a_self_divergence_group_asks_for_a_different_approach(source_run, tmp_path):
+    seen = []
+
+    def policy(observation, k):
+        seen.append(observation["user"])
+        return [answer(2.0)] * k
+
+    start = StartState(source_run, 0, StartKind.CONTINUE)
+    group = rollout_group(start, policy, 2, runs_dir=tmp_path, diverge=True)
+    assert seen[0].endswith(DIVERGE) and group.messages[1]["content"] == seen[0]
+    with Journal.open(group.run_dir / "journal.sqlite", read_only=True) as journal:
+        assert all("diverge" in journal.get(a.node.id).note for a in group.attempts)

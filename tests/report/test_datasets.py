@@ -99,6 +99,42 @@ def test_preferences_from_a_group_share_their_prompt(runs, tmp_path):
     assert set(read(out)[0]) == {"input", "preferred_output", "non_preferred_output", "metadata"}
 
 
+def test_preferences_pair_only_answers_to_one_prompt_unless_asked(runs, tmp_path):
+    out = tmp_path / "prefs.jsonl"
+    export_dataset("preferences", [runs["templates"]], out)
+    same = read(out)
+    assert all(r["metadata"]["same_prompt"] for r in same)
+    export_dataset("preferences", [runs["templates"]], out, mixed_prompts=True)
+    mixed = read(out)
+    assert any(not r["metadata"]["same_prompt"] for r in mixed)  # the two drafts' prompts
+    assert len(mixed) > len(same)
+
+
+def test_rl_records_are_trl_prompt_completion_with_reward_and_group(runs, tmp_path):
+    out = tmp_path / "rl.jsonl"
+    export_dataset("rl", [runs["group"]], out)
+    records = [r for r in read(out) if r["metadata"]["node_id"] > 0]  # the group's 3 answers
+    assert len(records) == 3 and len({r["group_id"] for r in records}) == 1
+    for record in records:
+        assert [m["role"] for m in record["prompt"]] == ["system", "user"]
+        assert record["completion"][0]["role"] == "assistant"
+        assert record["prompt"] == record["observation"]
+    rewards = sorted(r["reward"] for r in records)
+    assert rewards[0] == -1.0 and rewards[0] < rewards[1] < rewards[2]  # crash < worse < better
+    assert len({r["group_id"] for r in read(out)}) == 2  # the copied source node: its own
+
+
+def test_the_formats_pass_trls_dataset_utilities(runs, tmp_path):
+    data_utils = pytest.importorskip("trl.data_utils")
+    for kind in ("rl", "preferences", "sft"):
+        out = tmp_path / f"{kind}.jsonl"
+        export_dataset(kind, [runs["group"], runs["chat"]], out, metadata=False)
+        for record in read(out):
+            if kind == "rl":
+                record = {"prompt": record["prompt"], "completion": record["completion"]}
+            assert data_utils.is_conversational(record)
+
+
 def test_rl_steps_chain_to_the_next_prompt(runs, tmp_path):
     out = tmp_path / "rl.jsonl"
     export_dataset("rl", [runs["chat"]], out)

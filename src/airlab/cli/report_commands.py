@@ -115,6 +115,13 @@ def export(
         bool,
         typer.Option(help="Datasets: keep each record's metadata (task, node ids, scores)."),
     ] = True,
+    mixed_prompts: Annotated[
+        bool,
+        typer.Option(
+            "--mixed-prompts",
+            help="Preferences: pair siblings whose prompts differ too (default: same prompt).",
+        ),
+    ] = False,
     tracking_uri: Annotated[
         str | None,
         typer.Option(help="MLflow tracking URI (default: a file store in ./mlruns)."),
@@ -140,6 +147,7 @@ def export(
             hold_out_tasks=hold_out_task or (),
             style=preference_format,
             metadata=metadata,
+            mixed_prompts=mixed_prompts,
         )
         console.print(f"wrote {written.records} {to} record(s) to {written.path}")
         if written.held_out_path is not None:

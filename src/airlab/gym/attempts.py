@@ -105,9 +105,11 @@ def _graded(search: Search, proposal: Proposal, rewards: RewardSpec) -> Attempt:
     node = search.journal.get(proposal.node.id)
     before = parent_score(search, proposal)
     score = node.search_score if node.is_good else None
-    reward = attempt_reward(search.task.spec, before, score, rewards)
+    unchanged = node.failure == Failure.UNCHANGED
+    reward = attempt_reward(search.task.spec, before, score, rewards, unchanged=unchanged)
     info = {
         "node_id": node.id,
+        "operator": node.operator,
         "status": node.status.value,
         "search_score": score,
         "parent_score": before,

@@ -9,8 +9,11 @@ every attempt is a real node of a real journal, readable with `airlab view` and 
 
 An episode takes `max_steps` steps, each from the last node (improve it when it worked, debug it
 when it did not; an answer without code poses the same step again), and then ends as truncated:
-research has no terminal state. `info` carries the node's search score, its parent's, and its
-failure; never a select or test score.
+research has no terminal state. `info` keys mean one thing wherever they appear: `next_node_id`
+and `next_operator` name the step the observation poses (at reset and after each step; None
+once the episode is over), `steps` counts graded nodes, and after a graded step `node_id`,
+`operator`, `status`, `search_score`, `parent_score`, `failure` and `error` describe the node
+just graded; never a select or test score.
 
 With `operator_options={"mode": "react"}` a node is written over several steps, one reply (one
 tool call, text protocol) each, by the ReAct operator's own episode (`gym/react.py`): the
@@ -173,11 +176,11 @@ class AirlabEnv(gym.Env):
         return self._observe(), reward + attempt.reward, False, truncated, {**info, **graded}
 
     def _graded(self, attempt: Attempt) -> tuple[bool, dict[str, Any]]:
-        """Count a graded node and pose the next step unless the episode is over."""
+        """Count a graded node and pose the next step unless the episode is over; the info
+        describes the graded node, and `next_*` the step posed next (None when over)."""
         assert self.proposal is not None
         self._steps += 1
         truncated = self._over = self._steps >= self.max_steps
-        info = {**self._info(), **attempt.info}
         if not truncated:
             node = self.proposal.node
             # an answer with no code left nothing to debug: the same step is posed again
@@ -187,7 +190,8 @@ class AirlabEnv(gym.Env):
                 else Step(node.operator, node.parent_ids)
             )
             self._propose(step)
-        return truncated, info
+        following = {"next_node_id": None, "next_operator": None} if truncated else self._info()
+        return truncated, {**attempt.info, **following, "steps": self._steps}
 
     def _propose(self, step: Step) -> None:
         """Record the next step as a node; in ReAct mode, open its episode."""
@@ -270,7 +274,7 @@ class AirlabEnv(gym.Env):
         assert self.search is not None and self.proposal is not None
         return {
             "next_node_id": self.proposal.node.id,
-            "operator": self.proposal.node.operator,
+            "next_operator": self.proposal.node.operator,
             "steps": self._steps,
         }
 

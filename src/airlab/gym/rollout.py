@@ -18,6 +18,7 @@ import numpy as np
 
 from airlab.errors import ConfigError
 from airlab.gym.attempts import Attempt, run_attempts
+from airlab.gym.diversity import Embedder, diversity_bonus
 from airlab.gym.observation import messages, observe
 from airlab.gym.reward import RewardSpec
 from airlab.gym.start import StartState, fork
@@ -48,10 +49,24 @@ class Group:
         """The return variance of the group (ExIt's score of its start state)."""
         return float(self.rewards.var()) if len(self.attempts) > 1 else 0.0
 
-    def advantages(self, eps: float = 1e-6) -> np.ndarray:
-        """GRPO's group-relative advantages: (r − mean) / (std + eps)."""
+    def advantages(
+        self, eps: float = 1e-6, *, diversity: float = 0.0, embed: Embedder | None = None
+    ) -> np.ndarray:
+        """GRPO's group-relative advantages: (r − mean) / (std + eps); with `diversity` > 0,
+        ExIt's multiplicative diversity bonus on top (`gym/diversity.py`: a positive advantage
+        × (1 + diversity · its answer's normalised distance from the group's centroid), the
+        answers embedded by `embed`, by default a hashed code-token embedding)."""
         rewards = self.rewards
-        return (rewards - rewards.mean()) / (rewards.std() + eps)
+        plain = (rewards - rewards.mean()) / (rewards.std() + eps)
+        return diversity_bonus(plain, self.answers, diversity, embed)
+
+
+DIVERGE = (
+    "Self-divergence step: write a solution that takes a substantially different approach from "
+    "the one above (another model family, features or method, not a tweak of its settings), "
+    "while still aiming to score better."
+)
+"""What a self-divergence step adds to the prompt (ExIt's "be different" steps)."""
 
 
 def rollout_group(
@@ -63,21 +78,27 @@ def rollout_group(
     workers: int = 2,
     pool: Pool | str = "local",
     rewards: RewardSpec | None = None,
+    diverge: bool = False,
 ) -> Group:
     """Fork `start`, ask `policy` for `k` answers to its observation, run them on `workers`
-    workers of `pool` (a pool name, or a pool you own and shut down), grade and reward them."""
+    workers of `pool` (a pool name, or a pool you own and shut down), grade and reward them.
+    `diverge`: an ExIt self-divergence step, the prompt asking for a different approach
+    (`DIVERGE`, appended to the user message and the observation's `user` field)."""
     if k < 1:
         raise ConfigError(f"group size k must be at least 1, got {k}")
     started = time.monotonic()
     # a group answers one prompt k times: single-answer steps, whatever mode the source ran in
     search, step = fork(start, runs_dir, steps=k, operator_options={"mode": "single"})
+    tag = " diverge" if diverge else ""
     try:
         proposals = [
-            search.add_step(step.operator, step.parent_ids, note=f"gym group {i + 1}/{k}")
+            search.add_step(step.operator, step.parent_ids, note=f"gym group {i + 1}/{k}{tag}")
             for i in range(k)
         ]
         observation = observe(search, proposals[0])
         chat = messages(search, proposals[0])
+        if diverge:
+            observation["user"] = chat[1]["content"] = f"{chat[1]['content']}\n\n{DIVERGE}"
         answers = tuple(policy(observation, k))
         if len(answers) != k:
             raise ConfigError(f"the group policy returned {len(answers)} answers for k={k}")

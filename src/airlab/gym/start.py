@@ -5,6 +5,12 @@ operator, same parents, the history before it), so the observation is the prompt
 written from; `continue` takes the next step from the node (improve it when it is good, debug it
 when it failed). Either way the episode runs in a fresh run folder (a fork) holding a copy of the
 history it may see, so the source journal is only ever read.
+
+The history a node may see is what existed when it was posed: the nodes before it that had not
+finished after it was created (its siblings posed at the same time, as a group's, finished
+later), and, for a group's attempt, only the nodes before its group's first (`meta.gym.
+seen_before`). So the history never depends on the order in which siblings were recorded; the
+nodes kept are renumbered 0..n−1 (parents and `seen_before` follow), the continued node last.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.errors import ConfigError, JournalError
+from airlab.gym.attempts import GYM_META
 from airlab.journal import Journal, Node, NodeStatus
 from airlab.journal.store import JOURNAL_FILE
 from airlab.runner.config import RunConfig, load_config
@@ -102,14 +109,16 @@ def fork(
     if start.node_id not in nodes:
         raise ConfigError(f"{start.run_dir}: no node {start.node_id} in its journal")
     node = nodes[start.node_id]
+    keep = seen_by(node, nodes)
     if start.kind == StartKind.REPLAY:
         step = Step(node.operator, node.parent_ids)
-        keep = [n for i, n in sorted(nodes.items()) if i < node.id]
     else:
         if not node.status.finished:
             raise ConfigError(f"{start.run_dir}: node {node.id} is not finished ({node.status})")
         step = next_step(node)
-        keep = [n for i, n in sorted(nodes.items()) if i <= node.id]
+        keep.append(node)
+    renumber = {n.id: new for new, n in enumerate(keep)}
+    step = Step(step.operator, tuple(renumber[p] for p in step.parent_ids))
     forked = config.model_copy(
         update={
             "backend": "templates",
@@ -139,17 +148,45 @@ def fork(
     return search, step
 
 
+def seen_by(node: Node, nodes: dict[int, Node]) -> list[Node]:
+    """The nodes `node` could see when it was posed (see the module docstring), its ancestors
+    always among them, in id order."""
+    meta = node.meta.get(GYM_META) if isinstance(node.meta, dict) else None
+    before = node.id
+    if isinstance(meta, dict) and isinstance(meta.get("seen_before"), int):
+        before = min(before, int(meta["seen_before"]))
+    visible = {
+        i
+        for i, n in nodes.items()
+        if i < before and (n.finished_at is None or n.finished_at <= node.created_at)
+    }
+    pending = list(node.parent_ids)
+    while pending:  # a parent is always part of what its child saw
+        parent = pending.pop()
+        if parent in nodes and parent not in visible:
+            visible.add(parent)
+            pending.extend(nodes[parent].parent_ids)
+    return [nodes[i] for i in sorted(visible)]
+
+
 def copy_nodes(search: Search, nodes: list[Node]) -> None:
-    """Copy `nodes` (ids 0..n−1 in order) into the search's empty journal, never their hidden
-    select/test scores; nodes left in flight by the source are copied as cancelled."""
+    """Copy `nodes` (in id order) into the search's empty journal as nodes 0..n−1, their
+    parents and `meta.gym.seen_before` renumbered alike, never their hidden select/test scores;
+    nodes left in flight by the source are copied as cancelled."""
+    renumber = {node.id: new for new, node in enumerate(nodes)}
     for node in nodes:
+        parents = tuple(renumber[p] for p in node.parent_ids if p in renumber)
         added = search.journal.add(
-            node.operator, node.parent_ids, note=node.note, debug_depth=node.debug_depth
+            node.operator, parents, note=node.note, debug_depth=node.debug_depth
         )
-        if added.id != node.id:
-            raise JournalError(f"fork: node ids are not contiguous (expected {node.id})")
+        if added.id != renumber[node.id]:
+            raise JournalError(f"fork: the fork's journal was not empty (node {added.id})")
         values = node.model_dump(exclude=_NOT_COPIED)
         values |= _NEVER_COPIED
+        seen = values.get("meta", {}).get(GYM_META)
+        if isinstance(seen, dict) and isinstance(seen.get("seen_before"), int):
+            below = sum(1 for old in renumber if old < seen["seen_before"])
+            values["meta"] = {**values["meta"], GYM_META: {**seen, "seen_before": below}}
         if not node.status.finished and node.status != NodeStatus.CANCELLED:
             values["status"] = NodeStatus.CANCELLED
-        search.journal.update(node.id, **values)
+        search.journal.update(added.id, **values)

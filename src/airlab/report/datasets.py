@@ -5,15 +5,17 @@ that TRL and the OpenAI fine-tuning API read.
   `{"messages": [system, user, assistant], "metadata": {...}}`. A node written by a ReAct
   episode gives its whole conversation from its transcript (system, user, then each reply and
   its observation), never a one-answer prompt it was not shown.
-- `preferences`: pairs of siblings (same operator, same parents) ranked by search score, a
-  failed sibling losing to a working one: TRL's `{"prompt", "chosen", "rejected"}` or the
-  OpenAI API's `{"input", "preferred_output", "non_preferred_output"}`. The prompt is the
-  earlier sibling's; `metadata.same_prompt` says whether both were written from the same one
-  (always so for the gym's group rollouts).
-- `rl`: one step per finished node: observation (its prompt), action (its answer; for a ReAct
-  node the submitted plan and code, its turns in `action_messages`), reward (the
-  gym's: improvement over the parent in task headroom, −1 for a failure), next observation (the
-  prompt of its first child, or none: `done`).
+- `preferences`: pairs of siblings (same operator, same parents) written from the same prompt
+  (the gym's group rollouts), ranked by search score, a failed sibling losing to a working one:
+  TRL's `{"prompt", "chosen", "rejected"}` or the OpenAI API's `{"input", "preferred_output",
+  "non_preferred_output"}`. With `mixed_prompts`, siblings whose prompts differ (a later one saw
+  more history) are paired too, under the earlier sibling's prompt; `metadata.same_prompt` says.
+- `rl`: one step per finished node, in TRL's conversational prompt-completion form plus the
+  step's transition: `prompt` (its messages), `completion` (the assistant's messages),
+  `reward` (the gym's, `gym/reward.py`), `group_id` (the same for every answer to the same
+  prompt: a GRPO group), and `observation`, `action` (for a ReAct node the submitted plan and
+  code, its turns in `action_messages`), `next_observation` (the prompt of its first child,
+  or none: `done`).
 
 Records are deduplicated; the metadata names the run, task, node ids and search scores. The
 hidden `select` and `test` scores are never written.
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.errors import ConfigError
+from airlab.failures import Failure
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Journal, Node
 from airlab.journal.store import JOURNAL_FILE
@@ -158,8 +161,9 @@ def sft_records(run: RunNodes) -> list[dict[str, Any]]:
 
 
 def preference_records(
-    run: RunNodes, style: PreferenceFormat = PreferenceFormat.TRL
+    run: RunNodes, style: PreferenceFormat = PreferenceFormat.TRL, mixed_prompts: bool = False
 ) -> list[dict[str, Any]]:
+    """Ranked sibling pairs; only those written from one prompt unless `mixed_prompts`."""
     groups: dict[tuple[str, tuple[int, ...]], list[Node]] = defaultdict(list)
     for node in run.nodes:
         if node.id in run.prompts:
@@ -168,8 +172,9 @@ def preference_records(
     for siblings in groups.values():
         for i, a in enumerate(siblings):
             for b in siblings[i + 1 :]:
+                same_prompt = run.prompts[a.id] == run.prompts[b.id]
                 pair = _ranked(run, a, b)
-                if pair is None:
+                if pair is None or not (same_prompt or mixed_prompts):
                     continue
                 chosen, rejected = pair
                 first = min(a, b, key=lambda n: n.id)
@@ -186,7 +191,7 @@ def preference_records(
                     "chosen_score": chosen.search_score,
                     "rejected_score": rejected.search_score,
                     "rejected_failure": None if rejected.failure is None else str(rejected.failure),
-                    "same_prompt": run.prompts[a.id] == run.prompts[b.id],
+                    "same_prompt": same_prompt,
                 }
                 good, bad = run.replies[chosen.id], run.replies[rejected.id]
                 if style == PreferenceFormat.OPENAI:
@@ -216,6 +221,12 @@ def _ranked(run: RunNodes, a: Node, b: Node) -> tuple[Node, Node] | None:
     return (a, b) if run.better(sa, sb) else (b, a)
 
 
+def group_id(prompt: list[dict[str, Any]]) -> str:
+    """The id of every answer to this prompt (a hash of its messages): a GRPO group."""
+    text = json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def rl_records(run: RunNodes, rewards: RewardSpec | None = None) -> list[dict[str, Any]]:
     rewards = rewards or RewardSpec()
     by_id = {n.id: n for n in run.nodes}
@@ -230,14 +241,18 @@ def rl_records(run: RunNodes, rewards: RewardSpec | None = None) -> list[dict[st
         parent = _parent(run, node, by_id)
         before = parent.search_score if parent is not None and parent.is_good else None
         score = node.search_score if node.is_good else None
-        reward = attempt_reward(run.task.spec, before, score, rewards)
+        unchanged = node.failure == Failure.UNCHANGED
+        reward = attempt_reward(run.task.spec, before, score, rewards, unchanged=unchanged)
         following = children.get(node.id, [])
         records.append(
             {
+                "prompt": run.prompts[node.id],
+                "completion": run.replies[node.id],
+                "reward": reward,
+                "group_id": group_id(run.prompts[node.id]),
                 "observation": run.prompts[node.id],
                 "action": run.answers[node.id],
                 "action_messages": run.replies[node.id],
-                "reward": reward,
                 "next_observation": run.prompts[following[0].id] if following else None,
                 "done": not following,
                 "metadata": run.metadata(
@@ -254,6 +269,7 @@ def dataset_records(
     kind: DatasetKind,
     runs: Iterable[RunNodes],
     style: PreferenceFormat = PreferenceFormat.TRL,
+    mixed_prompts: bool = False,
 ) -> list[dict[str, Any]]:
     """Every run's records of `kind`, deduplicated by content (metadata aside)."""
     seen: set[str] = set()
@@ -262,7 +278,7 @@ def dataset_records(
         if kind == DatasetKind.SFT:
             records = sft_records(run)
         elif kind == DatasetKind.PREFERENCES:
-            records = preference_records(run, style)
+            records = preference_records(run, style, mixed_prompts)
         else:
             records = rl_records(run)
         for record in records:
@@ -308,9 +324,11 @@ def export_dataset(
     hold_out_tasks: Sequence[str] = (),
     style: PreferenceFormat | str = PreferenceFormat.TRL,
     metadata: bool = True,
+    mixed_prompts: bool = False,
 ) -> ExportedDataset:
     """Write the dataset of `kind` from `run_dirs` to `out` (`.jsonl`, or `.parquet` with
-    pyarrow); records of `hold_out_tasks` go to `<out stem>.heldout<suffix>` instead."""
+    pyarrow); records of `hold_out_tasks` go to `<out stem>.heldout<suffix>` instead;
+    `mixed_prompts`: preference pairs of siblings whose prompts differ too."""
     try:
         kind = DatasetKind(kind)
         style = PreferenceFormat(style)
@@ -324,7 +342,7 @@ def export_dataset(
             f"--hold-out-task: {', '.join(unknown)} is not a task of these runs "
             f"({', '.join(sorted(known))})"
         )
-    records = dataset_records(kind, runs, style)
+    records = dataset_records(kind, runs, style, mixed_prompts)
     kept = [r for r in records if r["metadata"]["task"] not in hold_out_tasks]
     held = [r for r in records if r["metadata"]["task"] in hold_out_tasks]
     if not metadata:
