@@ -250,7 +250,9 @@ class Archive:
 
     def calls(self) -> list[CallRecord]:
         rows = self._db.execute("SELECT id, body FROM calls ORDER BY id").fetchall()
-        return [CallRecord.model_validate_json(body).model_copy(update={"id": i}) for i, body in rows]
+        return [
+            CallRecord.model_validate_json(body).model_copy(update={"id": i}) for i, body in rows
+        ]
 
     def spend(self) -> Spend:
         return Spend.of(self.calls())

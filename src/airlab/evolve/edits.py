@@ -74,7 +74,9 @@ def parse_edits(text: str) -> list[Replace | SetField]:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise EditError(f"the answer holds no JSON list of edits ({exc.msg} at char {exc.pos})")
+        raise EditError(
+            f"the answer holds no JSON list of edits ({exc.msg} at char {exc.pos})"
+        ) from None
     if isinstance(data, dict):
         data = [data]
     try:

@@ -121,15 +121,17 @@ def task_result(task: str, run: Path) -> TaskResult:
     try:
         result = load_run(run / "result.json")
     except AirlabError:
-        return TaskResult(task=task, failures=dict(failures), trajectory="\n".join(lines),
-                          run=str(run))
+        return TaskResult(
+            task=task, failures=dict(failures), trajectory="\n".join(lines), run=str(run)
+        )
     score = result.scores.test
     return TaskResult(
         task=task,
         score=score,
         direction=result.direction,
-        normalised=_task_normalised(score, result.baseline, result.reference, result.optimal,
-                                    result.worst),
+        normalised=_task_normalised(
+            score, result.baseline, result.reference, result.optimal, result.worst
+        ),
         failures=dict(failures),
         trajectory="\n".join(lines),
         run=str(run),

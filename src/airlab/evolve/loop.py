@@ -88,8 +88,9 @@ class Evolution:
         if agent.meta is None:
             meta = read_files(SEED_META / META_DIR)
             files.update({f"{META_DIR}/{path}": text for path, text in meta.items()})
-        member = Member(id=0, generation=0, slot=0, parent=None, state=MemberState.PROPOSED,
-                        files=files)
+        member = Member(
+            id=0, generation=0, slot=0, parent=None, state=MemberState.PROPOSED, files=files
+        )
         root = write_files(files, self.member_dir(member))
         member = member.model_copy(update={"content_hash": content_hash(root)})
         return self.archive.put(member)
@@ -107,7 +108,9 @@ class Evolution:
         selection = self._meta_of(pool[best]).parent_selection
         children = [sum(1 for c in members if c.parent == m.id) for m in pool]
         probabilities = parent_probabilities(
-            selection.rule, [0.0 if math.isnan(s) else s for s in means], children,
+            selection.rule,
+            [0.0 if math.isnan(s) else s for s in means],
+            children,
             selection.params,
         )
         rng = np.random.default_rng([self.settings.seed, generation])
@@ -124,14 +127,24 @@ class Evolution:
         meta = self._meta_of(parent)
         child_id = self.archive.next_id()
         base = Member(
-            id=child_id, generation=generation, slot=slot, parent=parent_id,
-            state=MemberState.PROPOSED, files=parent.files, edits=meta.edits,
-            selection_rule=rule, meta_backend=self.meta_agent.name,
+            id=child_id,
+            generation=generation,
+            slot=slot,
+            parent=parent_id,
+            state=MemberState.PROPOSED,
+            files=parent.files,
+            edits=meta.edits,
+            selection_rule=rule,
+            meta_backend=self.meta_agent.name,
         )
         self_modify = self._self_modify(meta)
         request = MetaRequest(
-            parent=parent, child_id=child_id, files=parent.files, meta=meta,
-            self_modify=self_modify, seed=self.settings.seed,
+            parent=parent,
+            child_id=child_id,
+            files=parent.files,
+            meta=meta,
+            self_modify=self_modify,
+            seed=self.settings.seed,
             evidence=evidence(parent, meta, self.archive),
         )
         try:
@@ -143,8 +156,11 @@ class Evolution:
             )
         root = write_files(files, self.member_dir(base))
         child = base.model_copy(
-            update={"files": files, "patch": diff(parent.files, files),
-                    "content_hash": content_hash(root)}
+            update={
+                "files": files,
+                "patch": diff(parent.files, files),
+                "content_hash": content_hash(root),
+            }
         )
         return self.archive.put(child)
 
@@ -206,8 +222,9 @@ class Evolution:
         scores = normalised_scores([*others, member])[member.id]
         mean, low, high = aggregate(scores, seed=self.settings.seed)
         clean = [None if math.isnan(v) else v for v in (mean, low, high)]
-        return member.model_copy(update=dict(zip(("score", "ci_low", "ci_high"), clean,
-                                                 strict=True)))
+        return member.model_copy(
+            update=dict(zip(("score", "ci_low", "ci_high"), clean, strict=True))
+        )
 
 
 def _mean(scores: dict[str, float]) -> float:
@@ -236,8 +253,12 @@ def evolve(
                     raise AirlabError(f"{folder / ARCHIVE_FILE}: no evolve archive to resume")
             settings = archive.start(settings)
             evolution = Evolution(
-                folder, archive, settings, evaluator or SweepEvaluator(settings),
-                meta_agent or make_meta_agent(settings.meta_backend), report,
+                folder,
+                archive,
+                settings,
+                evaluator or SweepEvaluator(settings),
+                meta_agent or make_meta_agent(settings.meta_backend),
+                report,
             )
             return evolution.run()
         finally:

@@ -60,7 +60,7 @@ class LLMMeta:
         try:
             text = meta_prompts(root).get_template(request.meta.prompt).render(**variables)
         except jinja2.TemplateError as exc:
-            raise EditError(f"meta/prompts/{request.meta.prompt}: does not render: {exc}")
+            raise EditError(f"meta/prompts/{request.meta.prompt}: does not render: {exc}") from None
         meta = ", meta/meta.yaml, meta/prompts/NAME.j2" if request.self_modify else ""
         return text + EDIT_FORMAT.replace("{meta}", meta)
 

@@ -75,8 +75,9 @@ def _operator_option(files: dict[str, str], rng: np.random.Generator) -> SetFiel
         return None
     flag = flags[int(rng.integers(len(flags)))]
     value = not getattr(options, flag)
-    return SetField(file="agent.yaml", action="set_field", field=f"operators.options.{flag}",
-                    value=value)
+    return SetField(
+        file="agent.yaml", action="set_field", field=f"operators.options.{flag}", value=value
+    )
 
 
 def _prompt_fragment(files: dict[str, str], rng: np.random.Generator) -> Replace | None:
@@ -87,15 +88,21 @@ def _prompt_fragment(files: dict[str, str], rng: np.random.Generator) -> Replace
     if not unused:
         return None
     fragment = unused[int(rng.integers(len(unused)))]
-    return Replace(file=SYSTEM_PROMPT, action="replace", content=base.rstrip("\n") + f"\n{fragment}\n")
+    return Replace(
+        file=SYSTEM_PROMPT, action="replace", content=base.rstrip("\n") + f"\n{fragment}\n"
+    )
 
 
 def _meta_edits(files: dict[str, str], rng: np.random.Generator) -> SetField | None:
     meta = _yaml(files, "meta/meta.yaml")
     if not meta:
         return None
-    return SetField(file="meta/meta.yaml", action="set_field", field="edits",
-                    value=int(rng.choice([e for e in (1, 2, 3) if e != meta.get("edits", 1)])))
+    return SetField(
+        file="meta/meta.yaml",
+        action="set_field",
+        field="edits",
+        value=int(rng.choice([e for e in (1, 2, 3) if e != meta.get("edits", 1)])),
+    )
 
 
 def _meta_rule(files: dict[str, str], rng: np.random.Generator) -> SetField | None:
@@ -104,8 +111,12 @@ def _meta_rule(files: dict[str, str], rng: np.random.Generator) -> SetField | No
         return None
     current = (meta.get("parent_selection") or {}).get("rule", "dgm_h")
     rule = str(rng.choice([r for r in SELECTION_RULES if r != current]))
-    return SetField(file="meta/meta.yaml", action="set_field", field="parent_selection",
-                    value={"rule": rule, "params": {}})
+    return SetField(
+        file="meta/meta.yaml",
+        action="set_field",
+        field="parent_selection",
+        value={"rule": rule, "params": {}},
+    )
 
 
 def _meta_trajectories(files: dict[str, str], rng: np.random.Generator) -> SetField | None:
@@ -114,8 +125,9 @@ def _meta_trajectories(files: dict[str, str], rng: np.random.Generator) -> SetFi
         return None
     current = (meta.get("evidence") or {}).get("trajectories", 2)
     value = int(rng.choice([n for n in (0, 1, 2, 3) if n != current]))
-    return SetField(file="meta/meta.yaml", action="set_field", field="evidence.trajectories",
-                    value=value)
+    return SetField(
+        file="meta/meta.yaml", action="set_field", field="evidence.trajectories", value=value
+    )
 
 
 AGENT_SITES: tuple[Site, ...] = (_policy_param, _policy_param, _operator_option, _prompt_fragment)

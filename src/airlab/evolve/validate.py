@@ -25,7 +25,9 @@ def check_child(folder: Path, work: Path, evaluator: Evaluator | None) -> str | 
     if agent.meta is not None:
         try:
             meta_prompts(folder).get_template(agent.meta.prompt).render(
-                agent={}, edits=agent.meta.edits, self_modification=agent.meta.self_modification,
+                agent={},
+                edits=agent.meta.edits,
+                self_modification=agent.meta.self_modification,
                 **EMPTY_EVIDENCE,
             )
         except jinja2.TemplateError as exc:
