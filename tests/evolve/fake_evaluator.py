@@ -30,7 +30,13 @@ class FormulaEvaluator:
         debug = params.get("debug_prob", 0.5)
         results = []
         for index, task in enumerate(tasks):
-            score = 1.0 / (1.0 + abs(drafts - 3 - index)) * (0.5 + debug / 2)
-            results.append(TaskResult(task=task, score=score, failures={"error": drafts % 2},
-                                      trajectory=f"node 0 draft: plan -> {score}"))
+            score = 1.0 / (1.0 + abs(drafts - 3)) * (0.5 + debug / 2) - 0.01 * index
+            results.append(
+                TaskResult(
+                    task=task,
+                    score=score,
+                    failures={"error": drafts % 2},
+                    trajectory=f"node 0 draft: plan -> {score}",
+                )
+            )
         return results
