@@ -55,6 +55,7 @@ def test_three_generations_of_two_children_make_a_complete_archive(tmp_path):
         assert archive.settings().children == 2
 
 
+@pytest.mark.slow
 def test_an_archive_killed_mid_generation_resumes_to_the_same_archive(tmp_path):
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
