@@ -1,0 +1,58 @@
+"""`airlab evolve` from the command line: one-line errors, and a real (small) archive."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from airlab.cli import app
+from airlab.evolve import Archive, MemberState
+
+
+def test_resuming_nothing_and_a_new_archive_without_tasks_are_one_line_errors(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["evolve", "resume", str(tmp_path / "none")])
+    assert result.exit_code != 0 and "no evolve archive to resume" in str(result.exception)
+    result = runner.invoke(app, ["evolve", "--agent", "greedy", str(tmp_path / "x")])
+    assert "needs --agent and --tasks" in str(result.exception)
+
+
+@pytest.mark.slow
+def test_evolve_offline_on_two_tiny_tasks_through_real_sweeps(make_task, tmp_path):
+    tasks = f"{make_task('alpha')},{make_task('beta', kind='regression')}"
+    out = tmp_path / "evo"
+    args = [
+        "evolve",
+        "--agent",
+        "greedy",
+        "--tasks",
+        tasks,
+        "--generations",
+        "1",
+        "--children",
+        "1",
+        "--steps",
+        "1",
+        "--self-modify",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with Archive.open(out) as archive:
+        members = archive.members()
+    assert [m.generation for m in members] == [0, 1]
+    seed, child = members
+    assert seed.state == MemberState.EVALUATED
+    assert {r.task for r in seed.results} == {"alpha", "beta"}
+    assert all(r.score is not None and (out / "evals" / "0000").is_dir() for r in seed.results)
+    assert (out / "agents" / "0001" / "meta" / "meta.yaml").is_file()  # greedy got a meta/
+    if child.valid:
+        assert (out / "evals" / "0001" / "smoke").is_dir()
+        assert json.loads((out / "ranking.json").read_text())["methods"].keys() == {
+            "sco",
+            "schulze",
+        }
+    again = CliRunner().invoke(app, ["evolve", str(out)])  # complete: nothing more to do
+    assert again.exit_code == 0 and "2 members" in again.output
