@@ -223,3 +223,19 @@ def test_llm_meta_edits_a_folder_and_a_malformed_edit_is_an_invalid_child(tmp_pa
     with Archive.open(tmp_path / "evo") as archive:
         spend = archive.spend()
     assert (spend.calls, spend.tokens_in, round(spend.cost_usd, 2)) == (4, 400, 0.04)
+
+
+def test_held_out_tasks_evaluate_the_seed_and_the_best_member_only(tmp_path):
+    evaluator = FormulaEvaluator()
+    fields = {"generations": 2, "holdout_tasks": ["h1", "h2"], "self_modify": True}
+    members = evolve(tmp_path / "evo", settings(**fields), evaluator=evaluator)
+    evaluated = [m for m in members if m.state == MemberState.EVALUATED]
+    best = max(evaluated, key=lambda m: (m.score, -m.id))
+    with_holdout = {m.id for m in members if m.holdout}
+    assert with_holdout == {0, best.id}
+    assert all({r.task for r in m.holdout} == {"h1", "h2"} for m in members if m.holdout)
+    assert all("h1" not in {r.task for r in m.results} for m in members)  # never for selection
+    assert sum(1 for _, tasks in evaluator.evaluated if tasks == ("h1", "h2")) == len(with_holdout)
+    again = FormulaEvaluator()
+    evolve(tmp_path / "evo", None, evaluator=again)  # resumed: held-out runs are not repeated
+    assert again.evaluated == []

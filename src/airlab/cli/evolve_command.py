@@ -20,6 +20,11 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _task_list(text: str) -> list[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    return [str(Path(t).resolve()) if Path(t).exists() else t for t in names]
+
+
 def evolve(
     folder: Annotated[
         list[str],
@@ -57,6 +62,13 @@ def evolve(
     workers: Annotated[int, typer.Option("--workers", "-w", help="Candidates at once.")] = 1,
     pool: Annotated[str, typer.Option(help="Worker pool: local or ray.")] = "local",
     seed: Annotated[int, typer.Option(help="Seed of the draws and of the runs.")] = 0,
+    holdout_tasks: Annotated[
+        str | None,
+        typer.Option(
+            help="Held-out tasks, comma-separated: the seed and the best member are evaluated "
+            "on them after the last generation."
+        ),
+    ] = None,
     smoke: Annotated[
         bool, typer.Option("--smoke/--no-smoke", help="A one-step run validates each child.")
     ] = True,
@@ -83,8 +95,7 @@ def evolve(
     else:
         if agent is None or not tasks:
             raise ConfigError("a new archive needs --agent and --tasks")
-        names = [t.strip() for t in tasks.split(",") if t.strip()]
-        names = [str(Path(t).resolve()) if Path(t).exists() else t for t in names]
+        names = _task_list(tasks)
         settings = EvolveSettings(
             agent=str(Path(agent).resolve()) if Path(agent).is_dir() else agent,
             tasks=names,
@@ -140,6 +151,12 @@ def evolve(
         for method, entries in ranked["methods"].items():
             order = ", ".join(e["agent"] for e in entries[:5])
             console.print(f"{method}: {order}", highlight=False)
+    for row in rows:
+        if row["holdout_score"] is not None:
+            console.print(
+                f"held-out tasks: member {row['id']} scores {_fmt(row['holdout_score'])}",
+                highlight=False,
+            )
     console.print(
         f"meta calls: {spend.calls} · tokens {spend.tokens} · ${spend.cost_usd:.4f}",
         highlight=False,

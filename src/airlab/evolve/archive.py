@@ -94,6 +94,10 @@ class Member(BaseModel):
     """Mean normalised score over the tasks it was evaluated on, when it was evaluated."""
     ci_low: float | None = None
     ci_high: float | None = None
+    holdout: list[TaskResult] = Field(default_factory=list)
+    """Its results on the held-out tasks (the seed and the best member, after the last
+    generation)."""
+    holdout_score: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -121,6 +125,9 @@ class EvolveSettings(BaseModel):
     pool: str = "local"
     seed: int = 0
     smoke: bool = True
+    holdout_tasks: list[str] = Field(default_factory=list)
+    """Tasks never used for selection: the seed and the best member are evaluated on them after
+    the last generation (does what the archive learnt transfer?)."""
 
 
 _SCHEMA = """
@@ -260,7 +267,7 @@ class Archive:
 
 def _dump(member: Member) -> str:
     data: dict[str, Any] = member.model_dump(mode="json")
-    for key in ("score", "ci_low", "ci_high"):
+    for key in ("score", "ci_low", "ci_high", "holdout_score"):
         value = data.get(key)
         if isinstance(value, float) and not math.isfinite(value):
             data[key] = None

@@ -78,7 +78,28 @@ class Evolution:
                     parents = parents or self._select(generation)
                     child = self._make_child(generation, slot, *parents[slot])
                 self._finish(child)
+        if self.settings.holdout_tasks:
+            self._holdout()
         return self.archive.members()
+
+    def _holdout(self) -> None:
+        """Evaluate the seed and the best fully evaluated member on the held-out tasks."""
+        members = [m for m in self.archive.members() if m.state == MemberState.EVALUATED]
+        best = max(members, key=lambda m: (m.score if m.score is not None else -math.inf, -m.id))
+        for member in {0: members[0], best.id: best}.values():
+            if not member.holdout:
+                work = self.folder / EVALS_DIR / f"{member.id:04d}" / "holdout"
+                results = self.evaluator.evaluate(
+                    self.materialise(member), self.settings.holdout_tasks, work
+                )
+                member = self.archive.put(member.model_copy(update={"holdout": results}))
+        scored = [m for m in self.archive.members() if m.holdout]
+        as_results = [m.model_copy(update={"results": m.holdout}) for m in scored]
+        scores = normalised_scores(as_results)
+        for member in scored:
+            mean = _mean(scores[member.id])
+            value = None if math.isnan(mean) else mean
+            self.archive.put(member.model_copy(update={"holdout_score": value}))
 
     def _seed_member(self) -> Member:
         from airlab.agents import load_agent

@@ -49,6 +49,7 @@ def members_table(archive: Archive) -> list[dict[str, Any]]:
             "selection_rule": m.selection_rule,
             "hash": m.content_hash[:12],
             "reason": m.reason,
+            "holdout_score": m.holdout_score,
         }
         for m in members
     ]
