@@ -200,17 +200,23 @@ def test_llm_meta_edits_a_folder_and_a_malformed_edit_is_an_invalid_child(tmp_pa
         'Two drafts.\n```json\n[{"file": "agent.yaml", "action": "set_field", '
         '"field": "policy.params.num_drafts", "value": 2}]\n```'
     )
+    same = (
+        '[{"file": "agent.yaml", "action": "set_field", "field": "policy.params.num_drafts",'
+        ' "value": 5}]'
+    )
     answers = [
         good,
         "I cannot decide.",
         '[{"file": "../../etc/x.j2", "action": "replace", "content": "x"}]',
         '[{"file": "agent.yaml", "action": "set_field", "field": "policy.params.num_draft",'
         ' "value": 2}]',
+        same,
+        good,
     ]
     chat = ScriptedChat(answers)
     members = evolve(
         tmp_path / "evo",
-        settings(generations=2, children=2, meta_backend="scripted-chat"),
+        settings(generations=3, children=2, meta_backend="scripted-chat"),
         evaluator=FormulaEvaluator(),
         meta_agent=LLMMeta(chat, "scripted-chat"),
     )
@@ -219,10 +225,14 @@ def test_llm_meta_edits_a_folder_and_a_malformed_edit_is_an_invalid_child(tmp_pa
     assert states[1][0] == "invalid" and "no JSON list" in states[1][1]
     assert states[2][0] == "invalid" and "without '..'" in states[2][1]
     assert states[3][0] == "invalid" and "num_draft" in states[3][1]  # the schema refuses it
+    # the last two make the seed's or member 1's agent again: refused before evaluation
+    for member, twin in zip(members[5:], (0, 1), strict=True):
+        expected = "no-op patch" if member.parent == twin else f"duplicate of member {twin}"
+        assert member.state == MemberState.INVALID and member.reason.startswith(expected)
     assert "- a: " in chat.prompts[0]  # the meta agent sees its parent's scores
     with Archive.open(tmp_path / "evo") as archive:
         spend = archive.spend()
-    assert (spend.calls, spend.tokens_in, round(spend.cost_usd, 2)) == (4, 400, 0.04)
+    assert (spend.calls, spend.tokens_in, round(spend.cost_usd, 2)) == (6, 600, 0.06)
 
 
 def test_held_out_tasks_evaluate_the_seed_and_the_best_member_only(tmp_path):

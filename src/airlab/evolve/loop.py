@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from airlab.agents.folder import PACKAGED_DIR, content_hash
 from airlab.agents.meta import META_DIR, MetaSpec, load_meta
@@ -211,11 +212,16 @@ class Evolution:
     def _duplicate(self, member: Member) -> str | None:
         if member.parent is None:
             return None
-        if not member.patch.strip():
+        parent = self.archive.get(member.parent)
+        if not member.patch.strip() or same_content(parent.files, member.files):
             return "no-op patch: the child is its parent"
         for other in self.archive.members():
-            if other.id != member.id and other.content_hash == member.content_hash:
+            if other.id == member.id or not other.files:
+                continue
+            if other.content_hash == member.content_hash:
                 return f"duplicate of member {other.id} (same content hash)"
+            if other.valid and same_content(other.files, member.files):
+                return f"duplicate of member {other.id} (the same agent, YAML compared as data)"
         return None
 
     def _evaluate(self, member: Member) -> Member:
@@ -246,6 +252,23 @@ class Evolution:
         return member.model_copy(
             update=dict(zip(("score", "ci_low", "ci_high"), clean, strict=True))
         )
+
+
+def same_content(before: dict[str, str], after: dict[str, str]) -> bool:
+    """The same files, YAML compared as data (a rewrite that only drops comments is no change)."""
+    if before.keys() != after.keys():
+        return False
+    for path, text in after.items():
+        if text == before[path]:
+            continue
+        if not path.endswith(".yaml"):
+            return False
+        try:
+            if yaml.safe_load(text) != yaml.safe_load(before[path]):
+                return False
+        except yaml.YAMLError:
+            return False
+    return True
 
 
 def _mean(scores: dict[str, float]) -> float:
