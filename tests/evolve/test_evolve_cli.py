@@ -19,6 +19,42 @@ def test_resuming_nothing_and_a_new_archive_without_tasks_are_one_line_errors(tm
     assert "needs --agent and --tasks" in str(result.exception)
 
 
+def test_options_become_the_archive_settings(tmp_path, monkeypatch):
+    import airlab.evolve
+
+    seen = []
+
+    def capture(folder, settings, **kwargs):
+        seen.append(settings)
+        raise airlab.evolve.loop.AirlabError("stop here")
+
+    monkeypatch.setattr(airlab.evolve, "evolve", capture)
+    args = [
+        "evolve",
+        "-a",
+        "greedy-hyper",
+        "-t",
+        "a, b",
+        "--holdout-tasks",
+        "h",
+        "--stage-tasks",
+        "1",
+        "--stage-threshold",
+        "0.3",
+        "--no-self-modify",
+        "--no-smoke",
+        str(tmp_path / "e"),
+    ]
+    CliRunner().invoke(app, args)
+    (settings,) = seen
+    assert (settings.tasks, settings.holdout_tasks, settings.stage_tasks) == (["a", "b"], ["h"], 1)
+    assert (settings.stage_threshold, settings.self_modify, settings.smoke) == (0.3, False, False)
+    result = CliRunner().invoke(app, [*args[:-1], "--generations", "0", args[-1]])
+    assert "option --generations: Input should be greater than or equal to 1" in str(
+        result.exception
+    )
+
+
 @pytest.mark.slow
 def test_evolve_offline_on_two_tiny_tasks_through_real_sweeps(make_task, tmp_path):
     tasks = f"{make_task('alpha')},{make_task('beta', kind='regression')}"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -96,21 +97,27 @@ def evolve(
         if agent is None or not tasks:
             raise ConfigError("a new archive needs --agent and --tasks")
         names = _task_list(tasks)
-        settings = EvolveSettings(
-            agent=str(Path(agent).resolve()) if Path(agent).is_dir() else agent,
-            tasks=names,
-            generations=generations,
-            children=children,
-            stage_tasks=stage_tasks,
-            stage_threshold=stage_threshold,
-            self_modify=self_modify,
-            meta_backend=backend,
-            steps=steps,
-            workers=workers,
-            pool=pool,
-            seed=seed,
-            smoke=smoke,
-        )
+        try:
+            settings = EvolveSettings(
+                agent=str(Path(agent).resolve()) if Path(agent).is_dir() else agent,
+                tasks=names,
+                generations=generations,
+                children=children,
+                stage_tasks=stage_tasks,
+                stage_threshold=stage_threshold,
+                self_modify=self_modify,
+                meta_backend=backend,
+                steps=steps,
+                workers=workers,
+                pool=pool,
+                seed=seed,
+                smoke=smoke,
+                holdout_tasks=_task_list(holdout_tasks or ""),
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            option = "--" + str(first["loc"][0]).replace("_", "-")
+            raise ConfigError(f"option {option}: {first['msg']}") from None
     console = Console()
 
     def report(member: Member) -> None:

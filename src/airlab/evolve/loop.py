@@ -286,6 +286,8 @@ def evolve(
 ) -> list[Member]:
     """Start or continue the archive in `folder` (settings None: those it was started with).
     One driver per folder: a second is refused while the first lives."""
+    if settings is not None and meta_agent is None:  # a bad backend fails before any folder
+        meta_agent = make_meta_agent(settings.meta_backend)
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with RunLock(folder):
