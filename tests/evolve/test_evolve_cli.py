@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -81,7 +82,7 @@ def test_evolve_offline_on_two_tiny_tasks_through_real_sweeps(make_task, tmp_pat
     assert [m.generation for m in members] == [0, 1]
     seed, child = members
     assert seed.state == MemberState.EVALUATED
-    assert {r.task for r in seed.results} == {"alpha", "beta"}
+    assert {Path(r.task).name for r in seed.results} == {"alpha", "beta"}
     assert all(r.score is not None and (out / "evals" / "0000").is_dir() for r in seed.results)
     assert (out / "agents" / "0001" / "meta" / "meta.yaml").is_file()  # greedy got a meta/
     if child.valid:
@@ -91,4 +92,6 @@ def test_evolve_offline_on_two_tiny_tasks_through_real_sweeps(make_task, tmp_pat
             "schulze",
         }
     again = CliRunner().invoke(app, ["evolve", str(out)])  # complete: nothing more to do
-    assert again.exit_code == 0 and "2 members" in again.output
+    assert again.exit_code == 0 and "gen 1 · member 1 (parent 0)" in again.output
+    with Archive.open(out) as archive:
+        assert [m.content_hash for m in archive.members()] == [m.content_hash for m in members]
