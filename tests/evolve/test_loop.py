@@ -249,3 +249,35 @@ def test_held_out_tasks_evaluate_the_seed_and_the_best_member_only(tmp_path):
     again = FormulaEvaluator()
     evolve(tmp_path / "evo", None, evaluator=again)  # resumed: held-out runs are not repeated
     assert again.evaluated == []
+
+
+def test_llm_meta_through_a_chat_backend_string_charges_every_call(tmp_path):
+    from airlab.testing.fake_llm import FakeLLMServer, Reply
+
+    good = (
+        'Reason.\n```json\n[{"file": "agent.yaml", "action": "set_field", '
+        '"field": "policy.params.debug_prob", "value": 1.0}]\n```'
+    )
+    with FakeLLMServer() as server:
+        server.push(
+            Reply(text=good, tokens_in=300, tokens_out=40),
+            Reply(text="no edits today", tokens_in=200, tokens_out=5),
+            Reply(status=400, error_message="bad request", error_type="invalid_request_error"),
+        )
+        backend = f"openai-compatible/fake@{server.openai_url}"
+        members = evolve(
+            tmp_path / "evo",
+            settings(generations=1, children=3, meta_backend=backend),
+            evaluator=FormulaEvaluator(),
+            meta_agent=LLMMeta.from_backend(backend, {"timeout_s": 20}),
+        )
+    children = members[1:]
+    assert children[0].state == MemberState.EVALUATED and "debug_prob: 1.0" in children[0].patch
+    assert children[1].state == MemberState.INVALID and "no JSON list" in children[1].reason
+    assert children[2].state == MemberState.INVALID
+    assert children[2].reason.startswith("meta call failed")
+    with Archive.open(tmp_path / "evo") as archive:
+        calls = archive.calls()
+    assert [c.purpose for c in calls] == ["meta"] * 3
+    assert [(c.tokens_in, c.tokens_out) for c in calls[:2]] == [(300, 40), (200, 5)]
+    assert calls[2].error is not None and calls[0].error is None

@@ -73,9 +73,11 @@ class LLMMeta:
         started = time.time()
         try:
             completion = self.model.complete([Message("user", text)], purpose=PURPOSE)
-        except AirlabError as exc:
+        except Exception as exc:  # any failure of the call is this child's reason, never a crash
             self._charge(archive, request.child_id, started, None, exc)
-            raise EditError(f"meta call failed: {' '.join(str(exc).split())[:300]}") from None
+            text = " ".join(str(exc).split())[:300]
+            kind = "" if isinstance(exc, AirlabError) else f"{type(exc).__name__}: "
+            raise EditError(f"meta call failed: {kind}{text}") from None
         self._charge(archive, request.child_id, started, completion, None)
         return parse_edits(completion.text)
 
@@ -85,7 +87,7 @@ class LLMMeta:
         child: int,
         started: float,
         completion: Completion | None,
-        error: AirlabError | None,
+        error: Exception | None,
     ) -> None:
         failed = error if isinstance(error, ProviderError) else None
         source = completion or failed
