@@ -44,12 +44,15 @@ def test_options_become_the_archive_settings(tmp_path, monkeypatch):
         "0.3",
         "--no-self-modify",
         "--no-smoke",
+        "-B",
+        "timeout_s=20",
         str(tmp_path / "e"),
     ]
     CliRunner().invoke(app, args)
     (settings,) = seen
     assert (settings.tasks, settings.holdout_tasks, settings.stage_tasks) == (["a", "b"], ["h"], 1)
     assert (settings.stage_threshold, settings.self_modify, settings.smoke) == (0.3, False, False)
+    assert settings.meta_backend_options == {"timeout_s": 20}
     result = CliRunner().invoke(app, [*args[:-1], "--generations", "0", args[-1]])
     assert "option --generations: Input should be greater than or equal to 1" in str(
         result.exception

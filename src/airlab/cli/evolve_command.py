@@ -59,6 +59,10 @@ def evolve(
         str,
         typer.Option("--backend", "-b", help="The meta agent: offline, or a chat backend."),
     ] = "offline",
+    backend_option: Annotated[
+        list[str] | None,
+        typer.Option("--backend-option", "-B", help="Meta backend option KEY=VALUE (repeatable)."),
+    ] = None,
     steps: Annotated[int, typer.Option(help="Steps of each evaluation run.")] = 2,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Candidates at once.")] = 1,
     pool: Annotated[str, typer.Option(help="Worker pool: local or ray.")] = "local",
@@ -78,6 +82,7 @@ def evolve(
     children, which are validated and evaluated in stages through `airlab sweep`.
 
     Running the same command again (or `airlab evolve resume DIR`) continues the archive."""
+    from airlab.cli.run_commands import parse_pairs
     from airlab.evolve import EvolveSettings
     from airlab.evolve import evolve as run_evolve
     from airlab.evolve.archive import ARCHIVE_FILE, Archive
@@ -107,6 +112,7 @@ def evolve(
                 stage_threshold=stage_threshold,
                 self_modify=self_modify,
                 meta_backend=backend,
+                meta_backend_options=parse_pairs(backend_option, "--backend-option"),
                 steps=steps,
                 workers=workers,
                 pool=pool,

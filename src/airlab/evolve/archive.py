@@ -120,6 +120,8 @@ class EvolveSettings(BaseModel):
     self_modify: bool | None = None
     """None: as the parent's meta/ says."""
     meta_backend: str = "offline"
+    meta_backend_options: dict[str, Any] = Field(default_factory=dict)
+    """The meta agent's backend options (`-B key=value`: timeout_s, temperature, ...)."""
     steps: int = Field(2, ge=1)
     workers: int = Field(1, ge=1)
     pool: str = "local"

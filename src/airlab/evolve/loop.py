@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -287,7 +288,7 @@ def evolve(
     """Start or continue the archive in `folder` (settings None: those it was started with).
     One driver per folder: a second is refused while the first lives."""
     if settings is not None and meta_agent is None:  # a bad backend fails before any folder
-        meta_agent = make_meta_agent(settings.meta_backend)
+        meta_agent = make_meta_agent(settings.meta_backend, settings.meta_backend_options)
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with RunLock(folder):
@@ -303,7 +304,7 @@ def evolve(
                 archive,
                 settings,
                 evaluator or SweepEvaluator(settings),
-                meta_agent or make_meta_agent(settings.meta_backend),
+                meta_agent or make_meta_agent(settings.meta_backend, settings.meta_backend_options),
                 report,
             )
             return evolution.run()
@@ -311,7 +312,7 @@ def evolve(
             archive.close()
 
 
-def make_meta_agent(backend: str) -> MetaAgent:
+def make_meta_agent(backend: str, options: dict[str, Any] | None = None) -> MetaAgent:
     """`offline` (seeded mutations) or any chat backend string (the LLM meta agent)."""
     from airlab.evolve.meta_offline import OfflineMeta
 
@@ -319,4 +320,4 @@ def make_meta_agent(backend: str) -> MetaAgent:
         return OfflineMeta()
     from airlab.evolve.meta_llm import LLMMeta
 
-    return LLMMeta.from_backend(backend)
+    return LLMMeta.from_backend(backend, options)
