@@ -22,6 +22,7 @@ from rich.markup import escape
 import airlab
 from airlab.cli import (
     agent_commands,
+    evolve_command,
     report_commands,
     run_commands,
     sweep_command,
@@ -68,6 +69,7 @@ app.add_typer(task_commands.tasks_app, name="tasks")
 app.add_typer(task_commands.task_app, name="task")
 app.command("sweep")(sweep_command.sweep)
 app.add_typer(agent_commands.agent_app, name="agent")
+app.command("evolve")(evolve_command.evolve)
 
 
 def main() -> None:
