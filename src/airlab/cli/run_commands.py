@@ -43,6 +43,7 @@ _FLAGS = {
     "limits.time_s": "--time-limit",
     "limits.memory_mb": "--memory-limit",
     "selection.fitness": "--fitness",
+    "selection.runtime_weight": "--runtime-weight",
     "selection.top_k": "--top-k",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
@@ -210,6 +211,12 @@ def run(
         str | None,
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
     ] = None,
+    runtime_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Runtime-aware fitness: policies see fitness·(t/L)^W (MARS uses -0.07; 0 off)."
+        ),
+    ] = None,
     top_k: Annotated[
         int | None,
         typer.Option(
@@ -291,7 +298,12 @@ def run(
             "time_s": parse_duration(time_limit, "--time-limit"),
             "memory_mb": memory_limit,
         },
-        "selection": {"fitness": fitness, "top_k": top_k, "score_all_nodes": score_all_nodes},
+        "selection": {
+            "fitness": fitness,
+            "runtime_weight": runtime_weight,
+            "top_k": top_k,
+            "score_all_nodes": score_all_nodes,
+        },
     }
     merged = merge(base, overrides)
     source = str(config) if config else "command line"
