@@ -4,53 +4,12 @@ the uniform soup and the best single candidate on `select`, without reading sele
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from airlab.ensemble import EnsembleError, cluster_categories, combine, soup_of_category_experts
 from airlab.grading.grader import Grader
 from airlab.tasks.bundled import resolve_task
-from airlab.tasks.prepare import write_task_data
-
-TARGETS = ["y1", "y2", "y3"]
-# noise of each candidate on each target: e1 is the expert of y1 and fair elsewhere, e2 and e3
-# experts of y2 and y3 only; `gen` is mediocre everywhere and biased
-NOISE = {"e1": (0.1, 0.5, 0.5), "e2": (1.0, 0.1, 1.0), "e3": (1.0, 1.0, 0.1), "gen": (0.3,) * 3}
-BIAS = {"gen": 1.0}
-
-
-@pytest.fixture(scope="module")
-def grader(tmp_path_factory):
-    root = tmp_path_factory.mktemp("multi")
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.normal(size=(1200, 4)), columns=["a", *TARGETS])
-    write_task_data(root, frame, target_columns=TARGETS, seed=1, train_fraction=0.4)
-    spec = {
-        "name": "multi",
-        "title": "Three targets",
-        "type": "regression",
-        "id_column": "id",
-        "target_columns": TARGETS,
-        "metric": "rmse",
-        "direction": "minimize",
-        "limits": {"time_s": 60, "memory_mb": 1024, "cpus": 1},
-    }
-    (root / "task.yaml").write_text(yaml.safe_dump(spec))
-    (root / "description.md").write_text("# Multi\n")
-    return Grader(resolve_task(root))
-
-
-def _planted(grader):
-    answers = grader.task.read_answers().set_index("id")[TARGETS].astype(float)
-    answers.index = answers.index.astype(str)
-    rng = np.random.default_rng(1)
-    out = {}
-    for key, noise in NOISE.items():
-        values = answers.to_numpy() + rng.normal(size=answers.shape) * np.array(noise)
-        out[key] = pd.DataFrame(values + BIAS.get(key, 0.0), index=answers.index, columns=TARGETS)
-    return out
 
 
 def _select(grader, frame):
@@ -59,8 +18,7 @@ def _select(grader, frame):
     return grade.scores["select"]
 
 
-def test_experts_are_the_planted_ones_and_weighted_by_strength(grader):
-    candidates = _planted(grader)
+def test_experts_are_the_planted_ones_and_weighted_by_strength(grader, candidates):
     soup = soup_of_category_experts(grader, candidates)
     assert soup.expert_of == {"y1": "e1", "y2": "e2", "y3": "e3"}
     weights = soup.weight_of()
@@ -69,8 +27,7 @@ def test_experts_are_the_planted_ones_and_weighted_by_strength(grader):
     assert pytest.approx(sum(weights.values())) == 1.0
 
 
-def test_soup_beats_uniform_soup_and_best_single_on_select(grader):
-    candidates = _planted(grader)
+def test_soup_beats_uniform_soup_and_best_single_on_select(grader, candidates):
     soup = soup_of_category_experts(grader, candidates)
     mixed = _select(grader, combine(grader, [candidates[k] for k in soup.experts], soup.weights))
     frames = list(candidates.values())
@@ -79,8 +36,7 @@ def test_soup_beats_uniform_soup_and_best_single_on_select(grader):
     assert mixed < uniform and mixed < single  # rmse: lower is better
 
 
-def test_weights_never_read_select_or_test_answers(grader):
-    candidates = _planted(grader)
+def test_weights_never_read_select_or_test_answers(grader, candidates):
     before = soup_of_category_experts(grader, candidates)
     hidden = grader.rows("select").append(grader.rows("test"))
     saved = grader._truth.loc[hidden].copy()
@@ -92,9 +48,9 @@ def test_weights_never_read_select_or_test_answers(grader):
     assert after == before
 
 
-def test_one_candidate_is_no_ensemble(grader):
+def test_one_candidate_is_no_ensemble(grader, candidates):
     with pytest.raises(EnsembleError, match="two valid candidates"):
-        soup_of_category_experts(grader, {"e1": _planted(grader)["e1"]})
+        soup_of_category_experts(grader, {"e1": candidates["e1"]})
 
 
 def test_categories_group_by_correlated_scores():

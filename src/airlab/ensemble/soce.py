@@ -20,6 +20,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import minimize
 from scipy.spatial.distance import squareform
 
+from airlab.errors import AirlabError
 from airlab.grading.grader import Grader
 
 SEARCH = "search"
@@ -28,7 +29,7 @@ MAX_CLASSES = 20
 VALUE_BINS = 4
 
 
-class EnsembleError(Exception):
+class EnsembleError(AirlabError):
     """Why no ensemble can be built (too few candidates, a metric that cannot be mixed)."""
 
 
