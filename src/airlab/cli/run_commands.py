@@ -223,6 +223,12 @@ def run(
             help="Final choice: the top K nodes by search score are compared on select (default 5)."
         ),
     ] = None,
+    ensemble: Annotated[
+        bool | None,
+        typer.Option(
+            help="At the end, add a soup of category experts (SoCE) node to the final choice."
+        ),
+    ] = None,
     score_all_nodes: Annotated[
         bool | None,
         typer.Option(help="After the choice, score every good node on test (analysis only)."),
@@ -302,6 +308,7 @@ def run(
             "fitness": fitness,
             "runtime_weight": runtime_weight,
             "top_k": top_k,
+            "ensemble": ensemble,
             "score_all_nodes": score_all_nodes,
         },
     }

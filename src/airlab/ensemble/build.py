@@ -109,48 +109,60 @@ mixed.reset_index().to_csv("submission.csv", index=False)
 
 
 def build_ensemble(run_dir: Path, *, threshold: float = 0.5, grid: int = 10) -> EnsembleReport:
-    """SoCE over the run's valid nodes, recorded as a new `ensemble` node (see module doc)."""
+    """SoCE over the run's valid nodes, recorded as a new `ensemble` node (see module doc);
+    refused while a driver holds the run."""
     folder = RunFolder.existing(run_dir)
     with RunLock(folder.root), Journal.open(folder.journal) as journal:
         task_root = Path(journal.get_meta("task_root", ""))
         config = journal.get_meta("config") or {}
         task = resolve_task(task_root if task_root.is_dir() else config.get("task", ""))
-        grader = Grader(task)
-        nodes = journal.nodes()
-        predictions = valid_predictions(grader, folder, nodes)
-        soup = soup_of_category_experts(grader, predictions, threshold=threshold, grid=grid)
-        experts = {int(key): weight for key, weight in soup.weight_of().items()}
-        frames = [predictions[key] for key in soup.experts]
-        mixture = combine(grader, frames, soup.weights)
-        grade = grader.grade(mixture, (SEARCH, SELECT))
-        if not grade.valid:
-            raise EnsembleError(f"the ensemble's submission is invalid: {grade.reason}")
-        uniform = grader.grade(
-            combine(grader, list(predictions.values()), [1.0] * len(predictions)), (SELECT,)
-        )
-        by_id = {node.id: node for node in nodes}
-        sign = 1.0 if grader.metric.maximize else -1.0
-        single = max(
-            (int(key) for key in predictions),
-            key=lambda i: (sign * (by_id[i].search_score or 0.0), -i),
-        )
-        node = _record(journal, folder, grader, soup, experts, mixture, grade.scores)
-        report = EnsembleReport(
-            node=node.id,
-            experts=experts,
-            clusters=[list(group) for group in soup.clusters],
-            expert_of={category: int(key) for category, key in soup.expert_of.items()},
-            candidates=len(predictions),
-            search=grade.scores.get(SEARCH),
-            select=grade.scores.get(SELECT),
-            uniform_select=uniform.scores.get(SELECT),
-            best_single=single,
-            best_single_select=by_id[single].select_score,
-            beats_baselines=False,
-        )
-        report.beats_baselines = _beats(report, grader.metric.maximize)
-        (folder.root / REPORT_FILE).write_text(json.dumps(report.model_dump(), indent=2) + "\n")
-        return report
+        return add_ensemble_node(journal, folder, Grader(task), threshold=threshold, grid=grid)
+
+
+def add_ensemble_node(
+    journal: Journal,
+    folder: RunFolder,
+    grader: Grader,
+    *,
+    threshold: float = 0.5,
+    grid: int = 10,
+) -> EnsembleReport:
+    """The step itself, for a driver that already holds the run (the end of a search)."""
+    nodes = journal.nodes()
+    predictions = valid_predictions(grader, folder, nodes)
+    soup = soup_of_category_experts(grader, predictions, threshold=threshold, grid=grid)
+    experts = {int(key): weight for key, weight in soup.weight_of().items()}
+    frames = [predictions[key] for key in soup.experts]
+    mixture = combine(grader, frames, soup.weights)
+    grade = grader.grade(mixture, (SEARCH, SELECT))
+    if not grade.valid:
+        raise EnsembleError(f"the ensemble's submission is invalid: {grade.reason}")
+    uniform = grader.grade(
+        combine(grader, list(predictions.values()), [1.0] * len(predictions)), (SELECT,)
+    )
+    by_id = {node.id: node for node in nodes}
+    sign = 1.0 if grader.metric.maximize else -1.0
+    single = max(
+        (int(key) for key in predictions),
+        key=lambda i: (sign * (by_id[i].search_score or 0.0), -i),
+    )
+    node = _record(journal, folder, grader, soup, experts, mixture, grade.scores)
+    report = EnsembleReport(
+        node=node.id,
+        experts=experts,
+        clusters=[list(group) for group in soup.clusters],
+        expert_of={category: int(key) for category, key in soup.expert_of.items()},
+        candidates=len(predictions),
+        search=grade.scores.get(SEARCH),
+        select=grade.scores.get(SELECT),
+        uniform_select=uniform.scores.get(SELECT),
+        best_single=single,
+        best_single_select=by_id[single].select_score,
+        beats_baselines=False,
+    )
+    report.beats_baselines = _beats(report, grader.metric.maximize)
+    (folder.root / REPORT_FILE).write_text(json.dumps(report.model_dump(), indent=2) + "\n")
+    return report
 
 
 def _beats(report: EnsembleReport, maximize: bool) -> bool:

@@ -70,6 +70,10 @@ class Selection(_Strict):
     only: recorded scores and the final choice on `select` stay raw."""
     top_k: int = Field(5, ge=1)
     """With hidden fitness: the best `top_k` nodes by search score are compared on `select`."""
+    ensemble: bool = False
+    """At the end of the search, before the choice: mix the valid nodes' predictions into a
+    soup of category experts (weights on `search`, see `airlab.ensemble`), recorded as one more
+    node that the choice compares on `select` like any other."""
     score_all_nodes: bool = False
     """After the choice, also score every good node on `test` (for analysis only)."""
 
