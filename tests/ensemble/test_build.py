@@ -68,3 +68,23 @@ def test_too_few_valid_nodes_is_one_error(tmp_path, task_root, grader, candidate
     folder, _ = _run_folder(tmp_path / "run", task_root, grader, {"e1": candidates["e1"]})
     with pytest.raises(EnsembleError, match="two valid candidates, got 1"):
         build_ensemble(folder.root)
+
+
+def _airlab(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "airlab", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["ensemble", "no-such-run"], "no journal here"),
+        (["run", "--task", "digits", "--runtime-weight", "0.5"], "--runtime-weight"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, args, fragment):
+    result = _airlab(*args, cwd=tmp_path)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert fragment in lines[0] and "Traceback" not in result.stderr
