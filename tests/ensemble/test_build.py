@@ -19,9 +19,10 @@ from airlab.runner.layout import RunFolder
 from airlab.sandbox.base import SUBMISSION_FILE
 
 
-def _run_folder(root, task_root, grader, candidates):
+def _run_folder(root, task_root, grader, candidates, status="complete"):
     folder = RunFolder(root)
-    with Journal.create(folder.journal, meta={"task_root": str(task_root)}) as journal:
+    meta = {"task_root": str(task_root), "status": status}
+    with Journal.create(folder.journal, meta=meta) as journal:
         ids = {}
         for key, frame in candidates.items():
             node = journal.add("draft")
@@ -70,21 +71,25 @@ def test_too_few_valid_nodes_is_one_error(tmp_path, task_root, grader, candidate
         build_ensemble(folder.root)
 
 
-def _airlab(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "airlab", *args], capture_output=True, text=True, cwd=cwd
-    )
+def _airlab(*args):
+    return subprocess.run([sys.executable, "-m", "airlab", *args], capture_output=True, text=True)
 
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["ensemble", "no-such-run"], "no journal here"),
+        (["ensemble", "{tmp}/no-such-run"], "no journal here"),
         (["run", "--task", "digits", "--runtime-weight", "0.5"], "--runtime-weight"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, fragment):
-    result = _airlab(*args, cwd=tmp_path)
+    result = _airlab(*(arg.format(tmp=tmp_path) for arg in args))
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert fragment in lines[0] and "Traceback" not in result.stderr
+
+
+def test_an_unfinished_run_is_refused(tmp_path, task_root, grader, candidates):
+    folder, _ = _run_folder(tmp_path / "run", task_root, grader, candidates, status="running")
+    with pytest.raises(EnsembleError, match="running, not complete"):
+        build_ensemble(folder.root)

@@ -110,9 +110,16 @@ mixed.reset_index().to_csv("submission.csv", index=False)
 
 def build_ensemble(run_dir: Path, *, threshold: float = 0.5, grid: int = 10) -> EnsembleReport:
     """SoCE over the run's valid nodes, recorded as a new `ensemble` node (see module doc);
-    refused while a driver holds the run."""
+    refused while a driver holds the run, and for a run not finished (a resumed search would
+    hand the node to its policy, whose sandbox has no parents' files to rebuild it from)."""
     folder = RunFolder.existing(run_dir)
     with RunLock(folder.root), Journal.open(folder.journal) as journal:
+        status = journal.get_meta("status", "running")
+        if status != "complete":
+            raise EnsembleError(
+                f"{folder.root}: the run is {status}, not complete; finish it first "
+                "(airlab resume), or run it with --ensemble"
+            )
         task_root = Path(journal.get_meta("task_root", ""))
         config = journal.get_meta("config") or {}
         task = resolve_task(task_root if task_root.is_dir() else config.get("task", ""))
@@ -198,7 +205,6 @@ def _record(
         code=rebuild_script(grader, experts),
         search_score=scores.get(SEARCH),
         select_score=scores.get(SELECT),
-        exec_seconds=0.0,
         started_at=now,
         finished_at=now,
     )
