@@ -22,6 +22,7 @@ from rich.markup import escape
 import airlab
 from airlab.cli import (
     agent_commands,
+    ensemble_command,
     evolve_command,
     report_commands,
     run_commands,
@@ -68,6 +69,7 @@ app.command("export")(report_commands.export)
 app.add_typer(task_commands.tasks_app, name="tasks")
 app.add_typer(task_commands.task_app, name="task")
 app.command("sweep")(sweep_command.sweep)
+app.command("ensemble")(ensemble_command.ensemble)
 app.add_typer(agent_commands.agent_app, name="agent")
 app.command("evolve")(evolve_command.evolve)
 

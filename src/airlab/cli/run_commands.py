@@ -50,6 +50,7 @@ _FLAGS = {
     "limits.time_s": "--time-limit",
     "limits.memory_mb": "--memory-limit",
     "selection.fitness": "--fitness",
+    "selection.runtime_weight": "--runtime-weight",
     "selection.top_k": "--top-k",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
@@ -217,10 +218,22 @@ def run(
         str | None,
         typer.Option(help="What the policy optimises: hidden (search split) or self_reported."),
     ] = None,
+    runtime_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Runtime-aware fitness: policies see fitness·(t/L)^W (MARS uses -0.07; 0 off)."
+        ),
+    ] = None,
     top_k: Annotated[
         int | None,
         typer.Option(
             help="Final choice: the top K nodes by search score are compared on select (default 5)."
+        ),
+    ] = None,
+    ensemble: Annotated[
+        bool | None,
+        typer.Option(
+            help="At the end, add a soup of category experts (SoCE) node to the final choice."
         ),
     ] = None,
     score_all_nodes: Annotated[
@@ -298,7 +311,13 @@ def run(
             "time_s": parse_duration(time_limit, "--time-limit"),
             "memory_mb": memory_limit,
         },
-        "selection": {"fitness": fitness, "top_k": top_k, "score_all_nodes": score_all_nodes},
+        "selection": {
+            "fitness": fitness,
+            "runtime_weight": runtime_weight,
+            "top_k": top_k,
+            "ensemble": ensemble,
+            "score_all_nodes": score_all_nodes,
+        },
     }
     merged = merge(base, overrides)
     source = str(config) if config else "command line"

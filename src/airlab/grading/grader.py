@@ -72,6 +72,15 @@ class Grader:
     def rows(self, split: str) -> pd.Index:
         return self._split_of.index[self._split_of == split]
 
+    def truth(self, split: str) -> pd.DataFrame:
+        """The split's answers (target columns, as the metric reads them), by id: for framework
+        code only (the ensemble step reads `search`); never shown to a candidate."""
+        return self._truth.loc[self.rows(split)]
+
+    @property
+    def context(self) -> MetricContext:
+        return self._context
+
     def grade(self, submission: bytes | pd.DataFrame | None, splits: Sequence[str]) -> Grade:
         """Check the submission once, then score it on each requested split."""
         unknown = [s for s in splits if s not in SPLITS]

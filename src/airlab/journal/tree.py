@@ -15,6 +15,9 @@ from airlab.journal.node import Node, NodeStatus
 
 FitnessSource = Literal["hidden", "self_reported"]
 
+_MIN_RUNTIME_RATIO = 1e-3
+"""Floor on t/L, so that the factor stays bounded (0.001^w: 1.62 for w = -0.07)."""
+
 _NEVER_SHOWN = {"select_score": None, "test_score": None}
 
 
@@ -49,17 +52,27 @@ class SearchTree:
     nodes: tuple[Node, ...]
     maximize: bool
     fitness_source: FitnessSource = "hidden"
+    runtime_weight: float = 0.0
+    """MARS's efficiency exponent `w` (<= 0; 0: runtime ignored); see `runtime_factor`."""
+    time_limit_s: float | None = None
+    """The per-candidate time limit `L` the runtime is measured against."""
 
     @classmethod
     def from_nodes(
-        cls, nodes: Iterable[Node], *, maximize: bool, fitness_source: FitnessSource = "hidden"
+        cls,
+        nodes: Iterable[Node],
+        *,
+        maximize: bool,
+        fitness_source: FitnessSource = "hidden",
+        runtime_weight: float = 0.0,
+        time_limit_s: float | None = None,
     ) -> SearchTree:
         visible = tuple(
             node.model_copy(update=_NEVER_SHOWN)
             for node in nodes
             if node.status != NodeStatus.CANCELLED
         )
-        return cls(visible, maximize, fitness_source)
+        return cls(visible, maximize, fitness_source, runtime_weight, time_limit_s)
 
     @cached_property
     def by_id(self) -> dict[int, Node]:
@@ -89,11 +102,27 @@ class SearchTree:
         return node.search_score
 
     def fitness(self, node: Node) -> float | None:
-        """Score with its sign set so that higher is always better."""
+        """Score with its sign set so that higher is always better, weighed by the node's
+        runtime when the run asks for it (`runtime_factor`). Every policy reads fitness here;
+        the raw scores on the node stay what is recorded, reported and finally chosen on."""
         score = self.score(node)
         if score is None:
             return None
-        return score if self.maximize else -score
+        signed = score if self.maximize else -score
+        factor = self.runtime_factor(node)
+        if factor == 1.0:
+            return signed
+        # R = G·(t/L)^w on a positive fitness; dividing a negative one (a lower-is-better
+        # metric's negated score) keeps "faster is better" for both directions.
+        return signed * factor if signed >= 0 else signed / factor
+
+    def runtime_factor(self, node: Node) -> float:
+        """MARS's efficiency factor (t/L)^w: above 1 for a run shorter than the limit L when
+        w < 0 (it rewards speed), 1 without a weight, limit or measured runtime."""
+        if self.runtime_weight == 0.0 or not self.time_limit_s or node.exec_seconds is None:
+            return 1.0
+        ratio = min(max(node.exec_seconds / self.time_limit_s, _MIN_RUNTIME_RATIO), 1.0)
+        return float(ratio**self.runtime_weight)
 
     @property
     def good(self) -> list[Node]:

@@ -64,8 +64,16 @@ class Selection(_Strict):
     fitness: Literal["hidden", "self_reported"] = "hidden"
     """What the policy optimises: the hidden search score, or the score a solution prints about
     itself (the setting of earlier agents such as AIDE)."""
+    runtime_weight: float = Field(0.0, le=0.0, ge=-1.0)
+    """Runtime-aware fitness (MARS): policies see the fitness times (t/L)^w, t the node's
+    runtime, L the per-candidate time limit, w this weight (MARS uses -0.07; 0: off). Search
+    only: recorded scores and the final choice on `select` stay raw."""
     top_k: int = Field(5, ge=1)
     """With hidden fitness: the best `top_k` nodes by search score are compared on `select`."""
+    ensemble: bool = False
+    """At the end of the search, before the choice: mix the valid nodes' predictions into a
+    soup of category experts (weights on `search`, see `airlab.ensemble`), recorded as one more
+    node that the choice compares on `select` like any other."""
     score_all_nodes: bool = False
     """After the choice, also score every good node on `test` (for analysis only)."""
 

@@ -67,6 +67,8 @@ def score_on_test(search: Search, node: Node) -> float | None:
 def finalize_search(search: Search) -> RunResult:
     """Choose, score on test, copy the best solution, and write `result.json` (idempotent)."""
     journal = search.journal
+    if search.config.selection.ensemble:
+        add_ensemble(search)
     final = choose_final(
         journal.nodes(), maximize=search.task.spec.maximize, selection=search.config.selection
     )
@@ -88,6 +90,23 @@ def finalize_search(search: Search) -> RunResult:
         finished_at=time.time(),
     )
     return result
+
+
+def add_ensemble(search: Search) -> None:
+    """The SoCE node of `selection.ensemble`, once per run (a resumed finalisation keeps the
+    first); a run it cannot help (one valid node, a metric that grades files as written)
+    records why in the journal's `ensemble` meta and goes on without it."""
+    if any(node.operator == "ensemble" for node in search.journal.nodes()):
+        return
+    from airlab.ensemble.build import add_ensemble_node  # scipy: only when asked for
+    from airlab.ensemble.soce import EnsembleError
+
+    try:
+        report = add_ensemble_node(search.journal, search.folder, search.grader)
+    except EnsembleError as exc:
+        search.journal.set_meta(ensemble=f"no ensemble: {exc}")
+        return
+    search.journal.set_meta(ensemble=f"node {report.node}")
 
 
 def _copy_best(search: Search, node: Node) -> None:

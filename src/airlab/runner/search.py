@@ -325,6 +325,8 @@ class Search:
             self.journal.nodes(),
             maximize=self.task.spec.maximize,
             fitness_source=self.config.selection.fitness,
+            runtime_weight=self.config.selection.runtime_weight,
+            time_limit_s=self.limits.time_s,
         )
 
     def ask(self) -> Proposal | None:
