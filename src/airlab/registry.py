@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from typing import Any, Generic, TypeVar
@@ -134,6 +135,12 @@ class Registry(Generic[T]):
                 f"{self.kind} {name!r} from {_distribution(entry)} ({entry.value}) failed to "
                 f"load: {type(exc).__name__}: {exc}"
             ) from None
+        declared = getattr(item, "name", None)  # a policy's, a metric's, an operator set's own
+        if isinstance(declared, str) and not isinstance(item, os.PathLike) and declared != name:
+            raise PluginError(
+                f"{self.kind} {name!r} from {_distribution(entry)} ({entry.value}) calls itself "
+                f"{declared!r}: the entry point's name and the object's name must match"
+            )
         self._entry_points.pop(name, None)  # type: ignore[union-attr]
         self.register(name, item)
         return item

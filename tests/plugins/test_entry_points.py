@@ -66,6 +66,10 @@ from airlab.policies import Greedy
 
 class PlugGreedy(Greedy):
     name = "plug-greedy"
+
+
+class Misnamed(Greedy):
+    name = "greedy-two"
 """
 
 
@@ -103,13 +107,13 @@ def test_a_broken_plugin_is_one_line_naming_its_package(install: Install) -> Non
         {
             "airlab.policies": {
                 "plug-broken": "plug_broken:Missing",
-                "plug-ok": "plug_ok:PlugGreedy",
+                "plug-greedy": "plug_ok:PlugGreedy",
             }
         },
         {"plug_broken": "import not_a_module_anywhere\n", "plug_ok": POLICY_MODULE},
     )
     fresh(POLICIES)
-    assert "plug-ok" in POLICIES.names()  # listing works although one plug-in is broken
+    assert "plug-greedy" in POLICIES.names()  # listing works although one plug-in is broken
     with pytest.raises(PluginError) as error:
         POLICIES.get("plug-broken")
     message = str(error.value)
@@ -121,7 +125,17 @@ def test_a_broken_plugin_is_one_line_naming_its_package(install: Install) -> Non
         "not_a_module_anywhere",
     ):
         assert part in message
-    assert POLICIES.get("plug-ok").__name__ == "PlugGreedy"  # the other one still loads
+    assert POLICIES.get("plug-greedy").__name__ == "PlugGreedy"  # the other one still loads
+
+
+def test_an_entry_point_must_carry_the_objects_name(install: Install) -> None:
+    install(
+        "plug-misnamed",
+        {"airlab.policies": {"plug-misnamed": "plug_mod:Misnamed"}},
+        {"plug_mod": POLICY_MODULE},
+    )
+    with pytest.raises(PluginError, match="calls itself 'greedy-two'"):
+        fresh(POLICIES).get("plug-misnamed")
 
 
 def test_a_plugin_cannot_replace_a_builtin(

@@ -42,7 +42,6 @@ SOURCE_FILES = (
 STAMP_FILE = ".prepared"
 
 
-
 def _installed_task_folder(loaded: object) -> Path:
     """An `airlab.tasks` entry point names a package holding `task.yaml` (or a folder path)."""
     if isinstance(loaded, str | Path):
