@@ -204,3 +204,24 @@ def test_a_registry_without_a_group_reads_no_metadata(monkeypatch: pytest.Monkey
     plain: Registry[int] = Registry("number")
     plain.register("one", 1)
     assert plain.names() == ["one"] and "two" not in plain
+
+
+def test_airlab_tasks_lists_the_tasks_despite_a_broken_task_plugin(install: Install) -> None:
+    """A task plug-in that fails to import is one red line under the table, not a traceback."""
+    from typer.testing import CliRunner
+
+    from airlab.cli import app
+    from airlab.tasks.bundled import TASKS
+
+    install(
+        "plug-tasks", {"airlab.tasks": {"plug-bad": "plug_bad_task"}}, {"plug_bad_task": "1/0\n"}
+    )
+    fresh(TASKS)
+    try:
+        result = CliRunner().invoke(app, ["tasks"], terminal_width=200)
+    finally:
+        TASKS.reload_plugins()
+    assert result.exit_code == 0, result.output
+    assert "digits" in result.output and "Traceback" not in result.output
+    assert "task 'plug-bad' from plug-in package 'plug-tasks 1.0'" in result.output
+    assert "ZeroDivisionError" in result.output

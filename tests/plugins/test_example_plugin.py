@@ -77,14 +77,20 @@ def test_the_installed_policy_runs_by_name(
 
 
 @pytest.mark.slow
-def test_a_typo_suggests_the_installed_policy(installed: tuple[Path, dict[str, str]]) -> None:
+def test_a_typo_suggests_the_installed_policy_and_the_metric_is_found(
+    installed: tuple[Path, dict[str, str]],
+) -> None:
     _, env = installed
+    code = (
+        "from airlab.policies import POLICIES; from airlab.grading.metrics import METRICS\n"
+        "print(POLICIES.unknown_message('example-topk'))\n"
+        "print('direction', METRICS.get('example-medae').direction)\n"
+    )
     done = subprocess.run(
-        [sys.executable, "-c",
-         "from airlab.policies import POLICIES; print(POLICIES.unknown_message('example-topk'))"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
     assert "did you mean 'example-top-k'?" in done.stdout, done.stdout + done.stderr
+    assert "direction minimize" in done.stdout, done.stdout + done.stderr
 
 
 @pytest.mark.slow
