@@ -17,13 +17,15 @@ import difflib
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
-from importlib import metadata
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from airlab.errors import ConfigError, PluginError, UnknownNameError
 from airlab.params import NoParams, parse_params
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 T = TypeVar("T")
 
@@ -55,7 +57,7 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
         self._params: dict[str, type[BaseModel]] = {}
         self._declared: set[str] = set()
-        self._entry_points: dict[str, metadata.EntryPoint] | None = None
+        self._entry_points: dict[str, EntryPoint] | None = None
         """Installed plug-ins not loaded yet, by name; None until the metadata is read."""
 
     def register(
@@ -113,11 +115,13 @@ class Registry(Generic[T]):
         """Read the installed plug-ins again on the next lookup (after a pip install)."""
         self._entry_points = None
 
-    def _installed(self) -> dict[str, metadata.EntryPoint]:
+    def _installed(self) -> dict[str, EntryPoint]:
         """Installed plug-ins of this kind not loaded yet, read from package metadata once."""
         if self._entry_points is None:
             self._entry_points = {}
             if self.group:
+                from importlib import metadata  # only once a lookup misses or names are listed
+
                 for entry in metadata.entry_points(group=self.group):
                     if entry.name in self._items:
                         log.warning(_clash_message(self, entry))
@@ -125,7 +129,7 @@ class Registry(Generic[T]):
                         self._entry_points[entry.name] = entry
         return self._entry_points
 
-    def _load(self, name: str, entry: metadata.EntryPoint) -> T:
+    def _load(self, name: str, entry: EntryPoint) -> T:
         """Import an installed plug-in; a failure is one line naming its package."""
         try:
             loaded = entry.load()
@@ -193,7 +197,7 @@ def _declared_params(item: object) -> type[BaseModel]:
     return NoParams
 
 
-def _distribution(entry: metadata.EntryPoint) -> str:
+def _distribution(entry: EntryPoint) -> str:
     """`plug-in package 'name 1.0'`, or the entry point's module when no package is known."""
     dist = getattr(entry, "dist", None)
     if dist is None:
@@ -201,7 +205,7 @@ def _distribution(entry: metadata.EntryPoint) -> str:
     return f"plug-in package '{dist.name} {dist.version}'"
 
 
-def _clash_message(registry: Registry[Any], entry: metadata.EntryPoint) -> str:
+def _clash_message(registry: Registry[Any], entry: EntryPoint) -> str:
     return (
         f"ignored {registry.kind} {entry.name!r} of {_distribution(entry)} ({entry.value}): "
         f"airlab's own {registry.kind} {entry.name!r} has that name (entry-point group "

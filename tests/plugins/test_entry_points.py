@@ -200,7 +200,7 @@ def test_a_registry_without_a_group_reads_no_metadata(monkeypatch: pytest.Monkey
     def refuse(**_: object) -> None:
         raise AssertionError("entry points read for a registry without a group")
 
-    monkeypatch.setattr("airlab.registry.metadata.entry_points", refuse)
+    monkeypatch.setattr("importlib.metadata.entry_points", refuse)
     plain: Registry[int] = Registry("number")
     plain.register("one", 1)
     assert plain.names() == ["one"] and "two" not in plain
