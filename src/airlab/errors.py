@@ -28,6 +28,10 @@ class UnknownNameError(AirlabError):
     """A registry lookup failed (unknown task, policy, backend, metric, ...)."""
 
 
+class PluginError(UnknownNameError):
+    """An installed plug-in (a package's entry point) could not be imported."""
+
+
 class JournalError(AirlabError):
     """A run folder or its journal cannot be opened or resumed."""
 

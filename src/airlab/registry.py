@@ -4,37 +4,61 @@ Every plug-in kind (tasks, metrics, sandboxes, backends, operators, policies, po
 through one of these, so `--policy mcts` needs no code and a typo gets a suggestion. A registry of
 configurable plug-ins also knows each one's `Params` model and validates raw options against it,
 once, in `parse_params`.
+
+A registry given an entry-point `group` (`airlab.policies`, ...) also finds plug-ins installed as
+packages: their names are read from the package metadata on the first lookup or listing, and each
+plug-in's module is imported only when its name is asked for, so a broken plug-in cannot break
+`airlab --help` or a run that does not use it. See docs/plugins.md.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from airlab.errors import ConfigError, UnknownNameError
+from airlab.errors import ConfigError, PluginError, UnknownNameError
 from airlab.params import NoParams, parse_params
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 T = TypeVar("T")
+
+log = logging.getLogger("airlab.plugins")
 
 
 class Registry(Generic[T]):
     """A named collection of plug-ins of one kind.
 
     `noun` is what one key of a plug-in's options is called in errors (`parameter`, `option`,
-    `operator option`); `error` is the exception bad options raise."""
+    `operator option`); `error` is the exception bad options raise. `group` is the entry-point
+    group installed plug-ins of this kind register under; `adapt` turns the object an entry point
+    loads into an item (a task's package into its folder)."""
 
     def __init__(
-        self, kind: str, *, noun: str = "option", error: type[Exception] = ConfigError
+        self,
+        kind: str,
+        *,
+        noun: str = "option",
+        error: type[Exception] = ConfigError,
+        group: str | None = None,
+        adapt: Callable[[Any], T] | None = None,
     ) -> None:
         self.kind = kind
         self.noun = noun
         self.error = error
+        self.group = group
+        self._adapt = adapt
         self._items: dict[str, T] = {}
         self._params: dict[str, type[BaseModel]] = {}
         self._declared: set[str] = set()
+        self._entry_points: dict[str, EntryPoint] | None = None
+        """Installed plug-ins not loaded yet, by name; None until the metadata is read."""
 
     def register(
         self, name: str, item: T | None = None, *, params: type[BaseModel] | None = None
@@ -47,6 +71,8 @@ class Registry(Generic[T]):
         def add(obj: T) -> T:
             if name in self._items and self._items[name] is not obj:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
+            if self._entry_points and name in self._entry_points:  # registered in code: it wins
+                log.warning(_clash_message(self, self._entry_points.pop(name)))
             self._items[name] = obj
             self._params[name] = params or _declared_params(obj)
             if params is not None or self._params[name] is not NoParams:
@@ -64,16 +90,67 @@ class Registry(Generic[T]):
         self._declared.discard(name)
 
     def get(self, name: str) -> T:
-        try:
+        if name in self._items:
             return self._items[name]
-        except KeyError:
-            raise UnknownNameError(self.unknown_message(name)) from None
+        entry = self._installed().get(name)
+        if entry is None:
+            raise UnknownNameError(self.unknown_message(name))
+        return self._load(name, entry)
+
+    def is_registered(self, name: str) -> bool:
+        """Whether `name` was registered in code (installed plug-ins not looked at)."""
+        return name in self._items
 
     def unknown_message(self, name: str) -> str:
-        close = difflib.get_close_matches(name, list(self._items), n=1)
+        candidates = self._all_names()
+        close = difflib.get_close_matches(name, candidates, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        known = ", ".join(sorted(self._items)) or "none"
-        return f"unknown {self.kind} {name!r}{hint} (known: {known})"
+        known = ", ".join(candidates) or "none"
+        install = ""
+        if self.group and not close:
+            install = f"; pip install the plug-in that provides it (entry points {self.group!r})"
+        return f"unknown {self.kind} {name!r}{hint} (known: {known}{install})"
+
+    def reload_plugins(self) -> None:
+        """Read the installed plug-ins again on the next lookup (after a pip install)."""
+        self._entry_points = None
+
+    def _installed(self) -> dict[str, EntryPoint]:
+        """Installed plug-ins of this kind not loaded yet, read from package metadata once."""
+        if self._entry_points is None:
+            self._entry_points = {}
+            if self.group:
+                from importlib import metadata  # only once a lookup misses or names are listed
+
+                for entry in metadata.entry_points(group=self.group):
+                    if entry.name in self._items:
+                        log.warning(_clash_message(self, entry))
+                    elif entry.name not in self._entry_points:  # first on sys.path wins
+                        self._entry_points[entry.name] = entry
+        return self._entry_points
+
+    def _load(self, name: str, entry: EntryPoint) -> T:
+        """Import an installed plug-in; a failure is one line naming its package."""
+        try:
+            loaded = entry.load()
+            item = self._adapt(loaded) if self._adapt else loaded
+        except Exception as exc:
+            raise PluginError(
+                f"{self.kind} {name!r} from {_distribution(entry)} ({entry.value}) failed to "
+                f"load: {type(exc).__name__}: {exc}"
+            ) from None
+        declared = getattr(item, "name", None)  # a policy's, a metric's, an operator set's own
+        if isinstance(declared, str) and not isinstance(item, os.PathLike) and declared != name:
+            raise PluginError(
+                f"{self.kind} {name!r} from {_distribution(entry)} ({entry.value}) calls itself "
+                f"{declared!r}: the entry point's name and the object's name must match"
+            )
+        self._entry_points.pop(name, None)  # type: ignore[union-attr]
+        self.register(name, item)
+        return item
+
+    def _all_names(self) -> list[str]:
+        return sorted({*self._items, *self._installed()})
 
     def params_model(self, name: str) -> type[BaseModel]:
         """The Params model of plug-in `name`."""
@@ -100,16 +177,17 @@ class Registry(Generic[T]):
         )
 
     def names(self) -> list[str]:
-        return sorted(self._items)
+        """Registered and installed names (installed plug-ins are listed, not imported)."""
+        return self._all_names()
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        return name in self._items or name in self._installed()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
+        return iter(self._all_names())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._all_names())
 
 
 def _declared_params(item: object) -> type[BaseModel]:
@@ -117,3 +195,19 @@ def _declared_params(item: object) -> type[BaseModel]:
     if isinstance(declared, type) and issubclass(declared, BaseModel):
         return declared
     return NoParams
+
+
+def _distribution(entry: EntryPoint) -> str:
+    """`plug-in package 'name 1.0'`, or the entry point's module when no package is known."""
+    dist = getattr(entry, "dist", None)
+    if dist is None:
+        return f"plug-in {entry.module!r}"
+    return f"plug-in package '{dist.name} {dist.version}'"
+
+
+def _clash_message(registry: Registry[Any], entry: EntryPoint) -> str:
+    return (
+        f"ignored {registry.kind} {entry.name!r} of {_distribution(entry)} ({entry.value}): "
+        f"airlab's own {registry.kind} {entry.name!r} has that name (entry-point group "
+        f"{registry.group!r})"
+    )

@@ -133,6 +133,48 @@ def test_broken_plugins_fail_the_check_they_break(pytester):
     assert outcomes["passed"] == 1  # Forgetful's first step on an empty journal is a draft
 
 
+REWRITTEN = """
+from _pytest.assertion.rewrite import AssertionRewritingHook
+from airlab.testing.policy import PolicySuite
+from airlab.policies.base import Policy, PolicyParams
+
+
+class Idle(Policy):
+    name = "idle"
+    Params = PolicyParams
+    def propose(self, tree, rng):
+        return None
+
+
+class TestIdle(PolicySuite):
+    @pytest.fixture
+    def policy_factory(self):
+        return lambda operators: Idle(PolicyParams(), operators)
+
+
+def test_the_suites_asserts_are_rewritten():
+    import airlab.testing.sandbox as suite
+
+    assert isinstance(suite.__loader__, AssertionRewritingHook)
+"""
+
+
+@pytest.mark.slow
+def test_a_plugin_authors_failures_read_well(pytester):
+    """In a fresh session (as a plug-in's own tests run), the suites' asserts are rewritten by
+    pytest and a policy that does nothing is told so in words."""
+    pytester.makepyfile(test_idle="import pytest\n" + REWRITTEN)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: the policy waits with nothing in flight",
+            "*AssertionError: the policy proposed nothing on an empty journal",
+            "*assert None is not None",  # pytest's own introspection: the module was rewritten
+        ]
+    )
+    assert result.parseoutcomes() == {"failed": 6, "passed": 1}  # passed: the rewriting check
+
+
 def test_importing_airlab_never_needs_pytest():
     code = textwrap.dedent(
         """

@@ -39,7 +39,9 @@ BackendFactory = Callable[[str | None, Any], Backend]
 an instance of the Params model the factory was registered with
 (`BACKENDS.register(name, factory, params=MyParams)`). A factory registered without one gets
 the raw dict and checks it itself, as before typed params."""
-BACKENDS: Registry[BackendFactory] = Registry("backend", error=BackendError)
+BACKENDS: Registry[BackendFactory] = Registry(
+    "backend", error=BackendError, group="airlab.backends"
+)
 
 
 class TemplatesParams(Params):

@@ -50,5 +50,5 @@ def _scripted(model: str | None, params: ScriptedParams) -> Backend:
     return ScriptedBackend(params.sleep_s)
 
 
-if "scripted" not in BACKENDS:
+if not BACKENDS.is_registered("scripted"):
     BACKENDS.register("scripted", _scripted, params=ScriptedParams)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from airlab.errors import TaskError
+from airlab.errors import AirlabError, TaskError
 
 if TYPE_CHECKING:
     from airlab.tasks.spec import TaskSpec
@@ -53,8 +53,13 @@ def tasks(context: typer.Context) -> None:
     )
     for column in ("name", "type", "metric", "baseline", "reference"):
         table.add_column(column, no_wrap=True)
+    broken: list[str] = []
     for name in TASKS:
-        spec = source_spec(name)
+        try:
+            spec = source_spec(name)
+        except AirlabError as exc:  # an installed task plug-in that fails to load
+            broken.append(str(exc))
+            continue
         table.add_row(
             spec.name,
             spec.type,
@@ -62,7 +67,10 @@ def tasks(context: typer.Context) -> None:
             _fmt(spec.baseline.score if spec.baseline else None),
             _fmt(spec.reference.score if spec.reference else None),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for message in broken:
+        console.print(f"[red]{escape(message)}[/red]")
 
 
 @tasks_app.command("show")

@@ -56,7 +56,7 @@ class Metric:
         return a > b if self.maximize else a < b
 
 
-METRICS: Registry[Metric] = Registry("metric")
+METRICS: Registry[Metric] = Registry("metric", group="airlab.metrics")
 
 
 def _add(metric: Metric) -> None:

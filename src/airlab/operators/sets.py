@@ -37,7 +37,9 @@ class OperatorSet:
         return {"name": self.name, "operators": list(self.operators), "options": self.options}
 
 
-OPERATOR_SETS: Registry[OperatorSet] = Registry("operator set", noun="operator option")
+OPERATOR_SETS: Registry[OperatorSet] = Registry(
+    "operator set", noun="operator option", group="airlab.operator_sets"
+)
 for _set in (
     OperatorSet(
         "aide",

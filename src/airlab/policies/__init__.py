@@ -12,7 +12,7 @@ from airlab.policies.llm_first import LLMFirst, LLMFirstParams
 from airlab.policies.mcts import MCTS, MCTSParams
 from airlab.registry import Registry
 
-POLICIES: Registry[type[Policy]] = Registry("policy", noun="parameter")
+POLICIES: Registry[type[Policy]] = Registry("policy", noun="parameter", group="airlab.policies")
 for _policy in (Greedy, MCTS, Evolutionary, LLMFirst):
     POLICIES.register(_policy.name, _policy)
 

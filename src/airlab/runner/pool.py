@@ -135,7 +135,7 @@ class LocalPool(Pool):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-POOLS: Registry[type[Pool]] = Registry("pool")
+POOLS: Registry[type[Pool]] = Registry("pool", group="airlab.pools")
 POOLS.register(LocalPool.name, LocalPool)
 
 

@@ -14,7 +14,7 @@ from airlab.sandbox.bwrap import BwrapSandbox
 from airlab.sandbox.probe import probe_bwrap
 from airlab.sandbox.process import ProcessSandbox
 
-SANDBOXES: Registry[type[Sandbox]] = Registry("sandbox")
+SANDBOXES: Registry[type[Sandbox]] = Registry("sandbox", group="airlab.sandboxes")
 SANDBOXES.register("process", ProcessSandbox)
 SANDBOXES.register("bwrap", BwrapSandbox)
 

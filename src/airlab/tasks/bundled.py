@@ -42,7 +42,21 @@ SOURCE_FILES = (
 )
 STAMP_FILE = ".prepared"
 
-TASKS: Registry[Path] = Registry("task")
+
+def _installed_task_folder(loaded: object) -> Path:
+    """An `airlab.tasks` entry point names a package holding `task.yaml` (or a folder path)."""
+    if isinstance(loaded, str | Path):
+        folder = Path(loaded)
+    elif getattr(loaded, "__file__", None):
+        folder = Path(loaded.__file__).parent  # type: ignore[attr-defined]
+    else:
+        raise TaskError(f"names {loaded!r}, neither a package nor a folder")
+    if not (folder / TASK_FILE).is_file():
+        raise TaskError(f"{folder} has no {TASK_FILE}")
+    return folder
+
+
+TASKS: Registry[Path] = Registry("task", group="airlab.tasks", adapt=_installed_task_folder)
 """Task name → source folder (with a `prepare.py`) or ready task folder."""
 
 for _source in sorted(BUNDLED_ROOT.iterdir()) if BUNDLED_ROOT.is_dir() else []:

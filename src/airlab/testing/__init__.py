@@ -17,6 +17,7 @@ or this package, never imports it. See docs/testing-plugins.md.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 _SUITES = {
@@ -27,6 +28,14 @@ _SUITES = {
 }
 
 __all__ = sorted(_SUITES)
+
+_pytest = sys.modules.get("pytest")
+if _pytest is not None:
+    # Under pytest, the suites' failed asserts show the values compared (as a test file's do):
+    # their modules are marked for assertion rewriting before any of them is imported.
+    _pytest.register_assert_rewrite(
+        *_SUITES.values(), "airlab.testing.hostile", "airlab.testing.chat_run"
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -93,7 +93,9 @@ def check_candidate(candidate: Candidate, operator: str) -> None:
     except SyntaxError as exc:
         raise AssertionError(f"{operator}: the code does not compile: {exc}") from None
     usage = candidate.usage
-    assert min(usage.tokens_in, usage.tokens_out, usage.calls, usage.cost_usd) >= 0, usage
+    assert min(usage.tokens_in, usage.tokens_out, usage.calls, usage.cost_usd) >= 0, (
+        f"{operator}: the candidate's usage has a negative count: {usage}"
+    )
 
 
 class BackendSuite:
@@ -135,7 +137,9 @@ class BackendSuite:
             pytest.skip("the backend does not claim to be deterministic")
         once = write(backend, task, "draft", seed=3, node_id=5)
         again = write(backend, task, "draft", seed=3, node_id=5)
-        assert (once.plan, once.code) == (again.plan, again.code)
+        assert (once.plan, once.code) == (again.plan, again.code), (
+            "deterministic = True, but the same request gave another plan or code"
+        )
 
     def test_draft_runs_and_its_submission_is_valid(
         self, backend: Backend, task: Task, tmp_path: Path
@@ -162,6 +166,10 @@ class BackendSuite:
         completion = backend.complete(
             [Message("system", "You write code."), Message("user", "Say hi.")], purpose="test"
         )
-        assert isinstance(completion.text, str)
+        assert isinstance(completion.text, str), (
+            f"complete() must return text, got {type(completion.text).__name__}"
+        )
         assert completion.usage.calls >= 1, "a model call must count itself in its usage"
-        assert min(completion.usage.tokens_in, completion.usage.tokens_out) >= 0
+        assert min(completion.usage.tokens_in, completion.usage.tokens_out) >= 0, (
+            f"negative token counts in the usage: {completion.usage}"
+        )

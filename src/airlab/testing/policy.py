@@ -34,11 +34,20 @@ def check_step(step: Step, tree: SearchTree, operators: tuple[str, ...]) -> None
     arity = OPERATORS.get(step.operator).arity
     assert len(step.parent_ids) == arity, f"{step.operator} needs {arity} parent(s): {step}"
     assert len(set(step.parent_ids)) == len(step.parent_ids), f"repeated parent: {step}"
+    unknown = [p for p in step.parent_ids if p not in tree.by_id]
+    assert not unknown, f"parent id(s) {unknown} are not nodes of the journal: {step}"
     parents = [tree.by_id[p] for p in step.parent_ids]
     if step.operator == "debug":
-        assert parents[0].is_buggy and tree.is_leaf(parents[0].id), f"debug of a non-leaf: {step}"
+        assert parents[0].is_buggy and tree.is_leaf(parents[0].id), (
+            f"debug needs a buggy leaf as its parent; node {parents[0].id} is "
+            f"{parents[0].status.value}{'' if tree.is_leaf(parents[0].id) else ' with children'}: "
+            f"{step}"
+        )
     else:
-        assert all(parent.is_good for parent in parents), f"a parent is not working: {step}"
+        assert all(parent.is_good for parent in parents), (
+            f"{step.operator} needs working parents; "
+            f"{[(p.id, p.status.value) for p in parents if not p.is_good]} are not: {step}"
+        )
 
 
 def simulate(
@@ -119,7 +128,7 @@ class PolicySuite:
     ) -> None:
         journal = simulate(tmp_path / "journal.sqlite", policy_factory, operator_set, workers)
         nodes = journal.nodes()
-        assert len(nodes) == 24
+        assert len(nodes) == 24, f"the simulated run stopped after {len(nodes)} of 24 steps"
         debugged = [n.parent_ids[0] for n in nodes if n.operator == "debug"]
         assert len(debugged) == len(set(debugged)), "a node was debugged twice"
 
@@ -136,4 +145,7 @@ class PolicySuite:
         with Journal.create(tmp_path / "journal.sqlite") as journal:
             tree = SearchTree.from_nodes(journal.nodes(), maximize=True)
             step = policy.propose(tree, np.random.default_rng(0))
-        assert step is not None and step.operator == "draft" and step.parent_ids == ()
+        assert step is not None, "the policy proposed nothing on an empty journal"
+        assert step.operator == "draft" and step.parent_ids == (), (
+            f"the first step on an empty journal must be a draft without parents, got {step}"
+        )

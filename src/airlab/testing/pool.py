@@ -84,12 +84,22 @@ class PoolSuite:
     def test_runs_a_candidate_and_says_where(self, pool: Pool, tmp_path: Path) -> None:
         code = "print('hello')\nopen('submission.csv', 'w').write('id,y\\n1,0\\n')\n"
         result = pool.submit(make_request(tmp_path, "one", code)).result(timeout=60)
-        assert isinstance(result, PoolResult)
-        assert result.execution.succeeded, result.execution.stderr_tail
-        assert result.execution.submission == b"id,y\n1,0\n"
-        assert "hello" in result.execution.stdout_tail
-        assert isinstance(result.worker, str) and result.worker
-        assert result.started_at <= result.finished_at
+        assert isinstance(result, PoolResult), (
+            f"the future of submit() must hold a PoolResult, not a {type(result).__name__}"
+        )
+        assert result.execution.succeeded, (
+            f"a working script failed in the pool: {result.execution.stderr_tail}"
+        )
+        assert result.execution.submission == b"id,y\n1,0\n", (
+            "the execution does not carry the submission.csv the script wrote in its workdir"
+        )
+        assert "hello" in result.execution.stdout_tail, "the script's stdout was not captured"
+        assert isinstance(result.worker, str) and result.worker, (
+            "PoolResult.worker must name the worker that ran the candidate (a non-empty string)"
+        )
+        assert result.started_at <= result.finished_at, (
+            f"started_at {result.started_at} is after finished_at {result.finished_at}"
+        )
 
     def test_a_failing_candidate_is_a_result_not_an_exception(
         self, pool: Pool, tmp_path: Path
@@ -97,8 +107,12 @@ class PoolSuite:
         result = pool.submit(make_request(tmp_path, "bad", "raise SystemExit(3)\n")).result(
             timeout=60
         )
-        assert result.execution.exit_code == 3
-        assert result.execution.failure == "error"
+        assert result.execution.exit_code == 3, (
+            f"a script that exits with 3 has exit_code {result.execution.exit_code}"
+        )
+        assert result.execution.failure == "error", (
+            f"a script that exits with 3 failed as {result.execution.failure!r}, not 'error'"
+        )
 
     def test_submit_returns_at_once_and_workers_run_together(
         self, pool: Pool, tmp_path: Path
@@ -118,7 +132,10 @@ class PoolSuite:
         ]
         assert time.monotonic() - started < 1.0, "submit blocked on the execution"
         first, second = [f.result(timeout=60) for f in futures]
-        assert first.execution.exit_code == 0 and second.execution.exit_code == 0
+        assert first.execution.exit_code == 0 and second.execution.exit_code == 0, (
+            f"two sleeping scripts exited with {first.execution.exit_code} and "
+            f"{second.execution.exit_code}: {first.execution.stderr_tail[-500:]}"
+        )
         # they ran at the same time (by the pool's own clock, not a time limit: a pool may
         # take a while to start its workers on a loaded machine)
         assert first.started_at < second.finished_at and second.started_at < first.finished_at, (
@@ -144,4 +161,4 @@ class PoolSuite:
             except Exception:  # a cancelled or failed future is a stopped candidate too
                 continue
             assert result.execution.cancelled, "cancel_all left a candidate to finish"
-        assert time.monotonic() - started < 20
+        assert time.monotonic() - started < 20, "cancel_all took over 20 s to stop candidates"

@@ -94,32 +94,44 @@ class SandboxSuite:
             """
         )
         result, elapsed = timed(sandbox, layout.request(code))
-        assert result.succeeded, result.stderr_tail
-        assert result.failure is None
-        assert result.exit_code == 0
-        assert result.submission == b"id,y\n10,1\n11,0\n"
-        assert "rows 3" in result.stdout_tail
-        assert result.peak_memory_mb > 0
-        assert 0 < result.duration_s <= elapsed
-        assert result.sandbox == sandbox.name
-        assert "rows 3" in (layout.workdir / "stdout.txt").read_text()
-        assert (layout.workdir / "solution.py").read_text() == code
+        assert result.succeeded, f"a script reading public/train.csv failed: {result.stderr_tail}"
+        assert result.failure is None, f"a working script has failure {result.failure!r}"
+        assert result.exit_code == 0, f"a working script has exit_code {result.exit_code}"
+        assert result.submission == b"id,y\n10,1\n11,0\n", (
+            "Execution.submission must hold the bytes of the submission.csv the script wrote"
+        )
+        assert "rows 3" in result.stdout_tail, "stdout_tail lacks what the script printed"
+        assert result.peak_memory_mb > 0, "peak_memory_mb must measure the candidate's memory"
+        assert 0 < result.duration_s <= elapsed, (
+            f"duration_s {result.duration_s} is not within the {elapsed:.2f} s run() took"
+        )
+        assert result.sandbox == sandbox.name, "Execution.sandbox must name the sandbox"
+        assert "rows 3" in (layout.workdir / "stdout.txt").read_text(), (
+            "the full stdout must be kept in the workdir's stdout.txt"
+        )
+        assert (layout.workdir / "solution.py").read_text() == code, (
+            "the script must be kept as solution.py in the workdir"
+        )
 
     def test_error_exit_and_stderr_tail(self, sandbox: Sandbox, layout: Layout) -> None:
         code = "import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n"
         result = sandbox.run(layout.request(code))
-        assert result.exit_code == 3
-        assert result.failure == "error"
-        assert "boom" in result.stderr_tail
-        assert result.submission is None
+        assert result.exit_code == 3, f"sys.exit(3) gave exit_code {result.exit_code}"
+        assert result.failure == "error", f"an exit code 3 is failure {result.failure!r}, not error"
+        assert "boom" in result.stderr_tail, "stderr_tail lacks what the script wrote to stderr"
+        assert result.submission is None, "a script that wrote no submission has one"
 
     def test_stale_submission_is_not_reused(self, sandbox: Sandbox, layout: Layout) -> None:
         layout.workdir.mkdir(parents=True)
         (layout.workdir / "submission.csv").write_text("id,y\n1,1\n")
         result = sandbox.run(layout.request("pass"))
-        assert result.exit_code == 0
-        assert result.submission is None
-        assert result.failure == "no_submission"
+        assert result.exit_code == 0, result.stderr_tail
+        assert result.submission is None, (
+            "a submission.csv left in the workdir by an earlier run was taken as this run's"
+        )
+        assert result.failure == "no_submission", (
+            f"a run that wrote no submission has failure {result.failure!r}, not no_submission"
+        )
 
     def test_environment_is_clean(
         self, sandbox: Sandbox, layout: Layout, monkeypatch: pytest.MonkeyPatch
@@ -139,32 +151,41 @@ class SandboxSuite:
         result = sandbox.run(layout.request(code, cpus=2))
         assert result.succeeded, result.stderr_tail
         out = result.stdout_tail
-        assert key not in out
-        assert "OPENAI_API_KEY" not in out
+        assert key not in out, "the host's API key reached the candidate"
+        assert "OPENAI_API_KEY" not in out, "the host's OPENAI_API_KEY reached the candidate"
         env = dict(
             line.split("=", 1) for line in out.splitlines() if "=" in line and " " not in line
         )
         cwd = out.split("CWD ", 1)[1].splitlines()[0]
-        assert env["HOME"] == cwd
+        assert env.get("HOME") == cwd, f"HOME is {env.get('HOME')!r}, not the workdir {cwd!r}"
         for name in (
             "OMP_NUM_THREADS",
             "MKL_NUM_THREADS",
             "OPENBLAS_NUM_THREADS",
             "LOKY_MAX_CPU_COUNT",
         ):
-            assert env[name] == "2"
-        assert env["PYTHONHASHSEED"] == "0"
-        assert env["PYTHONUNBUFFERED"] == "1"
-        assert env["MPLBACKEND"] == "Agg"
-        assert env[MARK_VAR] == layout.mark  # the request's own env does get through
+            assert env.get(name) == "2", f"{name} is {env.get(name)!r}, not the CPU limit '2'"
+        for name, value in (
+            ("PYTHONHASHSEED", "0"),
+            ("PYTHONUNBUFFERED", "1"),
+            ("MPLBACKEND", "Agg"),
+        ):
+            assert env.get(name) == value, f"{name} is {env.get(name)!r}, not {value!r}"
+        assert env.get(MARK_VAR) == layout.mark, "the request's own env did not get through"
 
     def test_output_is_capped(self, sandbox: Sandbox, layout: Layout) -> None:
         code = "import sys\nfor i in range(90_000):\n    print(f'line {i:07d} ' + 'x' * 40)\n"
         result = sandbox.run(layout.request(code, output_bytes=1000))
         assert result.succeeded, result.stderr_tail
-        assert len(result.stdout_tail.encode()) == 1000
-        assert result.stdout_tail.rstrip().endswith("line 0089999 " + "x" * 40)
-        assert (layout.workdir / "stdout.txt").read_bytes().startswith(b"line 0000000")
+        assert len(result.stdout_tail.encode()) == 1000, (
+            f"stdout_tail is {len(result.stdout_tail.encode())} bytes, not limits.output_bytes 1000"
+        )
+        assert result.stdout_tail.rstrip().endswith("line 0089999 " + "x" * 40), (
+            "stdout_tail must be the end of the output, not its start"
+        )
+        assert (layout.workdir / "stdout.txt").read_bytes().startswith(b"line 0000000"), (
+            "stdout.txt must keep the start of the output"
+        )
 
     def test_submission_symlink_is_refused(self, sandbox: Sandbox, layout: Layout) -> None:
         code = script(
@@ -174,9 +195,13 @@ class SandboxSuite:
             """
         )
         result = sandbox.run(layout.request(code))
-        assert result.submission is None
-        assert layout.secret not in result.stderr_tail
-        assert "submission.csv ignored" in result.stderr_tail
+        assert result.submission is None, (
+            "a symlinked submission.csv was read (it may point anywhere)"
+        )
+        assert layout.secret not in result.stderr_tail, "the symlink's target leaked into stderr"
+        assert "submission.csv ignored" in result.stderr_tail, (
+            "stderr_tail must say 'submission.csv ignored' when a symlink is refused"
+        )
 
     def test_concurrent_runs_from_threads(self, sandbox: Sandbox, layout: Layout) -> None:
         def one(i: int) -> tuple[int, object]:
@@ -191,32 +216,44 @@ class SandboxSuite:
             results = list(pool.map(one, range(6)))
         for i, result in results:
             assert result.succeeded, result.stderr_tail  # type: ignore[attr-defined]
-            assert result.submission == f"id\n{i}\n".encode()  # type: ignore[attr-defined]
-            assert result.stdout_tail.strip() == str(i)  # type: ignore[attr-defined]
+            assert result.submission == f"id\n{i}\n".encode(), (  # type: ignore[attr-defined]
+                f"concurrent run {i} got another run's submission"
+            )
+            assert result.stdout_tail.strip() == str(i), (  # type: ignore[attr-defined]
+                f"concurrent run {i} got another run's stdout"
+            )
 
     def test_cancel_all_kills_every_running_tree(self, sandbox: Sandbox, layout: Layout) -> None:
         code = escaping_tree(layout.mark)
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(sandbox.run, layout.request(code, time_s=60))
             wait_until(lambda: len(layout.alive()) >= 3)
-            assert sandbox.cancel_all() == 1
+            stopped = sandbox.cancel_all()
+            assert stopped == 1, f"cancel_all() must return the runs it stopped (1), got {stopped}"
             result = future.result(timeout=30)
-        assert result.cancelled
-        assert result.failure == "cancelled"
-        assert not result.succeeded
-        assert "cancelled" in result.stderr_tail
-        assert layout.alive() == []
-        assert sandbox.cancel_all() == 0  # nothing left running; later runs are not affected
-        assert sandbox.run(layout.request("print('after')\n")).exit_code == 0
+        assert result.cancelled, "a run stopped by cancel_all() is not marked cancelled"
+        assert result.failure == "cancelled", f"a cancelled run has failure {result.failure!r}"
+        assert not result.succeeded, "a cancelled run counts as succeeded"
+        assert "cancelled" in result.stderr_tail, "stderr_tail must say the run was cancelled"
+        assert layout.alive() == [], "cancel_all() left processes of the candidate's tree alive"
+        # nothing left running; later runs are not affected
+        assert sandbox.cancel_all() == 0, "a second cancel_all() found runs still going"
+        assert sandbox.run(layout.request("print('after')\n")).exit_code == 0, (
+            "the sandbox cannot run again after cancel_all()"
+        )
 
     def test_infinite_loop_times_out(self, sandbox: Sandbox, layout: Layout, claim: Claim) -> None:
         claim("time")
         result, elapsed = timed(sandbox, layout.request("while True:\n    pass\n", time_s=1.5))
-        assert result.timed_out
-        assert result.failure == "timeout"
-        assert result.exit_code is None
-        assert 1.4 < elapsed < 1.5 + 1.5
-        assert "wall-clock limit" in result.stderr_tail
+        assert result.timed_out, "an endless loop under a 1.5 s limit is not marked timed_out"
+        assert result.failure == "timeout", f"a timed-out run has failure {result.failure!r}"
+        assert result.exit_code is None, "a killed run has no exit code (None)"
+        assert 1.4 < elapsed < 1.5 + 1.5, (
+            f"a 1.5 s time limit stopped the run after {elapsed:.1f} s"
+        )
+        assert "wall-clock limit" in result.stderr_tail, (
+            "stderr_tail must name the wall-clock limit"
+        )
 
     def test_forked_sleeper_dies_at_timeout(
         self, sandbox: Sandbox, layout: Layout, claim: Claim

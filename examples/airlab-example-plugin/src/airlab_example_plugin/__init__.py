@@ -1,0 +1,1 @@
+"""An example airlab plug-in: a policy and a metric, found by airlab through entry points."""
