@@ -26,6 +26,8 @@ TASKS = {
     "nomad2018-predict-transparent-conductors": [
         "--from", "mlebench", "nomad2018-predict-transparent-conductors",
         "--data", str(MLEBENCH_DATA)],
+    "random-acts-of-pizza": [
+        "--from", "mlebench", "random-acts-of-pizza", "--data", str(MLEBENCH_DATA)],
     "titanic": ["--from", "mlgym", str(MLGYM / "titanic.yaml")],
     "regressionKaggleHousePrice": [
         "--from", "mlgym", str(MLGYM / "regressionKaggleHousePrice.yaml")],

@@ -253,6 +253,11 @@ def test_json_training_table_keeps_mlebench_layout_and_the_test_set_whole(tmp_pa
     assert task.spec.baseline.of == ScoreOf.SAMPLE_SUBMISSION
     assert task.spec.baseline.score == pytest.approx(0.5)  # all-zero sample: AUC 0.5
     assert check_task(task, sandbox="process").ok
+    # the offline templates read the inputs where they are: test.json, not the ids-only test.csv
+    from airlab.backends.templates.shape import shape_of
+
+    shape = shape_of(task)
+    assert (shape.train_file, shape.test_file) == ("train.json", "test.json")
 
 
 def test_json_training_table_with_held_out_splits_is_copied_as_it_is(tmp_path, mlebench):

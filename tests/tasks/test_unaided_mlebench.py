@@ -12,6 +12,7 @@ from imported_e2e import import_check_and_search
         "spooky-author-identification",
         "leaf-classification",
         "nomad2018-predict-transparent-conductors",
+        "random-acts-of-pizza",  # JSON tables: train.json, and test.json beside ids-only test.csv
     ],
 )
 def test_imports_checks_and_searches_unaided(name, tmp_path):

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from airlab.errors import TaskError
-from airlab.tasks.task import PUBLIC_DIR, TEST_FILE, Task, read_csv
+from airlab.tasks.task import PUBLIC_DIR, TEST_FILE, TEST_RECORDS, Task, read_csv
 
 TRAIN_TABLES = (
     "train.csv",
@@ -243,7 +243,7 @@ def _no_train_table(task: Task) -> Finding:
 
 def _test_records(task: Task) -> tuple[str, list[str]] | None:
     """The file and columns of test inputs kept as a JSON table beside an ids-only test.csv."""
-    for name in ("test.json", "test.jsonl"):
+    for name in TEST_RECORDS:
         path = task.public_dir / name
         if path.is_file():
             try:

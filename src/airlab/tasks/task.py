@@ -109,6 +109,21 @@ def train_table(public_dir: Path) -> Path | None:
     return next((public_dir / n for n in TRAIN_TABLES if (public_dir / n).is_file()), None)
 
 
+TEST_RECORDS = ("test.json", "test.jsonl")
+"""Test inputs kept as a JSON table beside an ids-only `test.csv` (MLE-bench's JSON layout)."""
+
+
+def test_table(public_dir: Path, id_column: str) -> Path:
+    """The table holding the test inputs: `test.csv`, or, where it lists the ids alone, the JSON
+    table beside it (`test.json`, as MLE-bench lays out its JSON competitions)."""
+    csv = public_dir / TEST_FILE
+    if list(read_csv(csv, nrows=0).columns) == [id_column]:
+        for name in TEST_RECORDS:
+            if (public_dir / name).is_file():
+                return public_dir / name
+    return csv
+
+
 def read_table(
     path: Path, nrows: int | None = None, columns: list[str] | None = None
 ) -> pd.DataFrame:

@@ -143,7 +143,7 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
 
 {head}{text}{unused}{lists}
 train = {_reader(shape.train_file)}
-test = pd.read_csv("public/test.csv"){apply_lists}
+test = {_reader(shape.test_file)}{apply_lists}
 # inputs: the columns both tables have (training-only columns are not known for test rows)
 features = [c for c in train.columns if c in test.columns and c not in {excluded}]
 numeric = train[features].select_dtypes("number").columns.tolist()

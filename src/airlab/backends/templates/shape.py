@@ -16,7 +16,7 @@ import pandas as pd
 
 from airlab.errors import BackendError
 from airlab.tasks.importers.common import decode_lists, plain_lists
-from airlab.tasks.task import TEST_FILE, Task, read_table, train_table
+from airlab.tasks.task import Task, read_table, test_table, train_table
 
 ShapeKind = Literal["single", "class_probabilities", "multi_target"]
 TEXT_MIN_WORDS = 3.0
@@ -35,6 +35,8 @@ class Shape:
     """`multi_target`: every training target is ≥ 0, so predictions are clipped at 0."""
     train_file: str = "train.csv"
     """The public training table's file name (CSV, JSON, JSON lines or parquet)."""
+    test_file: str = "test.csv"
+    """The table of test inputs: `test.csv`, or the JSON table beside an ids-only one."""
     number_lists: tuple[str, ...] = ()
     """Input columns of numeric lists, summarised as length, mean, min and max."""
     text_lists: tuple[str, ...] = ()
@@ -141,7 +143,8 @@ def shape_of(task: Task) -> Shape:
             kind = "class_probabilities"
     exclude = {spec.id_column, *targets, *([label] if label else [])}
     nonnegative = kind == "multi_target" and bool((train[targets] >= 0).all().all())
-    test = read_table(task.public_dir / TEST_FILE, nrows=SAMPLE_ROWS)
+    test_path = test_table(task.public_dir, spec.id_column)
+    test = read_table(test_path, nrows=SAMPLE_ROWS)
     shared = [c for c in train.columns if c in test.columns and c not in exclude]
     numbers, texts, nested = list_kinds(train, shared)
     joined = train[shared].drop(columns=[*numbers, *nested])
@@ -158,6 +161,7 @@ def shape_of(task: Task) -> Shape:
         text_columns(joined, exclude),
         nonnegative,
         train_file=path.name if path else "train.csv",
+        test_file=test_path.name,
         number_lists=tuple(numbers),
         text_lists=tuple(texts),
         target_list=target_list,
