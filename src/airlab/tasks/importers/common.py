@@ -1,8 +1,9 @@
 """What every importer shares: read the source's files, write an airlab task folder.
 
-The imported folder follows airlab's protocol (DESIGN.md): by default the benchmark's test set is
-kept whole as the `test` split and search and select are cut, seeded, out of its labelled training
-rows (see `holdout.py`); `--hidden-splits held-out` cuts all three from the test rows instead.
+The imported folder follows airlab's protocol (docs/architecture.md): by default the benchmark's
+test set is kept whole as the `test` split and search and select are cut, seeded, out of its
+labelled training rows (see `holdout.py`); `--hidden-splits held-out` cuts all three from the
+test rows instead.
 Every imported task gets a `baseline.py` that hands in the sample submission, whose score becomes
 the recorded baseline (or the benchmark's own reported baseline). Candidates see only `public/`.
 """
