@@ -77,6 +77,13 @@ def evolve(
     smoke: Annotated[
         bool, typer.Option("--smoke/--no-smoke", help="A one-step run validates each child.")
     ] = True,
+    allow_model_edits: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-edits",
+            help="Let children change their models (default: they keep the seed's).",
+        ),
+    ] = False,
 ) -> None:
     """Grow an archive of agents: each generation draws parents, their meta agents write
     children, which are validated and evaluated in stages through `airlab sweep`.
@@ -118,6 +125,7 @@ def evolve(
                 pool=pool,
                 seed=seed,
                 smoke=smoke,
+                allow_model_edits=allow_model_edits,
                 holdout_tasks=_task_list(holdout_tasks or ""),
             )
         except ValidationError as exc:

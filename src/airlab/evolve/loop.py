@@ -27,6 +27,7 @@ from airlab.evolve.archive import ARCHIVE_FILE, Archive, EvolveSettings, Member,
 from airlab.evolve.edits import EditError, apply_edits, diff, read_files, write_files
 from airlab.evolve.evaluate import Evaluator, SweepEvaluator, aggregate, normalised_scores
 from airlab.evolve.meta import MetaAgent, MetaRequest, evidence
+from airlab.evolve.rules import check_rules
 from airlab.evolve.validate import check_child
 from airlab.runner.lock import RunLock
 
@@ -199,6 +200,8 @@ class Evolution:
 
     def _validate(self, member: Member) -> Member:
         reason = self._duplicate(member)
+        if reason is None and member.parent is not None:
+            reason = check_rules(self.archive.get(0).files, member.files, self.settings)
         if reason is None:
             work = self.folder / EVALS_DIR / f"{member.id:04d}" / "smoke"
             smoke = self.evaluator if self.settings.smoke and member.parent is not None else None
