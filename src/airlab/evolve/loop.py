@@ -88,7 +88,7 @@ class Evolution:
     def _holdout(self) -> None:
         """Evaluate the seed and the best fully evaluated member on the held-out tasks."""
         members = [m for m in self.archive.members() if m.state == MemberState.EVALUATED]
-        best = max(members, key=lambda m: (m.score if m.score is not None else -math.inf, -m.id))
+        best = best_member(members)
         for member in {0: members[0], best.id: best}.values():
             if not member.holdout:
                 work = self.folder / EVALS_DIR / f"{member.id:04d}" / "holdout"
@@ -128,8 +128,10 @@ class Evolution:
         pool = [m for m in members if m.valid and m.state.final]
         scores = normalised_scores(pool)
         means = [_mean(scores[m.id]) for m in pool]
-        best = max(range(len(pool)), key=lambda i: (means[i], pool[i].id))
-        selection = self._meta_of(pool[best]).parent_selection
+        # the archive's best is judged on every task: a staged member's mean over the first
+        # stage's tasks alone is no comparison (its rule never becomes the archive's rule)
+        complete = [m for m in pool if m.state == MemberState.EVALUATED]
+        selection = self._meta_of(best_member(complete or pool)).parent_selection
         children = [sum(1 for c in members if c.parent == m.id) for m in pool]
         probabilities = parent_probabilities(
             selection.rule,
@@ -273,6 +275,16 @@ def same_content(before: dict[str, str], after: dict[str, str]) -> bool:
         except yaml.YAMLError:
             return False
     return True
+
+
+def best_member(members: list[Member]) -> Member:
+    """The member with the highest mean normalised score, recomputed over these members (a
+    stored score was normalised over the archive as it was then); ties go to the oldest."""
+    scores = normalised_scores(members)
+    means = {m.id: _mean(scores[m.id]) for m in members}
+    return max(
+        members, key=lambda m: (-math.inf if math.isnan(means[m.id]) else means[m.id], -m.id)
+    )
 
 
 def _mean(scores: dict[str, float]) -> float:
