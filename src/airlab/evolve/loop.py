@@ -1,12 +1,13 @@
 """The loop of `airlab evolve` (Darwin Gödel Machine, DGM-Hyperagents) over agent folders.
 
 Generation 0 is the seed agent, evaluated on every task. Each later generation draws its parents
-from the valid members of the earlier ones (the rule of the best member's `meta/`: under
-self-modification the archive's own rule evolves), and each parent's meta agent (its `meta/`:
-number of edits, evidence, prompts) writes one child. A child is stored first, then validated
-(duplicates and no-op patches refused before anything runs), then evaluated in stages. Every
-step ends in one committed row, so a killed driver resumes where it stopped; the draws are seeded
-by (seed, generation, slot), so a resumed archive makes the children it would have made.
+from the valid members of the earlier ones (the rule of the best fully evaluated member's
+`meta/`: under self-modification the archive's own rule evolves), and each parent's meta agent
+(its `meta/`: number of edits, evidence, prompts) writes one child. A child is stored first,
+then validated (duplicates, no-op patches and breaks of the archive's rules refused before
+anything runs), then evaluated in stages. Every step ends in one committed row, so a killed
+driver resumes where it stopped; the draws are seeded by (seed, generation, slot), so a resumed
+archive makes the children it would have made.
 """
 
 from __future__ import annotations
