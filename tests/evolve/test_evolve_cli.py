@@ -49,7 +49,9 @@ def test_options_become_the_archive_settings(tmp_path, monkeypatch):
         str(tmp_path / "e"),
     ]
     CliRunner().invoke(app, args)
-    (settings,) = seen
+    CliRunner().invoke(app, [*args[:-1], "--allow-model-edits", args[-1]])
+    settings, allowing = seen
+    assert (settings.allow_model_edits, allowing.allow_model_edits) == (False, True)
     assert (settings.tasks, settings.holdout_tasks, settings.stage_tasks) == (["a", "b"], ["h"], 1)
     assert (settings.stage_threshold, settings.self_modify, settings.smoke) == (0.3, False, False)
     assert settings.meta_backend_options == {"timeout_s": 20}
@@ -88,6 +90,7 @@ def test_evolve_offline_on_two_tiny_tasks_through_real_sweeps(make_task, tmp_pat
     assert {Path(r.task).name for r in seed.results} == {"alpha", "beta"}
     assert all(r.score is not None and (out / "evals" / "0000").is_dir() for r in seed.results)
     assert (out / "agents" / "0001" / "meta" / "meta.yaml").is_file()  # greedy got a meta/
+    assert '"id":1,' in (out / "archive.html").read_text()  # the tree, rewritten by each run
     if child.valid:
         assert (out / "evals" / "0001" / "smoke").is_dir()
         assert json.loads((out / "ranking.json").read_text())["methods"].keys() == {

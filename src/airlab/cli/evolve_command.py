@@ -31,7 +31,7 @@ def evolve(
         list[str],
         typer.Argument(
             help="The archive folder (`resume DIR` or the folder alone continues one).",
-            metavar="[resume] OUT_DIR",
+            metavar="[resume|view] OUT_DIR",
         ),
     ],
     agent: Annotated[
@@ -77,23 +77,38 @@ def evolve(
     smoke: Annotated[
         bool, typer.Option("--smoke/--no-smoke", help="A one-step run validates each child.")
     ] = True,
+    allow_model_edits: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-edits",
+            help="Let children change their models (default: they keep the seed's).",
+        ),
+    ] = False,
 ) -> None:
     """Grow an archive of agents: each generation draws parents, their meta agents write
     children, which are validated and evaluated in stages through `airlab sweep`.
 
-    Running the same command again (or `airlab evolve resume DIR`) continues the archive."""
+    Running the same command again (or `airlab evolve resume DIR`) continues the archive;
+    `airlab evolve view DIR` writes DIR/archive.html, the archive as a tree."""
     from airlab.cli.run_commands import parse_pairs
     from airlab.evolve import EvolveSettings
     from airlab.evolve import evolve as run_evolve
     from airlab.evolve.archive import ARCHIVE_FILE, Archive
     from airlab.evolve.summary import members_table, write_summary
 
+    if len(folder) == 2 and folder[0] == "view":
+        from airlab.evolve.view import write_archive_view
+
+        if not (Path(folder[1]) / ARCHIVE_FILE).is_file():
+            raise ConfigError(f"{Path(folder[1]) / ARCHIVE_FILE}: no evolve archive to view")
+        Console().print(f"wrote {write_archive_view(Path(folder[1]))}", highlight=False)
+        return
     if len(folder) == 2 and folder[0] == "resume":
         resume, out = True, Path(folder[1])
     elif len(folder) == 1:
         resume, out = agent is None and tasks is None, Path(folder[0])
     else:
-        raise ConfigError("expected OUT_DIR or `resume OUT_DIR`")
+        raise ConfigError("expected OUT_DIR, `resume OUT_DIR` or `view OUT_DIR`")
     if resume:
         settings = None
         if not (out / ARCHIVE_FILE).is_file():
@@ -118,6 +133,7 @@ def evolve(
                 pool=pool,
                 seed=seed,
                 smoke=smoke,
+                allow_model_edits=allow_model_edits,
                 holdout_tasks=_task_list(holdout_tasks or ""),
             )
         except ValidationError as exc:
@@ -141,6 +157,9 @@ def evolve(
         )
 
     run_evolve(out, settings, report=report)
+    from airlab.evolve.view import write_archive_view
+
+    page = write_archive_view(out)
     with Archive.open(out) as archive:
         rows = members_table(archive)
         ranked = write_summary(archive, out)
@@ -174,3 +193,4 @@ def evolve(
         f"meta calls: {spend.calls} · tokens {spend.tokens} · ${spend.cost_usd:.4f}",
         highlight=False,
     )
+    console.print(f"the archive as a tree: {page}", highlight=False)

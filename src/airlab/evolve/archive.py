@@ -127,6 +127,9 @@ class EvolveSettings(BaseModel):
     pool: str = "local"
     seed: int = 0
     smoke: bool = True
+    allow_model_edits: bool = False
+    """Whether a child may change `models` (agent.yaml) and `model` (meta/meta.yaml); by
+    default it keeps the seed's, so a meta agent cannot buy its children another model."""
     holdout_tasks: list[str] = Field(default_factory=list)
     """Tasks never used for selection: the seed and the best member are evaluated on them after
     the last generation (does what the archive learnt transfer?)."""

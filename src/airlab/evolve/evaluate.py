@@ -102,6 +102,7 @@ def task_result(task: str, run: Path) -> TaskResult:
     """One task's run folder → the archive's record of it."""
     from airlab.evaluation.runs import load_run
     from airlab.journal import Journal
+    from airlab.result import RunStatus
 
     failures: Counter[str] = Counter()
     lines: list[str] = []
@@ -124,13 +125,18 @@ def task_result(task: str, run: Path) -> TaskResult:
         return TaskResult(
             task=task, failures=dict(failures), trajectory="\n".join(lines), run=str(run)
         )
-    score = result.scores.test
+    # only the framework's hidden test score of a complete run with a valid submission counts:
+    # never the self-reported score, the search or select split, nor a NaN or infinite score
+    # (those count as no submission, 0, rather than dropping the task from the mean)
+    score = result.score("test") if result.status == RunStatus.COMPLETE else None
+    if score is not None and not math.isfinite(score):
+        score = None
     return TaskResult(
         task=task,
         score=score,
         direction=result.direction,
-        normalised=_task_normalised(
-            score, result.baseline, result.reference, result.optimal, result.worst
+        normalised=_finite(
+            _task_normalised(score, result.baseline, result.reference, result.optimal, result.worst)
         ),
         failures=dict(failures),
         trajectory="\n".join(lines),
@@ -158,14 +164,19 @@ def _task_normalised(
     return None
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 # ---- scoring over the archive -------------------------------------------------------------
 def normalised_scores(members: list[Member]) -> dict[int, dict[str, float]]:
     """Member → task → normalised score: the task's own where it has one, else min-max over the
-    archive's direction-aware scores (all alike: 1). No valid submission counts as 0."""
+    archive's direction-aware scores (all alike: 1). No valid submission, or a score that is
+    not finite, counts as 0: a task is never dropped from a member's mean."""
     raw: dict[str, dict[int, float]] = {}
     for member in members:
         for r in member.results:
-            if r.score is not None and r.normalised is None:
+            if _finite(r.score) is not None and r.normalised is None:
                 oriented = -r.score if r.direction == "minimize" else r.score
                 raw.setdefault(r.task, {})[member.id] = oriented
     bounds = {t: (min(v.values()), max(v.values())) for t, v in raw.items()}
@@ -173,9 +184,9 @@ def normalised_scores(members: list[Member]) -> dict[int, dict[str, float]]:
     for member in members:
         scores: dict[str, float] = {}
         for r in member.results:
-            if r.normalised is not None:
-                scores[r.task] = float(r.normalised)
-            elif r.score is None:
+            if _finite(r.normalised) is not None:
+                scores[r.task] = float(r.normalised)  # type: ignore[arg-type]
+            elif _finite(r.score) is None or r.normalised is not None:
                 scores[r.task] = 0.0
             else:
                 low, high = bounds[r.task]

@@ -1,12 +1,13 @@
 """The loop of `airlab evolve` (Darwin Gödel Machine, DGM-Hyperagents) over agent folders.
 
 Generation 0 is the seed agent, evaluated on every task. Each later generation draws its parents
-from the valid members of the earlier ones (the rule of the best member's `meta/`: under
-self-modification the archive's own rule evolves), and each parent's meta agent (its `meta/`:
-number of edits, evidence, prompts) writes one child. A child is stored first, then validated
-(duplicates and no-op patches refused before anything runs), then evaluated in stages. Every
-step ends in one committed row, so a killed driver resumes where it stopped; the draws are seeded
-by (seed, generation, slot), so a resumed archive makes the children it would have made.
+from the valid members of the earlier ones (the rule of the best fully evaluated member's
+`meta/`: under self-modification the archive's own rule evolves), and each parent's meta agent
+(its `meta/`: number of edits, evidence, prompts) writes one child. A child is stored first,
+then validated (duplicates, no-op patches and breaks of the archive's rules refused before
+anything runs), then evaluated in stages. Every step ends in one committed row, so a killed
+driver resumes where it stopped; the draws are seeded by (seed, generation, slot), so a resumed
+archive makes the children it would have made.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from airlab.evolve.archive import ARCHIVE_FILE, Archive, EvolveSettings, Member,
 from airlab.evolve.edits import EditError, apply_edits, diff, read_files, write_files
 from airlab.evolve.evaluate import Evaluator, SweepEvaluator, aggregate, normalised_scores
 from airlab.evolve.meta import MetaAgent, MetaRequest, evidence
+from airlab.evolve.rules import check_rules
 from airlab.evolve.validate import check_child
 from airlab.runner.lock import RunLock
 
@@ -87,7 +89,7 @@ class Evolution:
     def _holdout(self) -> None:
         """Evaluate the seed and the best fully evaluated member on the held-out tasks."""
         members = [m for m in self.archive.members() if m.state == MemberState.EVALUATED]
-        best = max(members, key=lambda m: (m.score if m.score is not None else -math.inf, -m.id))
+        best = best_member(members)
         for member in {0: members[0], best.id: best}.values():
             if not member.holdout:
                 work = self.folder / EVALS_DIR / f"{member.id:04d}" / "holdout"
@@ -127,8 +129,10 @@ class Evolution:
         pool = [m for m in members if m.valid and m.state.final]
         scores = normalised_scores(pool)
         means = [_mean(scores[m.id]) for m in pool]
-        best = max(range(len(pool)), key=lambda i: (means[i], pool[i].id))
-        selection = self._meta_of(pool[best]).parent_selection
+        # the archive's best is judged on every task: a staged member's mean over the first
+        # stage's tasks alone is no comparison (its rule never becomes the archive's rule)
+        complete = [m for m in pool if m.state == MemberState.EVALUATED]
+        selection = self._meta_of(best_member(complete or pool)).parent_selection
         children = [sum(1 for c in members if c.parent == m.id) for m in pool]
         probabilities = parent_probabilities(
             selection.rule,
@@ -199,6 +203,8 @@ class Evolution:
 
     def _validate(self, member: Member) -> Member:
         reason = self._duplicate(member)
+        if reason is None and member.parent is not None:
+            reason = check_rules(self.archive.get(0).files, member.files, self.settings)
         if reason is None:
             work = self.folder / EVALS_DIR / f"{member.id:04d}" / "smoke"
             smoke = self.evaluator if self.settings.smoke and member.parent is not None else None
@@ -270,6 +276,16 @@ def same_content(before: dict[str, str], after: dict[str, str]) -> bool:
         except yaml.YAMLError:
             return False
     return True
+
+
+def best_member(members: list[Member]) -> Member:
+    """The member with the highest mean normalised score, recomputed over these members (a
+    stored score was normalised over the archive as it was then); ties go to the oldest."""
+    scores = normalised_scores(members)
+    means = {m.id: _mean(scores[m.id]) for m in members}
+    return max(
+        members, key=lambda m: (-math.inf if math.isnan(means[m.id]) else means[m.id], -m.id)
+    )
 
 
 def _mean(scores: dict[str, float]) -> float:

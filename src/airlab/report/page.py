@@ -21,6 +21,11 @@ def _asset(name: str) -> str:
     return resources.files("airlab.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def asset(name: str) -> str:
+    """One of the report's assets (`view.css`, ...): other pages reuse its styles."""
+    return _asset(name)
+
+
 def embed_json(data: Any) -> str:
     """JSON safe inside a `<script>` element: no `<` can close it or open a comment."""
     return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
