@@ -41,6 +41,7 @@ from airlab.errors import (
     ConfigError,
     JournalError,
     ReplayMismatchError,
+    SandboxError,
 )
 from airlab.failures import Failure
 from airlab.grading.grader import Grader
@@ -48,7 +49,7 @@ from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
-from airlab.operators.checks import candidate_problem
+from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.result import RunResult
@@ -57,6 +58,7 @@ from airlab.runner.layout import RunFolder
 from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
+from airlab.sandbox.packages import Packages, probe_packages
 from airlab.tasks import Task, data_home, resolve_task
 
 MAX_EXECUTION_ATTEMPTS = 3
@@ -135,6 +137,13 @@ class Search:
         self._fatal_in_a_row = 0
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
+        self._packages: Packages | None = None
+        self.checks = Checks(
+            imports=self.operator_params.check_imports,
+            names=self.operator_params.check_names,
+            features=self.operator_params.check_features,
+        )
+        """The checks a written candidate passes before it may run."""
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
@@ -257,6 +266,23 @@ class Search:
             found.append(f"{spend.unpriced} call(s) to an unpriced model: their cost is unknown")
         return found
 
+    @property
+    def packages(self) -> Packages | None:
+        """What the candidates' sandbox can import (chat backends only: their prompts name it and
+        their imports are checked): probed once per run, kept in the journal's metadata so a
+        resumed run does not probe again; None when the probe does not answer."""
+        if self._packages is None and isinstance(self.backend, ChatModel):
+            stored = self.journal.get_meta("packages")
+            if stored is None:
+                try:
+                    stored = probe_packages(self.sandbox).to_meta()
+                except (RuntimeError, SandboxError) as exc:
+                    stored = {"error": _one_line(exc)}
+                self.journal.set_meta(packages=stored)
+            if "error" not in stored:
+                self._packages = Packages.from_meta(stored)
+        return self._packages
+
     # ---- preflight -------------------------------------------------------------------------
     def preflight(self) -> None:
         """One cheap call before the first step: a backend that cannot work stops the run here."""
@@ -354,6 +380,7 @@ class Search:
             hidden_paths=self.hidden_paths(),
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
+            packages=self.packages,
         )
         return Proposal(node, context)
 
@@ -428,7 +455,7 @@ class Search:
             self.stop_reason = self.stop_reason or self.budget_reason()
             return self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
         parents = [self.journal.get(p) for p in self.journal.get(node_id).parent_ids]
-        problem = candidate_problem(candidate, parents)
+        problem = candidate_problem(candidate, parents, packages=self.packages, checks=self.checks)
         if problem is not None:
             failure, error = problem
             return self.journal.update(
