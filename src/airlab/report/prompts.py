@@ -21,6 +21,7 @@ from airlab.operators import OPERATORS, OperatorContext, operator_options
 from airlab.operators.prompting import PromptSettings, operator_prompt, render
 from airlab.runner.config import RunConfig
 from airlab.runner.search import execution_limits
+from airlab.sandbox.packages import Packages
 from airlab.tasks import Task
 
 Messages = list[dict[str, Any]]
@@ -55,9 +56,16 @@ def recorded_calls(run_dir: Path) -> dict[int, tuple[Messages, str]]:
     return found
 
 
-def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node) -> Messages:
+def rendered_prompt(
+    config: RunConfig,
+    task: Task,
+    nodes: list[Node],
+    node: Node,
+    packages: Packages | None = None,
+) -> Messages:
     """The prompt `node` would be shown, rendered over the nodes before it (before its group's
-    first node, for an attempt of a gym group)."""
+    first node, for an attempt of a gym group); `packages`: the run's probe (its journal's
+    `packages` meta, `run_packages`), which the prompts state."""
     seen = node.meta.get("gym")
     cutoff = int(seen.get("seen_before", node.id)) if isinstance(seen, dict) else node.id
     before = [n for n in nodes if n.id < cutoff]
@@ -77,10 +85,18 @@ def rendered_prompt(config: RunConfig, task: Task, nodes: list[Node], node: Node
         limits=execution_limits(config, task),
         options=options,
         fitness_source=config.selection.fitness,
+        packages=packages,
     )
     operator = OPERATORS.get(node.operator)
     user = operator_prompt(operator, context, PromptSettings.from_options(options))
     return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+
+
+def run_packages(meta: dict[str, Any] | None) -> Packages | None:
+    """The package probe a run kept in its journal's `packages` meta (None: none kept)."""
+    if not meta or "error" in meta:
+        return None
+    return Packages.from_meta(meta)
 
 
 def react_conversation(node: Node) -> tuple[Messages, Messages] | None:

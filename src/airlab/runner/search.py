@@ -176,7 +176,9 @@ class Search:
                 elapsed_s=0.0,
             ),
         )
-        return cls(config, folder, journal, task)
+        search = cls(config, folder, journal, task)
+        _ = search.packages  # probed now, before any driver or pool runs candidates
+        return search
 
     @classmethod
     def open(cls, root: Path, *, workers: int | None = None) -> Search:
@@ -268,10 +270,11 @@ class Search:
 
     @property
     def packages(self) -> Packages | None:
-        """What the candidates' sandbox can import (chat backends only: their prompts name it and
-        their imports are checked): probed once per run, kept in the journal's metadata so a
+        """What the candidates' sandbox can import (prompts name it, imports are checked against
+        it; every backend, as the gym renders prompts for an outside model over the templates
+        backend): probed once per run when it is created, kept in the journal's metadata so a
         resumed run does not probe again; None when the probe does not answer."""
-        if self._packages is None and isinstance(self.backend, ChatModel):
+        if self._packages is None:
             stored = self.journal.get_meta("packages")
             if stored is None:
                 try:
