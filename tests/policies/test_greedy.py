@@ -103,3 +103,18 @@ def test_bad_parameters_are_one_line_config_errors():
         greedy(drafts=3)
     with pytest.raises(ConfigError, match="parameter 'debug_prob'"):
         greedy(debug_prob=2)
+
+
+def test_with_its_defaults_a_six_step_budget_repairs(journal):
+    """Both drafts fail a check: every one of the four steps left is a debug (AIDE's defaults,
+    5 drafts and debug_prob 0.5, would spend 5 steps drafting)."""
+    policy = greedy()
+    assert (policy.params.num_drafts, policy.params.debug_prob) == (2, 1.0)
+    for _ in range(2):
+        assert _propose(journal, policy).operator == "draft"
+        _buggy(journal, failure="check_failed")
+    for step_number in range(3, 7):
+        step = _propose(journal, policy, seed=step_number)
+        assert step.operator == "debug", step_number
+        parent = journal.get(step.parent_ids[0])
+        _buggy(journal, "debug", step.parent_ids, depth=parent.debug_depth + 1)

@@ -14,7 +14,7 @@ from airlab.errors import ConfigError
 from airlab.gym.rollout import rollout_group
 from airlab.gym.start import StartKind, StartState
 from airlab.report.datasets import RunNodes, export_dataset
-from airlab.report.prompts import recorded_calls, rendered_prompt
+from airlab.report.prompts import recorded_calls, rendered_prompt, run_packages
 from airlab.runner import Run, RunConfig
 from airlab.runner.config import load_config
 from airlab.testing.chat_run import answer, llm_run
@@ -58,11 +58,13 @@ def test_rendered_prompts_equal_the_recorded_ones(runs):
     with Journal.open(runs["chat"] / "journal.sqlite", read_only=True) as journal:
         nodes = journal.nodes()
         config = load_config(journal.get_meta("config"))
+        packages = run_packages(journal.get_meta("packages"))  # the run's probe, in its prompts
     run = RunNodes.load(runs["chat"])
     calls = recorded_calls(runs["chat"])
     assert set(calls) == {0, 1, 2}
     for node in nodes:
-        assert rendered_prompt(config, run.task, nodes, node) == calls[node.id][0]
+        shown = rendered_prompt(config, run.task, nodes, node, packages=packages)
+        assert shown == calls[node.id][0]
 
 
 def test_sft_file_loads_as_a_hugging_face_dataset(runs, tmp_path):

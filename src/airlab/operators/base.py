@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
+from airlab.failures import Failure
 from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
+from airlab.operators.changes import change_summary
+from airlab.operators.locate import excerpt, failing_line
 from airlab.operators.memory import fix_chain
 from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.operators.prompt_library import PACKAGED, PromptLibrary
 from airlab.operators.prompting import PromptSettings, node_view, write_with_model
 from airlab.sandbox.base import Execution, ExecutionLimits, ExecutionRequest, Sandbox
+from airlab.sandbox.packages import Packages
 from airlab.sandbox.paths import PackageData
 from airlab.tasks.task import Task
 
@@ -53,6 +57,9 @@ class OperatorContext:
     """How multi-turn operators run a command: the run's pool when set, else `sandbox.run`."""
     prompts: PromptLibrary = PACKAGED
     """The run's prompt templates: its agent's own `prompts/` before the packaged ones."""
+    packages: Packages | None = None
+    """What the candidates' sandbox can import (the run's probe), as the prompts state it;
+    None: not probed (the prompts then name only numpy, pandas, scipy and scikit-learn)."""
 
     def __post_init__(self) -> None:
         # Parents and history are what the agent may see of them, whoever built the context.
@@ -107,6 +114,11 @@ class Operator(abc.ABC):
         return {}
 
 
+NEVER_RAN = frozenset({Failure.CHECK_FAILED, Failure.TRUNCATED, Failure.NO_CODE, Failure.UNCHANGED})
+"""Failures that say nothing about an approach: a draft that never ran has not tried its family
+(an xgboost draft refused for a missing package must not push the next drafts further away)."""
+
+
 class Draft(Operator):
     """A new solution from scratch, ideally unlike earlier drafts."""
 
@@ -116,7 +128,11 @@ class Draft(Operator):
     def prompt_variables(
         self, context: OperatorContext, settings: PromptSettings
     ) -> dict[str, Any]:
-        families = (node.info.family for node in context.history if node.operator == "draft")
+        families = (
+            node.info.family
+            for node in context.history
+            if node.operator == "draft" and node.failure not in NEVER_RAN
+        )
         tried = sorted({family for family in families if family})
         return {"approaches_tried": tried}
 
@@ -144,8 +160,24 @@ class Debug(Operator):
     ) -> dict[str, Any]:
         parent = context.parents[0]
         known = {node.id: node for node in (*context.history, *context.parents)}
-        chain = [node_view(node, settings) for node in fix_chain(parent, known)]
-        return {"parent": node_view(parent, settings, context.limits), "fix_chain": chain}
+        chain = [
+            {**node_view(node, settings), "changed": _changed(node, known)}
+            for node in fix_chain(parent, known)
+        ]
+        line = failing_line(parent)
+        return {
+            "parent": node_view(parent, settings, context.limits),
+            "fix_chain": chain,
+            "failing_lines": excerpt(parent.code, line) if line is not None else "",
+            "last_change": _changed(parent, known),
+        }
+
+
+def _changed(node: Node, known: dict[int, Node]) -> str:
+    """What a debug step changed in its parent's code, in one short line ("" for others)."""
+    if node.operator != "debug" or not node.parent_ids or node.parent_ids[0] not in known:
+        return ""
+    return change_summary(known[node.parent_ids[0]].code, node.code) or "nothing but layout"
 
 
 class Crossover(Operator):

@@ -1,21 +1,52 @@
-"""Candidates not worth executing: code known to be cut off, or the same code as a parent.
+"""Candidates not worth executing: code known to be cut off, the same code as a parent, or code
+that a check before running shows would fail.
 
 Running them would waste a worker and, for an unchanged copy, add a duplicate "good" node. The
-runner records them as failures instead, which the policy can debug like any other.
+runner records them as failures instead, which the policy can debug like any other. The checks
+before running (each switchable by an operator option) catch what a 1.5B model's drafts died of
+most: an import the sandbox cannot satisfy (`check_imports`, against the run's package probe), a
+name read before any line binds it (`check_names`, the flow-aware pass of `names`), and an empty
+feature list (`check_features`). Their one-line diagnosis names the line, which the debug prompt
+shows with its neighbours.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from airlab.backends.base import Candidate
 from airlab.failures import Failure
 from airlab.journal.node import Node
-from airlab.operators.prompting import TRUNCATED_FINISH_REASONS
+from airlab.operators.names import read_before_binding
+from airlab.operators.parsing import TRUNCATED_FINISH_REASONS
+from airlab.sandbox.packages import SUBSTITUTES, Packages
+
+_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_MUTATORS = frozenset({"append", "extend", "insert", "__iadd__"})
 
 
-def candidate_problem(candidate: Candidate, parents: Sequence[Node]) -> tuple[Failure, str] | None:
-    """Why `candidate` must not run, as a failure kind and a one-line reason; None when it may."""
+@dataclass(frozen=True)
+class Checks:
+    """Which checks before running are on (the operator options of the same names)."""
+
+    imports: bool = True
+    names: bool = True
+    features: bool = True
+
+
+def candidate_problem(
+    candidate: Candidate,
+    parents: Sequence[Node],
+    *,
+    packages: Packages | None = None,
+    checks: Checks | None = None,
+) -> tuple[Failure, str] | None:
+    """Why `candidate` must not run, as a failure kind and a one-line reason; None when it may.
+
+    The checks before running need `checks` (and `packages` for imports); without them only
+    cut-off, uncompilable and unchanged code is refused."""
     finish = candidate.meta.get("finish_reason")
     if finish in TRUNCATED_FINISH_REASONS:
         return Failure.TRUNCATED, (
@@ -27,10 +58,133 @@ def candidate_problem(candidate: Candidate, parents: Sequence[Node]) -> tuple[Fa
     if candidate.meta.get("incomplete_code"):
         return Failure.TRUNCATED, "the code block of the answer was never closed"
     code = normalised(candidate.code)
+    effect = _effect(candidate.code)
     for parent in parents:
         if parent.code and normalised(parent.code) == code:
             return Failure.UNCHANGED, f"the code is the same as node {parent.id}'s"
+        if parent.is_buggy and effect is not None and _effect(parent.code) == effect:
+            # a failed script changed only in comments or layout fails the same way again
+            return Failure.UNCHANGED, (
+                f"the code does the same as node {parent.id}'s (only comments or layout differ)"
+            )
+    if checks is None:
+        return None
+    diagnosis = check_code(candidate.code, packages=packages, checks=checks)
+    return None if diagnosis is None else (Failure.CHECK_FAILED, diagnosis)
+
+
+def check_code(code: str, *, packages: Packages | None, checks: Checks) -> str | None:
+    """The first certain failure the checks find in `code`, in one line naming its line."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    if checks.imports and packages is not None:
+        missing = missing_import(tree, packages)
+        if missing is not None:
+            return missing
+    if checks.names:
+        early = read_before_binding(code) or {}
+        if early:
+            name, line = min(early.items(), key=lambda item: item[1])
+            return f"`{name}` is read before any line assigns it (line {line})"
+    if checks.features:
+        empty = empty_feature_list(tree)
+        if empty is not None:
+            return empty
     return None
+
+
+def missing_import(tree: ast.Module, packages: Packages) -> str | None:
+    """An unguarded import of a module the sandbox lacks, with what to use instead."""
+    guarded = _guarded_lines(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom) or node.lineno in guarded:
+            continue
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        else:
+            continue
+        for module in modules:
+            top = module.split(".")[0]
+            if not packages.has(top):
+                instead = SUBSTITUTES.get(top)
+                hint = f"; use {instead} instead" if instead else ""
+                return (
+                    f"`{top}` is not installed in the sandbox (line {node.lineno}: no network, "
+                    f"it cannot be installed){hint}"
+                )
+    return None
+
+
+def _guarded_lines(tree: ast.Module) -> set[int]:
+    """Lines inside a `try` whose handlers catch a failed import."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try | ast.TryStar):
+            continue
+        names = set()
+        for handler in node.handlers:
+            if handler.type is None:
+                names.add("BaseException")
+            for part in ast.walk(handler.type) if handler.type is not None else ():
+                if isinstance(part, ast.Name):
+                    names.add(part.id)
+        if names & _GUARDS:
+            for statement in node.body:
+                lines.update(range(statement.lineno, (statement.end_lineno or 0) + 1))
+    return lines
+
+
+def empty_feature_list(tree: ast.Module) -> str | None:
+    """A name bound only to `[]` (never filled) that selects columns, or `frame[[]]`."""
+    empty: dict[str, int] = {}
+    rebound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if _is_empty(node.value) and target.id not in empty:
+                        empty[target.id] = node.lineno
+                    else:
+                        rebound.add(target.id)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For) and isinstance(
+            node.target, ast.Name
+        ):
+            rebound.add(node.target.id)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MUTATORS
+            and isinstance(node.func.value, ast.Name)
+        ):
+            rebound.add(node.func.value.id)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Subscript) or not isinstance(node.ctx, ast.Load):
+            continue
+        key = node.slice
+        if _is_empty(key):
+            return f"line {node.lineno} selects an empty list of columns: no features"
+        if isinstance(key, ast.Name) and key.id in empty and key.id not in rebound:
+            return (
+                f"`{key.id}` is an empty list (line {empty[key.id]}) used to select columns "
+                f"(line {node.lineno}): the model would get no features"
+            )
+    return None
+
+
+def _is_empty(node: ast.AST) -> bool:
+    return isinstance(node, ast.List | ast.Tuple) and not node.elts
+
+
+def _effect(code: str) -> str | None:
+    """The code's syntax tree without layout and comments, for "identical in effect"."""
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError):
+        return None
 
 
 def compile_error(code: str) -> str | None:

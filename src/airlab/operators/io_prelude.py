@@ -3,9 +3,9 @@
 Measured with a 1.5B local model (`benchmarks/local_model.py`): shown the runnable skeleton,
 the model keeps its names (`FEATURES`, `X`, `y`, `ID`) but drops the lines that define them, and
 most of its scripts die of a NameError before fitting anything; each debug then repeats it.
-Before such a script runs, the skeleton's definitions of exactly the names it uses and never
-binds (with the lines those depend on; and `import numpy as np` / `pandas as pd` when it uses the
-alias without the import, the model's other NameError) are put at its top, marked by a comment,
+Before such a script runs, the skeleton's definitions of exactly the names it reads before any
+line binds them (with the lines those depend on; and `import numpy as np` / `pandas as pd` when
+it uses the alias without the import, the model's other NameError) are put at its top, marked,
 and the node records which (`meta.io_prelude`). The script is otherwise unchanged and reads only
 `public/`; the node's code is what ran, so later prompts show the lines and the model keeps
 them. A script that defines its names, or does not parse, is left as it is.
@@ -18,6 +18,7 @@ import builtins
 import json
 from dataclasses import dataclass
 
+from airlab.operators.names import read_before_binding
 from airlab.tasks.task import Task
 
 MARK = "# airlab: the task's I/O lines this script uses but does not define"
@@ -47,6 +48,14 @@ def definitions(task: Task) -> tuple[Definition, ...]:
     ]
     if len(targets) == 1:
         found.append(Definition("y", "y = train[TARGETS[0]]", ("train", "TARGETS")))
+    found += [
+        Definition("NUMERIC", 'NUMERIC = list(X.select_dtypes("number").columns)', ("X",)),
+        Definition(
+            "CATEGORICAL",
+            "CATEGORICAL = [c for c in FEATURES if c not in NUMERIC]",
+            ("FEATURES", "NUMERIC"),
+        ),
+    ]
     return tuple(found)
 
 
@@ -78,8 +87,12 @@ def unbound_names(code: str) -> set[str] | None:
 
 
 def complete_io(code: str, task: Task) -> tuple[str, list[str]]:
-    """(the script with the I/O lines it lacks, the names added); unchanged when none."""
-    missing = unbound_names(code)
+    """(the script with the I/O lines it lacks, the names added); unchanged when none.
+
+    A name counts as lacking when the script reads it before any line binds it (an ordered,
+    flow-aware walk: `names.read_before_binding`), not only when it binds it nowhere: `y` read
+    at module level and bound in a later loop gets the skeleton's `y` too."""
+    missing = read_before_binding(code)
     if not missing:
         return code, []
     known = {d.name: d for d in definitions(task)}
@@ -94,11 +107,11 @@ def complete_io(code: str, task: Task) -> tuple[str, list[str]]:
         return code, []
     lines = [d.line for d in known.values() if d.name in wanted]
     prelude = "\n".join([MARK, *lines]) + "\n\n"
-    head, body = _split_future(code)
-    return head + prelude + body, sorted(wanted & missing)
+    head, body = split_future(code)
+    return head + prelude + body, sorted(wanted & missing.keys())
 
 
-def _split_future(code: str) -> tuple[str, str]:
+def split_future(code: str) -> tuple[str, str]:
     """The script cut after its `from __future__` imports (which must stay first)."""
     tree = ast.parse(code)
     last = 0

@@ -43,10 +43,28 @@ class OperatorOptions(Params):
     wrong."""
     io_prelude: bool = True
     """With `skeleton`: before a written script runs, put the skeleton's I/O lines (`train`,
-    `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`; the `pd` and `np` imports) for
-    the names it uses but never defines at its top (marked; `meta.io_prelude` lists them),
-    instead of letting it die of a NameError. Single-answer writes only: ReAct sees its own
-    errors, and the gym grades what the trainer's model wrote."""
+    `test`, `ID`, `TARGETS`, `FEATURES`, `X`, `X_test`, `y`, `NUMERIC`, `CATEGORICAL`; the `pd`
+    and `np` imports) for the names it reads before any line binds them (a flow-aware pass) at
+    its top (marked; `meta.io_prelude` lists them), instead of letting it die of a NameError.
+    Single-answer writes only: ReAct sees its own errors, and the gym grades what the trainer's
+    model wrote."""
+    shell_lines: bool = True
+    """Before a written script runs, turn its notebook lines (`!pip install ...`, `%magic`),
+    which do not compile, into `pass` (`meta.shell_lines` lists them). Single-answer writes."""
+    auto_imports: bool = True
+    """Before a written script runs, import the common scikit-learn names it uses and never
+    binds (`train_test_split`, `RandomForestClassifier`, `accuracy_score`, ...; marked;
+    `meta.auto_imports` lists them). Single-answer writes."""
+    check_imports: bool = True
+    """Before a candidate runs, check its imports against the packages the run's sandbox has
+    (probed once per run, kept in the journal); one it lacks fails the node as `check_failed`
+    with a one-line diagnosis, not run, for debug to repair."""
+    check_names: bool = True
+    """Before a candidate runs, find names read before any line binds them (an ordered,
+    flow-aware pass): `check_failed` instead of a NameError."""
+    check_features: bool = True
+    """Before a candidate runs, find an empty feature list used to select columns:
+    `check_failed`."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 _THINKING = re.compile(r"<(think|thinking|reasoning)>.*?(</\1>|$)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LANGS = {"", "python", "py", "python3"}
+_SHELL_LINE = re.compile(r"^(\s*)([!%].*)$")
+SHELL_MARK = "pass  # airlab: removed a notebook line:"
+TRUNCATED_FINISH_REASONS = frozenset({"length", "max_tokens"})
+"""`finish_reason` of an answer cut off at the output token limit (OpenAI, Anthropic)."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,8 @@ class ParsedAnswer:
     plan: str
     code: str
     complete: bool
-    """The code block was closed and the code compiles."""
+    """The code block was closed and the code compiles (notebook lines such as `!pip install`
+    aside: a repair turns them into `pass`, see `strip_shell_lines`)."""
 
 
 def strip_thinking(text: str) -> str:
@@ -44,7 +49,8 @@ def parse_answer(text: str) -> ParsedAnswer | None:
         return None
     plan = (text[: match.start()] + text[match.end() :]).strip()
     plan = _FENCE.sub("", plan).strip()
-    return ParsedAnswer(plan=plan, code=code + "\n", complete=closed and _compiles(code))
+    complete = closed and _compiles(strip_shell_lines(code)[0])
+    return ParsedAnswer(plan=plan, code=code + "\n", complete=complete)
 
 
 def _compiles(code: str) -> bool:
@@ -53,3 +59,22 @@ def _compiles(code: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def strip_shell_lines(code: str) -> tuple[str, list[str]]:
+    """Notebook lines (`!pip install x`, `%matplotlib inline`) turned into `pass` with a comment,
+    only in a script that does not compile and compiles without them; else unchanged."""
+    if _compiles(code):
+        return code, []
+    removed: list[str] = []
+    lines = []
+    for line in code.splitlines():
+        match = _SHELL_LINE.match(line)
+        if match:
+            removed.append(match.group(2).strip())
+            line = f"{match.group(1)}{SHELL_MARK} {match.group(2).strip()}"
+        lines.append(line)
+    fixed = "\n".join(lines) + ("\n" if code.endswith("\n") else "")
+    if not removed or not _compiles(fixed):
+        return code, []
+    return fixed, removed

@@ -15,14 +15,15 @@ from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usag
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
-from airlab.operators.io_prelude import complete_io
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import parse_operator_options
-from airlab.operators.parsing import ParsedAnswer, parse_answer
+from airlab.operators.parsing import TRUNCATED_FINISH_REASONS, ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
 from airlab.operators.prompt_library import PACKAGED
+from airlab.operators.repairs import repair
 from airlab.operators.skeleton import io_skeleton, prediction_text
 from airlab.sandbox.base import ExecutionLimits
+from airlab.sandbox.packages import Packages
 from airlab.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
 )
-TRUNCATED_FINISH_REASONS = frozenset({"length", "max_tokens"})
-"""`finish_reason` of an answer cut off at the output token limit (OpenAI, Anthropic)."""
 TRUNCATED_REMINDER = (
     "Your answer was cut off before the code block was complete, or the code does not compile. "
     "Answer again with a shorter, complete script in one ```python fenced block."
@@ -56,6 +55,10 @@ class PromptSettings:
     """Show a runnable skeleton of the task's I/O."""
     io_prelude: bool = True
     """With `skeleton`, add its I/O lines to a script that uses their names undefined."""
+    shell_lines: bool = True
+    """Turn a script's notebook lines (`!pip ...`) into `pass`."""
+    auto_imports: bool = True
+    """Import the common scikit-learn names a script uses without importing them."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
@@ -69,6 +72,8 @@ class PromptSettings:
             output_chars=typed.output_chars,
             skeleton=typed.skeleton,
             io_prelude=typed.io_prelude,
+            shell_lines=typed.shell_lines,
+            auto_imports=typed.auto_imports,
         )
 
 
@@ -77,8 +82,26 @@ def render(template: str, **variables: Any) -> str:
     return PACKAGED.render(template, **variables)
 
 
-def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings) -> dict[str, Any]:
+BASIC_PACKAGES = (
+    "Installed: numpy, pandas, scipy, scikit-learn, and the Python standard library; "
+    "do not import anything else."
+)
+"""What the prompt says of the machine when its packages were not probed."""
+FAMILY_EXAMPLES = ("gradient boosting", "random forest", "linear", "svm", "knn", "neural net (MLP)")
+DEEP_FAMILIES = ("cnn", "transformer")
+"""Named as examples only where torch, tensorflow or keras is installed."""
+
+
+def task_variables(
+    task: Task,
+    limits: ExecutionLimits,
+    settings: PromptSettings,
+    packages: Packages | None = None,
+) -> dict[str, Any]:
     spec = task.spec
+    deep = packages is not None and any(
+        name in packages.installed for name in ("torch", "tensorflow", "keras")
+    )
     return {
         "task": {
             "name": spec.name,
@@ -98,6 +121,8 @@ def task_variables(task: Task, limits: ExecutionLimits, settings: PromptSettings
             always=(spec.id_column, *spec.target_columns),
         ),
         "limits": limits,
+        "packages_text": packages.prompt_text() if packages is not None else BASIC_PACKAGES,
+        "family_examples": ", ".join(FAMILY_EXAMPLES + (DEEP_FAMILIES if deep else ())),
     }
 
 
@@ -142,7 +167,7 @@ def operator_prompt(
 ) -> str:
     """The user prompt of one operator step (`extra` switches the template to ReAct tools)."""
     variables = {
-        **task_variables(context.task, context.limits, settings),
+        **task_variables(context.task, context.limits, settings, context.packages),
         "memory": render_memory(
             context.history, maximize=context.task.spec.maximize, max_chars=settings.memory_chars
         )
@@ -161,7 +186,7 @@ def operator_prompt(
 def cacheable(prompt: str, context: OperatorContext, settings: PromptSettings) -> Message:
     """The user message of a step, its task part (the same in every call of the run: the
     description, data preview, limits and rules) marked as a prefix the provider may cache."""
-    variables = task_variables(context.task, context.limits, settings)
+    variables = task_variables(context.task, context.limits, settings, context.packages)
     task_part = context.prompts.render("_task.j2", **variables)
     task_part = task_part.rstrip()
     prefix = len(task_part) if prompt.startswith(task_part) else 0
@@ -176,12 +201,16 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     system = context.prompts.render("system.j2")
     messages = [Message("system", system), cacheable(prompt, context, settings)]
     written = ask_for_code(model, messages, purpose=operator.name)
-    if not (settings.skeleton and settings.io_prelude):
+    code, applied = repair(
+        written.code,
+        context.task,
+        shell_lines=settings.shell_lines,
+        auto_imports=settings.auto_imports,
+        io_prelude=settings.skeleton and settings.io_prelude,
+    )
+    if not applied:
         return written
-    code, added = complete_io(written.code, context.task)
-    if not added:
-        return written
-    return replace(written, code=code, meta={**written.meta, "io_prelude": added})
+    return replace(written, code=code, meta={**written.meta, **applied})
 
 
 def chat_model(context: OperatorContext) -> ChatModel:

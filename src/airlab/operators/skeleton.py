@@ -1,12 +1,13 @@
 """What a small model most often gets wrong, said in the prompt: the exact submission format and
-a runnable skeleton of the I/O.
+a runnable skeleton of the I/O and of the data's encoding.
 
 The first searches driven by a 1.5B local model failed on I/O, not on modelling: the string `id`
 column used as a feature, the target read from `test.csv`, no `submission.csv` at all. The
 skeleton reads `public/train.csv` and `public/test.csv`, names the id, target and feature
-columns of this task, and writes a valid submission with a constant baseline, so that a model
-only has to replace the marked line. It prints no score (a constant must not look good under
-self-reported fitness). A test runs it on bundled tasks of every prediction kind.
+columns of this task, encodes them in a scikit-learn pipeline, and writes a valid submission
+with a constant estimator, so that a model only has to replace the marked estimator. It prints
+no score (a constant must not look good under self-reported fitness). A test runs it on bundled
+tasks of every prediction kind.
 """
 
 from __future__ import annotations
@@ -36,19 +37,43 @@ def prediction_text(task: Task) -> str:
     return "a number"
 
 
-def _baseline(task: Task) -> str:
+def column_kinds(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(numeric columns, text and category columns) of `frame`, as the skeleton's own
+    `select_dtypes("number")` splits them: booleans, strings (`object` under pandas 2, `str`
+    under pandas 3), categories and anything else not numeric count as categorical."""
+    numeric = [str(c) for c in frame.select_dtypes("number").columns]
+    return numeric, [str(c) for c in frame.columns if str(c) not in numeric]
+
+
+def _estimator(task: Task) -> tuple[str, str]:
+    """(the constant estimator's import, its construction) for the task's prediction kind."""
     kind = task.metric.kind
     if kind == "probability":
-        label = task.spec.positive_label
-        return f'(y.astype(str) == "{label}").mean()  # the share of `{label}`'
+        return "DummyClassifier", 'DummyClassifier(strategy="prior")'
     if kind == "label":
-        return "y.mode()[0]  # the most frequent label"
-    return "y.mean()"
+        return "DummyClassifier", 'DummyClassifier(strategy="most_frequent")'
+    return "DummyRegressor", "DummyRegressor()"
+
+
+def _prediction(task: Task, target: str) -> list[str]:
+    kind = task.metric.kind
+    if kind == "probability":
+        label = json.dumps(str(task.spec.positive_label))
+        return [
+            "classes = [str(c) for c in model.classes_]",
+            f"submission[{target}] = model.predict_proba(X_test)[:, classes.index({label})]",
+        ]
+    return [f"submission[{target}] = model.predict(X_test)"]
 
 
 def io_skeleton(task: Task) -> str | None:
     """A script that runs as it is and writes a valid submission; None for tasks whose data is
-    not a train/test pair of CSV files."""
+    not a train/test pair of CSV files.
+
+    It already encodes the data: a scikit-learn pipeline imputes numeric columns and one-hot
+    encodes text and category columns (a 1.5B model cast strings to float or misused
+    LabelEncoder), so only the marked estimator is to be replaced. `y` is bound at top level
+    for a single target (a model that drops the loop still has it)."""
     public = Path(task.public_dir)
     if not ((public / TRAIN).is_file() and (public / TEST).is_file()):
         return None
@@ -58,10 +83,21 @@ def io_skeleton(task: Task) -> str | None:
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         return None
     features = [str(c) for c in test.columns if c != spec.id_column]
-    text_columns = [c for c in features if test[c].dtype == object]
+    _, categorical = column_kinds(test[features])
     targets = list(spec.target_columns)
+    estimator_class, estimator = _estimator(task)
+    hint = (
+        "HistGradientBoostingClassifier()"
+        if estimator_class == "DummyClassifier"
+        else ("HistGradientBoostingRegressor()")
+    )
     lines = [
         "import pandas as pd",
+        "from sklearn.compose import ColumnTransformer",
+        f"from sklearn.dummy import {estimator_class}",
+        "from sklearn.impute import SimpleImputer",
+        "from sklearn.pipeline import make_pipeline",
+        "from sklearn.preprocessing import OneHotEncoder",
         "",
         'train = pd.read_csv("public/train.csv")',
         f'test = pd.read_csv("public/test.csv")  # has no {_names(targets)} column',
@@ -69,19 +105,43 @@ def io_skeleton(task: Task) -> str | None:
         f"TARGETS = {json.dumps(targets)}  # only in train.csv",
         "FEATURES = [c for c in test.columns if c != ID]"
         + ("" if len(features) > 8 else f"  # {json.dumps(features)}"),
-    ]
-    if text_columns:
-        lines.append(
-            f"# text columns, to encode or drop for most models: {json.dumps(text_columns)}"
-        )
-    lines += [
         "X, X_test = train[FEATURES], test[FEATURES]",
+    ]
+    if len(targets) == 1:
+        lines.append("y = train[TARGETS[0]]")
+    lines += [
+        "",
+        "# numeric columns: missing values imputed; text and category columns: one-hot encoded",
+        'NUMERIC = list(X.select_dtypes("number").columns)',
+        "CATEGORICAL = [c for c in FEATURES if c not in NUMERIC]"
+        + (f"  # {json.dumps(categorical)}" if categorical and len(categorical) <= 8 else ""),
+        "one_hot = make_pipeline(",
+        '    SimpleImputer(strategy="most_frequent"),',
+        '    OneHotEncoder(handle_unknown="ignore", max_categories=30),',
+        ")",
+        "encode = ColumnTransformer(",
+        '    [("numeric", SimpleImputer(strategy="median"), NUMERIC),',
+        '     ("categorical", one_hot, CATEGORICAL)],',
+        "    sparse_threshold=0,  # a dense matrix, which every estimator accepts",
+        ")",
+        f"# REPLACE this constant estimator with your model (e.g. {hint}); keep `encode`",
+        f"estimator = {estimator}",
         "",
         "submission = pd.DataFrame({ID: test[ID]})",
-        "for target in TARGETS:",
-        "    y = train[target]",
-        "    # REPLACE this constant with a model fitted on X, y and predicting X_test",
-        f"    submission[target] = {_baseline(task)}",
+    ]
+    if len(targets) == 1:
+        lines += [
+            "model = make_pipeline(encode, estimator).fit(X, y)",
+            *_prediction(task, "TARGETS[0]"),
+        ]
+    else:
+        lines += [
+            "for target in TARGETS:",
+            "    y = train[target]",
+            "    model = make_pipeline(encode, estimator).fit(X, y)",
+            *(f"    {line}" for line in _prediction(task, "target")),
+        ]
+    lines += [
         'submission.to_csv("submission.csv", index=False)',
         "# then print your own validation estimate of the metric as the last line:",
         '# print(f"self_reported_score: {score}")',

@@ -44,6 +44,7 @@ from airlab.report.prompts import (
     react_conversation,
     recorded_calls,
     rendered_prompt,
+    run_packages,
 )
 from airlab.runner.config import load_config
 from airlab.runner.layout import RunFolder
@@ -85,6 +86,7 @@ class RunNodes:
             nodes = tuple(journal.nodes())
             stored = journal.get_meta("config")
             task_root = Path(journal.get_meta("task_root", ""))
+            packages = run_packages(journal.get_meta("packages"))
         if stored is None:
             raise ConfigError(f"{path}: no configuration recorded")
         config = load_config(stored, source=str(path))
@@ -107,7 +109,9 @@ class RunNodes:
             if node.id in calls:
                 prompts[node.id], answers[node.id] = calls[node.id]
             else:
-                prompts[node.id] = rendered_prompt(config, task, list(nodes), node, library)
+                prompts[node.id] = rendered_prompt(
+                    config, task, list(nodes), node, library, packages
+                )
                 answers[node.id] = answer_text(node)
             replies[node.id] = [{"role": "assistant", "content": answers[node.id]}]
         return cls(root, task, nodes, prompts, answers, frozenset(recorded), replies)

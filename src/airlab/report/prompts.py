@@ -22,6 +22,7 @@ from airlab.operators.prompt_library import PACKAGED, PromptLibrary
 from airlab.operators.prompting import PromptSettings, operator_prompt
 from airlab.runner.config import RunConfig
 from airlab.runner.search import execution_limits
+from airlab.sandbox.packages import Packages
 from airlab.tasks import Task
 
 Messages = list[dict[str, Any]]
@@ -57,10 +58,17 @@ def recorded_calls(run_dir: Path) -> dict[int, tuple[Messages, str]]:
 
 
 def rendered_prompt(
-    config: RunConfig, task: Task, nodes: list[Node], node: Node, prompts: PromptLibrary = PACKAGED
+    config: RunConfig,
+    task: Task,
+    nodes: list[Node],
+    node: Node,
+    prompts: PromptLibrary = PACKAGED,
+    packages: Packages | None = None,
 ) -> Messages:
     """The prompt `node` would be shown, rendered over the nodes before it (before its group's
-    first node, for an attempt of a gym group), from `prompts` (the run's agent's own first)."""
+    first node, for an attempt of a gym group), from `prompts` (the run's agent's own first);
+    `packages`: the run's probe (its journal's `packages` meta, `run_packages`), which the
+    prompts state."""
     seen = node.meta.get("gym")
     cutoff = int(seen.get("seen_before", node.id)) if isinstance(seen, dict) else node.id
     before = [n for n in nodes if n.id < cutoff]
@@ -81,11 +89,19 @@ def rendered_prompt(
         options=options,
         fitness_source=config.selection.fitness,
         prompts=prompts,
+        packages=packages,
     )
     operator = OPERATORS.get(node.operator)
     user = operator_prompt(operator, context, PromptSettings.from_options(options))
     system = prompts.render("system.j2")
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def run_packages(meta: dict[str, Any] | None) -> Packages | None:
+    """The package probe a run kept in its journal's `packages` meta (None: none kept)."""
+    if not meta or "error" in meta:
+        return None
+    return Packages.from_meta(meta)
 
 
 def react_conversation(node: Node) -> tuple[Messages, Messages] | None:

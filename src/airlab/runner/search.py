@@ -44,6 +44,7 @@ from airlab.errors import (
     ConfigError,
     JournalError,
     ReplayMismatchError,
+    SandboxError,
 )
 from airlab.failures import Failure
 from airlab.grading.grader import Grader
@@ -51,7 +52,7 @@ from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
-from airlab.operators.checks import candidate_problem
+from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
@@ -61,6 +62,7 @@ from airlab.runner.layout import RunFolder
 from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
+from airlab.sandbox.packages import Packages, probe_packages
 from airlab.tasks import Task, data_home, resolve_task
 from airlab.tasks.checks import require_task_data
 from airlab.tasks.provenance import hidden_data
@@ -151,6 +153,13 @@ class Search:
         self._refused_in_a_row = 0
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
+        self._packages: Packages | None = None
+        self.checks = Checks(
+            imports=self.operator_params.check_imports,
+            names=self.operator_params.check_names,
+            features=self.operator_params.check_features,
+        )
+        """The checks a written candidate passes before it may run."""
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
@@ -191,7 +200,9 @@ class Search:
                 **({"agent": agent.record()} if agent is not None else {}),
             ),
         )
-        return cls(config, folder, journal, task)
+        search = cls(config, folder, journal, task)
+        _ = search.packages  # probed now, before any driver or pool runs candidates
+        return search
 
     @classmethod
     def open(cls, root: Path, *, workers: int | None = None) -> Search:
@@ -293,6 +304,24 @@ class Search:
         if spend.unpriced and budget.cost_usd is None:
             found.append(f"{spend.unpriced} call(s) to an unpriced model: their cost is unknown")
         return found
+
+    @property
+    def packages(self) -> Packages | None:
+        """What the candidates' sandbox can import (prompts name it, imports are checked against
+        it; every backend, as the gym renders prompts for an outside model over the templates
+        backend): probed once per run when it is created, kept in the journal's metadata so a
+        resumed run does not probe again; None when the probe does not answer."""
+        if self._packages is None:
+            stored = self.journal.get_meta("packages")
+            if stored is None:
+                try:
+                    stored = probe_packages(self.sandbox).to_meta()
+                except (RuntimeError, SandboxError) as exc:
+                    stored = {"error": _one_line(exc)}
+                self.journal.set_meta(packages=stored)
+            if "error" not in stored:
+                self._packages = Packages.from_meta(stored)
+        return self._packages
 
     # ---- preflight -------------------------------------------------------------------------
     def preflight(self) -> None:
@@ -405,6 +434,7 @@ class Search:
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
             prompts=self.prompts,
+            packages=self.packages,
         )
         return Proposal(node, context)
 
@@ -481,7 +511,7 @@ class Search:
             self.stop_reason = self.stop_reason or self.budget_reason()
             return self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
         parents = [self.journal.get(p) for p in self.journal.get(node_id).parent_ids]
-        problem = candidate_problem(candidate, parents)
+        problem = candidate_problem(candidate, parents, packages=self.packages, checks=self.checks)
         if problem is not None:
             failure, error = problem
             return self.journal.update(

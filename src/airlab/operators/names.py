@@ -1,0 +1,193 @@
+"""Which names a script certainly reads before any line binds them: an ordered walk of its AST.
+
+A small model writes `X_train, X_val, y_train, y_val = train_test_split(X, y_train)` or reads `y`
+at module level and binds it only in a later loop. Counting a name as defined because it is
+assigned *somewhere* misses both. The walk goes statement by statement; a name is defined after
+the statement that binds it. Compound statements are treated conservatively (a name bound in a
+branch, a loop body or a `try` counts as maybe-defined after it; a loop body starts with the
+names bound anywhere in it, for the next iteration), function and class bodies are separate
+scopes and not checked. Only a read at a point where no binding at all may have happened is
+reported, so a report is a certain NameError once that line runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+ALWAYS_DEFINED = frozenset(dir(builtins)) | {"__file__", "__name__", "__builtins__"}
+
+
+def read_before_binding(code: str) -> dict[str, int] | None:
+    """{name: line of its first read} for names read before any binding, at module level and in
+    its compound statements; None when the code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    found: dict[str, int] = {}
+    _walk(tree.body, set(ALWAYS_DEFINED), found)
+    return found
+
+
+def bound_anywhere(code: str) -> set[str] | None:
+    """Every name the script binds anywhere (any scope); None when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    return _bound_in(tree.body, deep=True)
+
+
+def _walk(body: list[ast.stmt], defined: set[str], found: dict[str, int]) -> None:
+    """Walk `body` in order, adding to `defined` what each statement binds (maybe included)."""
+    for statement in body:
+        _statement(statement, defined, found)
+
+
+def _statement(node: ast.stmt, defined: set[str], found: dict[str, int]) -> None:
+    if isinstance(node, ast.For | ast.AsyncFor):
+        _read(node.iter, defined, found)
+        loop = defined | _targets(node.target) | _bound_in(node.body)
+        _walk(node.body, loop, found)
+        _walk(node.orelse, set(defined), found)
+        defined |= loop | _bound_in(node.orelse)
+    elif isinstance(node, ast.While):
+        loop = defined | _bound_in(node.body) | _walrus(node.test)
+        _read(node.test, loop, found)
+        _walk(node.body, loop, found)
+        _walk(node.orelse, set(loop), found)
+        defined |= loop | _bound_in(node.orelse)
+    elif isinstance(node, ast.If):
+        _read(node.test, defined, found)
+        defined |= _walrus(node.test)
+        branches = [set(defined), set(defined)]
+        _walk(node.body, branches[0], found)
+        _walk(node.orelse, branches[1], found)
+        defined |= branches[0] | branches[1]
+    elif isinstance(node, ast.Try | ast.TryStar):
+        attempted = set(defined)
+        _walk(node.body, attempted, found)
+        for handler in node.handlers:
+            if handler.type is not None:
+                _read(handler.type, defined, found)
+            inside = attempted | ({handler.name} if handler.name else set())
+            _walk(handler.body, inside, found)
+            attempted |= inside
+        _walk(node.orelse, attempted, found)
+        _walk(node.finalbody, attempted, found)
+        defined |= attempted
+    elif isinstance(node, ast.With | ast.AsyncWith):
+        for item in node.items:
+            _read(item.context_expr, defined, found)
+            if item.optional_vars is not None:
+                defined |= _targets(item.optional_vars)
+        _walk(node.body, defined, found)
+    elif isinstance(node, ast.Match):
+        _read(node.subject, defined, found)
+        outcome = set(defined)
+        for case in node.cases:
+            inside = defined | {
+                n.name
+                for n in ast.walk(case.pattern)
+                if isinstance(n, ast.MatchAs | ast.MatchStar)
+                if n.name
+            }
+            if case.guard is not None:
+                _read(case.guard, inside, found)
+            _walk(case.body, inside, found)
+            outcome |= inside
+        defined |= outcome
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        for part in _definition_parts(node):
+            _read(part, defined, found)
+        defined.add(node.name)
+    elif isinstance(node, ast.Import | ast.ImportFrom):
+        defined |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    elif isinstance(node, ast.Global | ast.Nonlocal):
+        defined |= set(node.names)
+    else:  # a simple statement: what it reads happens before what it binds
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            _note(node.target.id, node.lineno, defined, found)
+        _read(node, defined, found)
+        defined |= _bound_in([node])
+
+
+def _definition_parts(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.AST]:
+    """What a `def` or `class` statement evaluates when it runs (not the body)."""
+    parts: list[ast.AST] = list(node.decorator_list)
+    if isinstance(node, ast.ClassDef):
+        return parts + list(node.bases) + [k.value for k in node.keywords]
+    args = node.args
+    parts += [d for d in (*args.defaults, *args.kw_defaults) if d is not None]
+    return parts
+
+
+def _read(node: ast.AST, defined: set[str], found: dict[str, int]) -> None:
+    """Note every name `node` reads (names local to a comprehension or lambda in it excluded)."""
+    local = _local_names(node)
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+            if child.id in local:
+                continue
+            _note(child.id, child.lineno, defined, found)
+
+
+def _note(name: str, line: int, defined: set[str], found: dict[str, int]) -> None:
+    if name not in defined and name not in found:
+        found[name] = line
+
+
+def _local_names(node: ast.AST) -> set[str]:
+    local: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.comprehension):
+            local |= _targets(child.target)
+        elif isinstance(child, ast.Lambda):
+            local |= {a.arg for a in ast.walk(child.args) if isinstance(a, ast.arg)}
+        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            local |= {n.id for n in ast.walk(child) if isinstance(n, ast.Name)}
+    return local
+
+
+def _targets(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _walrus(node: ast.AST) -> set[str]:
+    return {
+        n.target.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)
+    }
+
+
+def _bound_in(body: list[ast.stmt], *, deep: bool = False) -> set[str]:
+    """Names that `body` binds in its own scope (every scope with `deep`)."""
+    bound: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.arg) and deep:
+            bound.add(node.arg)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+            if not deep:
+                pending.extend(_definition_parts(node))
+                continue
+        elif isinstance(node, ast.Lambda | ast.comprehension) and not deep:
+            if isinstance(node, ast.comprehension):
+                pending.append(node.iter)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return bound

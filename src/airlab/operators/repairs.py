@@ -1,0 +1,95 @@
+"""Fixed repairs of a written script, before it runs: each one mechanical, switchable and recorded.
+
+Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
+does not compile), of a scikit-learn name used without its import, and of the skeleton's I/O
+names read before any line bound them. None of these needs a model to fix. Each repair applied
+is listed in the candidate's meta under its own key (`shell_lines`, `auto_imports`,
+`io_prelude`), and each has an operator option of the same name to switch it off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airlab.operators.io_prelude import complete_io, split_future
+from airlab.operators.names import bound_anywhere, read_before_binding
+from airlab.operators.parsing import strip_shell_lines
+from airlab.tasks.task import Task
+
+IMPORTS_MARK = "# airlab: imports this script uses but does not write"
+
+_SKLEARN = {
+    "sklearn.model_selection": (
+        "train_test_split cross_val_score cross_val_predict cross_validate KFold StratifiedKFold "
+        "GridSearchCV RandomizedSearchCV TimeSeriesSplit"
+    ),
+    "sklearn.metrics": (
+        "accuracy_score balanced_accuracy_score log_loss roc_auc_score f1_score "
+        "mean_squared_error mean_absolute_error r2_score mean_poisson_deviance"
+    ),
+    "sklearn.ensemble": (
+        "RandomForestClassifier RandomForestRegressor ExtraTreesClassifier ExtraTreesRegressor "
+        "GradientBoostingClassifier GradientBoostingRegressor HistGradientBoostingClassifier "
+        "HistGradientBoostingRegressor"
+    ),
+    "sklearn.linear_model": (
+        "LogisticRegression LinearRegression Ridge Lasso ElasticNet PoissonRegressor"
+    ),
+    "sklearn.preprocessing": (
+        "StandardScaler MinMaxScaler OneHotEncoder OrdinalEncoder LabelEncoder"
+    ),
+    "sklearn.impute": "SimpleImputer",
+    "sklearn.pipeline": "Pipeline make_pipeline",
+    "sklearn.compose": "ColumnTransformer make_column_transformer",
+    "sklearn.svm": "SVC SVR",
+    "sklearn.neighbors": "KNeighborsClassifier KNeighborsRegressor",
+    "sklearn.neural_network": "MLPClassifier MLPRegressor",
+    "sklearn.tree": "DecisionTreeClassifier DecisionTreeRegressor",
+    "sklearn.naive_bayes": "GaussianNB",
+    "sklearn.dummy": "DummyClassifier DummyRegressor",
+}
+AUTO_IMPORTS: dict[str, str] = {
+    name: f"from {module} import {name}"
+    for module, names in _SKLEARN.items()
+    for name in names.split()
+}
+"""Common scikit-learn names and the import that binds each."""
+
+
+def repair(
+    code: str,
+    task: Task,
+    *,
+    shell_lines: bool = True,
+    auto_imports: bool = True,
+    io_prelude: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """(the repaired script, the meta entries of the repairs applied: {} when none)."""
+    meta: dict[str, Any] = {}
+    if shell_lines:
+        code, removed = strip_shell_lines(code)
+        if removed:
+            meta["shell_lines"] = removed
+    if auto_imports:
+        code, added = add_imports(code)
+        if added:
+            meta["auto_imports"] = added
+    if io_prelude:
+        code, names = complete_io(code, task)
+        if names:
+            meta["io_prelude"] = names
+    return code, meta
+
+
+def add_imports(code: str) -> tuple[str, list[str]]:
+    """The script with the imports of the table's names it reads and binds nowhere."""
+    early = read_before_binding(code)
+    bound = bound_anywhere(code)
+    if not early or bound is None:
+        return code, []
+    names = sorted(name for name in early if name in AUTO_IMPORTS and name not in bound)
+    if not names:
+        return code, []
+    block = "\n".join([IMPORTS_MARK, *(AUTO_IMPORTS[name] for name in names)]) + "\n\n"
+    head, body = split_future(code)
+    return head + block + body, names
