@@ -59,7 +59,7 @@ class Writer:
                 n, delay = self.drafts, 0.0
             else:
                 self.improves += 1
-                n, delay = 10 + self.improves, 6.0 if self.improves == 1 else 0.0
+                n, delay = 10 + self.improves, 10.0 if self.improves == 1 else 0.0
         code = SCRIPT.format(
             plan=f"attempt {n}",
             sleep=4.0 if n == 2 else 0,
