@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from airlab.errors import JournalError
-from airlab.journal import JOURNAL_FILE, Journal, Node, NodeStatus
+from airlab.journal import JOURNAL_FILE, Node, NodeStatus
 from airlab.result import FINISHED
-from airlab.runner.layout import RESULT_FILE
+from airlab.runner.layout import open_run
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,10 @@ class RunData:
 
 def load_run(path: Path | str) -> RunData:
     """Read a run folder (or its `journal.sqlite`) without writing to it."""
-    path = Path(path)
-    root = path.parent if path.name == JOURNAL_FILE else path
-    if not root.is_dir():
-        raise JournalError(f"{root}: no such run folder")
-    journal_path = root / JOURNAL_FILE
-    if not journal_path.is_file():
-        raise JournalError(f"{root}: not a run folder (no {JOURNAL_FILE})")
-    with Journal.open(journal_path, read_only=True) as journal:
-        nodes = tuple(journal.nodes())
-        meta = {key: journal.get_meta(key) for key in _META_KEYS}
-    return RunData(root.resolve(), nodes, meta, _read_result(root / RESULT_FILE))
+    with open_run(path) as run:
+        nodes = tuple(run.journal.nodes())
+        meta = {key: run.journal.get_meta(key) for key in _META_KEYS}
+    return RunData(run.folder.root, nodes, meta, _read_result(run.folder.result))
 
 
 def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
