@@ -19,7 +19,7 @@ from airlab.evaluation.errors import RunResultError
 from airlab.result import RunResult, Split, SplitScores
 
 RESULT_FILE = "result.json"
-__all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_run"]
+__all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_result"]
 
 
 def _describe(error: ValidationError) -> str:
@@ -30,7 +30,7 @@ def _describe(error: ValidationError) -> str:
     return f"field {where!r}: {first.get('msg', 'invalid value')}"
 
 
-def load_run(path: str | Path) -> RunResult:
+def load_result(path: str | Path) -> RunResult:
     """Read one `result.json` (or the folder holding it); one-line errors name the file."""
     p = Path(path)
     if p.is_dir():
@@ -76,7 +76,7 @@ def find_runs(paths: Iterable[str | Path]) -> list[tuple[Path, RunResult]]:
     if not files:
         shown = ", ".join(str(p) for p in paths) or "(no paths)"
         raise RunResultError(f"no {RESULT_FILE} found under {shown}")
-    loaded = [(f.parent, load_run(f)) for f in files]
+    loaded = [(f.parent, load_result(f)) for f in files]
     runs = [(root, run) for root, run in loaded if run.status != "failed"]
     if not runs:
         shown = ", ".join(str(p) for p in paths)

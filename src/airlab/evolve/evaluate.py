@@ -87,10 +87,10 @@ class SweepEvaluator:
 
 
 def _run_problem(run: Path) -> str | None:
-    from airlab.evaluation.runs import load_run
+    from airlab.evaluation.runs import load_result
 
     try:
-        result = load_run(run / "result.json")
+        result = load_result(run / "result.json")
     except AirlabError as exc:
         return f"smoke run: {exc}"
     if result.status != "complete":
@@ -100,7 +100,7 @@ def _run_problem(run: Path) -> str | None:
 
 def task_result(task: str, run: Path) -> TaskResult:
     """One task's run folder → the archive's record of it."""
-    from airlab.evaluation.runs import load_run
+    from airlab.evaluation.runs import load_result
     from airlab.journal import Journal
 
     failures: Counter[str] = Counter()
@@ -119,7 +119,7 @@ def task_result(task: str, run: Path) -> TaskResult:
                 plan = " ".join(node.plan.split())[:160]
                 lines.append(f"node {node.id} {node.operator}: {plan} -> {outcome}")
     try:
-        result = load_run(run / "result.json")
+        result = load_result(run / "result.json")
     except AirlabError:
         return TaskResult(
             task=task, failures=dict(failures), trajectory="\n".join(lines), run=str(run)

@@ -6,15 +6,15 @@ nothing a report does can change a run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from airlab.errors import JournalError
+from airlab.evaluation.runs import load_result
 from airlab.journal import JOURNAL_FILE, Node, NodeStatus
-from airlab.result import FINISHED
+from airlab.result import FINISHED, RunResult
 from airlab.runner.layout import open_run
 
 
@@ -25,7 +25,7 @@ class RunData:
     root: Path
     nodes: tuple[Node, ...]
     meta: dict[str, Any] = field(default_factory=dict)
-    result: dict[str, Any] | None = None
+    result: RunResult | None = None
     """`result.json`, present once the run has finished."""
 
     @property
@@ -46,8 +46,8 @@ class RunData:
 
     @property
     def agent(self) -> str:
-        if self.result and self.result.get("agent"):
-            return str(self.result["agent"])
+        if self.result and self.result.agent:
+            return self.result.agent
         return f"{self.policy}/{self.config.get('backend', '?')}"
 
     @property
@@ -95,7 +95,8 @@ def load_run(path: Path | str) -> RunData:
     with open_run(path) as run:
         nodes = tuple(run.journal.nodes())
         meta = {key: run.journal.get_meta(key) for key in _META_KEYS}
-    return RunData(run.folder.root, nodes, meta, _read_result(run.folder.result))
+    result = load_result(run.folder.result) if run.folder.result.is_file() else None
+    return RunData(run.folder.root, nodes, meta, result)
 
 
 def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
@@ -126,12 +127,3 @@ _META_KEYS = (
     "stop_reason",
     "final_node",
 )
-
-
-def _read_result(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise JournalError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
