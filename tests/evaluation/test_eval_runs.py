@@ -39,7 +39,7 @@ def test_invalid_submission_has_no_score(write_run) -> None:
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        (json.dumps({"run_id": "x"}), "missing field 'agent'"),
+        (json.dumps({"run_id": "x"}), "missing required field 'agent'"),
     ],
 )
 def test_bad_result_json_names_the_file(tmp_path: Path, content: str, message: str) -> None:

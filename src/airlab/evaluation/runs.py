@@ -16,18 +16,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from airlab.evaluation.errors import RunResultError
+from airlab.params import describe_error
 from airlab.result import RunResult, Split, SplitScores
 
 RESULT_FILE = "result.json"
 __all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_result"]
-
-
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "(top level)"
-    if first.get("type") == "missing":
-        return f"missing field {where!r}"
-    return f"field {where!r}: {first.get('msg', 'invalid value')}"
 
 
 def load_result(path: str | Path) -> RunResult:
@@ -50,7 +43,7 @@ def load_result(path: str | Path) -> RunResult:
     try:
         return RunResult.model_validate(data)
     except ValidationError as exc:
-        raise RunResultError(f"{p}: {_describe(exc)}") from None
+        raise RunResultError(describe_error(str(p), exc, RunResult)) from None
 
 
 def find_result_files(paths: Iterable[str | Path]) -> list[Path]:
