@@ -23,6 +23,7 @@ from typing import Any
 from airlab.errors import ConfigError, JournalError
 from airlab.gym.attempts import GYM_META
 from airlab.journal import Journal, Node, NodeStatus
+from airlab.result import RunStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.layout import open_run
 from airlab.runner.search import Search
@@ -32,7 +33,7 @@ _NEVER_COPIED = {"select_score": None, "test_score": None}
 """The fork never holds the hidden select/test scores of the source's nodes."""
 
 
-GYM_STATUS = "gym"
+GYM_STATUS = RunStatus.GYM
 """The status of a run folder the gym writes: attempts, not a search to resume or rank."""
 
 

@@ -94,7 +94,7 @@ def load_run(path: Path | str) -> RunData:
     """Read a run folder (or its `journal.sqlite`) without writing to it."""
     with open_run(path) as run:
         nodes = tuple(run.journal.nodes())
-        meta = {key: run.journal.get_meta(key) for key in _META_KEYS}
+        meta = run.journal.meta().model_dump(mode="json", exclude_unset=True)
     result = load_result(run.folder.result) if run.folder.result.is_file() else None
     return RunData(run.folder.root, nodes, meta, result)
 
@@ -111,19 +111,3 @@ def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
             raise JournalError(f"{path}: no run folder here or below (no {JOURNAL_FILE})")
         found.extend(below)
     return found
-
-
-_META_KEYS = (
-    "config",
-    "task_name",
-    "task_root",
-    "metric",
-    "direction",
-    "status",
-    "created_at",
-    "finished_at",
-    "airlab_version",
-    "elapsed_s",
-    "stop_reason",
-    "final_node",
-)

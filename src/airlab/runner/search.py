@@ -54,7 +54,7 @@ from airlab.operators.checks import candidate_problem
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
-from airlab.result import FINISHED, RunResult
+from airlab.result import FINISHED, RunResult, RunStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.layout import RunFolder, open_run
 from airlab.runner.pool import POOLS, PoolResult
@@ -183,7 +183,7 @@ class Search:
                 task_root=str(task.root),
                 metric=task.spec.metric,
                 direction=task.spec.direction,
-                status="running",
+                status=RunStatus.RUNNING,
                 created_at=time.time(),
                 airlab_version=airlab.__version__,
                 elapsed_s=0.0,
@@ -203,8 +203,8 @@ class Search:
         return cls(run.config, run.folder, run.journal, task)
 
     @property
-    def status(self) -> str:
-        return str(self.journal.get_meta("status", "running"))
+    def status(self) -> RunStatus:
+        return self.journal.meta().status
 
     @property
     def complete(self) -> bool:
@@ -307,7 +307,7 @@ class Search:
 
     def fail(self, message: str) -> None:
         self.fatal_error = message
-        self.journal.set_meta(status="failed", error=message)
+        self.journal.set_meta(status=RunStatus.FAILED, error=message)
         raise BackendUnavailableError(message)
 
     # ---- ask -------------------------------------------------------------------------------
