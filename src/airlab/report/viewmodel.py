@@ -137,7 +137,7 @@ def fitness_ranks(run: RunData, nodes: Iterable[Node]) -> dict[int, float]:
     if len(values) <= 1:
         return {n.id: 1.0 for n in scored}
     position = {value: i / (len(values) - 1) for i, value in enumerate(values)}
-    return {n.id: position[n.search_score] for n in scored}  # type: ignore[index]
+    return {n.id: position[n.search_score] for n in scored}
 
 
 def best_so_far(run: RunData) -> list[dict[str, Any]]:
