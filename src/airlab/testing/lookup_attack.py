@@ -11,6 +11,7 @@ import sys
 import tempfile
 import types
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,20 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 class Target:
-    """One task under attack: its public test rows and sample submission."""
+    """One task under attack: its public test rows and sample submission (the keys of a
+    SETTINGS entry, written by `lookup.attack_script`)."""
+
+    task: str
+    public: str
+    id: str
+    targets: list[str]
+    time: str | None
+    sample: str
+    classification: bool
+    probability: bool
+    positive: str
+    positive_only: bool
+    prepare: str
 
     def __init__(self, entry: dict) -> None:
         self.__dict__.update(entry)
@@ -57,7 +71,7 @@ class Target:
 
 
 class Attacks:
-    def __init__(self, settings: dict) -> None:
+    def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
         self.matched: dict[str, int] = {}
         self.errors: dict[str, str] = {}
@@ -106,7 +120,7 @@ class Attacks:
             }
         )
         try:
-            scope = {"__name__": "attack_prepare"}
+            scope: dict[str, Any] = {"__name__": "attack_prepare"}
             exec(compile(t.prepare, "prepare.py", "exec"), scope)
             scope["prepare"](Path(tempfile.mkdtemp()))
         finally:
