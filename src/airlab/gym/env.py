@@ -126,7 +126,7 @@ class AirlabEnv(gym.Env):
         options = options or {}
         if "start" in options:
             kind = StartKind.CONTINUE if options.get("continue") else StartKind.REPLAY
-            start = StartState.parse(options["start"], kind)
+            start: StartState | None = StartState.parse(options["start"], kind)
         else:
             start = self.root()
         self.close()
