@@ -10,6 +10,7 @@ import re
 import sys
 import tempfile
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,7 @@ def from_answers(t: Target, path: Path) -> pd.DataFrame:
     return pd.DataFrame({c: t.test[t.id].map(answers[c]) for c in t.targets})
 
 
-def readable_data_files(user_homes: list[str]) -> object:
+def readable_data_files(user_homes: list[str]) -> Iterator[tuple[str, str]]:
     """(path, text) of every readable file that looks like a table of numbers."""
     here = os.path.realpath(os.getcwd())
     roots = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != here]
