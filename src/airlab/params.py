@@ -67,20 +67,51 @@ def did_you_mean(key: object, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def describe_error(source: str, error: ValidationError, model: type[BaseModel]) -> str:
-    """The first problem of a nested model as one line `SOURCE: field 'a.b': ...`; an unknown
-    key gets a "did you mean" over the fields of the model it appears in."""
+def describe_error(
+    source: str,
+    error: ValidationError,
+    model: type[BaseModel],
+    *,
+    flags: Mapping[str, str] | None = None,
+) -> str:
+    """The first problem of a (nested) model as one line `SOURCE: field 'a.b': ...`: the one
+    formatter of validation errors, for every file and model. An unknown key gets a "did you
+    mean" over the fields of the model it appears in; `flags` (dotted field → command-line
+    option) names the option the user typed instead of the field."""
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
     field = ".".join(loc) or "(top level)"
-    if first["type"] == "extra_forbidden":
+    kind = first["type"]
+    message = first["msg"].removeprefix("Value error, ")
+    value = first.get("input")
+    shown = f", got {value!r}" if not isinstance(value, dict | list) and value is not None else ""
+    if flags and field in flags:
+        return f"option {flags[field]}: {message}{shown}"
+    if not loc and kind == "value_error":
+        return f"{source}: {message}"
+    if kind == "extra_forbidden":
         holder = _model_at(model, loc[:-1])
         fields = [info.alias or name for name, info in holder.model_fields.items()]
         known = ", ".join(fields)
-        return f"{source}: unknown field {field!r}{did_you_mean(loc[-1], fields)} (known: {known})"
-    if first["type"] == "missing":
+        hint = did_you_mean(loc[-1], fields) or _did_you_mean_nested(loc, holder)
+        return f"{source}: unknown field {field!r}{hint} (known: {known})"
+    if kind == "missing":
         return f"{source}: missing required field {field!r}"
-    return f"{source}: field {field!r}: {first['msg']}, got {first.get('input')!r}"
+    if kind.startswith("literal_error"):
+        return f"{source}: field {field!r} {message.lower()}{shown}"
+    return f"{source}: field {field!r}: {message}{shown if 'got' not in message else ''}"
+
+
+def _did_you_mean_nested(loc: list[str], holder: type[BaseModel]) -> str:
+    """A key that belongs one level down (`stpes:` for `budget.steps`): the nested field's
+    full path, when its name is close."""
+    paths: dict[str, str] = {}
+    for name, info in holder.model_fields.items():
+        inner = _nested_model(info.annotation)
+        for leaf in inner.model_fields if inner is not None else ():
+            paths.setdefault(leaf, ".".join([*loc[:-1], info.alias or name, leaf]))
+    close = difflib.get_close_matches(loc[-1], list(paths), n=1)
+    return f"; did you mean {paths[close[0]]!r}?" if close else ""
 
 
 def _model_at(model: type[BaseModel], path: list[str]) -> type[BaseModel]:

@@ -17,7 +17,7 @@ import difflib
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -59,6 +59,14 @@ class Registry(Generic[T]):
         self._declared: set[str] = set()
         self._entry_points: dict[str, EntryPoint] | None = None
         """Installed plug-ins not loaded yet, by name; None until the metadata is read."""
+
+    @overload
+    def register(
+        self, name: str, item: None = None, *, params: type[BaseModel] | None = None
+    ) -> Callable[[T], T]: ...
+
+    @overload
+    def register(self, name: str, item: T, *, params: type[BaseModel] | None = None) -> T: ...
 
     def register(
         self, name: str, item: T | None = None, *, params: type[BaseModel] | None = None

@@ -24,8 +24,13 @@ RESULT_SCHEMA_VERSION = 3
 
 
 class RunStatus(StrEnum):
-    """How a run ended (`result.json`'s `status`, and the journal's once it is final)."""
+    """How a run ended (`result.json`'s `status`), and where it stands (the journal's `status`,
+    `journal.meta.RunMeta`): one enum, so that the two never disagree on a name."""
 
+    RUNNING = "running"
+    """Journal only: the search is under way, or was stopped and resumes."""
+    GYM = "gym"
+    """Journal only: a run folder driven step by step by a gym environment."""
     COMPLETE = "complete"
     """The budget was spent and a valid final node chosen and scored on test."""
     NO_VALID_SOLUTION = "no_valid_solution"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from airlab.evaluation.runs import find_runs, load_run, runs_table, task_metadata
+from airlab.evaluation.runs import find_runs, load_result, runs_table, task_metadata
 from airlab.evaluation.scores import (
     airs_normalised_score,
     linear_normalised_score,
@@ -90,7 +90,7 @@ def test_result_json_numbers_equal_the_report_table(write_run, test):
     """What the runner writes for a run is the row `airlab report` computes from result.json."""
     fields = {"worst": 0.3, "leaderboard": list(np.linspace(0.4, 0.95, 50))}
     path = write_run("a", "t", 0, test, **fields)
-    run = load_run(path)
+    run = load_result(path)
     written = relative_scores(
         run.score("test"),
         run.direction,
@@ -113,7 +113,7 @@ def test_result_json_of_schema_2_reads_with_null_relative_scores(write_run):
     path = write_run("a", "t", 0, 0.8, schema_version=2)
     data = json.loads((path / "result.json").read_text())
     assert "relative_scores" not in data
-    run = load_run(path)
+    run = load_result(path)
     assert run.schema_version == 2 and run.relative_scores == RelativeScores()
     again = RunResult.model_validate_json(run.model_dump_json())
     assert again.relative_scores == RelativeScores()

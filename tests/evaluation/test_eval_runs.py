@@ -12,7 +12,7 @@ from airlab.evaluation.errors import RunResultError
 from airlab.evaluation.runs import (
     RunResult,
     find_runs,
-    load_run,
+    load_result,
     runs_table,
     task_metadata,
 )
@@ -20,9 +20,9 @@ from airlab.evaluation.scores import airs_normalised_score
 from airlab.evaluation.tables import agent_summary, score_table, seed_summary
 
 
-def test_load_run_ignores_extra_keys(write_run) -> None:
+def test_load_result_ignores_extra_keys(write_run) -> None:
     folder = write_run("greedy/templates", "digits", 0, 0.91)
-    run = load_run(folder)
+    run = load_result(folder)
     assert isinstance(run, RunResult)
     assert run.agent == "greedy/templates"
     assert run.score("test") == 0.91
@@ -30,7 +30,7 @@ def test_load_run_ignores_extra_keys(write_run) -> None:
 
 
 def test_invalid_submission_has_no_score(write_run) -> None:
-    run = load_run(write_run("a", "t", 0, 0.5, valid_submission=False))
+    run = load_result(write_run("a", "t", 0, 0.5, valid_submission=False))
     assert run.score() is None
 
 
@@ -39,7 +39,7 @@ def test_invalid_submission_has_no_score(write_run) -> None:
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        (json.dumps({"run_id": "x"}), "missing field 'agent'"),
+        (json.dumps({"run_id": "x"}), "missing required field 'agent'"),
     ],
 )
 def test_bad_result_json_names_the_file(tmp_path: Path, content: str, message: str) -> None:
@@ -47,7 +47,7 @@ def test_bad_result_json_names_the_file(tmp_path: Path, content: str, message: s
     path.parent.mkdir()
     path.write_text(content)
     with pytest.raises(RunResultError, match=message) as info:
-        load_run(path.parent)
+        load_result(path.parent)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -55,7 +55,7 @@ def test_bad_result_json_names_the_file(tmp_path: Path, content: str, message: s
 def test_bad_field_value_is_named(write_run) -> None:
     folder = write_run("a", "t", 0, 0.5, direction="sideways")
     with pytest.raises(RunResultError, match="field 'direction'"):
-        load_run(folder)
+        load_result(folder)
 
 
 def test_find_runs_recurses_and_dedupes(write_run, tmp_path: Path) -> None:

@@ -126,7 +126,15 @@ def write_synthetic_run(root: Path) -> Path:
         6, status=NodeStatus.RUNNING, created_at=T0 + 18.5, started_at=T0 + 19, worker="worker-1"
     )
     journal.close()
-    result = {"agent": "greedy/templates", "baseline": 0.75, "scores": {"search": 0.9}}
+    result = {
+        "run_id": root.name,
+        "task": "tiny",
+        "seed": 0,
+        "direction": "maximize",
+        "agent": "greedy/templates",
+        "baseline": 0.75,
+        "scores": {"search": 0.9},
+    }
     (root / "result.json").write_text(json.dumps(result))
     return root
 

@@ -30,6 +30,7 @@ def test_valid_task_loads(make_task):
     [
         ({"direction": "sideways"}, "field 'direction'"),
         ({"colour": "blue"}, "unknown field 'colour'"),
+        ({"limts": {"time_s": 5}}, "unknown field 'limts'; did you mean 'limits'?"),
         ({"metric": None}, "missing required field 'metric'"),
         ({"metric": "acuracy"}, "did you mean 'accuracy'"),
         ({"name": "Bad Name"}, "field 'name'"),

@@ -11,6 +11,7 @@ many children it already has; a parent is drawn with probability proportional to
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 from pydantic import Field
@@ -79,7 +80,7 @@ def parent_probabilities(
     """The probability of drawing each archive member as the next parent."""
     if len(scores) != len(children) or not scores:
         raise ValueError("one score and one child count per archive member, at least one")
-    typed = PARENT_RULES.parse_params(rule, params or {})
+    typed = cast(Params, PARENT_RULES.parse_params(rule, params or {}))
     weights = PARENT_RULES.get(rule)(
         np.asarray(scores, dtype=float), np.asarray(children, dtype=float), typed
     )

@@ -8,13 +8,13 @@ not to the agent.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from airlab.runner.config import Budget
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 DEFAULT_MODEL = "default"
 """The key of `models` that names the model of every purpose not named on its own."""
 

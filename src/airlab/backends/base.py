@@ -143,9 +143,16 @@ class ChatModel(Backend):
     """Whether `complete` takes `tools` (native tool calling); callers pass `tools` only then."""
 
     @abc.abstractmethod
-    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> Completion:
         """Answer `messages`. `purpose` (e.g. "draft", "choose") labels the call in records.
-        A model with `supports_tools` also takes `tools: Sequence[ToolSpec]`."""
+        `tools` offers native tool calls; callers pass it only to a model with
+        `supports_tools` (others may ignore it)."""
 
     needs_preflight: bool = False
     """Whether `preflight` proves anything (a network provider); replay and scripted models

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airlab.backends.base import Backend, ChatModel, Completion, Message
+from airlab.backends.base import Backend, ChatModel, Completion, Message, ToolSpec
 from airlab.errors import ConfigError
 
 
@@ -76,9 +76,15 @@ class RoutedChatModel(ChatModel):
         return f"{self.default.describe()} (and per-purpose models)"
 
     def complete(
-        self, messages: Sequence[Message], *, purpose: str = "", **kwargs: Any
+        self,
+        messages: Sequence[Message],
+        *,
+        purpose: str = "",
+        tools: Sequence[ToolSpec] | None = None,
     ) -> Completion:
-        return self.route(purpose).complete(messages, purpose=purpose, **kwargs)
+        if tools is None:
+            return self.route(purpose).complete(messages, purpose=purpose)
+        return self.route(purpose).complete(messages, purpose=purpose, tools=tools)
 
 
 def build_chat_backend(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -237,7 +237,7 @@ def _execute(the_sweep: Sweep) -> None:
         observer = SweepObserver()
         live.start()
     try:
-        states = the_sweep.execute(observer)
+        states = the_sweep.execute(cast("SweepObserver", observer))
     except KeyboardInterrupt:
         if live is not None:
             live.stop()

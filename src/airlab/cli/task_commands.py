@@ -310,7 +310,7 @@ def build_leaderboard(
     for entry in entries:
         if entry.score is None:
             console.print(
-                f"  [yellow]left out[/] {entry.name}: {escape(entry.reason)}", highlight=False
+                f"  [yellow]left out[/] {entry.name}: {escape(entry.reason or '')}", highlight=False
             )
     frame = write_leaderboard(task, entries, destination)
     table = Table(title=f"{task.name}: {task.spec.metric} ({task.spec.direction}) on test")

@@ -114,8 +114,8 @@ def write_leaderboard(task: Task, entries: list[Entry], folder: Path) -> pd.Data
         {
             "name": [e.name for e in valid],
             "family": [e.family for e in valid],
-            "score": [round(float(e.score), 6) for e in valid],
-        }  # type: ignore[arg-type]
+            "score": [round(float(e.score), 6) for e in valid if e.score is not None],
+        }
     )
     frame = frame.sort_values("score", ascending=not task.spec.maximize, kind="stable")
     frame.insert(0, "rank", range(1, len(frame) + 1))

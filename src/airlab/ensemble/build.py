@@ -26,6 +26,7 @@ from airlab.ensemble.soce import (
 from airlab.grading.grader import Grader
 from airlab.grading.submission import InvalidSubmission, check_submission
 from airlab.journal import Journal, Node
+from airlab.result import RunStatus
 from airlab.runner.layout import RunFolder
 from airlab.runner.lock import RunLock
 from airlab.sandbox.base import SUBMISSION_FILE
@@ -114,8 +115,8 @@ def build_ensemble(run_dir: Path, *, threshold: float = 0.5, grid: int = 10) -> 
     hand the node to its policy, whose sandbox has no parents' files to rebuild it from)."""
     folder = RunFolder.existing(run_dir)
     with RunLock(folder.root), Journal.open(folder.journal) as journal:
-        status = journal.get_meta("status", "running")
-        if status != "complete":
+        status = journal.meta().status
+        if status != RunStatus.COMPLETE:
             raise EnsembleError(
                 f"{folder.root}: the run is {status}, not complete; finish it first "
                 "(airlab resume), or run it with --ensemble"

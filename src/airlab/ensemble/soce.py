@@ -124,7 +124,7 @@ def cluster_categories(scores: pd.DataFrame, threshold: float = 0.5) -> list[lis
 
 
 def combine(
-    grader: Grader, predictions: Sequence[pd.DataFrame], weights: Sequence[float]
+    grader: Grader, predictions: Sequence[pd.DataFrame], weights: Sequence[float] | np.ndarray
 ) -> pd.DataFrame:
     """The weighted mixture of submissions (id column first, every test row): a weighted
     average for values and probabilities, a weighted vote for labels (ties: the earlier
@@ -133,7 +133,7 @@ def combine(
 
 
 def _mix(
-    grader: Grader, predictions: Sequence[pd.DataFrame], weights: Sequence[float]
+    grader: Grader, predictions: Sequence[pd.DataFrame], weights: Sequence[float] | np.ndarray
 ) -> pd.DataFrame:
     kind = grader.metric.kind
     if kind == "raw":

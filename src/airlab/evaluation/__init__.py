@@ -34,7 +34,7 @@ from airlab.evaluation.ranking import (
     rank_all,
 )
 from airlab.evaluation.reporting import rank_runs, write_evaluation_report
-from airlab.evaluation.runs import RunResult, find_runs, load_run, runs_table, task_metadata
+from airlab.evaluation.runs import RunResult, find_runs, load_result, runs_table, task_metadata
 
 __all__ = [
     "METHODS",
@@ -48,7 +48,7 @@ __all__ = [
     "TooManyAgentsError",
     "bootstrap_ranking",
     "find_runs",
-    "load_run",
+    "load_result",
     "method_names",
     "profile_from_table",
     "rank",

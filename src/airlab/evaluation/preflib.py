@@ -102,10 +102,10 @@ def parse_preflib(text: str, data_type: str | None = None, source: str = "<text>
                 raise PreflibError(f"{source}:{n}: expected 'count: order', got {line!r}")
             count_text, order_text = line.split(":", 1)
             try:
-                count = float(count_text)
+                weight = float(count_text)
             except ValueError:
                 raise PreflibError(f"{source}:{n}: bad count {count_text!r}") from None
-            orders.append((count, _parse_order(order_text, f"{source}:{n}")))
+            orders.append((weight, _parse_order(order_text, f"{source}:{n}")))
         data_type = data_type or declared or "toi"
     else:
         try:

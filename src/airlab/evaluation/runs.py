@@ -16,21 +16,14 @@ import pandas as pd
 from pydantic import ValidationError
 
 from airlab.evaluation.errors import RunResultError
+from airlab.params import describe_error
 from airlab.result import RunResult, Split, SplitScores
 
 RESULT_FILE = "result.json"
-__all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_run"]
+__all__ = ["RESULT_FILE", "RunResult", "Split", "SplitScores", "find_runs", "load_result"]
 
 
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "(top level)"
-    if first.get("type") == "missing":
-        return f"missing field {where!r}"
-    return f"field {where!r}: {first.get('msg', 'invalid value')}"
-
-
-def load_run(path: str | Path) -> RunResult:
+def load_result(path: str | Path) -> RunResult:
     """Read one `result.json` (or the folder holding it); one-line errors name the file."""
     p = Path(path)
     if p.is_dir():
@@ -50,7 +43,7 @@ def load_run(path: str | Path) -> RunResult:
     try:
         return RunResult.model_validate(data)
     except ValidationError as exc:
-        raise RunResultError(f"{p}: {_describe(exc)}") from None
+        raise RunResultError(describe_error(str(p), exc, RunResult)) from None
 
 
 def find_result_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -76,7 +69,7 @@ def find_runs(paths: Iterable[str | Path]) -> list[tuple[Path, RunResult]]:
     if not files:
         shown = ", ".join(str(p) for p in paths) or "(no paths)"
         raise RunResultError(f"no {RESULT_FILE} found under {shown}")
-    loaded = [(f.parent, load_run(f)) for f in files]
+    loaded = [(f.parent, load_result(f)) for f in files]
     runs = [(root, run) for root, run in loaded if run.status != "failed"]
     if not runs:
         shown = ", ".join(str(p) for p in paths)

@@ -228,7 +228,7 @@ class Interval:
 
 
 def bootstrap_ci(
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     *,
     statistic: Literal["mean", "median"] = "mean",
     n_boot: int = 10_000,

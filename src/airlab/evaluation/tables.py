@@ -89,7 +89,7 @@ def score_table(runs: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
             reference=task.get("reference"),
             optimal=task.get("optimal"),
             worst=task.get("worst"),
-            leaderboard=board if isinstance(board, list | tuple | np.ndarray) else None,
+            leaderboard=list(board) if isinstance(board, list | tuple | np.ndarray) else None,
         )
         linear.append(math.nan if rel.linear_ns is None else rel.linear_ns)
         airs.append(math.nan if rel.airs_ns is None else rel.airs_ns)

@@ -145,7 +145,7 @@ def write_files(files: dict[str, str], root: Path) -> Path:
 
 def diff(before: dict[str, str], after: dict[str, str]) -> str:
     """Unified diff over the folder's files ('' when nothing changed)."""
-    chunks = []
+    chunks: list[str] = []
     for path in sorted(set(before) | set(after)):
         old, new = before.get(path), after.get(path)
         if old == new:

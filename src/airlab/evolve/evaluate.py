@@ -87,10 +87,10 @@ class SweepEvaluator:
 
 
 def _run_problem(run: Path) -> str | None:
-    from airlab.evaluation.runs import load_run
+    from airlab.evaluation.runs import load_result
 
     try:
-        result = load_run(run / "result.json")
+        result = load_result(run / "result.json")
     except AirlabError as exc:
         return f"smoke run: {exc}"
     if result.status != "complete":
@@ -100,7 +100,7 @@ def _run_problem(run: Path) -> str | None:
 
 def task_result(task: str, run: Path) -> TaskResult:
     """One task's run folder → the archive's record of it."""
-    from airlab.evaluation.runs import load_run
+    from airlab.evaluation.runs import load_result
     from airlab.journal import Journal
     from airlab.result import RunStatus
 
@@ -120,7 +120,7 @@ def task_result(task: str, run: Path) -> TaskResult:
                 plan = " ".join(node.plan.split())[:160]
                 lines.append(f"node {node.id} {node.operator}: {plan} -> {outcome}")
     try:
-        result = load_run(run / "result.json")
+        result = load_result(run / "result.json")
     except AirlabError:
         return TaskResult(
             task=task, failures=dict(failures), trajectory="\n".join(lines), run=str(run)
@@ -176,8 +176,9 @@ def normalised_scores(members: list[Member]) -> dict[int, dict[str, float]]:
     raw: dict[str, dict[int, float]] = {}
     for member in members:
         for r in member.results:
-            if _finite(r.score) is not None and r.normalised is None:
-                oriented = -r.score if r.direction == "minimize" else r.score
+            score = _finite(r.score)
+            if score is not None and r.normalised is None:
+                oriented = -score if r.direction == "minimize" else score
                 raw.setdefault(r.task, {})[member.id] = oriented
     bounds = {t: (min(v.values()), max(v.values())) for t, v in raw.items()}
     out: dict[int, dict[str, float]] = {}

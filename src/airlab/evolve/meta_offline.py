@@ -10,6 +10,7 @@ and the child's id, so a resumed archive makes the same children.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -50,7 +51,7 @@ def _policy_param(files: dict[str, str], rng: np.random.Generator) -> SetField |
     if not numeric:
         return None
     name = numeric[int(rng.integers(len(numeric)))]
-    value = current.get(name)
+    value: Any = current.get(name)
     if model.model_fields[name].annotation is int:
         new: float = max(1 if name.startswith("num_") else 0, int(value) + int(rng.choice([-1, 1])))
     else:

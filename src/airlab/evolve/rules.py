@@ -93,13 +93,19 @@ def check_prompt(path: str, source: str) -> str | None:
         tree = environment.parse(source, name=path)
     except jinja2.TemplateSyntaxError as exc:
         return f"{path}:{exc.lineno}: syntax error: {exc.message}"
-    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        if not isinstance(node.template, nodes.Const) or not isinstance(node.template.value, str):
-            return f"{path}:{node.lineno}: a computed template name is not allowed in a prompt"
-    for node in tree.find_all(nodes.Getitem):
-        if not isinstance(node.arg, nodes.Const | nodes.Name | nodes.Slice):
-            return f"{path}:{node.lineno}: a computed item key is not allowed in a prompt"
-    for node in tree.find_all(nodes.Filter):
-        if node.name == "attr" and not (node.args and isinstance(node.args[0], nodes.Const)):
-            return f"{path}:{node.lineno}: a computed attribute is not allowed in a prompt"
+    loads = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+    for load in tree.find_all(loads):
+        name = getattr(load, "template", None)
+        if not isinstance(name, nodes.Const) or not isinstance(name.value, str):
+            return f"{path}:{load.lineno}: a computed template name is not allowed in a prompt"
+    for item in tree.find_all(nodes.Getitem):
+        assert isinstance(item, nodes.Getitem)
+        if not isinstance(item.arg, nodes.Const | nodes.Name | nodes.Slice):
+            return f"{path}:{item.lineno}: a computed item key is not allowed in a prompt"
+    for applied in tree.find_all(nodes.Filter):
+        assert isinstance(applied, nodes.Filter)
+        if applied.name == "attr" and not (
+            applied.args and isinstance(applied.args[0], nodes.Const)
+        ):
+            return f"{path}:{applied.lineno}: a computed attribute is not allowed in a prompt"
     return None

@@ -5,6 +5,7 @@ variables checked, the meta agent's entry prompt rendered in the sandbox), then 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -13,7 +14,7 @@ from airlab.agents.meta import meta_prompts
 from airlab.errors import AirlabError
 from airlab.evolve.evaluate import Evaluator
 
-EMPTY_EVIDENCE = {"scores": {}, "failures": {}, "trajectories": [], "lineage": []}
+EMPTY_EVIDENCE: dict[str, Any] = {"scores": {}, "failures": {}, "trajectories": [], "lineage": []}
 
 
 def check_child(folder: Path, work: Path, evaluator: Evaluator | None) -> str | None:

@@ -61,7 +61,7 @@ class Grader:
         id_column = self.spec.id_column
         submission = predictions.loc[ids].rename_axis(id_column).reset_index()
         answers = self._answers.loc[ids].rename_axis(id_column).reset_index()
-        return self.metric(submission, answers, self._context)  # type: ignore[arg-type]
+        return self.metric(submission, answers, self._context)
 
     def _train_target(self) -> np.ndarray | None:
         if self.metric.name != "mase":

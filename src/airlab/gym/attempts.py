@@ -17,8 +17,9 @@ from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Node, NodeStatus
 from airlab.operators.families import classify_family
 from airlab.operators.parsing import parse_answer
-from airlab.runner.pool import Pool
+from airlab.runner.pool import Pool, PoolResult
 from airlab.runner.search import Proposal, Search, Written
+from airlab.sandbox.base import Execution
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def run_written(
     else:
         futures = {node_id: pool.submit(search.start(node_id)) for node_id in queued}
         for node_id, future in futures.items():
+            result: PoolResult | Execution
             try:
                 result = future.result()
             except Exception as exc:  # the worker, not the candidate, failed: once more here

@@ -28,7 +28,7 @@ from __future__ import annotations
 import string
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
@@ -44,7 +44,10 @@ from airlab.runner.search import Proposal, Search
 from airlab.tasks import resolve_task
 from airlab.tasks.checks import require_task_data
 
-gym = gymnasium()
+if TYPE_CHECKING:
+    import gymnasium as gym
+else:
+    gym = gymnasium()
 
 MAX_CHARS = 200_000
 """Longest text an observation field or an action may hold."""
@@ -65,7 +68,7 @@ def observation_space(react_turns: int | None = None) -> Any:
     every turn's reply and observation."""
     if react_turns is None:
         return gym.spaces.Dict({name: FreeText() for name in FIELDS})
-    spaces = {name: FreeText() for name in REACT_FIELDS}
+    spaces: dict[str, Any] = {name: FreeText() for name in REACT_FIELDS}
     spaces["messages"] = FreeText(2 * MAX_CHARS * (react_turns + 1))
     return gym.spaces.Dict(spaces)
 
@@ -73,7 +76,7 @@ def observation_space(react_turns: int | None = None) -> Any:
 class AirlabEnv(gym.Env):
     """One task; each episode a fork of a start state (see the module docstring)."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 - gymnasium's own attribute
 
     def __init__(
         self,
@@ -126,7 +129,7 @@ class AirlabEnv(gym.Env):
         options = options or {}
         if "start" in options:
             kind = StartKind.CONTINUE if options.get("continue") else StartKind.REPLAY
-            start = StartState.parse(options["start"], kind)
+            start: StartState | None = StartState.parse(options["start"], kind)
         else:
             start = self.root()
         self.close()

@@ -10,6 +10,7 @@ would write and wraps it as a model's answer (plan + fenced code), the env's act
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from airlab.backends.templates.backend import render_recipe
 from airlab.backends.templates.models import MODELS, Problem, models_for
@@ -46,7 +47,7 @@ def moves(recipe: Recipe, problem: Problem) -> list[Move]:
     spec = MODELS[member.model]
     found: list[Move] = []
 
-    def add(name: str, changed: Member, **recipe_changes: object) -> None:
+    def add(name: str, changed: Member, **recipe_changes: Any) -> None:
         moved = replace(recipe, members=(changed,), bug=None, **recipe_changes)
         if moved != recipe:
             found.append(Move(name, moved))

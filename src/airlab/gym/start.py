@@ -23,8 +23,9 @@ from typing import Any
 from airlab.errors import ConfigError, JournalError
 from airlab.gym.attempts import GYM_META
 from airlab.journal import Journal, Node, NodeStatus
-from airlab.journal.store import JOURNAL_FILE
-from airlab.runner.config import RunConfig, load_config
+from airlab.result import RunStatus
+from airlab.runner.config import RunConfig
+from airlab.runner.layout import open_run
 from airlab.runner.search import Search
 
 _NOT_COPIED = {"id", "parent_ids", "operator", "note", "debug_depth", "created_at"}
@@ -32,7 +33,7 @@ _NEVER_COPIED = {"select_score": None, "test_score": None}
 """The fork never holds the hidden select/test scores of the source's nodes."""
 
 
-GYM_STATUS = "gym"
+GYM_STATUS = RunStatus.GYM
 """The status of a run folder the gym writes: attempts, not a search to resume or rank."""
 
 
@@ -78,18 +79,13 @@ def next_step(node: Node) -> Step:
 
 def source_config(run_dir: Path) -> tuple[RunConfig, Journal]:
     """The configuration and journal of an existing run folder (read only)."""
-    journal_path = Path(run_dir) / JOURNAL_FILE
-    if not journal_path.is_file():
-        raise ConfigError(f"{run_dir}: not a run folder (no {JOURNAL_FILE})")
-    journal = Journal.open(journal_path, read_only=True)
-    stored = journal.get_meta("config")
-    if stored is None:
-        raise JournalError(f"{journal_path}: no configuration recorded")
-    config = load_config(stored, source=str(journal_path))
-    task_root = Path(journal.get_meta("task_root", ""))
-    if task_root.is_dir():
-        config = config.model_copy(update={"task": str(task_root)})
-    return config, journal
+    run = open_run(run_dir)
+    try:
+        config = run.config.model_copy(update={"task": run.task_ref})
+    except BaseException:
+        run.close()
+        raise
+    return config, run.journal
 
 
 def fork(

@@ -24,6 +24,7 @@ from typing import Any
 
 from airlab.errors import JournalError
 from airlab.journal.calls import CallRecord, Spend
+from airlab.journal.meta import META_VERSION, RunMeta, validate_meta
 from airlab.journal.node import Node, NodeStatus
 
 SCHEMA_VERSION = 3
@@ -176,7 +177,12 @@ class Journal:
             _create_calls(db)
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [(key, json.dumps(value, sort_keys=True)) for key, value in (meta or {}).items()],
+                [
+                    (key, json.dumps(value, sort_keys=True))
+                    for key, value in _checked_meta(
+                        {"meta_version": META_VERSION, **(meta or {})}, path
+                    ).items()
+                ],
             )
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return cls(path, db, SCHEMA_VERSION)
@@ -267,12 +273,21 @@ class Journal:
         return len(self._nodes)
 
     # ---- run metadata --------------------------------------------------------------------
+    def meta(self) -> RunMeta:
+        """Every meta key, validated (older journals read as `meta_version` 1)."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+        return validate_meta({row[0]: json.loads(row[1]) for row in rows}, self.path)
+
     def get_meta(self, key: str, default: Any = None) -> Any:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
 
     def set_meta(self, **values: Any) -> None:
+        """Write meta keys; known ones are checked against `RunMeta` (a status outside
+        `RunStatus` is refused) and stored as JSON."""
+        values = _checked_meta(values, self.path)
         with self._transaction() as db:
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -424,3 +439,9 @@ class Ledger:
     def assign(self, call_ids: list[int], node_id: int) -> None:
         """Charge calls made before their step became a node (a policy's choice) to it."""
         self.journal.assign_calls(call_ids, node_id)
+
+
+def _checked_meta(values: dict[str, Any], source: object) -> dict[str, Any]:
+    """`values` validated by `RunMeta`, as JSON values (enums as their strings)."""
+    checked = validate_meta(values, source).model_dump(mode="json", include=set(values))
+    return {key: checked.get(key, value) for key, value in values.items()}

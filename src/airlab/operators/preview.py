@@ -124,7 +124,7 @@ def _num(value: object) -> str:
     return str(int(number)) if number.is_integer() else f"{number:.4g}"
 
 
-def _size(size: int) -> str:
+def _size(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"

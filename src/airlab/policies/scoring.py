@@ -18,7 +18,7 @@ class MinMax:
     """
 
     def __init__(self, tree: SearchTree) -> None:
-        values = [tree.fitness(node) for node in tree.good]
+        values = [v for v in map(tree.fitness, tree.good) if v is not None]
         self._tree = tree
         self.low = min(values, default=0.0)
         self.high = max(values, default=0.0)

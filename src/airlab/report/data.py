@@ -6,16 +6,16 @@ nothing a report does can change a run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from airlab.errors import JournalError
-from airlab.journal import JOURNAL_FILE, Journal, Node, NodeStatus
-from airlab.result import FINISHED
-from airlab.runner.layout import RESULT_FILE
+from airlab.evaluation.runs import load_result
+from airlab.journal import JOURNAL_FILE, Node, NodeStatus
+from airlab.result import FINISHED, RunResult
+from airlab.runner.layout import open_run
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class RunData:
     root: Path
     nodes: tuple[Node, ...]
     meta: dict[str, Any] = field(default_factory=dict)
-    result: dict[str, Any] | None = None
+    result: RunResult | None = None
     """`result.json`, present once the run has finished."""
 
     @property
@@ -46,8 +46,8 @@ class RunData:
 
     @property
     def agent(self) -> str:
-        if self.result and self.result.get("agent"):
-            return str(self.result["agent"])
+        if self.result and self.result.agent:
+            return self.result.agent
         return f"{self.policy}/{self.config.get('backend', '?')}"
 
     @property
@@ -92,17 +92,11 @@ class RunData:
 
 def load_run(path: Path | str) -> RunData:
     """Read a run folder (or its `journal.sqlite`) without writing to it."""
-    path = Path(path)
-    root = path.parent if path.name == JOURNAL_FILE else path
-    if not root.is_dir():
-        raise JournalError(f"{root}: no such run folder")
-    journal_path = root / JOURNAL_FILE
-    if not journal_path.is_file():
-        raise JournalError(f"{root}: not a run folder (no {JOURNAL_FILE})")
-    with Journal.open(journal_path, read_only=True) as journal:
-        nodes = tuple(journal.nodes())
-        meta = {key: journal.get_meta(key) for key in _META_KEYS}
-    return RunData(root.resolve(), nodes, meta, _read_result(root / RESULT_FILE))
+    with open_run(path) as run:
+        nodes = tuple(run.journal.nodes())
+        meta = run.journal.meta().model_dump(mode="json", exclude_unset=True)
+    result = load_result(run.folder.result) if run.folder.result.is_file() else None
+    return RunData(run.folder.root, nodes, meta, result)
 
 
 def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
@@ -117,28 +111,3 @@ def find_run_dirs(paths: Iterable[Path | str]) -> list[Path]:
             raise JournalError(f"{path}: no run folder here or below (no {JOURNAL_FILE})")
         found.extend(below)
     return found
-
-
-_META_KEYS = (
-    "config",
-    "task_name",
-    "task_root",
-    "metric",
-    "direction",
-    "status",
-    "created_at",
-    "finished_at",
-    "airlab_version",
-    "elapsed_s",
-    "stop_reason",
-    "final_node",
-)
-
-
-def _read_result(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise JournalError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None

@@ -35,7 +35,7 @@ from typing import Any
 from airlab.errors import ConfigError
 from airlab.failures import Failure
 from airlab.gym.reward import RewardSpec, attempt_reward
-from airlab.journal import Journal, Node
+from airlab.journal import Node
 from airlab.journal.store import JOURNAL_FILE
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.report.prompts import (
@@ -46,8 +46,7 @@ from airlab.report.prompts import (
     rendered_prompt,
     run_packages,
 )
-from airlab.runner.config import load_config
-from airlab.runner.layout import RunFolder
+from airlab.runner.layout import RunFolder, open_run
 from airlab.tasks import Task, resolve_task
 
 
@@ -78,19 +77,13 @@ class RunNodes:
 
     @classmethod
     def load(cls, root: Path) -> RunNodes:
-        root = Path(root)
-        path = root / JOURNAL_FILE
-        if not path.is_file():
-            raise ConfigError(f"{root}: not a run folder (no {JOURNAL_FILE})")
-        with Journal.open(path, read_only=True) as journal:
-            nodes = tuple(journal.nodes())
-            stored = journal.get_meta("config")
-            task_root = Path(journal.get_meta("task_root", ""))
-            packages = run_packages(journal.get_meta("packages"))
-        if stored is None:
-            raise ConfigError(f"{path}: no configuration recorded")
-        config = load_config(stored, source=str(path))
-        task = resolve_task(task_root if task_root.is_dir() else config.task)
+        with open_run(root) as run:
+            root = run.folder.root
+            nodes = tuple(run.journal.nodes())
+            config = run.config
+            task_ref = run.task_ref
+            packages = run_packages(run.journal.get_meta("packages"))
+        task = resolve_task(task_ref)
         calls = recorded_calls(root)
         library = PromptLibrary(RunFolder(root).agent / "prompts")  # the run's agent's prompts
         prompts: dict[int, Messages] = {}

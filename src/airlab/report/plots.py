@@ -279,12 +279,12 @@ def policy_comparison(runs: Sequence[RunData]) -> Figure | None:
     for ax, (task, group) in zip(axes, tasks.items(), strict=True):
         agents = sorted({run.agent for run in group})
         for k, agent in enumerate(agents):
-            scores = [
+            agent_tests = [
                 run.node(run.final_node_id).test_score  # type: ignore[arg-type]
                 for run in group
                 if run.agent == agent
             ]
-            scores = [s for s in scores if s is not None]
+            scores = [s for s in agent_tests if s is not None]
             if scores:
                 ax.bar(k, sum(scores) / len(scores), 0.6, color="#4c78a8", alpha=0.7)
                 ax.scatter([k] * len(scores), scores, color="black", s=12, zorder=3)

@@ -60,4 +60,5 @@ def make_server(run_dir: Path, port: int = 0) -> ThreadingHTTPServer:
 
 def url_of(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}/"
+    shown = host.decode() if isinstance(host, bytes) else host
+    return f"http://{shown}:{port}/"

@@ -36,7 +36,6 @@ def run_row(run: RunData) -> list[str]:
     best = best_search_node(run)
     final = run.node(run.final_node_id) if run.final_node_id is not None else None
     counts = [sum(1 for n in nodes if n.status.value == s) for s in ("good", "buggy", "lost")]
-    result = run.result or {}
     elapsed = run.meta.get("elapsed_s")
     return [
         run.name,
@@ -50,7 +49,7 @@ def run_row(run: RunData) -> list[str]:
         _fmt(final.select_score if final else None),
         _fmt(final.test_score if final else None),
         _fmt(final.self_reported_score if final else None),
-        _fmt(result.get("baseline")),
+        _fmt(run.result.baseline if run.result else None),
         "—" if elapsed is None else f"{elapsed:.0f} s",
         f"{sum(n.tokens_in for n in nodes)}/{sum(n.tokens_out for n in nodes)}",
         f"${sum(n.cost_usd for n in nodes):.4f}",

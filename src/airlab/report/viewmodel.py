@@ -137,7 +137,7 @@ def fitness_ranks(run: RunData, nodes: Iterable[Node]) -> dict[int, float]:
     if len(values) <= 1:
         return {n.id: 1.0 for n in scored}
     position = {value: i / (len(values) - 1) for i, value in enumerate(values)}
-    return {n.id: position[n.search_score] for n in scored}  # type: ignore[index]
+    return {n.id: position[n.search_score] for n in scored}
 
 
 def best_so_far(run: RunData) -> list[dict[str, Any]]:
@@ -194,7 +194,6 @@ def timeline(run: RunData) -> list[dict[str, Any]]:
 def _run_summary(
     run: RunData, final_id: int | None, best: Node | None, live: bool
 ) -> dict[str, Any]:
-    result = run.result or {}
     nodes = run.searched
     final = run.node(final_id) if final_id is not None else None
     return {
@@ -212,7 +211,7 @@ def _run_summary(
         "elapsed_s": run.meta.get("elapsed_s"),
         "final_node": final_id,
         "best_search_node": best.id if best else None,
-        "baseline": result.get("baseline"),
+        "baseline": run.result.baseline if run.result else None,
         "scores": {
             split: getattr(final, f"{split}_score") if final else None
             for split in ("search", "select", "test")

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from airlab.errors import ConfigError
+from airlab.params import describe_error
 
 
 class _Strict(BaseModel):
@@ -128,18 +129,6 @@ class RunConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _describe(source: str, error: ValidationError, flags: Mapping[str, str] | None = None) -> str:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if flags and field in flags:
-        return f"option {flags[field]}: {first['msg']}, got {first.get('input')!r}"
-    if first["type"] == "extra_forbidden":
-        return f"{source}: unknown field {field!r}"
-    if first["type"] == "missing":
-        return f"{source}: missing required field {field!r}"
-    return f"{source}: field {field!r}: {first['msg']}, got {first.get('input')!r}"
-
-
 def load_config(
     data: dict[str, Any], source: str = "config", flags: Mapping[str, str] | None = None
 ) -> RunConfig:
@@ -148,7 +137,7 @@ def load_config(
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc, flags)) from None
+        raise ConfigError(describe_error(source, exc, RunConfig, flags=flags)) from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from airlab.backends import Backend, ProgramWriter
 from airlab.errors import BackendUnavailableError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.journal import Journal, NodeStatus, SearchTree
-from airlab.result import RunResult
+from airlab.result import RunResult, RunStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.events import RunObserver
 from airlab.runner.finalize import write_failed_result
@@ -143,8 +143,8 @@ class Run:
         if search.complete and search.folder.result.is_file():
             return RunResult.model_validate_json(search.folder.result.read_text())
         with RunLock(search.folder.root):
-            failed_before = search.status == "failed"
-            search.journal.set_meta(status="running", error=None)
+            failed_before = search.status == RunStatus.FAILED
+            search.journal.set_meta(status=RunStatus.RUNNING, error=None)
             own_pool = pool is None
             if pool is None:
                 pool = make_pool(

@@ -42,7 +42,6 @@ from airlab.errors import (
     BackendUnavailableError,
     BudgetExhaustedError,
     ConfigError,
-    JournalError,
     ReplayMismatchError,
     SandboxError,
 )
@@ -56,9 +55,9 @@ from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
 from airlab.policies import POLICY_META, Policy, make_policy
-from airlab.result import FINISHED, RunResult
-from airlab.runner.config import RunConfig, load_config
-from airlab.runner.layout import RunFolder
+from airlab.result import FINISHED, RunResult, RunStatus
+from airlab.runner.config import RunConfig
+from airlab.runner.layout import RunFolder, open_run
 from airlab.runner.pool import POOLS, PoolResult
 from airlab.sandbox import Sandbox, get_sandbox
 from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, ExecutionRequest
@@ -193,7 +192,7 @@ class Search:
                 task_root=str(task.root),
                 metric=task.spec.metric,
                 direction=task.spec.direction,
-                status="running",
+                status=RunStatus.RUNNING,
                 created_at=time.time(),
                 airlab_version=airlab.__version__,
                 elapsed_s=0.0,
@@ -207,23 +206,16 @@ class Search:
     @classmethod
     def open(cls, root: Path, *, workers: int | None = None) -> Search:
         """Reopen a run folder (migrating an older journal); `workers` may change, nothing else."""
-        folder = RunFolder(Path(root).resolve())
-        journal = Journal.open(folder.journal)
-        stored = journal.get_meta("config")
-        if stored is None:
-            raise JournalError(f"{folder.journal}: no configuration recorded")
-        if workers is not None:
-            stored = {**stored, "workers": workers}
-            journal.set_meta(config=stored)
-        config = load_config(stored, source=str(folder.journal))
-        _check_agent_copy(folder, journal.get_meta("agent"))
-        task_root = Path(journal.get_meta("task_root", ""))
-        task = resolve_task(task_root if task_root.is_dir() else config.task)
-        return cls(config, folder, journal, task)
+        run = open_run(
+            root, read_only=False, update=None if workers is None else {"workers": workers}
+        )
+        _check_agent_copy(run.folder, run.journal.get_meta("agent"))
+        task = resolve_task(run.task_ref)
+        return cls(run.config, run.folder, run.journal, task)
 
     @property
-    def status(self) -> str:
-        return str(self.journal.get_meta("status", "running"))
+    def status(self) -> RunStatus:
+        return self.journal.meta().status
 
     @property
     def complete(self) -> bool:
@@ -344,7 +336,7 @@ class Search:
 
     def fail(self, message: str) -> None:
         self.fatal_error = message
-        self.journal.set_meta(status="failed", error=message)
+        self.journal.set_meta(status=RunStatus.FAILED, error=message)
         raise BackendUnavailableError(message)
 
     # ---- ask -------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ from pydantic import Field, ValidationError
 
 from airlab.errors import AirlabError, ConfigError, JournalError, RunCancelledError
 from airlab.journal import Node
+from airlab.params import describe_error
 from airlab.result import RunStatus
-from airlab.runner.config import RunConfig, _describe, _Strict, load_config, merge
+from airlab.runner.config import RunConfig, _Strict, load_config, merge
 from airlab.runner.events import RunObserver
 from airlab.runner.pool import POOLS, Pool, make_pool
 from airlab.runner.run import Run
@@ -89,7 +90,7 @@ def load_spec(data: dict[str, Any], source: str) -> SweepSpec:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(source, exc)) from None
+        raise ConfigError(describe_error(source, exc, SweepSpec)) from None
     clash = sorted(set(spec.base) & set(GRID_FIELDS))
     if clash:
         raise ConfigError(f"{source}: field 'base.{clash[0]}' is set by the sweep itself")

@@ -52,7 +52,7 @@ class CgroupSupport:
 
 def _mounts() -> list[tuple[str, Path, str, str]]:
     """(mount root, mount point, fs type, super options) of every cgroup mount."""
-    out = []
+    out: list[tuple[str, Path, str, str]] = []
     try:
         lines = Path("/proc/self/mountinfo").read_text().splitlines()
     except OSError:

@@ -75,7 +75,7 @@ class _PathBeneathAttr(ctypes.Structure):
 def _syscall() -> Callable[..., int]:
     call = ctypes.CDLL(None, use_errno=True).syscall
     call.restype = ctypes.c_long
-    return call  # type: ignore[no-any-return]
+    return call
 
 
 @functools.cache

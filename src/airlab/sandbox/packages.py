@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,10 +127,11 @@ def probe_packages(sandbox: Sandbox, python: str | None = None) -> Packages:
         public, workdir = Path(tmp, "public"), Path(tmp, "work")
         public.mkdir()
         workdir.mkdir()
-        extra = {"python": python} if python else {}
         request = ExecutionRequest(
-            script=_SCRIPT, workdir=workdir, public_dir=public, limits=PROBE_LIMITS, **extra
+            script=_SCRIPT, workdir=workdir, public_dir=public, limits=PROBE_LIMITS
         )
+        if python:
+            request = replace(request, python=python)
         result = sandbox.run(request)
     lines = result.stdout_tail.strip().splitlines()
     try:

@@ -230,7 +230,7 @@ def hidden_of(
     hidden_paths: Iterable[Path], data: tuple[PackageData, ...], python: str
 ) -> list[Path]:
     """Every path a candidate must not reach: the request's, its package data, host secrets."""
-    found = [*hidden_paths, *package_data_paths(python, data), *SENSITIVE_PATHS]
+    found: list[Path | str] = [*hidden_paths, *package_data_paths(python, data), *SENSITIVE_PATHS]
     return [resolve(h) for h in found]
 
 

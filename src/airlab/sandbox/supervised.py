@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import psutil
 
@@ -288,7 +288,7 @@ class SupervisedSandbox(Sandbox):
         submission, why = read_regular_file(workdir / SUBMISSION_FILE, SUBMISSION_CAP)
         if why:
             stderr.note(why)
-        peaks = [watched.peak_rss_bytes, int(status.get("maxrss_kb") or 0) * 1024]
+        peaks = [watched.peak_rss_bytes, int(cast(int, status.get("maxrss_kb") or 0)) * 1024]
         if cgroup is not None:
             peaks.append(cgroup.peak_bytes() or 0)
         duration = status.get("duration_s")

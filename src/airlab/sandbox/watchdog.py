@@ -140,7 +140,7 @@ class Watchdog:
                     self._hard_kill()
                 wait = min(next_memory, next_disk, self.deadline) - now
                 for key, _ in selector.select(timeout=min(max(wait, 0.0), MEMORY_POLL_S)):
-                    self._read(selector, int(key.fd))  # type: ignore[arg-type]
+                    self._read(selector, int(key.fd))
         finally:
             selector.close()
         if self.proc.poll() is None:

@@ -20,13 +20,13 @@ import yaml
 from pydantic import ValidationError
 
 from airlab.errors import TaskError
+from airlab.params import describe_error
 from airlab.registry import Registry
 from airlab.scripts import load_script_function
 from airlab.tasks.spec import (
     TASK_FILE,
     HiddenSplits,
     TaskSpec,
-    describe_validation_error,
     load_spec,
 )
 from airlab.tasks.task import DESCRIPTION_FILE, Task, load_task
@@ -118,7 +118,7 @@ def _hidden_splits(path: Path) -> HiddenSplits:
     try:
         return HiddenSplits.model_validate(value or {})
     except ValidationError as exc:
-        raise TaskError(describe_validation_error(path, exc)) from None
+        raise TaskError(describe_error(str(path), exc, HiddenSplits)) from None
 
 
 def _run_prepare(script: Path, out_dir: Path) -> None:

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from airlab.errors import TaskError
+from airlab.params import describe_error
 
 TASK_FILE = "task.yaml"
 TaskType = Literal["classification", "regression", "forecasting", "ranking", "other"]
@@ -239,25 +240,6 @@ class TaskSpec(_Strict):
         return self.direction == "maximize"
 
 
-def describe_validation_error(path: Path, error: ValidationError) -> str:
-    """The first pydantic error as one line naming the file and the field."""
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    kind = first["type"]
-    if not first["loc"] and kind == "value_error":
-        return f"{path}: {first['msg'].removeprefix('Value error, ')}"
-    if kind == "extra_forbidden":
-        return f"{path}: unknown field {field!r}"
-    if kind == "missing":
-        return f"{path}: missing required field {field!r}"
-    message = first["msg"].removeprefix("Value error, ")
-    value = first.get("input")
-    shown = f", got {value!r}" if not isinstance(value, dict | list) and value is not None else ""
-    if kind.startswith("literal_error"):
-        return f"{path}: field {field!r} {message.lower()}{shown}"
-    return f"{path}: field {field!r}: {message}{shown if 'got' not in message else ''}"
-
-
 def load_spec(path: Path) -> TaskSpec:
     """Read and validate a `task.yaml`; raise TaskError with one line on any problem."""
     if not path.is_file():
@@ -273,7 +255,7 @@ def load_spec(path: Path) -> TaskSpec:
     try:
         spec = TaskSpec.model_validate(raw)
     except ValidationError as exc:
-        raise TaskError(describe_validation_error(path, exc)) from None
+        raise TaskError(describe_error(str(path), exc, TaskSpec)) from None
     _check_metric_fits_task(path, spec)
     return spec
 

@@ -151,7 +151,7 @@ def read_csv(path: Path, **kwargs: object) -> pd.DataFrame:
     if not path.is_file():
         raise TaskError(f"{path}: file not found")
     try:
-        return pd.read_csv(path, **kwargs)  # type: ignore[arg-type]
+        return pd.read_csv(path, **kwargs)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TaskError(f"{path}: cannot read CSV: {reason}") from None

@@ -111,7 +111,8 @@ class FakeLLMServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}"
 
     @property
     def openai_url(self) -> str:
@@ -254,9 +255,9 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     stop = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}.get(
         reply.finish_reason, "end_turn"
     )
-    content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
     for n, (name, arguments) in enumerate(reply.tool_calls):
-        content.append({"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": arguments})
+        blocks.append({"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": arguments})
     if reply.tool_calls and stop == "end_turn":
         stop = "tool_use"
     return {
@@ -264,7 +265,7 @@ def _answer(api: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [] if reply.content_null else content or [{"type": "text", "text": ""}],
+        "content": [] if reply.content_null else blocks or [{"type": "text", "text": ""}],
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": {

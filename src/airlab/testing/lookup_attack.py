@@ -10,7 +10,9 @@ import re
 import sys
 import tempfile
 import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +49,20 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 class Target:
-    """One task under attack: its public test rows and sample submission."""
+    """One task under attack: its public test rows and sample submission (the keys of a
+    SETTINGS entry, written by `lookup.attack_script`)."""
+
+    task: str
+    public: str
+    id: str
+    targets: list[str]
+    time: str | None
+    sample: str
+    classification: bool
+    probability: bool
+    positive: str
+    positive_only: bool
+    prepare: str
 
     def __init__(self, entry: dict) -> None:
         self.__dict__.update(entry)
@@ -57,7 +72,7 @@ class Target:
 
 
 class Attacks:
-    def __init__(self, settings: dict) -> None:
+    def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
         self.matched: dict[str, int] = {}
         self.errors: dict[str, str] = {}
@@ -106,7 +121,7 @@ class Attacks:
             }
         )
         try:
-            scope = {"__name__": "attack_prepare"}
+            scope: dict[str, Any] = {"__name__": "attack_prepare"}
             exec(compile(t.prepare, "prepare.py", "exec"), scope)
             scope["prepare"](Path(tempfile.mkdtemp()))
         finally:
@@ -216,7 +231,7 @@ def from_answers(t: Target, path: Path) -> pd.DataFrame:
     return pd.DataFrame({c: t.test[t.id].map(answers[c]) for c in t.targets})
 
 
-def readable_data_files(user_homes: list[str]) -> object:
+def readable_data_files(user_homes: list[str]) -> Iterator[tuple[str, str]]:
     """(path, text) of every readable file that looks like a table of numbers."""
     here = os.path.realpath(os.getcwd())
     roots = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != here]

@@ -11,6 +11,7 @@ spent and what the server billed (a refused or empty answer is billed).
 from __future__ import annotations
 
 import abc
+import functools
 import importlib
 import json
 import logging
@@ -183,7 +184,7 @@ class ProviderChatModel(ChatModel):
             params = {**self._params(), **override}
             try:
                 answer = call_with_retries(
-                    lambda params=params: self._attempt(client, messages, params, tools),
+                    functools.partial(self._attempt, client, messages, params, tools),
                     self.retry,
                     on_retry=on_retry,
                 )

@@ -108,10 +108,10 @@ class TemplatesBackend(ProgramWriter):
             )
         else:
             raise BackendError(f"templates backend: operator {request.operator!r} is not supported")
-        families = sorted({MODELS[m.model].family for m in recipe.members})
+        drafted = sorted({MODELS[m.model].family for m in recipe.members})
         meta = {
             RECIPE_KEY: recipe.to_dict(),
-            "family": families[0] if len(families) == 1 else "ensemble",
+            "family": drafted[0] if len(drafted) == 1 else "ensemble",
             "models": [m.model for m in recipe.members],
         }
         code = render_recipe(recipe, task, plan=plan)

@@ -62,7 +62,9 @@ def list_kinds(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], list
     """The columns holding lists, split into lists of numbers, lists of anything else, and
     columns with other nested values (mappings, a mix), which the templates leave out."""
     decoded = decode_lists(frame[columns]) if columns else frame[columns]
-    numbers, texts, nested = [], [], []
+    numbers: list[str] = []
+    texts: list[str] = []
+    nested: list[str] = []
     for column in columns:
         values = decoded[column].dropna()
         lists = values.map(lambda v: isinstance(v, list))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -24,14 +24,17 @@ class RankingMethod(Protocol):
 METHODS: Registry[RankingMethod] = Registry("ranking method", error=EvaluationError)
 
 
-def register(name: str) -> Callable[[RankingMethod], RankingMethod]:
+_Method = TypeVar("_Method", bound=Callable[..., "Ranking"])
+
+
+def register(name: str) -> Callable[[_Method], _Method]:
     """Decorator registering a ranking method under `name` (e.g. `airlab rank --method NAME`).
 
     Its Params model is its signature: the keyword parameters after `profile`, their types and
     defaults (so `rank(profile, "sco", temprature=2)` fails with a "did you mean")."""
 
-    def add(fn: RankingMethod) -> RankingMethod:
-        METHODS.register(name, fn, params=params_from_signature(fn))
+    def add(fn: _Method) -> _Method:
+        METHODS.register(name, cast(RankingMethod, fn), params=params_from_signature(fn))
         return fn
 
     return add

@@ -107,12 +107,12 @@ def essential_lottery(margins: np.ndarray, tol: float = 1e-9) -> np.ndarray:
         return p
     scale = max(1.0, float(np.abs(m).max()))
     mm = m / scale
-    p = _lp(mm, np.zeros(k))
-    if p is None:
+    solved = _lp(mm, np.zeros(k))
+    if solved is None:
         raise EvaluationError(
             "maximal lottery: the linear program failed (margins not antisymmetric?)"
         )
-    p /= p.sum()
+    p = solved / solved.sum()
     if not _is_unique(mm, p, tol):
         wide = _relative_interior_lottery(mm)
         if wide is not None and np.all(wide @ mm >= -1e-7):

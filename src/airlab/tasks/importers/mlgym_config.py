@@ -16,8 +16,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from airlab.errors import TaskError
+from airlab.params import describe_error
 from airlab.tasks.importers.common import read_yaml
-from airlab.tasks.spec import describe_validation_error
 
 MLGYM_DEFAULT_TIMEOUT_S = 3600
 """MLGym's `AGENT_LONG_ACTION_TIMEOUT`, its training timeout when a config sets none."""
@@ -91,7 +91,7 @@ def _load(model: type[M], path: Path) -> M:
     try:
         return model.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise TaskError(describe_validation_error(path, exc)) from None
+        raise TaskError(describe_error(str(path), exc, model)) from None
 
 
 def load_task_config(path: Path) -> TaskConfig:
