@@ -23,7 +23,9 @@ from airlab.errors import ConfigError
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 SUFFIX = ".j2"
 
-_TASK = frozenset({"task", "skeleton", "data_preview", "limits"})
+_TASK = frozenset(
+    {"task", "skeleton", "data_preview", "limits", "packages_text", "family_examples"}
+)
 _OPERATOR = _TASK | {
     "memory",
     "diversity",
@@ -42,7 +44,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "_answer_format.j2": _OPERATOR,
     "draft.j2": _OPERATOR | {"approaches_tried"},
     "improve.j2": _OPERATOR | {"parent"},
-    "debug.j2": _OPERATOR | {"parent", "fix_chain"},
+    "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
     "crossover.j2": _OPERATOR | {"parents"},
     "analysis.j2": frozenset({"task", "node"}),
 }
