@@ -14,11 +14,10 @@ them. A script that defines its names, or does not parse, is left as it is.
 from __future__ import annotations
 
 import ast
-import builtins
 import json
 from dataclasses import dataclass
 
-from airlab.operators.names import read_before_binding
+from airlab.operators.names import ALWAYS_DEFINED, bound_anywhere, read_before_binding
 from airlab.tasks.task import Task
 
 MARK = "# airlab: the task's I/O lines this script uses but does not define"
@@ -62,28 +61,15 @@ def definitions(task: Task) -> tuple[Definition, ...]:
 def unbound_names(code: str) -> set[str] | None:
     """Names the script reads but never binds anywhere (nor are builtins); None if it does
     not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    bound = bound_anywhere(code)
+    if bound is None:
         return None
-    bound: set[str] = set(dir(builtins)) | {"__file__", "__name__"}
-    read: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            bound.update(node.names)
-        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            bound.add(node.name)
-    return read - bound
+    read = {
+        node.id
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return read - bound - ALWAYS_DEFINED
 
 
 def complete_io(code: str, task: Task) -> tuple[str, list[str]]:

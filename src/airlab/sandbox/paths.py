@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from airlab.errors import SandboxError
 
@@ -183,20 +184,7 @@ def python_roots(python: str) -> tuple[Path, ...]:
     Asked of the interpreter itself, with the same bare environment a candidate gets, so an
     editable install's source folder or a venv's base interpreter are included.
     """
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-    try:
-        done = subprocess.run(
-            [python, "-c", _ROOTS_QUERY],
-            env=env,
-            cwd="/",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        entries = json.loads(done.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise SandboxError(f"cannot ask {python} for its library paths: {exc}") from exc
+    entries = _ask(python, "for its library paths", _ROOTS_QUERY)
     roots = [resolve(e) for e in entries if e and os.path.isabs(e)]
     return tuple(r for r in outermost(roots) if r != Path("/") and r.exists())
 
@@ -208,11 +196,18 @@ def package_data_paths(python: str, data: tuple[PackageData, ...]) -> tuple[Path
     A package that is not installed has nothing to hide; nothing is imported to find one."""
     if not data:
         return ()
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     query = json.dumps([[d.module, list(d.patterns)] for d in data])
+    entries = _ask(python, "where its package data lies", _PACKAGE_QUERY, query)
+    return tuple(outermost(resolve(e) for e in entries))
+
+
+def _ask(python: str, what: str, code: str, *args: str) -> Any:
+    """The JSON that `code` prints when `python` runs it in the bare environment a candidate
+    gets (from `/`, so nothing of the caller's folder is importable)."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     try:
         done = subprocess.run(
-            [python, "-c", _PACKAGE_QUERY, query],
+            [python, "-c", code, *args],
             env=env,
             cwd="/",
             capture_output=True,
@@ -220,10 +215,9 @@ def package_data_paths(python: str, data: tuple[PackageData, ...]) -> tuple[Path
             timeout=60,
             check=True,
         )
-        entries = json.loads(done.stdout)
+        return json.loads(done.stdout)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise SandboxError(f"cannot ask {python} where its package data lies: {exc}") from exc
-    return tuple(outermost(resolve(e) for e in entries))
+        raise SandboxError(f"cannot ask {python} {what}: {exc}") from exc
 
 
 def hidden_of(
