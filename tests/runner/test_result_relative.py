@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from airlab.cli.display import relative_rows, result_table
-from airlab.evaluation.runs import find_runs, load_run, runs_table, task_metadata
+from airlab.evaluation.runs import find_runs, load_result, runs_table, task_metadata
 from airlab.evaluation.tables import relative_scores, score_table
 from airlab.result import RESULT_SCHEMA_VERSION, RelativeScores
 from airlab.runner import Run, RunConfig
@@ -57,7 +57,7 @@ def test_benchmark_numbers_reach_result_json_and_the_summary(make_task, tmp_path
         worst=0.4,
         leaderboard=scores,
     )
-    written = load_run(run.folder.root).relative_scores
+    written = load_result(run.folder.root).relative_scores
     assert written == expected == result.relative_scores
     assert None not in (written.airs_ns, written.linear_ns, written.percentile, written.medal)
     # what `airlab report` shows for this run
@@ -76,6 +76,6 @@ def test_benchmark_numbers_reach_result_json_and_the_summary(make_task, tmp_path
 def test_a_task_without_benchmark_numbers_gets_nulls(make_task, tmp_path):
     run, result = _run(make_task("plain"), tmp_path)
     assert result.valid_submission
-    assert load_run(run.folder.root).relative_scores == RelativeScores()
+    assert load_result(run.folder.root).relative_scores == RelativeScores()
     assert relative_rows(result) == []
     assert "medal" not in _summary(run, result)
