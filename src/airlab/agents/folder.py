@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from airlab.agents.meta import MetaSpec, load_meta
+from airlab.agents.meta import MetaSpec, load_meta, read_mapping
 from airlab.agents.spec import DEFAULT_MODEL, AgentSpec
 from airlab.errors import AirlabError, ConfigError
 from airlab.operators.prompt_library import SUFFIX, PromptLibrary
@@ -90,16 +89,7 @@ def load_agent(reference: str | Path) -> Agent:
     naming the file."""
     root = resolve(reference)
     path = root / AGENT_FILE
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found (an agent folder holds an {AGENT_FILE})")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f":{line + 1}" if line is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields")
+    data = read_mapping(path, f"an agent folder holds an {AGENT_FILE}")
     try:
         spec = AgentSpec.model_validate(data)
     except ValidationError as exc:

@@ -72,6 +72,22 @@ class MetaSpec(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def read_mapping(path: Path, holds: str) -> dict[str, Any]:
+    """The YAML mapping in `path` (an agent's or its meta agent's file); one line naming the
+    file (and the line, for bad YAML) when it is missing, unreadable or not a mapping."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found ({holds})")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f":{line + 1}" if line is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of fields")
+    return data
+
+
 def load_meta(agent_root: Path) -> MetaSpec | None:
     """The hyperagent part of an agent folder, checked; None when it has no `meta/`."""
     from airlab.agents.parents import PARENT_RULES
@@ -80,14 +96,7 @@ def load_meta(agent_root: Path) -> MetaSpec | None:
     if not folder.is_dir():
         return None
     path = folder / META_FILE
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found (a meta/ folder holds a {META_FILE})")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields")
+    data = read_mapping(path, f"a meta/ folder holds a {META_FILE}")
     try:
         spec = MetaSpec.model_validate(data)
     except ValidationError as exc:
