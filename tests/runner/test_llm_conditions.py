@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -242,27 +243,36 @@ def test_refused_answers_fail_their_nodes_billed_and_stop_the_run_when_repeated(
     assert requests == 3 + 1  # the preflight, then one call per node: none retried
 
 
-def test_an_llm_first_choice_that_fails_falls_back_is_charged_and_the_run_goes_on(
-    make_task, tmp_path
-):
+def _choice_failing(failure: str) -> Callable[[Request], Reply]:
+    """A server whose LLM-first choice calls answer `failure`; every other call is answered."""
     answers = Coder()
 
     def server_side(request: Request) -> Reply:
         if "CONTINUE" in request.prompt and "BRANCH" in request.prompt:
-            return FAILURES["overloaded"]
+            return FAILURES[failure]
         return answers(request)
 
-    with FakeLLMServer(server_side) as server:
-        config = _config(
-            make_task(),
-            tmp_path,
-            server,
-            policy="llm_first",
-            policy_params={"num_drafts": 2},
-            budget={"steps": 4},
-            workers=1,
-            lookahead=False,
-        )
+    return server_side
+
+
+def _llm_first(make_task, tmp_path, server, steps: int) -> RunConfig:
+    return _config(
+        make_task(),
+        tmp_path,
+        server,
+        policy="llm_first",
+        policy_params={"num_drafts": 2},
+        budget={"steps": steps},
+        workers=1,
+        lookahead=False,
+    )
+
+
+def test_an_llm_first_choice_that_fails_falls_back_is_charged_and_the_run_goes_on(
+    make_task, tmp_path
+):
+    with FakeLLMServer(_choice_failing("overloaded")) as server:
+        config = _llm_first(make_task, tmp_path, server, steps=4)
         run = Run.create(config)
         result = run.execute()
         failed_choices = sum(1 for r in server.requests if "BRANCH" in r.prompt)
@@ -278,24 +288,8 @@ def test_an_llm_first_choice_that_fails_falls_back_is_charged_and_the_run_goes_o
 
 def test_an_llm_first_choice_out_of_credits_fails_the_run_with_a_result(make_task, tmp_path):
     """It used to crash the driver, the journal left `running` and no result.json."""
-    answers = Coder()
-
-    def server_side(request: Request) -> Reply:
-        if "CONTINUE" in request.prompt and "BRANCH" in request.prompt:
-            return FAILURES["credits"]
-        return answers(request)
-
-    with FakeLLMServer(server_side) as server:
-        config = _config(
-            make_task(),
-            tmp_path,
-            server,
-            policy="llm_first",
-            policy_params={"num_drafts": 2},
-            budget={"steps": 6},
-            workers=1,
-            lookahead=False,
-        )
+    with FakeLLMServer(_choice_failing("credits")) as server:
+        config = _llm_first(make_task, tmp_path, server, steps=6)
         run = Run.create(config)
         with pytest.raises(BackendUnavailableError, match=r"could not choose.*Insufficient"):
             run.execute()
