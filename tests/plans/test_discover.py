@@ -59,6 +59,7 @@ def _candidates() -> Rubric:
     return Rubric(items=[RubricItem(text=t, category="c") for t in ITEMS])
 
 
+@pytest.mark.slow  # a few seconds under load (nested cross-validation, twice)
 @pytest.mark.parametrize("penalty", [Penalty.L1, Penalty.L2])
 def test_planted_items_are_recovered_and_beat_the_baselines(penalty: Penalty) -> None:
     report, rubric = discover(_corpus(), _candidates(), MarkerJudge(), penalty=penalty)
