@@ -162,7 +162,8 @@ def self_check(goal: _Goal, judge: Judge) -> tuple[list[_Item], list[str]]:
     rubric = _rubric(goal.rubric)
     verdicts = judge.judge(goal.reference or goal.goal, rubric.leaves(), context=goal.goal)
     decided = {v.item_id for v in verdicts if v.value is not None}
-    kept, dropped = [], []
+    kept: list[_Item] = []
+    dropped: list[_Item] = []
     for leaf, item in zip(rubric.leaves(), goal.rubric, strict=True):
         (kept if leaf.id in decided else dropped).append(item)
     return kept, [item.text for item in dropped]

@@ -1,0 +1,100 @@
+"""`airlab plans import|extract` and `airlab rubric discover` as a user meets them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from airlab.plans.rubric import load_rubric
+from airlab.testing.fake_llm import FakeLLMServer, Reply
+
+
+def airlab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "airlab", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_plans_import_writes_rpg_records_and_refuses_a_goalless_paperbench(tmp_path: Path) -> None:
+    records = tmp_path / "ml.jsonl"
+    records.write_text(
+        json.dumps({"Goal": "Study X.", "Rubric": ["a", "b", "c"], "Reference solution": "r"})
+    )
+    result = airlab("plans", "import", str(records), str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "1 plan task(s)" in result.stdout
+    assert len(load_rubric(tmp_path / "out" / "plan-ml-001" / "private" / "rubric.yaml").items) == 3
+
+    tree = tmp_path / "rubric.json"
+    tree.write_text(json.dumps({"requirements": "r", "weight": 1, "sub_tasks": []}))
+    result = airlab("plans", "import", str(tree), str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "needs --goal" in result.stderr
+
+
+@pytest.mark.slow  # two subprocess starts and a fake server
+def test_plans_extract_writes_what_it_can_and_names_the_paper_it_cannot(tmp_path: Path) -> None:
+    good = {
+        "goals": [
+            {
+                "title": "Rank choice",
+                "goal": "Choose a rank.",
+                "rubric": ["varies rank", "fixes compute", "uses seeds"],
+                "reference": "The paper sweeps ranks.",
+            }
+        ]
+    }
+
+    def respond(request):  # the second paper gets a broken answer
+        if "broken.md" in request.last_user:
+            return Reply(text='```json\n{"goals": [{"title": 3\n```')
+        return Reply(text="```json\n" + json.dumps(good) + "\n```")
+
+    for name in ("fine.md", "broken.md"):
+        (tmp_path / name).write_text(f"# {name}\nA paper about adapters.")
+    with FakeLLMServer(respond) as server:
+        result = airlab(
+            "plans",
+            "extract",
+            str(tmp_path / "fine.md"),
+            str(tmp_path / "broken.md"),
+            "--out",
+            str(tmp_path / "out"),
+            "-b",
+            f"openai-compatible/m@{server.openai_url}",
+            "-B",
+            "max_retries=0",
+            "--judge",
+            "none",
+        )
+    assert result.returncode == 2
+    assert "broken.md: the model's answer is not valid JSON" in result.stdout
+    assert "1 of 2 paper(s) gave no tasks" in result.stderr
+    assert "2 calls" in result.stdout
+    assert (tmp_path / "out" / "plan-rank-choice" / "private" / "reference.md").is_file()
+    assert len((tmp_path / "out" / "llm_calls.jsonl").read_text().splitlines()) == 2
+
+
+def test_rubric_discover_names_a_missing_outcome_column(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text("text,citations\n" + "a paper,3\n" * 12)
+    items = tmp_path / "items.txt"
+    items.write_text("uses seeds\n")
+    result = airlab(
+        "rubric",
+        "discover",
+        str(corpus),
+        "--outcome",
+        "cites",
+        "--items",
+        str(items),
+        "--out",
+        str(tmp_path / "out"),
+        "--judge",
+        "offline",
+    )
+    assert result.returncode == 2
+    assert "no outcome column 'cites'" in result.stderr
+    assert "Traceback" not in result.stderr
