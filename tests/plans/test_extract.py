@@ -142,3 +142,41 @@ def test_read_paper_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         read_paper(binary)
     with pytest.raises(TaskError, match="file not found"):
         read_paper(tmp_path / "missing.md")
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A one-page PDF whose page shows `text` (built by hand: no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_paper_is_read_through_pypdf(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf", reason="pypdf is the optional [pdf] extra")
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(_tiny_pdf("Sparse adapters for tables"))
+    assert "Sparse adapters for tables" in read_paper(path)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 nothing else")
+    from airlab.errors import TaskError
+
+    with pytest.raises(TaskError, match=r"broken\.pdf: not a readable PDF"):
+        read_paper(broken)
