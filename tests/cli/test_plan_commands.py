@@ -98,3 +98,55 @@ def test_rubric_discover_names_a_missing_outcome_column(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no outcome column 'cites'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class _MarkerJudge:
+    """Stands in for the offline judge: an item is satisfied when the text holds its marker."""
+
+    def judge(self, text, leaves, *, context=""):
+        from airlab.plans.rubric import Verdict
+
+        return [Verdict(item_id=leaf.id, value=float(f"[{leaf.text}]" in text)) for leaf in leaves]
+
+
+def test_rubric_discover_writes_the_rubric_report_and_cache(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+    from typer.testing import CliRunner
+
+    import airlab.plans.judge
+    from airlab.cli import app
+
+    monkeypatch.setattr(airlab.plans.judge, "OfflineJudge", _MarkerJudge, raising=False)
+    rng = np.random.default_rng(0)
+    items = [f"item{k}" for k in range(6)]
+    rows = ["text,citations"]
+    for _ in range(40):
+        has = rng.random(6) < 0.5
+        text = "words " * int(rng.integers(50, 500)) + " ".join(
+            f"[{t}]" for t, h in zip(items, has, strict=True) if h
+        )
+        rows.append(f'"{text}",{int(np.expm1(0.3 + 1.5 * has[1] + 1.0 * has[4]))}')
+    (tmp_path / "corpus.csv").write_text("\n".join(rows))
+    (tmp_path / "items.txt").write_text("\n".join(items))
+    args = [
+        "rubric",
+        "discover",
+        str(tmp_path / "corpus.csv"),
+        "--outcome",
+        "citations",
+        "--items",
+        str(tmp_path / "items.txt"),
+        "--out",
+        str(tmp_path / "out"),
+        "--judge",
+        "offline",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "length-only" in result.output and "uniform-weight" in result.output
+    rubric = load_rubric(tmp_path / "out" / "rubric.yaml")
+    assert [item.text for item in rubric.items][:2] == ["item1", "item4"]
+    report = json.loads((tmp_path / "out" / "discovery.json").read_text())
+    assert report["judge_calls"] == 40 and report["transform"] == "log1p"
+    again = CliRunner().invoke(app, args)
+    assert "judge calls this time: 0" in again.output  # every verdict came from the cache

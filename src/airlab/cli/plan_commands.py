@@ -136,9 +136,11 @@ def make_judge(
     tally: CallTally,
     *,
     samples: int = 1,
+    shared: tuple[str, Any] | None = None,
 ) -> Judge | None:
     """The judge a command asked for: an LLM judge on a metered backend, the offline judge, or
-    none."""
+    none. `shared`: (backend, metered model) the command already has; the judge reuses it when
+    it asks the same backend, so that one `llm_calls.jsonl` numbers every call once."""
     if kind not in JUDGES:
         raise ConfigError(f"option --judge: expected one of {', '.join(JUDGES)}, got {kind!r}")
     if kind == "none":
@@ -158,7 +160,11 @@ def make_judge(
         raise ConfigError("this airlab has no LLM judge; use --judge none or offline")
     from airlab.plans.calls import metered_model
 
-    judge = llm_judge(metered_model(backend, options, folder, tally), samples=samples)
+    if shared is not None and shared[0] == backend:
+        model = shared[1]
+    else:
+        model = metered_model(backend, options, folder, tally)
+    judge = llm_judge(model, samples=samples)
     return judge
 
 
@@ -189,7 +195,9 @@ def extract(
     options = parse_pairs(backend_option, "--backend-option") or None
     tally = CallTally()
     model = metered_model(backend, options, out, tally)
-    checker = make_judge(judge, judge_backend or backend, options, out, tally)
+    checker = make_judge(
+        judge, judge_backend or backend, options, out, tally, shared=(backend, model)
+    )
     console = Console()
     failed: list[str] = []
     written = 0
