@@ -97,6 +97,9 @@ def test_verdicts_are_cached_between_runs(tmp_path: Path) -> None:
     assert judge.asked - asked == first.failed_verdicts
     assert again.judge_calls == len([i for i in range(30) if i % 7 == 0])
     assert again.weights == first.weights
+    other = MarkerJudge()  # another judge's verdicts are not taken from this one's cache
+    discover(papers, _candidates(), other, cache=VerdictCache(cache_path, judge="other"))
+    assert other.asked == 30 * 10
 
 
 def test_corpus_and_candidates_are_read_from_files(tmp_path: Path) -> None:

@@ -287,7 +287,7 @@ def discover(
         transform=chosen_transform,
         folds=folds,
         seed=seed,
-        cache=VerdictCache(out / "verdicts.json"),
+        cache=VerdictCache(out / "verdicts.json", judge=f"{judge}:{backend or ''}"),
     )
     (out / "discovery.json").write_text(report.model_dump_json(indent=2))
     console = Console()

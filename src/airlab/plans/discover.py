@@ -1,16 +1,16 @@
 """Rubric discovery: which candidate items, as a judge scores them on papers, predict an outcome
 the user has for those papers (citations, acceptance, a review score)?
 
-Every paper of the corpus is judged on every candidate item (verdicts cached on disk by the hash
-of the paper's text and of the item's text, so a rerun or a grown corpus asks only for what is
-new). The outcome (log1p-transformed when it is a count) is regressed on the verdicts with an L1-
-(Lasso) or L2- (ridge) regularised linear model whose penalty is chosen by inner
-cross-validation (K-fold for the lasso, efficient leave-one-out for ridge); its error is
-measured by an outer K-fold cross-validation beside three baselines fitted the same way: the
-outcome's mean (constant), the paper's length alone (log of its word count) and the
-uniform-weight rubric (the mean verdict over all items). The items with positive weight in the
-fit on the whole corpus make the discovered rubric, weighted by their coefficients (rescaled to
-a mean of 1).
+Every paper of the corpus is judged on every candidate item (verdicts cached on disk by the
+judge's name and the hashes of the paper's text and of the item's text, so a rerun or a grown
+corpus asks only for what is new). The outcome (log1p-transformed when it is a count) is
+regressed on the verdicts with an L1- (Lasso) or L2- (ridge) regularised linear model whose
+penalty is chosen by inner cross-validation (K-fold for the lasso, efficient leave-one-out for
+ridge); its error is measured by an outer K-fold cross-validation beside three baselines fitted
+the same way: the outcome's mean (constant), the paper's length alone (log of its word count)
+and the uniform-weight rubric (the mean verdict over all items). The items with positive weight
+in the fit on the whole corpus make the discovered rubric, weighted by their coefficients
+(rescaled to a mean of 1).
 
 A verdict the judge could not give is left out of the cache and imputed with the item's mean
 over the papers that have one; their number is reported.
@@ -110,10 +110,12 @@ def _digest(text: str) -> str:
 
 
 class VerdictCache:
-    """Verdict values keyed by (paper text, item text), kept as JSON."""
+    """Verdict values keyed by (judge, paper text, item text), kept as JSON. `judge` names who
+    decided (e.g. `model:openai/gpt-4o-mini`), so that another judge's verdicts are not reused."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, judge: str = "") -> None:
         self.path = path
+        self.scope = _digest(judge)[:8]
         self.values: dict[str, float] = {}
         if path is not None and path.is_file():
             try:
@@ -121,9 +123,8 @@ class VerdictCache:
             except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
                 raise TaskError(f"{path}: not a verdict cache (delete it to start over)") from None
 
-    @staticmethod
-    def key(text: str, item: str) -> str:
-        return f"{_digest(text)}:{_digest(item)}"
+    def key(self, text: str, item: str) -> str:
+        return f"{self.scope}:{_digest(text)}:{_digest(item)}"
 
     def save(self) -> None:
         if self.path is not None:
