@@ -150,3 +150,21 @@ def test_rubric_discover_writes_the_rubric_report_and_cache(tmp_path: Path, monk
     assert report["judge_calls"] == 40 and report["transform"] == "log1p"
     again = CliRunner().invoke(app, args)
     assert "judge calls this time: 0" in again.output  # every verdict came from the cache
+
+
+def test_plans_faithful_exits_1_on_an_added_result(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from airlab.cli import app
+
+    (tmp_path / "a.md").write_text("We test on 14 tables. Accuracy is 0.84.\n")
+    (tmp_path / "b.md").write_text("Accuracy is 0.84 on the 14 tables we test.\n")
+    (tmp_path / "c.md").write_text("We test on 14 tables. Accuracy is 0.84, and 0.91 on 3 more.\n")
+    same = CliRunner().invoke(
+        app, ["plans", "faithful", str(tmp_path / "a.md"), str(tmp_path / "b.md")]
+    )
+    assert same.exit_code == 0 and "faithful" in same.output
+    added = CliRunner().invoke(
+        app, ["plans", "faithful", str(tmp_path / "a.md"), str(tmp_path / "c.md")]
+    )
+    assert added.exit_code == 1 and "0.91" in added.output

@@ -319,3 +319,43 @@ def _choice(kind: Any, value: str, option: str) -> Any:
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise ConfigError(f"option {option}: expected one of {allowed}, got {value!r}") from None
+
+
+@plans_app.command("faithful")
+def faithful(
+    original: Annotated[Path, typer.Argument(help="The original paper (.txt, .md or .pdf).")],
+    revised: Annotated[Path, typer.Argument(help="The revision to check.")],
+    backend: BackendOption = None,
+    backend_option: BackendOptions = None,
+    judge: Annotated[
+        str, typer.Option(help="Judge of new sentences: model (the backend), offline, or none.")
+    ] = "none",
+) -> None:
+    """Check that a revision adds no claim or result the original lacks (exit status 1 if it
+    does): new numbers and claim words always, new sentences by a judge when one is given."""
+    import tempfile
+
+    from airlab.plans.calls import CallTally
+    from airlab.plans.extract import read_paper
+    from airlab.plans.faithfulness import check_faithful
+
+    before, after = read_paper(original), read_paper(revised)
+    options = parse_pairs(backend_option, "--backend-option") or None
+    with tempfile.TemporaryDirectory(prefix="airlab-faithful-") as scratch:
+        checker = make_judge(judge, backend, options, Path(scratch), CallTally())
+        report = check_faithful(before, after, checker)
+    console = Console()
+    for text in report.added:
+        console.print(f"  [red]added[/] {escape(text)}", highlight=False, soft_wrap=True)
+    for text in report.undecided:
+        console.print(f"  [yellow]undecided[/] {escape(text)}", highlight=False, soft_wrap=True)
+    if report.faithful:
+        console.print(
+            f"[green]✓[/] faithful ({report.new_sentences} rewritten or new sentence(s), none "
+            "adding a claim or result)"
+        )
+        return
+    console.print(
+        f"[red]✗[/] not faithful: {len(report.added) + len(report.undecided)} sentence(s)"
+    )
+    raise typer.Exit(1)
