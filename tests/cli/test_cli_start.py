@@ -46,6 +46,8 @@ def _imported(*args: str) -> tuple[int, set[str], str]:
         ["resume", "/no/such/run"],
         ["rank", "--help"],
         ["report", "--help"],
+        ["plans", "extract", "--help"],
+        ["rubric", "discover", "--help"],
     ],
     ids=" ".join,
 )

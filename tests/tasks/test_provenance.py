@@ -54,6 +54,8 @@ def test_a_bad_entry_is_one_line_naming_it(make_task, entry, message):
 
 def test_every_bundled_task_declares_its_package_source():
     for name in TASKS.names():
+        if name.startswith("plan-"):  # plan and revision tasks have no data to hide
+            continue
         spec = source_spec(name)
         assert spec.package_sources, name
         assert all(s.loader and s.loader.startswith(s.import_name) for s in spec.package_sources)

@@ -24,6 +24,7 @@ from airlab.cli import (
     agent_commands,
     ensemble_command,
     evolve_command,
+    plan_commands,
     report_commands,
     run_commands,
     sweep_command,
@@ -72,6 +73,8 @@ app.command("sweep")(sweep_command.sweep)
 app.command("ensemble")(ensemble_command.ensemble)
 app.add_typer(agent_commands.agent_app, name="agent")
 app.command("evolve")(evolve_command.evolve)
+app.add_typer(plan_commands.plans_app, name="plans")
+app.add_typer(plan_commands.rubric_app, name="rubric")
 
 
 def main() -> None:

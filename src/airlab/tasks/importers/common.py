@@ -105,9 +105,10 @@ def list_columns(frame: pd.DataFrame) -> list[str]:
     found = []
     for column in frame.columns:
         values = frame[column]
-        if values.dtype.kind == "O" and values.map(
-            lambda v: _is_sequence(v) or isinstance(v, dict)
-        ).any():
+        if (
+            values.dtype.kind == "O"
+            and values.map(lambda v: _is_sequence(v) or isinstance(v, dict)).any()
+        ):
             found.append(str(column))
     return found
 
