@@ -4,10 +4,15 @@ A table sits between `<!-- params: KIND NAME -->` and `<!-- /params -->` (KIND i
 kind: policy, operator set, backend, pool, sandbox, ranking method). `python -m
 airlab.params_docs docs/*.md` rewrites them; `--check` only says which are stale, and a test
 runs it, so the documentation cannot drift from the code.
+
+It is also the documentation site's mkdocs hook (`hooks:` in mkdocs.yml): at build time every
+block is regenerated, and `<!-- params: every plug-in -->` becomes the parameters of every
+registered plug-in of every kind (docs/plugin-reference.md), so the site's reference is the code's.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -51,6 +56,50 @@ def update(text: str) -> str:
         lambda m: m["open"] + render(m["kind"], m["name"]) + m["close"],
         text,
     )
+
+
+EVERY = "<!-- params: every plug-in -->"
+"""Where the site's full plug-in reference goes."""
+
+
+def every_plugin() -> str:
+    """Every registered plug-in of every kind: a section per kind, its summary and table (a
+    model another plug-in of the kind already showed is named, not repeated)."""
+    parts = []
+    for kind, registry in registries().items():
+        plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+        parts.append(f"## {plural[0].upper()}{plural[1:]}\n")
+        shown: dict[type[Any], str] = {}
+        for name in registry.names():
+            summary = _summary(registry.get(name))
+            model = registry.params_model(name)
+            parts.append(f"### `{name}`\n")
+            if summary:
+                parts.append(summary + "\n")
+            if model in shown and model.model_fields:
+                parts.append(f"Parameters: those of `{shown[model]}` above.\n")
+            else:
+                parts.append(params_table(model) + "\n")
+                shown.setdefault(model, name)
+    return "\n".join(parts)
+
+
+def _summary(item: object) -> str:
+    """A plug-in's own `description`, else the first paragraph of its docstring (its class's,
+    for an instance); a dataclass's generated signature is no summary."""
+    described = getattr(item, "description", None)
+    if isinstance(described, str) and described.strip():
+        return " ".join(described.split())
+    doc = inspect.getdoc(item if inspect.isclass(item) or callable(item) else type(item))
+    if not doc or doc == inspect.getdoc(object) or doc.startswith(f"{type(item).__name__}("):
+        return ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """mkdocs hook: a page's parameter tables as the code declares them now."""
+    fresh = update(markdown)
+    return fresh.replace(EVERY, every_plugin()) if EVERY in fresh else fresh
 
 
 def documented(text: str) -> set[tuple[str, str]]:

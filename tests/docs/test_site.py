@@ -1,10 +1,13 @@
 """The documentation site builds with `mkdocs build --strict`: every page is in the nav, the nav
-names no missing page, and the theme and extensions load. Skipped where mkdocs-material is not
-installed (it is not a dependency: `pip install mkdocs-material`)."""
+names no missing page, the theme and extensions load, and the reference generated at build time
+(the API pages from the docstrings, every plug-in's parameters from its Params model) is in it.
+Skipped where the `[docs]` extra is not installed."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +17,50 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _words(text: str) -> str:
+    """Only the words of `text`: Markdown and HTML render the same sentence differently."""
+    return " ".join(re.findall(r"\w+", text))
+
+
+def _text(page: Path) -> str:
+    """A built page's words, tags dropped."""
+    return _words(html.unescape(re.sub(r"<[^>]+>", " ", page.read_text())))
+
+
 @pytest.mark.slow
-def test_the_site_builds_strictly(tmp_path: Path) -> None:
-    pytest.importorskip("mkdocs", reason="mkdocs-material is not installed")
-    pytest.importorskip("material", reason="mkdocs-material is not installed")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+def test_the_site_builds_strictly_with_the_generated_reference(tmp_path: Path) -> None:
+    for module in ("mkdocs", "material", "mkdocstrings"):
+        pytest.importorskip(module, reason="the [docs] extra is not installed")
+    src = str(ROOT / "src")
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
+    }
+    site = tmp_path / "site"
     build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=240,
     )
     assert build.returncode == 0, build.stderr[-3000:]
-    assert (tmp_path / "site" / "benchmarks" / "index.html").is_file()
+    assert (site / "benchmarks" / "index.html").is_file()
+
+    from airlab.params_docs import registries
+    from airlab.runner.config import RunConfig
+
+    plugins = _text(site / "plugin-reference" / "index.html")
+    for kind, registry in registries().items():
+        for name in registry.names():
+            assert _words(name) in plugins, f"{kind} {name!r} missing from the plug-in reference"
+            for field, info in registry.params_model(name).model_fields.items():
+                assert field in plugins
+                if info.description:
+                    assert _words(info.description)[:40] in plugins, (name, field)
+    api = _text(site / "api" / "runs" / "index.html")
+    for field, info in RunConfig.model_fields.items():
+        assert field in api
+        if info.description:
+            assert _words(info.description)[:40] in api, field
 
 
 def test_every_page_is_in_the_nav() -> None:

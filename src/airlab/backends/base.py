@@ -11,10 +11,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from airlab.journal.node import Node
 from airlab.tasks.task import Task
+
+if TYPE_CHECKING:
+    from airlab.operators.options import OperatorOptions
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,18 @@ class WriteRequest:
     """Earlier nodes of the run (memory), oldest first; hidden select/test scores removed."""
     seed: int
     node_id: int
-    options: dict[str, Any] = field(default_factory=dict)
+    options: OperatorOptions = field(default_factory=lambda: _parse_options(None))
+    """The run's operator options, typed (a mapping given here is validated into them)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", _parse_options(self.options))
+
+
+def _parse_options(raw: Any) -> OperatorOptions:
+    # Imported here: airlab.operators imports this module.
+    from airlab.operators.options import parse_operator_options
+
+    return parse_operator_options(raw)
 
 
 class Backend(abc.ABC):  # noqa: B024 - the two kinds below hold the abstract methods

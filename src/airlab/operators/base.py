@@ -7,9 +7,8 @@ templates) gets a structured request; chat models get the operator's prompt (see
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,9 +39,10 @@ class OperatorContext:
     seed: int
     node_id: int
     limits: ExecutionLimits
-    options: Mapping[str, Any] = field(default_factory=dict)
-    """Run-level operator settings (operator set flags such as memory or diversity cues,
-    prompt options); passed through to program writers as `WriteRequest.options`."""
+    options: OperatorOptions = field(default_factory=OperatorOptions)
+    """Run-level operator settings (operator set cues such as memory or diversity, prompt
+    options), typed; passed on to program writers as `WriteRequest.options`. A mapping given
+    here is validated into them."""
     sandbox: Sandbox | None = None
     """Where multi-turn operators (ReAct) run their commands."""
     scratch_dir: Path | None = None
@@ -62,15 +62,11 @@ class OperatorContext:
     None: not probed (the prompts then name only numpy, pandas, scipy and scikit-learn)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "options", parse_operator_options(self.options))
         # Parents and history are what the agent may see of them, whoever built the context.
         for name in ("parents", "history"):
             nodes = tuple(agent_view(node, self.fitness_source) for node in getattr(self, name))
             object.__setattr__(self, name, nodes)
-
-    @cached_property
-    def params(self) -> OperatorOptions:
-        """`options` as typed fields (the run validated them once, when it was created)."""
-        return parse_operator_options(self.options)
 
 
 class Operator(abc.ABC):
@@ -94,14 +90,14 @@ class Operator(abc.ABC):
                     history=context.history,
                     seed=context.seed,
                     node_id=context.node_id,
-                    options=dict(context.options),
+                    options=context.options,
                 )
             )
         return self.apply_with_model(context)
 
     def apply_with_model(self, context: OperatorContext) -> Candidate:
         """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`."""
-        if context.params.mode == "react":
+        if context.options.mode == "react":
             from airlab.operators.react import run_react
 
             return run_react(self, context)

@@ -78,6 +78,7 @@ class OperatorOptions(Params):
     servers)."""
 
 
-def parse_operator_options(raw: Mapping[str, Any] | None) -> OperatorOptions:
-    """Typed operator options from a mapping (one line naming the key on a bad one)."""
+def parse_operator_options(raw: OperatorOptions | Mapping[str, Any] | None) -> OperatorOptions:
+    """Typed operator options from a mapping (one line naming the key on a bad one); typed
+    ones are returned as they are."""
     return parse_params(OperatorOptions, raw, noun="operator option")  # type: ignore[return-value]

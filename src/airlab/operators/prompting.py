@@ -16,7 +16,7 @@ from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
-from airlab.operators.options import parse_operator_options
+from airlab.operators.options import OperatorOptions, parse_operator_options
 from airlab.operators.parsing import TRUNCATED_FINISH_REASONS, ParsedAnswer, parse_answer
 from airlab.operators.preview import data_preview
 from airlab.operators.prompt_library import PACKAGED
@@ -61,8 +61,9 @@ class PromptSettings:
     """Import the common scikit-learn names a script uses without importing them."""
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> PromptSettings:
-        """From the run's operator options; memory and diversity are on unless switched off."""
+    def from_options(cls, options: OperatorOptions | Mapping[str, Any]) -> PromptSettings:
+        """From the run's operator options (a mapping is validated first); memory and
+        diversity are on unless switched off."""
         typed = parse_operator_options(options)
         return cls(
             memory=typed.memory is not False,

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
-from airlab.operators.options import parse_operator_options
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompting import (
     TRUNCATED_FINISH_REASONS,
@@ -31,6 +30,7 @@ from airlab.operators.react_tools import TOOL_SPECS, Workspace
 
 if TYPE_CHECKING:
     from airlab.operators.base import Operator, OperatorContext
+    from airlab.operators.options import OperatorOptions
 
 TRANSCRIPT_FILE = "transcript.json"
 _ACTION = re.compile(
@@ -61,9 +61,8 @@ class ReactSettings:
     react_command_s: float | None = None
 
     @classmethod
-    def from_options(cls, options: Any) -> ReactSettings:
-        typed = parse_operator_options(options)
-        return cls(typed.react_turns, typed.react_time_s, typed.react_command_s)
+    def from_options(cls, options: OperatorOptions) -> ReactSettings:
+        return cls(options.react_turns, options.react_time_s, options.react_command_s)
 
 
 @dataclass(frozen=True)
@@ -322,7 +321,7 @@ def _native_turn(episode: _Episode, completion: Completion, workspace: Workspace
 
 def _native(context: OperatorContext, model: ChatModel) -> bool:
     """Whether this episode calls tools natively (`react_tools`: auto, native or text)."""
-    choice = context.params.react_tools
+    choice = context.options.react_tools
     if choice == "native" and not model.supports_tools:
         raise BackendError(
             f"react_tools=native: backend {model.name!r} has no native tool calling here "

@@ -142,10 +142,10 @@ def export_mlflow(run: RunData, tracking_uri: str, experiment: str | None = None
                 "airlab.task": run.task,
                 "airlab.agent": run.agent,
                 "airlab.run_dir": str(run.root),
-                "airlab.status": str(run.meta.get("status")),
+                "airlab.status": run.status,
             }
         )
-        mlflow.log_params(_flatten(run.config))
+        mlflow.log_params(_flatten(run.config.model_dump(mode="json") if run.config else {}))
         metrics = []
         for point in best_so_far(run):
             stamp = int((run.started_at + point["seconds"]) * 1000)
@@ -179,7 +179,7 @@ def _final_metrics(run: RunData) -> dict[str, float]:
         "tokens_in": float(sum(n.tokens_in for n in nodes)),
         "tokens_out": float(sum(n.tokens_out for n in nodes)),
         "cost_usd": float(sum(n.cost_usd for n in nodes)),
-        "elapsed_s": run.meta.get("elapsed_s"),
+        "elapsed_s": run.elapsed_s,
     }
     if run.final_node_id is not None:
         final = run.node(run.final_node_id)

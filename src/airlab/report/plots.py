@@ -56,7 +56,7 @@ def run_label(run: RunData, runs: Sequence[RunData]) -> str:
     same_agent = [r for r in runs if r.agent == run.agent and r.task == run.task]
     if len(same_agent) <= 1:
         return run.agent
-    seed = run.config.get("seed")
+    seed = run.config.seed if run.config else None
     return f"{run.agent} seed {seed}" if seed is not None else f"{run.agent} {run.name}"
 
 

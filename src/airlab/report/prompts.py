@@ -75,9 +75,7 @@ def rendered_prompt(
     tree = SearchTree.from_nodes(
         before, maximize=task.spec.maximize, fitness_source=config.selection.fitness
     )
-    options = operator_options(config.operators, config.operator_options).model_dump(
-        exclude_unset=True
-    )
+    options = operator_options(config.operators, config.operator_options)
     context = OperatorContext(
         task=task,
         parents=tuple(tree.by_id[p] for p in node.parent_ids if p in tree.by_id),

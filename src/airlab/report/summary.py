@@ -36,7 +36,7 @@ def run_row(run: RunData) -> list[str]:
     best = best_search_node(run)
     final = run.node(run.final_node_id) if run.final_node_id is not None else None
     counts = [sum(1 for n in nodes if n.status.value == s) for s in ("good", "buggy", "lost")]
-    elapsed = run.meta.get("elapsed_s")
+    elapsed = run.elapsed_s
     return [
         run.name,
         run.task,

@@ -134,9 +134,7 @@ class Search:
         )
         self.operator_params = operator_options(config.operators, config.operator_options)
         """The operator set's cues, overridden by the run's own operator options, typed."""
-        self.operator_options = self.operator_params.model_dump(exclude_unset=True)
-        """The same as a dict of the keys set, as operators and program writers receive it."""
-        self.prompt_settings = PromptSettings.from_options(self.operator_options)
+        self.prompt_settings = PromptSettings.from_options(self.operator_params)
         self.analysis_enabled = (
             isinstance(self.backend, ChatModel) and self.operator_params.analysis
         )
@@ -418,7 +416,7 @@ class Search:
             seed=self.config.seed,
             node_id=node.id,
             limits=self.limits,
-            options=self.operator_options,
+            options=self.operator_params,
             sandbox=self.sandbox,
             scratch_dir=self.folder.root / "react" / f"{node.id:04d}",
             hidden_paths=self.hidden_paths(),

@@ -57,7 +57,7 @@ class TemplatesBackend(ProgramWriter):
         families = TEXT_FAMILIES if shape.text else None
         rng = np.random.default_rng([request.seed, request.node_id, 7])
         log_ok = problem == "regression" and positive_target(task)
-        diversity = bool(request.options.get("diversity"))
+        diversity = request.options.diversity is True
         if request.operator == "draft":
             written = [n for n in request.history if RECIPE_KEY in n.meta]
             if diversity:  # every model the run wrote, so drafts go to the least-used family
@@ -73,7 +73,7 @@ class TemplatesBackend(ProgramWriter):
                 least_used=diversity,
                 families=families,
             )
-        elif request.operator == "improve" and request.options.get("memory"):
+        elif request.operator == "improve" and request.options.memory is True:
             recipe, plan = improve_with_memory(
                 _parent_recipe(request, 0),
                 request.history,
