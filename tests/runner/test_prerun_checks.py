@@ -4,6 +4,7 @@ probed once per run and kept in the journal."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -76,11 +77,15 @@ def test_a_script_failing_a_check_is_not_run_and_is_debugged(tmp_path, monkeypat
     assert draft.exec_seconds is None and draft.tokens_in == 100  # charged, not executed
     assert debug.operator == "debug" and debug.parent_ids == (draft.id,) and debug.is_good
     (_, draft_prompt), (_, debug_prompt) = CODER.prompts
+    # deep families are named only where the sandbox's Python has a deep-learning package
+    deep = any(importlib.util.find_spec(name) for name in ("torch", "tensorflow", "keras"))
     for prompt in (draft_prompt, debug_prompt):
         assert "NOT installed (importing them fails): xgboost" in prompt
-        assert "whatever else" not in prompt and "cnn" not in prompt
-    families = "(e.g. gradient boosting, random forest, linear, svm, knn, neural net (MLP))"
+        assert "whatever else" not in prompt
+    families = "(e.g. gradient boosting, random forest, linear, svm, knn, neural net (MLP)"
+    families += ", cnn, transformer)" if deep else ")"
     assert families in draft_prompt  # no family the machine cannot run
+    assert deep or "cnn" not in draft_prompt + debug_prompt
     failing = "failed here (line marked `>`):\n```\n  1 | import pandas as pd\n> 2 | import xgboost"
     assert failing in debug_prompt
     stored = search.journal.get_meta("packages")
