@@ -11,10 +11,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from airlab.journal.node import Node
 from airlab.tasks.task import Task
+
+if TYPE_CHECKING:
+    from airlab.lessons.store import RetrievedLesson
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class WriteRequest:
     seed: int
     node_id: int
     options: dict[str, Any] = field(default_factory=dict)
+    lessons: tuple[RetrievedLesson, ...] = ()
+    """Lessons from earlier tasks the run retrieved (`airlab.lessons`); a writer may use them."""
 
 
 class Backend(abc.ABC):  # noqa: B024 - the two kinds below hold the abstract methods

@@ -24,6 +24,7 @@ from airlab.cli import (
     agent_commands,
     ensemble_command,
     evolve_command,
+    lessons_commands,
     report_commands,
     run_commands,
     sweep_command,
@@ -72,6 +73,7 @@ app.command("sweep")(sweep_command.sweep)
 app.command("ensemble")(ensemble_command.ensemble)
 app.add_typer(agent_commands.agent_app, name="agent")
 app.command("evolve")(evolve_command.evolve)
+app.add_typer(lessons_commands.lessons_app, name="lessons")
 
 
 def main() -> None:

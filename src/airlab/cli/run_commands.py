@@ -52,6 +52,8 @@ _FLAGS = {
     "selection.fitness": "--fitness",
     "selection.runtime_weight": "--runtime-weight",
     "selection.top_k": "--top-k",
+    "lessons.path": "--lessons",
+    "lessons.mode": "--lessons-mode",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
 
@@ -240,6 +242,17 @@ def run(
         bool | None,
         typer.Option(help="After the choice, score every good node on test (analysis only)."),
     ] = None,
+    lessons: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lessons store (SQLite, shared across runs): its lessons enter the prompts, and "
+            "the run adds its own when it ends."
+        ),
+    ] = None,
+    lessons_mode: Annotated[
+        str | None,
+        typer.Option(help="With --lessons: read, write or both (default both)."),
+    ] = None,
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where run folders are created (default ./runs).")
     ] = None,
@@ -311,6 +324,7 @@ def run(
             "time_s": parse_duration(time_limit, "--time-limit"),
             "memory_mb": memory_limit,
         },
+        "lessons": {"path": lessons, "mode": lessons_mode},
         "selection": {
             "fitness": fitness,
             "runtime_weight": runtime_weight,

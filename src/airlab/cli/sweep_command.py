@@ -117,6 +117,15 @@ def sweep(
         str | None, typer.Option(help="Ray pool: 'auto' or ray://host:port joins a cluster.")
     ] = None,
     sandbox: Annotated[str | None, typer.Option(help="Sandbox: auto, bwrap or process.")] = None,
+    lessons: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lessons store shared by every run (read when each starts, written as each ends)."
+        ),
+    ] = None,
+    lessons_mode: Annotated[
+        str | None, typer.Option(help="With --lessons: read, write or both (default both).")
+    ] = None,
     sweeps_dir: Annotated[Path, typer.Option(help="Where sweep folders are created.")] = Path(
         "sweeps"
     ),
@@ -176,6 +185,7 @@ def sweep(
                 "sandbox": sandbox,
                 "budget": {"steps": steps, "time_s": parse_duration(time_budget, "--time")},
                 "limits": {"time_s": parse_duration(time_limit, "--time-limit")},
+                "lessons": {"path": str(lessons) if lessons else None, "mode": lessons_mode},
             },
         }
         from airlab.runner.sweep import Sweep, load_spec  # the runner: after the options parse

@@ -65,8 +65,13 @@ def score_on_test(search: Search, node: Node) -> float | None:
 
 
 def finalize_search(search: Search) -> RunResult:
-    """Choose, score on test, copy the best solution, and write `result.json` (idempotent)."""
+    """Write the run's lessons (with `--lessons`), choose, score on test, copy the best
+    solution, and write `result.json` (idempotent)."""
     journal = search.journal
+    if search.config.lessons is not None:  # before any hidden split is read for the choice
+        from airlab.lessons.writer import write_for_run
+
+        write_for_run(search)
     if search.config.selection.ensemble:
         add_ensemble(search)
     final = choose_final(

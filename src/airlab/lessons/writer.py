@@ -1,0 +1,169 @@
+"""A run and its lessons: retrieved when it is created, written when it ends.
+
+Writing reads the journal through `agent_view` only, before the final choice looks at any hidden
+split: the template lessons always, and with a chat backend up to `MODEL_LESSONS` lessons that
+the model writes from the same view (a `lessons` call, charged to the run's ledger). As a last
+guard, a lesson whose text carries any of the run's hidden scores (to four significant digits or
+more) is dropped, never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from airlab.journal.node import Node
+from airlab.journal.tree import agent_view
+from airlab.lessons.derive import template_lessons
+from airlab.lessons.keys import TaskKeys, task_keys
+from airlab.lessons.retrieve import retrieve
+from airlab.lessons.store import Lesson, LessonsError, LessonStore, RetrievedLesson
+from airlab.operators.memory import render_memory
+
+if TYPE_CHECKING:
+    from airlab.runner.search import Search
+
+MODEL_LESSONS = 3
+LESSON_CHARS = 300
+META_RETRIEVED = "lessons"
+META_WRITTEN = "lessons_written"
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
+
+
+def retrieve_for_run(search: Search) -> list[RetrievedLesson]:
+    """The lessons of a new run, recorded in its journal (a resumed run reads them from there,
+    so it sees the lessons it started with)."""
+    settings = search.config.lessons
+    if settings is None or settings.mode == "write":
+        return []
+    store = LessonStore(settings.path)
+    keys = task_keys(search.task)
+    query = f"{search.task.spec.name} {search.task.spec.title or ''}"
+    found = retrieve(store.all(), keys, query=query, top_k=settings.top_k)
+    search.journal.set_meta(**{META_RETRIEVED: [lesson.to_meta() for lesson in found]})
+    return found
+
+
+def run_lessons(search: Search) -> tuple[RetrievedLesson, ...]:
+    """The lessons the run retrieved when it was created (none without a store)."""
+    stored = search.journal.get_meta(META_RETRIEVED) or []
+    return tuple(RetrievedLesson.from_meta(item) for item in stored)
+
+
+def write_for_run(search: Search) -> None:
+    """Write the run's lessons into its store (once; a resumed finalisation replaces them).
+    A store that cannot be written is recorded in the journal, not raised: the run's result
+    does not depend on it."""
+    settings = search.config.lessons
+    if settings is None or settings.mode == "read" or search.journal.get_meta(META_WRITTEN):
+        return
+    try:
+        lessons = lessons_of_run(search)
+        ids = LessonStore(settings.path).replace_run(search.folder.root.name, lessons)
+    except LessonsError as exc:
+        search.journal.set_meta(lessons_error=str(exc))
+        return
+    search.journal.set_meta(**{META_WRITTEN: ids})
+
+
+def lessons_of_run(search: Search) -> list[Lesson]:
+    """Template lessons, then the model's (chat backends), minus any that carry a hidden score."""
+    raw = search.journal.nodes()
+    fitness = search.config.selection.fitness
+    seen = [agent_view(node, fitness) for node in raw if node.status.finished]
+    keys = task_keys(search.task)
+    maximize = search.task.spec.maximize
+    run_id = search.folder.root.name
+    lessons = template_lessons(seen, keys, task=search.task.name, run_id=run_id, maximize=maximize)
+    from airlab.backends import ChatModel
+
+    if isinstance(search.backend, ChatModel) and seen:
+        lessons += model_lessons(search, seen, keys, lessons)
+    hidden = hidden_numbers(raw) - shown_numbers(raw)
+    return [lesson for lesson in lessons if not mentions(lesson.text, hidden)]
+
+
+def model_lessons(
+    search: Search, seen: list[Node], keys: TaskKeys, facts: list[Lesson]
+) -> list[Lesson]:
+    """Up to `MODEL_LESSONS` lessons in the model's words (none when the call fails or the
+    budget is spent: the template lessons stand alone then)."""
+    from airlab.backends import ChatModel, Message
+    from airlab.backends.llm.record import charging
+    from airlab.errors import BackendError, BudgetExhaustedError
+
+    model = search.backend
+    assert isinstance(model, ChatModel)
+    prompt = search.prompts.render(
+        "lessons.j2",
+        task_text=keys.describe(),
+        task_name=search.task.name,
+        memory=render_memory(seen, maximize=search.task.spec.maximize, max_chars=6000),
+        facts=[lesson.text for lesson in facts],
+        count=MODEL_LESSONS,
+        chars=LESSON_CHARS,
+    )
+    try:
+        with charging(None):
+            answer = model.complete([Message("user", prompt)], purpose="lessons")
+    except (BackendError, BudgetExhaustedError) as exc:
+        search.journal.set_meta(lessons_error=f"the lessons call failed: {exc}")
+        return []
+    texts = parse_lessons(answer.text)[:MODEL_LESSONS]
+    return [
+        Lesson(
+            text=text,
+            author="model",
+            kind="model",
+            keys=keys,
+            source_run=search.folder.root.name,
+            source_task=search.task.name,
+            source_nodes=[n.id for n in seen],
+        )
+        for text in texts
+    ]
+
+
+def parse_lessons(text: str) -> list[str]:
+    """The bulleted lines of an answer, each cut to `LESSON_CHARS`."""
+    found = []
+    for line in text.splitlines():
+        match = _BULLET.match(line)
+        if match:
+            lesson = " ".join(match.group(1).split())
+            if len(lesson) > LESSON_CHARS:
+                lesson = lesson[: LESSON_CHARS - 1] + "…"
+            found.append(lesson)
+    return found
+
+
+def hidden_numbers(nodes: list[Node]) -> set[str]:
+    """The run's hidden scores as text, to four to seven significant digits."""
+    values = {
+        value
+        for node in nodes
+        for value in (node.select_score, node.test_score)
+        if value is not None
+    }
+    return {f"{value:.{digits}g}" for value in values for digits in range(4, 8)} | {
+        repr(value) for value in values
+    }
+
+
+def shown_numbers(nodes: list[Node]) -> set[str]:
+    """The scores the agent saw, formatted as `hidden_numbers` formats (a hidden score that
+    equals a visible one tells nothing)."""
+    values = {
+        value
+        for node in nodes
+        for value in (node.search_score, node.self_reported_score)
+        if value is not None
+    }
+    return {f"{value:.{digits}g}" for value in values for digits in range(4, 8)} | {
+        repr(value) for value in values
+    }
+
+
+def mentions(text: str, hidden: set[str]) -> bool:
+    """Whether `text` holds one of `hidden` as a whole number (not inside a longer one)."""
+    return any(re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", text) for number in hidden)
