@@ -4,6 +4,8 @@ lessons' own rankings, the most relevant lesson counting most."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from airlab.lessons.keys import TaskKeys
 from airlab.lessons.retrieve import preferred_families, retrieve
 from airlab.lessons.store import Lesson, RetrievedLesson
@@ -39,7 +41,7 @@ def test_the_lesson_of_the_same_type_and_metric_comes_first() -> None:
     found = retrieve(lessons, target, top_k=4)
     assert [lesson.id for lesson in found][:2] == [2, 3]
     assert found[-1].id == 4
-    assert all(a.score >= b.score for a, b in zip(found, found[1:], strict=False))
+    assert all(a.score >= b.score for a, b in pairwise(found))
 
 
 def test_shared_words_break_a_tie_of_keys() -> None:

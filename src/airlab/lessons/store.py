@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -67,7 +67,7 @@ class RetrievedLesson:
     families: tuple[str, ...] = ()
     score: float = 0.0
 
-    def to_meta(self) -> dict[str, object]:
+    def to_meta(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "text": self.text,
@@ -76,13 +76,12 @@ class RetrievedLesson:
         }
 
     @classmethod
-    def from_meta(cls, data: dict[str, object]) -> RetrievedLesson:
-        families = data.get("families") or []
+    def from_meta(cls, data: dict[str, Any]) -> RetrievedLesson:
         return cls(
-            id=int(data["id"]),  # type: ignore[call-overload]
+            id=int(data["id"]),
             text=str(data["text"]),
-            families=tuple(str(f) for f in families),  # type: ignore[union-attr]
-            score=float(data.get("score") or 0.0),  # type: ignore[arg-type]
+            families=tuple(str(f) for f in data.get("families") or ()),
+            score=float(data.get("score") or 0.0),
         )
 
 

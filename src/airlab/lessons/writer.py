@@ -1,10 +1,11 @@
 """A run and its lessons: retrieved when it is created, written when it ends.
 
-Writing reads the journal through `agent_view` only, before the final choice looks at any hidden
-split: the template lessons always, and with a chat backend up to `MODEL_LESSONS` lessons that
-the model writes from the same view (a `lessons` call, charged to the run's ledger). As a last
-guard, a lesson whose text carries any of the run's hidden scores (to four significant digits or
-more) is dropped, never stored.
+Lessons are made from the journal through `agent_view` only, before the final choice looks at
+any hidden split: the template lessons always, and with a chat backend up to `MODEL_LESSONS`
+lessons that the model writes from the same view (a `lessons` call, charged to the run's
+ledger). They are stored once the run's test score exists, behind a last guard: a lesson whose
+text carries any of the run's hidden scores (to four significant digits or more, unless the
+agent saw the same number as a search score) is dropped, never stored.
 """
 
 from __future__ import annotations
@@ -50,24 +51,36 @@ def run_lessons(search: Search) -> tuple[RetrievedLesson, ...]:
     return tuple(RetrievedLesson.from_meta(item) for item in stored)
 
 
-def write_for_run(search: Search) -> None:
-    """Write the run's lessons into its store (once; a resumed finalisation replaces them).
-    A store that cannot be written is recorded in the journal, not raised: the run's result
-    does not depend on it."""
+def lessons_due(search: Search) -> bool:
+    """Whether the run writes lessons and has not yet stored them."""
     settings = search.config.lessons
-    if settings is None or settings.mode == "read" or search.journal.get_meta(META_WRITTEN):
-        return
+    return (
+        settings is not None
+        and settings.mode != "read"
+        and not search.journal.get_meta(META_WRITTEN)
+    )
+
+
+def store_for_run(search: Search, lessons: list[Lesson]) -> None:
+    """Store the run's lessons (a resumed finalisation replaces them), after the guard: called
+    once every hidden score of the run exists, so it checks them all. A store that cannot be
+    written is recorded in the journal, not raised: the run's result does not depend on it."""
+    settings = search.config.lessons
+    assert settings is not None
+    raw = search.journal.nodes()
+    hidden = hidden_numbers(raw) - shown_numbers(raw)
+    kept = [lesson for lesson in lessons if not mentions(lesson.text, hidden)]
     try:
-        lessons = lessons_of_run(search)
-        ids = LessonStore(settings.path).replace_run(search.folder.root.name, lessons)
+        ids = LessonStore(settings.path).replace_run(search.folder.root.name, kept)
     except LessonsError as exc:
         search.journal.set_meta(lessons_error=str(exc))
         return
-    search.journal.set_meta(**{META_WRITTEN: ids})
+    search.journal.set_meta(**{META_WRITTEN: ids, "lessons_dropped": len(lessons) - len(kept)})
 
 
 def lessons_of_run(search: Search) -> list[Lesson]:
-    """Template lessons, then the model's (chat backends), minus any that carry a hidden score."""
+    """Template lessons, then the model's (chat backends), from the nodes as the agent saw
+    them; made before the final choice reads any hidden split."""
     raw = search.journal.nodes()
     fitness = search.config.selection.fitness
     seen = [agent_view(node, fitness) for node in raw if node.status.finished]
@@ -79,8 +92,7 @@ def lessons_of_run(search: Search) -> list[Lesson]:
 
     if isinstance(search.backend, ChatModel) and seen:
         lessons += model_lessons(search, seen, keys, lessons)
-    hidden = hidden_numbers(raw) - shown_numbers(raw)
-    return [lesson for lesson in lessons if not mentions(lesson.text, hidden)]
+    return lessons
 
 
 def model_lessons(
