@@ -69,6 +69,13 @@ def _given(overrides: dict[str, Any], prefix: str = "") -> list[str]:
     return names
 
 
+def require_lessons_path(path: Path | None, mode: str | None, base: dict[str, Any]) -> None:
+    """`--lessons-mode` without a store to apply to is a one-line error naming both options."""
+    configured = (base.get("lessons") or {}) if isinstance(base.get("lessons"), dict) else {}
+    if mode is not None and path is None and not configured.get("path"):
+        raise ConfigError("option --lessons-mode needs --lessons PATH (the lessons store)")
+
+
 def parse_duration(text: str | None, option: str) -> float | None:
     """'90', '90s', '30m', '1.5h' → seconds."""
     if text is None:
@@ -293,6 +300,7 @@ def run(
         loaded = load_agent(agent)
     if task is None and "task" not in base:
         raise ConfigError("option --task is required (or a --config file with a `task:` field)")
+    require_lessons_path(lessons, lessons_mode, base)
     overrides: dict[str, Any] = {
         "task": task,
         "policy": policy,

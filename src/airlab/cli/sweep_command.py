@@ -15,7 +15,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from airlab.cli.run_commands import EXIT_FAILED, EXIT_NO_VALID_SOLUTION, parse_duration
+from airlab.cli.run_commands import (
+    EXIT_FAILED,
+    EXIT_NO_VALID_SOLUTION,
+    parse_duration,
+    require_lessons_path,
+)
 from airlab.errors import ConfigError
 from airlab.result import FINISHED, RunStatus
 
@@ -163,6 +168,7 @@ def sweep(
         the_sweep = Sweep.open(resume)
     else:
         base = read_config_file(config) if config else {}
+        require_lessons_path(lessons, lessons_mode, base.get("base") or {})
         listed = base.pop("agents", None)
         if agent is None and isinstance(listed, list):
             agent = [str(reference) for reference in listed]  # the YAML names them as --agent
