@@ -81,7 +81,7 @@ def _families(nodes: Sequence[Node], keys: TaskKeys, *, maximize: bool) -> Lesso
     )
     never = sorted(f for f in failed if f not in best)
     if never:
-        text += f" Never worked here: {', '.join(never)}."
+        text += f" Failed every time here: {', '.join(never)}."
     return _lesson(
         text,
         "families",
