@@ -109,3 +109,11 @@ def test_model_answers_are_read_as_bullets() -> None:
     text = "Here are lessons:\n- Start with gbdt.\n* Scale features for svm\n2. Avoid knn\nbye"
     assert parse_lessons(text) == ["Start with gbdt.", "Scale features for svm", "Avoid knn"]
     assert len(parse_lessons("- " + "x" * 1000)[0]) == 300
+
+
+def test_short_hidden_scores_identify_nothing() -> None:
+    nodes = [node(0, "gbdt", 0.9)]
+    nodes[0] = nodes[0].model_copy(update={"select_score": 0.7, "test_score": 0.95})
+    hidden = hidden_numbers(nodes) - shown_numbers(nodes)
+    assert hidden == set()
+    assert not mentions("mlp 0.7, random_forest 0.95", hidden)

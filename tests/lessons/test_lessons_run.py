@@ -117,3 +117,28 @@ def test_without_a_store_prompts_have_no_lessons_heading(make_task, tmp_path) ->
         Run.create(RunConfig.model_validate(data)).execute()
         assert server.requests and not any(HEADING in r.prompt for r in server.requests)
         assert not any(LESSONS_ASKED in r.prompt for r in server.requests)
+
+
+def test_the_runs_of_a_sweep_share_one_store(make_task, tmp_path) -> None:
+    from airlab.runner.sweep import Sweep, load_spec
+
+    store = tmp_path / "lessons.db"
+    spec = load_spec(
+        {
+            "tasks": [str(make_task("alpha")), str(make_task("beta"))],
+            "seeds": [0],
+            "workers": 2,
+            "base": {
+                "budget": {"steps": 2},
+                "limits": {"time_s": 60},
+                "backend_options": {"bug_rate": 0.0},
+                "lessons": {"path": str(store), "mode": "write"},
+            },
+        },
+        "test",
+    )
+    states = Sweep.create_or_continue(tmp_path / "sw", spec).execute()
+    assert all(state.status == "complete" for state in states.values())
+    lessons = LessonStore(store).all()
+    assert {les.source_task for les in lessons} == {"alpha", "beta"}
+    assert {les.source_run for les in lessons} == set(states)

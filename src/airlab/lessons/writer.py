@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 MODEL_LESSONS = 3
 LESSON_CHARS = 300
+MIN_DIGITS = 4
+"""A hidden score is looked for in lesson texts to this many significant digits or more."""
 META_RETRIEVED = "lessons"
 META_WRITTEN = "lessons_written"
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
@@ -150,16 +152,27 @@ def parse_lessons(text: str) -> list[str]:
 
 
 def hidden_numbers(nodes: list[Node]) -> set[str]:
-    """The run's hidden scores as text, to four to seven significant digits."""
+    """The run's hidden scores as text, to four to seven significant digits. A score with fewer
+    digits (0.95 on a small split) is left out: it identifies nothing, and lessons are full of
+    such numbers."""
     values = {
         value
         for node in nodes
         for value in (node.select_score, node.test_score)
         if value is not None
     }
-    return {f"{value:.{digits}g}" for value in values for digits in range(4, 8)} | {
+    return {text for text in _formats(values) if _significant(text) >= MIN_DIGITS}
+
+
+def _formats(values: set[float]) -> set[str]:
+    return {f"{value:.{digits}g}" for value in values for digits in range(MIN_DIGITS, 8)} | {
         repr(value) for value in values
     }
+
+
+def _significant(text: str) -> int:
+    mantissa = text.lower().split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+    return len(mantissa)
 
 
 def shown_numbers(nodes: list[Node]) -> set[str]:
@@ -171,9 +184,7 @@ def shown_numbers(nodes: list[Node]) -> set[str]:
         for value in (node.search_score, node.self_reported_score)
         if value is not None
     }
-    return {f"{value:.{digits}g}" for value in values for digits in range(4, 8)} | {
-        repr(value) for value in values
-    }
+    return _formats(values)
 
 
 def mentions(text: str, hidden: set[str]) -> bool:
