@@ -7,7 +7,7 @@ are paired. The templates backend acts on lessons in one place: its drafts take 
 the retrieved lessons rank best instead of random ones; nothing else differs between the arms.
 Executions are cached by script (`execution_cache.py`), shared by both arms.
 
-    python benchmarks/lessons.py                        # default size: < 15 min on 2 cores
+    python benchmarks/lessons.py                        # default size: about 9 min on 2 cores
     python benchmarks/lessons.py --held-out osuleaf --seeds 8 --out bench-lessons-osuleaf
 
 Writes `lessons.md` (the table), `results.json` and the store `lessons.db`.
@@ -91,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", default=",".join(SOURCES))
     parser.add_argument("--held-out", default=HELD_OUT)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=3, help="steps of each held-out run")
     parser.add_argument("--source-steps", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2, help="runs at once")
@@ -166,7 +166,10 @@ def table(
 
 
 def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    if value is None:
+        return "—"
+    text = f"{value:.4f}"
+    return "0.0000" if text == "-0.0000" else text
 
 
 if __name__ == "__main__":
