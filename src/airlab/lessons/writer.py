@@ -11,8 +11,10 @@ agent saw the same number as a search score) is dropped, never stored.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from airlab.errors import ConfigError
 from airlab.journal.node import Node
 from airlab.journal.tree import agent_view
 from airlab.lessons.derive import template_lessons
@@ -22,6 +24,7 @@ from airlab.lessons.store import Lesson, LessonsError, LessonStore, RetrievedLes
 from airlab.operators.memory import render_memory
 
 if TYPE_CHECKING:
+    from airlab.runner.config import LessonsSettings
     from airlab.runner.search import Search
 
 MODEL_LESSONS = 3
@@ -31,6 +34,18 @@ MIN_DIGITS = 4
 META_RETRIEVED = "lessons"
 META_WRITTEN = "lessons_written"
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
+
+
+def check_store(settings: LessonsSettings | None) -> None:
+    """Refuse, before a run folder exists, a store that cannot serve the run: a file that is no
+    lessons store, a newer schema, or a missing file to read only (a typo, most likely)."""
+    if settings is None:
+        return
+    if settings.mode == "read" and not Path(settings.path).is_file():
+        raise ConfigError(
+            f"--lessons {settings.path}: no lessons file here (read mode creates none)"
+        )
+    LessonStore(settings.path)
 
 
 def retrieve_for_run(search: Search) -> list[RetrievedLesson]:

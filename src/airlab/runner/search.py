@@ -179,6 +179,10 @@ class Search:
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
         get_sandbox(config.sandbox)
+        if config.lessons is not None:
+            from airlab.lessons.writer import check_store
+
+            check_store(config.lessons)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
         if agent is not None:
