@@ -100,3 +100,24 @@ def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert len({row.source_run for row in rows}) == 45
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_task_keys_come_from_the_public_table(make_task) -> None:
+    from airlab.lessons.keys import task_keys
+    from airlab.tasks import load_task
+
+    classification = task_keys(load_task(make_task("c", rows=3000)))
+    assert classification.model_dump() == {
+        "task_type": "classification",
+        "metric": "accuracy",
+        "rows": "rows1k-10k",
+        "cols": "cols<10",
+        "target": "binary",
+    }
+    regression = task_keys(load_task(make_task("r", kind="regression")))
+    assert (regression.task_type, regression.metric, regression.rows, regression.target) == (
+        "regression",
+        "rmse",
+        "rows<1k",
+        "continuous",
+    )

@@ -53,9 +53,18 @@ def task_keys(task: Task) -> TaskKeys:
     """The keys of `task`, from its spec and its public training table (no hidden file)."""
     spec = task.spec
     path = train_table(task.public_dir)
-    frame = read_table(path) if path is not None else None
-    rows = 0 if frame is None else len(frame)
-    features = 0 if frame is None else len(frame.columns) - len(spec.target_columns) - 1
+    targets = list(spec.target_columns)
+    if path is None:
+        rows, columns, frame = 0, 0, None
+    elif path.suffix == ".csv":  # a large table is counted, not loaded: only its targets are
+        header = list(read_table(path, nrows=0).columns)
+        columns = len(header)
+        frame = read_table(path, columns=[c for c in targets if c in header])
+        rows = len(frame)
+    else:
+        frame = read_table(path)
+        rows, columns = len(frame), len(frame.columns)
+    features = columns - len(targets) - 1
     target = _target_kind(task, frame)
     return TaskKeys(
         task_type=_task_type(task, target),
