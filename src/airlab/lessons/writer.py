@@ -74,7 +74,7 @@ def lessons_due(search: Search) -> bool:
     return (
         settings is not None
         and settings.mode != "read"
-        and not search.journal.get_meta(META_WRITTEN)
+        and search.journal.get_meta(META_WRITTEN) is None
     )
 
 
