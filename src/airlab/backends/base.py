@@ -17,6 +17,7 @@ from airlab.journal.node import Node
 from airlab.tasks.task import Task
 
 if TYPE_CHECKING:
+    from airlab.lessons.store import RetrievedLesson
     from airlab.operators.options import OperatorOptions
 
 
@@ -66,6 +67,8 @@ class WriteRequest:
     node_id: int
     options: OperatorOptions = field(default_factory=lambda: _parse_options(None))
     """The run's operator options, typed (a mapping given here is validated into them)."""
+    lessons: tuple[RetrievedLesson, ...] = ()
+    """Lessons from earlier tasks the run retrieved (`airlab.lessons`); a writer may use them."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", _parse_options(self.options))

@@ -28,6 +28,8 @@ class Purpose(enum.StrEnum):
     ANALYSIS = "analysis"
     CHOOSE = "choose"
     REACT = "react"
+    LESSONS = "lessons"
+    """The lessons a run leaves for later tasks, written when it ends (`airlab.lessons`)."""
 
 
 PURPOSES = tuple(p.value for p in Purpose)

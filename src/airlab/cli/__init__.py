@@ -24,6 +24,7 @@ from airlab.cli import (
     agent_commands,
     ensemble_command,
     evolve_command,
+    lessons_commands,
     plan_commands,
     report_commands,
     run_commands,
@@ -75,6 +76,7 @@ app.add_typer(agent_commands.agent_app, name="agent")
 app.command("evolve")(evolve_command.evolve)
 app.add_typer(plan_commands.plans_app, name="plans")
 app.add_typer(plan_commands.rubric_app, name="rubric")
+app.add_typer(lessons_commands.lessons_app, name="lessons")
 
 
 def main() -> None:

@@ -52,6 +52,8 @@ _FLAGS = {
     "selection.fitness": "--fitness",
     "selection.runtime_weight": "--runtime-weight",
     "selection.top_k": "--top-k",
+    "lessons.path": "--lessons",
+    "lessons.mode": "--lessons-mode",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
 
@@ -65,6 +67,13 @@ def _given(overrides: dict[str, Any], prefix: str = "") -> list[str]:
         elif value is not None:
             names.append(f"{prefix}{key}")
     return names
+
+
+def require_lessons_path(path: Path | None, mode: str | None, base: dict[str, Any]) -> None:
+    """`--lessons-mode` without a store to apply to is a one-line error naming both options."""
+    configured = (base.get("lessons") or {}) if isinstance(base.get("lessons"), dict) else {}
+    if mode is not None and path is None and not configured.get("path"):
+        raise ConfigError("option --lessons-mode needs --lessons PATH (the lessons store)")
 
 
 def parse_duration(text: str | None, option: str) -> float | None:
@@ -191,7 +200,7 @@ def run(
         typer.Option(
             "--model-for",
             help="PURPOSE=provider/model: another model for draft, improve, debug, crossover, "
-            "analysis, choose or react (repeatable).",
+            "analysis, choose, react or lessons (repeatable).",
         ),
     ] = None,
     model_option: Annotated[
@@ -240,6 +249,17 @@ def run(
         bool | None,
         typer.Option(help="After the choice, score every good node on test (analysis only)."),
     ] = None,
+    lessons: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lessons store (SQLite, shared across runs): its lessons enter the prompts, and "
+            "the run adds its own when it ends."
+        ),
+    ] = None,
+    lessons_mode: Annotated[
+        str | None,
+        typer.Option(help="With --lessons: read, write or both (default both)."),
+    ] = None,
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where run folders are created (default ./runs).")
     ] = None,
@@ -280,6 +300,7 @@ def run(
         loaded = load_agent(agent)
     if task is None and "task" not in base:
         raise ConfigError("option --task is required (or a --config file with a `task:` field)")
+    require_lessons_path(lessons, lessons_mode, base)
     overrides: dict[str, Any] = {
         "task": task,
         "policy": policy,
@@ -311,6 +332,7 @@ def run(
             "time_s": parse_duration(time_limit, "--time-limit"),
             "memory_mb": memory_limit,
         },
+        "lessons": {"path": lessons, "mode": lessons_mode},
         "selection": {
             "fitness": fitness,
             "runtime_weight": runtime_weight,

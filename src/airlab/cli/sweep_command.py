@@ -15,7 +15,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from airlab.cli.run_commands import EXIT_FAILED, EXIT_NO_VALID_SOLUTION, parse_duration
+from airlab.cli.run_commands import (
+    EXIT_FAILED,
+    EXIT_NO_VALID_SOLUTION,
+    parse_duration,
+    require_lessons_path,
+)
 from airlab.errors import ConfigError
 from airlab.result import FINISHED, RunStatus
 
@@ -117,6 +122,15 @@ def sweep(
         str | None, typer.Option(help="Ray pool: 'auto' or ray://host:port joins a cluster.")
     ] = None,
     sandbox: Annotated[str | None, typer.Option(help="Sandbox: auto, bwrap or process.")] = None,
+    lessons: Annotated[
+        Path | None,
+        typer.Option(
+            help="Lessons store shared by every run (read when each starts, written as each ends)."
+        ),
+    ] = None,
+    lessons_mode: Annotated[
+        str | None, typer.Option(help="With --lessons: read, write or both (default both).")
+    ] = None,
     sweeps_dir: Annotated[Path, typer.Option(help="Where sweep folders are created.")] = Path(
         "sweeps"
     ),
@@ -154,6 +168,7 @@ def sweep(
         the_sweep = Sweep.open(resume)
     else:
         base = read_config_file(config) if config else {}
+        require_lessons_path(lessons, lessons_mode, base.get("base") or {})
         listed = base.pop("agents", None)
         if agent is None and isinstance(listed, list):
             agent = [str(reference) for reference in listed]  # the YAML names them as --agent
@@ -176,6 +191,7 @@ def sweep(
                 "sandbox": sandbox,
                 "budget": {"steps": steps, "time_s": parse_duration(time_budget, "--time")},
                 "limits": {"time_s": parse_duration(time_limit, "--time-limit")},
+                "lessons": {"path": str(lessons) if lessons else None, "mode": lessons_mode},
             },
         }
         from airlab.runner.sweep import Sweep, load_spec  # the runner: after the options parse

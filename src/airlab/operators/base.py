@@ -16,6 +16,7 @@ from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
 from airlab.failures import Failure
 from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
+from airlab.lessons.store import RetrievedLesson
 from airlab.operators.changes import change_summary
 from airlab.operators.locate import excerpt, failing_line
 from airlab.operators.memory import fix_chain
@@ -57,6 +58,9 @@ class OperatorContext:
     """How multi-turn operators run a command: the run's pool when set, else `sandbox.run`."""
     prompts: PromptLibrary = PACKAGED
     """The run's prompt templates: its agent's own `prompts/` before the packaged ones."""
+    lessons: tuple[RetrievedLesson, ...] = ()
+    """Lessons from earlier tasks (`--lessons`): shown in draft and improve prompts, passed to
+    program writers."""
     packages: Packages | None = None
     """What the candidates' sandbox can import (the run's probe), as the prompts state it;
     None: not probed (the prompts then name only numpy, pandas, scipy and scikit-learn)."""
@@ -91,6 +95,7 @@ class Operator(abc.ABC):
                     seed=context.seed,
                     node_id=context.node_id,
                     options=context.options,
+                    lessons=context.lessons,
                 )
             )
         return self.apply_with_model(context)

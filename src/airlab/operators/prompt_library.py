@@ -28,6 +28,7 @@ _TASK = frozenset(
 )
 _OPERATOR = _TASK | {
     "memory",
+    "lessons",
     "diversity",
     "ask_family",
     "react",
@@ -41,12 +42,14 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "react_system.j2": frozenset({"native_tools"}),
     "_task.j2": _TASK,
     "_memory.j2": _OPERATOR,
+    "_lessons.j2": _OPERATOR,
     "_answer_format.j2": _OPERATOR,
     "draft.j2": _OPERATOR | {"approaches_tried"},
     "improve.j2": _OPERATOR | {"parent"},
     "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
     "crossover.j2": _OPERATOR | {"parents"},
     "analysis.j2": frozenset({"task", "node"}),
+    "lessons.j2": frozenset({"task_text", "task_name", "memory", "facts", "count", "chars"}),
 }
 """Every template and the variables the code gives it (`_task.j2` is also rendered on its own,
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""

@@ -175,6 +175,7 @@ def operator_prompt(
         if settings.memory
         else "",
         "diversity": settings.diversity,
+        "lessons": [lesson.text for lesson in context.lessons],
         "ask_family": operator.name == "draft",
         "react": False,
         "native_tools": False,

@@ -79,6 +79,17 @@ class Selection(_Strict):
     """After the choice, also score every good node on `test` (for analysis only)."""
 
 
+class LessonsSettings(_Strict):
+    """A lessons store shared across runs (`--lessons PATH`, see docs/lessons.md)."""
+
+    path: Path
+    """The SQLite file; created when missing."""
+    mode: Literal["read", "write", "both"] = "both"
+    """read: its lessons enter the run's prompts; write: the run adds its own when it ends."""
+    top_k: int = Field(5, ge=1, le=50)
+    """Lessons retrieved into the run."""
+
+
 class RunConfig(_Strict):
     task: str
     policy: str = "greedy"
@@ -117,6 +128,8 @@ class RunConfig(_Strict):
     selection: Selection = Field(default_factory=Selection)
     runs_dir: Path = Path("runs")
     run_name: str | None = None
+    lessons: LessonsSettings | None = None
+    """Lessons across tasks: retrieved when the run starts, written when it ends."""
     agent: str | None = None
     """Label of this agent in cross-task rankings (`--label`); defaults to the agent folder's
     name (`--agent`), else `policy/backend`."""

@@ -65,8 +65,15 @@ def score_on_test(search: Search, node: Node) -> float | None:
 
 
 def finalize_search(search: Search) -> RunResult:
-    """Choose, score on test, copy the best solution, and write `result.json` (idempotent)."""
+    """Write the run's lessons (with `--lessons`), choose, score on test, copy the best
+    solution, and write `result.json` (idempotent)."""
     journal = search.journal
+    lessons = None
+    if search.config.lessons is not None:
+        from airlab.lessons import writer
+
+        if writer.lessons_due(search):  # made before any hidden split is read for the choice
+            lessons = writer.lessons_of_run(search)
     if search.config.selection.ensemble:
         add_ensemble(search)
     final = choose_final(
@@ -80,6 +87,8 @@ def finalize_search(search: Search) -> RunResult:
                 journal.update(node.id, test_score=score_on_test(search, node))
     if final is not None:
         _copy_best(search, final)
+    if lessons is not None:  # stored once every hidden score exists, for the guard to check
+        writer.store_for_run(search, lessons)
     result = build_result(search, final)
     if not result.valid_submission:  # a spent budget without a valid submission is no success
         result = result.model_copy(update={"status": RunStatus.NO_VALID_SOLUTION})

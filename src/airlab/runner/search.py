@@ -49,6 +49,7 @@ from airlab.failures import Failure
 from airlab.grading.grader import Grader
 from airlab.grading.self_report import parse_self_reported_score
 from airlab.journal import Journal, Ledger, Node, NodeStatus, SearchTree
+from airlab.lessons.store import RetrievedLesson
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import Checks, candidate_problem
@@ -151,6 +152,7 @@ class Search:
         self._session_started = time.monotonic()
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
         self._packages: Packages | None = None
+        self._lessons: tuple[RetrievedLesson, ...] | None = None
         self.checks = Checks(
             imports=self.operator_params.check_imports,
             names=self.operator_params.check_names,
@@ -175,6 +177,10 @@ class Search:
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
         get_sandbox(config.sandbox)
+        if config.lessons is not None:
+            from airlab.lessons.writer import check_store
+
+            check_store(config.lessons)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
         if agent is not None:
@@ -199,6 +205,10 @@ class Search:
         )
         search = cls(config, folder, journal, task)
         _ = search.packages  # probed now, before any driver or pool runs candidates
+        if config.lessons is not None:
+            from airlab.lessons.writer import retrieve_for_run
+
+            retrieve_for_run(search)
         return search
 
     @classmethod
@@ -294,6 +304,16 @@ class Search:
         if spend.unpriced and budget.cost_usd is None:
             found.append(f"{spend.unpriced} call(s) to an unpriced model: their cost is unknown")
         return found
+
+    @property
+    def lessons(self) -> tuple[RetrievedLesson, ...]:
+        """The lessons from earlier tasks this run retrieved when it was created (none without
+        `--lessons`, or with `--lessons-mode write`)."""
+        if self._lessons is None:
+            from airlab.lessons.writer import run_lessons
+
+            self._lessons = run_lessons(self)
+        return self._lessons
 
     @property
     def packages(self) -> Packages | None:
@@ -424,6 +444,7 @@ class Search:
             fitness_source=self.config.selection.fitness,
             execute=self.run_commands,
             prompts=self.prompts,
+            lessons=self.lessons,
             packages=self.packages,
         )
         return Proposal(node, context)

@@ -29,6 +29,7 @@ from airlab.backends.templates.shape import (
 )
 from airlab.errors import BackendError
 from airlab.journal.node import Node
+from airlab.lessons.retrieve import preferred_families
 from airlab.tasks.importers.common import decode_lists
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import Task
@@ -72,6 +73,7 @@ class TemplatesBackend(ProgramWriter):
                 log_target_ok=log_ok,
                 least_used=diversity,
                 families=families,
+                preferred=preferred_families(request.lessons),
             )
         elif request.operator == "improve" and request.options.memory is True:
             recipe, plan = improve_with_memory(

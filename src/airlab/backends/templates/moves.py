@@ -47,12 +47,15 @@ def draft(
     log_target_ok: bool = False,
     least_used: bool = False,
     families: Sequence[str] | None = None,
+    preferred: Sequence[str] = (),
 ) -> tuple[Recipe, str]:
     """A new solution from a model family not drafted yet (any family once all were tried).
 
     With `least_used` (the diversity cue), `used_models` lists every model the run has written,
     repeats included, and the draft takes a family used least so far. `families` limits the
-    choice (sparse TF-IDF features: linear models).
+    choice (sparse TF-IDF features: linear models). `preferred` ranks families best first
+    (lessons from earlier tasks): the draft takes the best-ranked of the families it may choose,
+    where one is ranked, instead of a random one.
     """
     specs = [s for s in models_for(problem) if families is None or s.family in families]
     if least_used:
@@ -63,7 +66,10 @@ def draft(
         used_families = {MODELS[m].family for m in used_models if m in MODELS}
         fresh = [s for s in specs if s.family not in used_families]
         fresh = fresh or [s for s in specs if s.key not in used_models] or specs
-    spec = fresh[int(rng.integers(len(fresh)))]
+    spec = fresh[int(rng.integers(len(fresh)))]  # drawn even when a lesson decides: same stream
+    ranked = [family for family in preferred if any(s.family == family for s in fresh)]
+    if ranked:
+        spec = next(s for s in fresh if s.family == ranked[0])
     scaler = "standard" if spec.scale_sensitive else "none"
     member = Member(spec.key, spec.defaults(), Preprocessing(scaler=scaler))
     recipe = Recipe(members=(member,), bug=_maybe_bug(rng, bug_rate))
