@@ -28,6 +28,10 @@ class Purpose(enum.StrEnum):
     ANALYSIS = "analysis"
     CHOOSE = "choose"
     REACT = "react"
+    JUDGE = "judge"
+    """A rubric judge's calls (plan and revision tasks): `--model judge=...` picks its model."""
+    CRITIQUE = "critique"
+    """The critique before a revise (plan and revision tasks, `-O critique=true`)."""
 
 
 PURPOSES = tuple(p.value for p in Purpose)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from airlab.errors import ConfigError
 from airlab.params import describe_error
+from airlab.plans.settings import JudgeSettings
 
 
 class _Strict(BaseModel):
@@ -115,6 +116,8 @@ class RunConfig(_Strict):
     seed: int = 0
     limits: LimitsOverride = Field(default_factory=LimitsOverride)
     selection: Selection = Field(default_factory=Selection)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    """Plan and revision tasks: which judge grades the candidates (see docs/plans.md)."""
     runs_dir: Path = Path("runs")
     run_name: str | None = None
     agent: str | None = None
