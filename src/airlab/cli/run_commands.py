@@ -52,6 +52,9 @@ _FLAGS = {
     "selection.fitness": "--fitness",
     "selection.runtime_weight": "--runtime-weight",
     "selection.top_k": "--top-k",
+    "judge.models": "--judge",
+    "judge.samples": "--judge-samples",
+    "judge.rule": "--jury-rule",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
 
@@ -240,6 +243,21 @@ def run(
         bool | None,
         typer.Option(help="After the choice, score every good node on test (analysis only)."),
     ] = None,
+    judge: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Plan tasks: a judge backend (e.g. openai/gpt-4o, offline); repeat for a jury "
+            "(default: the generator's own model; offline under templates)."
+        ),
+    ] = None,
+    judge_samples: Annotated[
+        int | None,
+        typer.Option(help="Plan tasks: times each judge decides each rubric item (default 1)."),
+    ] = None,
+    jury_rule: Annotated[
+        str | None,
+        typer.Option(help="Plan tasks: how a jury's verdicts become one: mean or majority."),
+    ] = None,
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where run folders are created (default ./runs).")
     ] = None,
@@ -318,6 +336,7 @@ def run(
             "ensemble": ensemble,
             "score_all_nodes": score_all_nodes,
         },
+        "judge": {"models": judge or None, "samples": judge_samples, "rule": jury_rule},
     }
     merged = merge(base, overrides)
     source = str(config) if config else "command line"
