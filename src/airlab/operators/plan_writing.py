@@ -56,29 +56,37 @@ def judge_feedback(node: Node) -> str:
     return "\n".join(lines)
 
 
-def write_text_with_model(operator: Operator, context: OperatorContext) -> Candidate:
-    """One plan (or revision) from the model for `operator`."""
-    model = chat_model(context)
-    settings = PromptSettings.from_options(context.options)
+def text_messages(
+    operator: Operator, context: OperatorContext, settings: PromptSettings, critique: str = ""
+) -> list[Message]:
+    """The system and user messages of one text step (what `airlab export` renders too)."""
     variables = text_variables(context, settings)
-    system = Message("system", context.prompts.render("plan_system.j2"))
     name = operator.name
-    calls = 0
     if name in ("improve", "debug"):
-        parent = context.parents[0]
-        variables["parent"] = node_view(parent, settings)
+        variables["parent"] = node_view(context.parents[0], settings)
     if name == "improve":
         variables["feedback"] = judge_feedback(context.parents[0])
-        variables["critique"] = ""
-        if context.params.critique:
-            ask = context.prompts.render("plan_critique.j2", **variables)
-            critique = model.complete([system, Message("user", ask)], purpose="critique")
-            variables["critique"] = critique.text
-            calls += 1
+        variables["critique"] = critique
     if name == "crossover":
         variables["parents"] = [node_view(node, settings) for node in context.parents]
-    prompt = context.prompts.render(f"plan_{name}.j2", **variables)
-    completion = model.complete([system, Message("user", prompt)], purpose=name)
+    system = Message("system", context.prompts.render("plan_system.j2"))
+    return [system, Message("user", context.prompts.render(f"plan_{name}.j2", **variables))]
+
+
+def write_text_with_model(operator: Operator, context: OperatorContext) -> Candidate:
+    """One plan (or revision) from the model for `operator` (critique first, when asked)."""
+    model = chat_model(context)
+    settings = PromptSettings.from_options(context.options)
+    critique, calls = "", 0
+    if operator.name == "improve" and context.params.critique:
+        variables = {**text_variables(context, settings)}
+        variables["parent"] = node_view(context.parents[0], settings)
+        ask = context.prompts.render("plan_critique.j2", **variables)
+        system = Message("system", context.prompts.render("plan_system.j2"))
+        critique = model.complete([system, Message("user", ask)], purpose="critique").text
+        calls += 1
+    messages = text_messages(operator, context, settings, critique)
+    completion = model.complete(messages, purpose=operator.name)
     text = plan_text(completion.text)
     if not text:
         raise NoCodeError(f"{model.name}: the answer held no text")
