@@ -74,3 +74,16 @@ def test_the_split_is_seeded_from_task_yaml(plan_task: Path):
     )
     assert load_task(plan_task).item_split != first
     assert load_task(PLAN_TASK).item_split == first
+
+
+def test_task_check_flags_a_rubric_item_written_in_the_goal(plan_task: Path):
+    from airlab.curation import check_task
+
+    report = check_task(load_task(plan_task))
+    assert report.ok and any("split sizes: search 6" in n for n in report.notes)
+    leaked = load_task(plan_task).rubric.leaves()[4].text
+    (plan_task / "description.md").write_text(
+        (plan_task / "description.md").read_text() + f"\nHint: {leaked}\n"
+    )
+    report = check_task(load_task(plan_task))
+    assert not report.ok and "rubric item 2.1 is written out" in report.problems[0]
