@@ -184,3 +184,16 @@ def test_tree_weights_reach_the_split_score():
         {"items": [{"text": "a", "weight": 3}, {"text": "b"}, {"text": "c"}]}
     )
     assert tree_score(rubric, {"1": 1.0, "2": 0.0}, only=["1", "2"]) == 0.75
+
+
+def test_make_judge_defaults_and_jury():
+    from airlab.backends.templates.backend import TemplatesBackend
+    from airlab.plans.build import make_judge
+    from airlab.plans.settings import JudgeSettings
+
+    assert isinstance(make_judge(JudgeSettings(), TemplatesBackend()), OfflineJudge)
+    chat = ScriptedChat(lambda messages: "")
+    own = make_judge(JudgeSettings(samples=3), chat)
+    assert isinstance(own, LLMJudge) and own.model is chat and own.samples == 3
+    jury = make_judge(JudgeSettings(models=["offline", "offline"], rule="majority"), chat)
+    assert isinstance(jury, Jury) and jury.rule == "majority" and len(jury.judges) == 2

@@ -125,3 +125,32 @@ def test_a_judge_that_answers_garbage_is_a_recorded_failure(tmp_path):
         assert all(v["value"] is None and v["failure"] == "malformed" for v in verdicts)
         assert node.meta["judge_failures"] == len(verdicts)
         assert node.search_score is None
+
+
+@pytest.mark.slow
+def test_a_jury_on_its_own_server_is_metered_as_judge_calls(tmp_path):
+    with FakeLLMServer(plan_answer) as writer, FakeLLMServer(plan_answer) as judges:
+        run = Run.create(
+            config(
+                tmp_path,
+                backend=f"openai-compatible/writer@{writer.openai_url}",
+                backend_options=FAST,
+                budget={"steps": 2},
+                preflight=False,
+                judge={
+                    "models": [
+                        f"openai-compatible/judge-a@{judges.openai_url}",
+                        f"openai-compatible/judge-b@{judges.openai_url}",
+                    ],
+                    "rule": "majority",
+                },
+            )
+        )
+        result = run.execute()
+        written, judged = list(writer.requests), list(judges.requests)
+    assert result.valid_submission
+    assert not any(JUDGE_SYSTEM in r.prompt for r in written)
+    assert judged and all(JUDGE_SYSTEM in r.prompt for r in judged)
+    assert {r.body["model"] for r in judged} == {"judge-a", "judge-b"}
+    assert result.spend_by_purpose["judge"].calls == len(judged)
+    assert (run.folder.root / "judge_calls.jsonl").is_file()
