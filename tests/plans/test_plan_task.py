@@ -87,3 +87,18 @@ def test_task_check_flags_a_rubric_item_written_in_the_goal(plan_task: Path):
     )
     report = check_task(load_task(plan_task))
     assert not report.ok and "rubric item 2.1 is written out" in report.problems[0]
+
+
+def test_the_offline_writer_revises_a_paper(plan_task: Path, tmp_path: Path):
+    from airlab.runner import Run, RunConfig
+
+    text = (plan_task / "task.yaml").read_text().replace("kind: plan", "kind: revision")
+    (plan_task / "task.yaml").write_text(text)
+    (plan_task / "public").mkdir()
+    (plan_task / "public" / "paper.md").write_text("# Curricula for addition\n\nOur paper.\n")
+    config = RunConfig.model_validate(
+        {"task": str(plan_task), "runs_dir": str(tmp_path / "runs"), "budget": {"steps": 3}}
+    )
+    run = Run.create(config)
+    assert run.execute().valid_submission
+    assert (run.folder.best / "plan.md").read_text().startswith("# Curricula for addition")

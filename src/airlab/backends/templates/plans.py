@@ -189,8 +189,13 @@ def write_plan(request: WriteRequest) -> Candidate:
 
 
 def render_plan(task: Task, sections: list[Section]) -> str:
-    """The plan as markdown: a title, then one heading and paragraph per section."""
-    parts = [f"# Research plan: {task.spec.title}", ""]
+    """The plan as markdown: a title, then one heading and paragraph per section; for a
+    revision task, the paper as it was, then the sections as added material."""
+    paper = task.paper_text if task.spec.kind == "revision" else None
+    if paper is not None:
+        parts = [paper.rstrip(), "", "# Additions in this revision", ""]
+    else:
+        parts = [f"# Research plan: {task.spec.title}", ""]
     for section in sections:
         parts += [f"## {section.heading}", section.text, ""]
     return "\n".join(parts).rstrip() + "\n"
