@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import airlab
 from airlab.backends.llm.record import charging
 from airlab.backends.routing import model_map
+from airlab.grading.grader import Grader
 from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
 from airlab.plans.grading import RUBRIC_TEST_META, RubricGrader
 from airlab.result import (
@@ -119,8 +120,10 @@ def add_ensemble(search: Search) -> None:
     from airlab.ensemble.build import add_ensemble_node  # scipy: only when asked for
     from airlab.ensemble.soce import EnsembleError
 
+    grader = search.grader
+    assert isinstance(grader, Grader)  # a text task refuses --ensemble when it is created
     try:
-        report = add_ensemble_node(search.journal, search.folder, search.grader)
+        report = add_ensemble_node(search.journal, search.folder, grader)
     except EnsembleError as exc:
         search.journal.set_meta(ensemble=f"no ensemble: {exc}")
         return

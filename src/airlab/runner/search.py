@@ -574,6 +574,9 @@ class Search:
         the judge decided no item of a split (every verdict, failures included, is kept)."""
         assert isinstance(self.grader, RubricGrader)
         changes["meta"] = {**changes["meta"], RUBRIC_META: grade.to_meta(self.grader.texts)}
+        calls = self.ledger.for_node(node_id).calls
+        if calls:  # the writer's calls and the judge's
+            changes["meta"]["llm_calls"] = calls
         if grade.failures:
             changes["meta"]["judge_failures"] = grade.failures
         now = time.time()
@@ -696,6 +699,7 @@ class Search:
                 "error": self._failure_text(failure, execution.stderr_tail),
             }
             return Graded(node_id, changes)
+        assert isinstance(self.grader, Grader)  # a text task's node is judged when written
         grade = self.grader.grade(execution.submission, ("search", "select"))
         if not grade.valid:
             changes |= {
