@@ -197,3 +197,21 @@ def test_make_judge_defaults_and_jury():
     assert isinstance(own, LLMJudge) and own.model is chat and own.samples == 3
     jury = make_judge(JudgeSettings(models=["offline", "offline"], rule="majority"), chat)
     assert isinstance(jury, Jury) and jury.rule == "majority" and len(jury.judges) == 2
+
+
+def test_a_large_rubric_is_judged_in_batches():
+    def decide_all(messages):
+        prompt = messages[1].content
+        ids = [line.split("]")[0][3:] for line in prompt.splitlines() if line.startswith("- [")]
+        return answer({i: True for i in ids})
+
+    chat = ScriptedChat(decide_all)
+    leaves = [Leaf(id=str(n), text=f"item {n}", weight=1.0) for n in range(1, 8)]
+    verdicts = LLMJudge(chat, batch=3).judge("t", leaves)
+    assert [v.value for v in verdicts] == [1.0] * 7
+    assert len(chat.calls) == 3
+    assert all(len(_items(c[0][1].content)) <= 3 for c in chat.calls)
+
+
+def _items(prompt: str) -> list[str]:
+    return [line for line in prompt.splitlines() if line.startswith("- [")]

@@ -1,6 +1,6 @@
 """The model judge: ask a chat model whether each rubric item is satisfied, parse strictly.
 
-One call decides every item asked (ids and sentences listed), answered as one JSON object. An
+One call decides up to `batch` items (ids and sentences listed), answered as one JSON object. An
 answer that does not parse, or leaves items out, is asked again (`retries` times, the reason
 stated); what is still undecided then is recorded as a failure (`malformed`, `missing`), never
 guessed. A failed call (non-fatal) is a `backend` failure; a spent budget, a fatal provider
@@ -31,6 +31,8 @@ ANSWER_FORMAT = (
     '{"verdicts": [{"id": "<item id>", "satisfied": true or false, '
     '"justification": "<one sentence>"}]}'
 )
+BATCH = 40
+"""Most items one judge call decides (a large rubric, PaperBench's trees, takes several)."""
 _FENCE = re.compile(r"^```(?:json)?\s*\n(?P<body>.*)\n```$", re.DOTALL)
 
 
@@ -91,16 +93,27 @@ def judge_prompt(text: str, leaves: Sequence[Leaf], context: str) -> list[Messag
 class LLMJudge:
     """A chat model as judge (by default the generator's own model, frozen)."""
 
-    def __init__(self, model: ChatModel, *, samples: int = 1, retries: int = 2) -> None:
-        if samples < 1 or retries < 0:
-            raise ValueError(f"samples must be >= 1 and retries >= 0, got {samples}, {retries}")
+    def __init__(
+        self, model: ChatModel, *, samples: int = 1, retries: int = 2, batch: int = BATCH
+    ) -> None:
+        if samples < 1 or retries < 0 or batch < 1:
+            raise ValueError(
+                f"samples and batch must be >= 1 and retries >= 0, got {samples}, {batch}, "
+                f"{retries}"
+            )
         self.model = model
         self.samples = samples
         self.retries = retries
+        self.batch = batch
         self.name = f"llm:{model.name}"
 
     def judge(self, text: str, leaves: Sequence[Leaf], *, context: str = "") -> list[Verdict]:
-        runs = [self._sample(text, leaves, context) for _ in range(self.samples)]
+        runs: list[dict[str, Verdict]] = []
+        for _ in range(self.samples):
+            run: dict[str, Verdict] = {}
+            for start in range(0, len(leaves), self.batch):
+                run |= self._sample(text, leaves[start : start + self.batch], context)
+            runs.append(run)
         return [_combine(leaf.id, [run[leaf.id] for run in runs]) for leaf in leaves]
 
     def _sample(self, text: str, leaves: Sequence[Leaf], context: str) -> dict[str, Verdict]:
