@@ -106,3 +106,30 @@ def test_served_view_refreshes_while_the_run_writes(browser, synthetic_run, tmp_
         page.close()
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.slow
+def test_plan_verdicts_in_chromium(browser, tmp_path):
+    from airlab.runner import Run, RunConfig
+
+    task = Path(__file__).resolve().parents[1] / "fixtures" / "plan-tiny"
+    config = RunConfig.model_validate(
+        {"task": str(task), "runs_dir": str(tmp_path / "runs"), "budget": {"steps": 4}}
+    )
+    run = Run.create(config)
+    result = run.execute()
+    page_file = write_view(run.folder.root, tmp_path / "view.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    page.click(f'#tree .node[data-node="{result.final_node}"]')
+    assert page.locator("#node-code").inner_text().startswith("# Research plan")
+    page.click('button[data-tab="verdicts"]')
+    rows = page.locator("#node-verdicts tr.verdict")
+    assert rows.count() == 12  # the final node: search, select and test items
+    other = next(node.id for node in run.journal.nodes() if node.id != result.final_node)
+    page.click(f'#tree .node[data-node="{other}"]')
+    page.click('button[data-tab="verdicts"]')
+    assert page.locator("#node-verdicts tr.verdict").count() == 6  # search items only
+    assert errors == []

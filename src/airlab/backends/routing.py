@@ -30,6 +30,10 @@ class Purpose(enum.StrEnum):
     REACT = "react"
     LESSONS = "lessons"
     """The lessons a run leaves for later tasks, written when it ends (`airlab.lessons`)."""
+    JUDGE = "judge"
+    """A rubric judge's calls (plan and revision tasks): `--model judge=...` picks its model."""
+    CRITIQUE = "critique"
+    """The critique before a revise (plan and revision tasks, `-O critique=true`)."""
 
 
 PURPOSES = tuple(p.value for p in Purpose)

@@ -54,6 +54,9 @@ _FLAGS = {
     "selection.top_k": "--top-k",
     "lessons.path": "--lessons",
     "lessons.mode": "--lessons-mode",
+    "judge.models": "--judge",
+    "judge.samples": "--judge-samples",
+    "judge.rule": "--jury-rule",
 }
 """Config field → the `airlab run` option that sets it (named in errors instead of the field)."""
 
@@ -260,6 +263,21 @@ def run(
         str | None,
         typer.Option(help="With --lessons: read, write or both (default both)."),
     ] = None,
+    judge: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Plan tasks: a judge backend (e.g. openai/gpt-4o, offline); repeat for a jury "
+            "(default: the generator's own model; offline under templates)."
+        ),
+    ] = None,
+    judge_samples: Annotated[
+        int | None,
+        typer.Option(help="Plan tasks: times each judge decides each rubric item (default 1)."),
+    ] = None,
+    jury_rule: Annotated[
+        str | None,
+        typer.Option(help="Plan tasks: how a jury's verdicts become one: mean or majority."),
+    ] = None,
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where run folders are created (default ./runs).")
     ] = None,
@@ -340,6 +358,7 @@ def run(
             "ensemble": ensemble,
             "score_all_nodes": score_all_nodes,
         },
+        "judge": {"models": judge or None, "samples": judge_samples, "rule": jury_rule},
     }
     merged = merge(base, overrides)
     source = str(config) if config else "command line"

@@ -69,6 +69,9 @@ def check_task(
 ) -> CheckReport:
     """Run every check on a loaded task; never raises for a finding, only records it."""
     report = CheckReport(task=task.name)
+    if task.is_text:
+        _check_text_task(task, report)
+        return report
     grader = Grader(task)
     data = check_task_data(task)
     report.problems += [str(finding) for finding in data.errors]
@@ -82,6 +85,30 @@ def check_task(
         if report.baseline_scores and (task.root / REFERENCE_FILE).is_file():
             _check_reference(task, grader, sandbox, report)
     return report
+
+
+def _check_text_task(task: Task, report: CheckReport) -> None:
+    """A plan or revision task (its rubric loaded and split when the folder loaded): what the
+    agent reads holds no rubric item, the splits' sizes, and the reference solution's scores
+    by the offline judge (a test double: a note, not a verdict on the reference)."""
+    from airlab.plans.grading import RubricGrader
+    from airlab.plans.offline import OfflineJudge
+    from airlab.plans.rubric import ITEM_SPLITS
+
+    readable = " ".join((task.description + " " + (task.paper_text or "")).lower().split())
+    for leaf in task.rubric.leaves():
+        if " ".join(leaf.text.lower().split()) in readable:
+            report.problems.append(f"rubric item {leaf.id} is written out in what the agent reads")
+    split = task.item_split
+    sizes = ", ".join(f"{name} {len(split.ids(name))}" for name in ITEM_SPLITS)
+    report.notes.append(f"rubric: {len(task.rubric.leaves())} items; split sizes: {sizes}")
+    if len(split.search) < 4:
+        report.notes.append("under 4 search items: a coarse fitness")
+    reference = task.reference_text
+    if reference:
+        grade = RubricGrader(task, OfflineJudge()).grade(reference, ITEM_SPLITS)
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in grade.scores.items())
+        report.notes.append(f"reference.md by the offline judge: {shown or grade.reason}")
 
 
 def _check_splits(task: Task, report: CheckReport) -> None:

@@ -289,6 +289,11 @@ if ENV_ID not in gym.registry:
     gym.register(id=ENV_ID, entry_point="airlab.gym.env:AirlabEnv")
 
 
-def make(task: str, **options: Any) -> AirlabEnv:
-    """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`."""
+def make(task: str, **options: Any) -> Any:
+    """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`; a plan or
+    revision task gives a single-turn `PlanEnv` (`gym/plan_env.py`)."""
+    if resolve_task(task).is_text:
+        from airlab.gym.plan_env import PlanEnv
+
+        return PlanEnv(task, **options)
     return AirlabEnv(task, **options)

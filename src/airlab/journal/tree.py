@@ -20,15 +20,39 @@ _MIN_RUNTIME_RATIO = 1e-3
 
 _NEVER_SHOWN = {"select_score": None, "test_score": None}
 
+RUBRIC_META = "rubric"
+"""The key of `Node.meta` that holds a text node's verdicts: split → list of verdict dicts
+(`search` and `select`, judged as it was written; see `airlab.plans.grading`)."""
+RUBRIC_TEST_META = "rubric_test"
+"""The same for the `test` items, judged once the node is chosen (or scored for analysis)."""
+
+
+def _rubric_view(meta: dict[str, object]) -> dict[str, object] | None:
+    """A text node's meta as an agent may see it: the `search` verdicts only (value and the
+    judge's justification, not the item's sentence); None when nothing is hidden."""
+    verdicts = meta.get(RUBRIC_META)
+    if not isinstance(verdicts, dict) and RUBRIC_TEST_META not in meta:
+        return None
+    shown = {k: v for k, v in meta.items() if k not in (RUBRIC_META, RUBRIC_TEST_META)}
+    if isinstance(verdicts, dict):
+        search = verdicts.get("search", [])
+        shown[RUBRIC_META] = {
+            "search": [{k: v for k, v in d.items() if k != "text"} for d in search]
+        }
+    return shown
+
 
 def agent_view(node: Node, fitness_source: FitnessSource = "hidden") -> Node:
     """The node as an agent (policy, prompt, program writer) may see it: never the hidden
     `select` and `test` scores, and not the hidden `search` score either when the run's fitness
     is the agent's own self-reported score. Every prompt built from nodes goes through this."""
-    hidden = dict(_NEVER_SHOWN)
+    hidden: dict[str, object] = dict(_NEVER_SHOWN)
     if fitness_source == "self_reported":
         hidden["search_score"] = None
-    if all(getattr(node, name) is None for name in hidden):
+    meta = _rubric_view(node.meta)
+    if meta is not None:
+        hidden["meta"] = meta
+    if all(getattr(node, name) is None for name in hidden if name != "meta") and meta is None:
         return node
     return node.model_copy(update=hidden)
 

@@ -101,7 +101,12 @@ class Operator(abc.ABC):
         return self.apply_with_model(context)
 
     def apply_with_model(self, context: OperatorContext) -> Candidate:
-        """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`."""
+        """Ask a chat model: one prompt and one answer, or a ReAct episode with `mode=react`;
+        a plan or revision task's text from its own prompts (`plan_writing.py`)."""
+        if context.task.is_text:
+            from airlab.operators.plan_writing import write_text_with_model
+
+            return write_text_with_model(self, context)
         if context.options.mode == "react":
             from airlab.operators.react import run_react
 

@@ -65,6 +65,9 @@ class OperatorOptions(Params):
     check_features: bool = True
     """Before a candidate runs, find an empty feature list used to select columns:
     `check_failed`."""
+    critique: bool = False
+    """Plan and revision tasks: an improve step first asks the model to critique its parent,
+    then to revise it with the critique (critique-then-revise; one more call, `critique`)."""
     react_turns: int = Field(12, gt=0)
     """Most turns of one ReAct episode."""
     react_time_s: float = Field(1800.0, gt=0)

@@ -37,6 +37,9 @@ _OPERATOR = _TASK | {
     "command_timeout_s",
     "max_turns",
 }
+_PLAN = frozenset({"task", "paper", "revision"})
+"""A plan or revision task's prompts: the goal (and a revision's paper), no data or limits."""
+_PLAN_STEP = _PLAN | {"memory", "diversity"}
 TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "system.j2": frozenset(),
     "react_system.j2": frozenset({"native_tools"}),
@@ -50,6 +53,14 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "crossover.j2": _OPERATOR | {"parents"},
     "analysis.j2": frozenset({"task", "node"}),
     "lessons.j2": frozenset({"task_text", "task_name", "memory", "facts", "count", "chars"}),
+    "plan_system.j2": frozenset(),
+    "_plan_task.j2": _PLAN,
+    "_plan_answer.j2": _PLAN_STEP,
+    "plan_draft.j2": _PLAN_STEP,
+    "plan_improve.j2": _PLAN_STEP | {"parent", "feedback", "critique"},
+    "plan_critique.j2": _PLAN_STEP | {"parent"},
+    "plan_debug.j2": _PLAN_STEP | {"parent"},
+    "plan_crossover.j2": _PLAN_STEP | {"parents"},
 }
 """Every template and the variables the code gives it (`_task.j2` is also rendered on its own,
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""

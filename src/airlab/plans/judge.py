@@ -20,3 +20,11 @@ class Judge(Protocol):
         """`text`: the candidate (a plan, a revised paper); `context`: what it answers (the
         goal), shown to the judge but not part of what is graded."""
         ...
+
+
+# The implementations, importable from here (they do not import this module).
+from airlab.plans.jury import Jury  # noqa: E402
+from airlab.plans.llm_judge import LLMJudge  # noqa: E402
+from airlab.plans.offline import OfflineJudge  # noqa: E402
+
+__all__ = ["Judge", "Jury", "LLMJudge", "OfflineJudge"]

@@ -96,7 +96,7 @@ class RunNodes:
             conversation = react_conversation(node)
             if conversation is not None:  # the transcript is the record of what it was shown
                 prompts[node.id], replies[node.id] = conversation
-                answers[node.id] = answer_text(node)
+                answers[node.id] = answer_text(node, text=task.is_text)
                 recorded.add(node.id)
                 continue
             if node.id in calls:
@@ -105,7 +105,7 @@ class RunNodes:
                 prompts[node.id] = rendered_prompt(
                     config, task, list(nodes), node, library, packages
                 )
-                answers[node.id] = answer_text(node)
+                answers[node.id] = answer_text(node, text=task.is_text)
             replies[node.id] = [{"role": "assistant", "content": answers[node.id]}]
         return cls(root, task, nodes, prompts, answers, frozenset(recorded), replies)
 
@@ -137,9 +137,29 @@ def _parent(run: RunNodes, node: Node, by_id: dict[int, Node]) -> Node | None:
     return by_id.get(node.parent_ids[0]) if node.parent_ids else None
 
 
+def reference_record(run: RunNodes) -> dict[str, Any] | None:
+    """A plan or revision task's reference solution (`private/reference.md`) as the answer to
+    its draft prompt; None for a code task or a task without one."""
+    reference = run.task.reference_text if run.task.is_text else None
+    if not reference:
+        return None
+    from airlab.gym.plan_env import plan_observation
+
+    shown = plan_observation(run.task)
+    return {
+        "messages": [
+            {"role": "system", "content": shown["system"]},
+            {"role": "user", "content": shown["prompt"]},
+            {"role": "assistant", "content": reference.rstrip() + "\n"},
+        ],
+        "metadata": {"run": run.root.name, "task": run.task.name, "source": "reference"},
+    }
+
+
 def sft_records(run: RunNodes) -> list[dict[str, Any]]:
     by_id = {n.id: n for n in run.nodes}
-    records = []
+    reference = reference_record(run)
+    records = [] if reference is None else [reference]
     for node in run.nodes:
         parent = _parent(run, node, by_id)
         if node.id not in run.prompts or not node.is_good or parent is None:

@@ -90,6 +90,11 @@ def rendered_prompt(
         packages=packages,
     )
     operator = OPERATORS.get(node.operator)
+    if task.is_text:  # a plan or revision task's own prompts (a critique is not re-rendered)
+        from airlab.operators.plan_writing import text_messages
+
+        rendered = text_messages(operator, context, PromptSettings.from_options(options))
+        return [{"role": m.role, "content": m.content} for m in rendered]
     user = operator_prompt(operator, context, PromptSettings.from_options(options))
     system = prompts.render("system.j2")
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -123,6 +128,9 @@ _CHAT_KEYS = ("role", "content", "tool_calls", "tool_call_id")
 """What a chat endpoint or TRL reads of a transcript entry (timings are left out)."""
 
 
-def answer_text(node: Node) -> str:
-    """A node's answer in the format the prompts ask for: a plan, then one fenced block."""
+def answer_text(node: Node, *, text: bool = False) -> str:
+    """A node's answer in the format the prompts ask for: a plan, then one fenced block; for a
+    plan or revision task (`text`), the text itself."""
+    if text:
+        return node.code.rstrip() + "\n"
     return f"{node.plan.strip()}\n\n```python\n{node.code.rstrip()}\n```\n"

@@ -7,13 +7,16 @@ Hidden `select` and `test` scores appear only for the final node, marked as unse
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from airlab.journal import Node, NodeStatus
+from airlab.journal.tree import RUBRIC_META, RUBRIC_TEST_META
 from airlab.report.data import RunData
 from airlab.report.highlight import diff_stats, highlight_diff, highlight_python, unified_diff
+from airlab.tasks.spec import RUBRIC_METRIC
 
 TAIL_CHARS = 4000
 _META_SHOWN_LIMIT = 400
@@ -260,6 +263,8 @@ def _node_view(
     added, removed = diff_stats(diff)
     is_final = node.id == final_id
     transcript = node.meta.get("transcript")
+    verdicts = rubric_verdicts(node, is_final)
+    is_text = run.meta.metric == RUBRIC_METRIC
     return {
         "id": node.id,
         "parents": list(node.parent_ids),
@@ -269,7 +274,9 @@ def _node_view(
         "error": node.error,
         "note": node.note,
         "plan": node.plan,
-        "code_html": highlight_python(node.code),
+        "code_html": html.escape(node.code) if is_text else highlight_python(node.code),
+        "is_text": is_text,
+        "verdicts": verdicts,
         "code_lines": len(node.code.splitlines()),
         "diff_parent": parent.id if parent is not None else None,
         "diff_html": highlight_diff(diff),
@@ -302,9 +309,31 @@ def _node_view(
         "stderr_tail": _tail(node.stderr_tail),
         "transcript": transcript_messages(transcript),
         "meta": {
-            key: _short(value) for key, value in sorted(node.meta.items()) if key != "transcript"
+            key: _short(value)
+            for key, value in sorted(node.meta.items())
+            if key not in ("transcript", RUBRIC_META, RUBRIC_TEST_META)
         },
     }
+
+
+def rubric_verdicts(node: Node, is_final: bool) -> list[dict[str, Any]]:
+    """A text node's per-item verdicts (item, split, value, justification, failure): the
+    `search` items for every node, the hidden `select` and `test` ones for the final node only,
+    as its hidden scores are."""
+    stored = {**(node.meta.get(RUBRIC_META) or {}), **(node.meta.get(RUBRIC_TEST_META) or {})}
+    shown = ("search", "select", "test") if is_final else ("search",)
+    return [
+        {
+            "split": split,
+            "item_id": verdict.get("item_id"),
+            "text": verdict.get("text", ""),
+            "value": verdict.get("value"),
+            "justification": verdict.get("justification", ""),
+            "failure": verdict.get("failure"),
+        }
+        for split in shown
+        for verdict in stored.get(split, [])
+    ]
 
 
 def transcript_messages(transcript: Any) -> list[dict[str, str]]:

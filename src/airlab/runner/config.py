@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from airlab.errors import ConfigError
 from airlab.params import describe_error
+from airlab.plans.settings import JudgeSettings
 
 
 class _Strict(BaseModel):
@@ -100,8 +101,8 @@ class RunConfig(_Strict):
     backend: str = "templates"
     backend_options: dict[str, Any] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)
-    """Purpose (draft, improve, debug, crossover, analysis, choose, react) → its own
-    `provider/model`; purposes not named use `backend`."""
+    """Purpose (draft, improve, debug, crossover, analysis, choose, react, judge, critique) →
+    its own `provider/model`; purposes not named use `backend`."""
     model_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Purpose → backend options of its model (e.g. `{analysis: {temperature: 0}}`), over
     `backend_options`."""
@@ -126,6 +127,8 @@ class RunConfig(_Strict):
     seed: int = 0
     limits: LimitsOverride = Field(default_factory=LimitsOverride)
     selection: Selection = Field(default_factory=Selection)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    """Plan and revision tasks: which judge grades the candidates (see docs/plans.md)."""
     runs_dir: Path = Path("runs")
     run_name: str | None = None
     lessons: LessonsSettings | None = None

@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import airlab
+from airlab.backends.llm.record import charging
 from airlab.backends.routing import model_map
+from airlab.grading.grader import Grader
 from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
+from airlab.plans.grading import RUBRIC_TEST_META, RubricGrader
 from airlab.result import (
     RESULT_SCHEMA_VERSION,
     PurposeSpend,
@@ -28,6 +31,9 @@ from airlab.result import (
 )
 from airlab.runner.config import Selection
 from airlab.sandbox.base import SUBMISSION_FILE
+
+PLAN_FILE = "plan.md"
+"""A text task's final candidate in the run's `best/` folder."""
 
 if TYPE_CHECKING:
     from airlab.runner.search import Search
@@ -58,10 +64,23 @@ def _by_id(nodes: Sequence[Node], node_id: int) -> Node:
 
 def score_on_test(search: Search, node: Node) -> float | None:
     """The node's submission scored on the hidden test split (None: none, or not valid)."""
+    if isinstance(search.grader, RubricGrader):
+        return _judge_on_test(search, search.grader, node)
     submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
     data = submission.read_bytes() if submission.is_file() else None
     grade = search.grader.grade(data, ("test",))
     return grade.scores.get("test") if grade.valid else None
+
+
+def _judge_on_test(search: Search, grader: RubricGrader, node: Node) -> float | None:
+    """A text node judged once on the `test` items (charged to it); its verdicts join the
+    node's others."""
+    with charging(node.id):
+        grade = grader.grade(node.code, ("test",))
+    calls = search.ledger.for_node(node.id).calls
+    spend = {"llm_calls": calls, **search.node_spend(node.id)} if calls else {}
+    search.journal.annotate(node.id, {RUBRIC_TEST_META: grade.to_meta(grader.texts)}, **spend)
+    return grade.scores.get("test")
 
 
 def finalize_search(search: Search) -> RunResult:
@@ -110,8 +129,10 @@ def add_ensemble(search: Search) -> None:
     from airlab.ensemble.build import add_ensemble_node  # scipy: only when asked for
     from airlab.ensemble.soce import EnsembleError
 
+    grader = search.grader
+    assert isinstance(grader, Grader)  # a text task refuses --ensemble when it is created
     try:
-        report = add_ensemble_node(search.journal, search.folder, search.grader)
+        report = add_ensemble_node(search.journal, search.folder, grader)
     except EnsembleError as exc:
         search.journal.set_meta(ensemble=f"no ensemble: {exc}")
         return
@@ -121,6 +142,9 @@ def add_ensemble(search: Search) -> None:
 def _copy_best(search: Search, node: Node) -> None:
     best = search.folder.best
     best.mkdir(exist_ok=True)
+    if search.task.is_text:
+        (best / PLAN_FILE).write_text(node.code)
+        return
     (best / "solution.py").write_text(node.code)
     submission = search.folder.node_dir(node.id) / SUBMISSION_FILE
     if submission.is_file():

@@ -22,6 +22,7 @@ from airlab.backends import Backend, ProgramWriter
 from airlab.errors import BackendUnavailableError, RunCancelledError
 from airlab.grading.grader import Grader
 from airlab.journal import Journal, NodeStatus, SearchTree
+from airlab.plans.grading import RubricGrader
 from airlab.result import RunResult, RunStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.events import RunObserver
@@ -85,7 +86,7 @@ class Run:
         return self.search.limits
 
     @property
-    def grader(self) -> Grader:
+    def grader(self) -> Grader | RubricGrader:
         return self.search.grader
 
     @property

@@ -55,6 +55,8 @@ from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.prompt_library import PromptLibrary
 from airlab.operators.prompting import PromptSettings
+from airlab.plans.build import make_judge
+from airlab.plans.grading import RUBRIC_META, RubricGrader, TextGrade
 from airlab.policies import POLICY_META, Policy, make_policy
 from airlab.result import FINISHED, RunResult, RunStatus
 from airlab.runner.config import RunConfig
@@ -71,6 +73,8 @@ if TYPE_CHECKING:
     from airlab.agents.folder import Agent
 
 MAX_EXECUTION_ATTEMPTS = 3
+JUDGE_CALLS_FILE = "judge_calls.jsonl"
+"""Calls of judges built apart from the generator (a jury's members), one JSON line each."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Written:
     seconds: float
     error: str | None = None
     failure: Failure | None = None
+    grade: TextGrade | None = None
+    """A text task's candidate, judged on `search` and `select` as it was written."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,11 @@ class Search:
         self.sandbox: Sandbox = get_sandbox(config.sandbox)
         self.run_commands: CommandRunner | None = None
         """Set by the driver so that ReAct's commands run on its pool; None: on `sandbox`."""
-        self.grader = Grader(task)
+        self.grader: Grader | RubricGrader = (
+            RubricGrader(task, self._make_judge()) if task.is_text else Grader(task)
+        )
+        """Rows against hidden answers; for a plan or revision task, a judge on the hidden
+        rubric's items (`airlab.plans`), with the same search / select / test protocol."""
         self.limits = execution_limits(config, task)
         self.stop_reason: str | None = None
         self.fatal_error: str | None = None
@@ -160,6 +170,23 @@ class Search:
         )
         """The checks a written candidate passes before it may run."""
 
+    def _make_judge(self) -> Any:
+        """The run's judge: its own calls are metered like the generator's (ledger rows with
+        purpose `judge`, checked against the budget), in `judge_calls.jsonl`."""
+
+        def meter(model: ChatModel) -> ChatModel:
+            return MeteredChatModel(
+                model,
+                self.folder.root / JUDGE_CALLS_FILE,
+                self.ledger,
+                self.check_call_budget,
+                on_failure=self._on_call_failed,
+            )
+
+        return make_judge(
+            self.config.judge, self.backend, options=self.config.backend_options, meter=meter
+        )
+
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
     def create(cls, config: RunConfig, agent: Agent | None = None) -> Search:
@@ -167,6 +194,8 @@ class Search:
         folder keeps a copy of it and the journal its name and content hash."""
         task = resolve_task(config.task)
         require_task_data(task)  # broken data fails here, before any folder, step or model call
+        if task.is_text:
+            _check_text_run(config, task)
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         backend = build_chat_backend(
@@ -321,7 +350,7 @@ class Search:
         it; every backend, as the gym renders prompts for an outside model over the templates
         backend): probed once per run when it is created, kept in the journal's metadata so a
         resumed run does not probe again; None when the probe does not answer."""
-        if self._packages is None:
+        if self._packages is None and not self.task.is_text:  # a text is never run
             stored = self.journal.get_meta("packages")
             if stored is None:
                 try:
@@ -469,14 +498,36 @@ class Search:
                 return Written(node.id, None, time.monotonic() - started, error, Failure.NO_CODE)
         seconds = time.monotonic() - started
         if not candidate.code.strip():
-            return Written(node.id, None, seconds, "the backend returned no code", Failure.NO_CODE)
+            what = "text" if self.task.is_text else "code"
+            return Written(
+                node.id, None, seconds, f"the backend returned no {what}", Failure.NO_CODE
+            )
+        if isinstance(self.grader, RubricGrader):
+            return self._judge_written(node.id, candidate, started)
         return Written(node.id, candidate, seconds)
+
+    def _judge_written(self, node_id: int, candidate: Candidate, started: float) -> Written:
+        """A text needs no sandbox: the judge grades it on `search` and `select` at once (its
+        calls charged to the node, purpose `judge`)."""
+        assert isinstance(self.grader, RubricGrader)
+        with charging(node_id):
+            try:
+                grade = self.grader.grade(candidate.code, ("search", "select"))
+            except ReplayMismatchError:
+                raise
+            except BudgetExhaustedError as exc:
+                return Written(node_id, None, time.monotonic() - started, str(exc), Failure.BUDGET)
+            except BackendError as exc:
+                error = f"the judge failed: {exc}"
+                failure = _write_failure(exc)
+                return Written(node_id, None, time.monotonic() - started, error, failure)
+        return Written(node_id, candidate, time.monotonic() - started, grade=grade)
 
     def tell_written(self, written: Written) -> Node:
         """Record what was written: QUEUED for a worker, or a failure (which a policy may debug),
         or CANCELLED when the step never counted (budget, time, an unreachable backend)."""
         node_id = written.node_id
-        spend = self._node_spend(node_id)
+        spend = self.node_spend(node_id)
         if written.failure in (Failure.BACKEND, Failure.BUDGET):
             if written.failure == Failure.BUDGET:
                 self.stop_reason = self.stop_reason or written.error
@@ -518,6 +569,8 @@ class Search:
             generation_seconds=written.seconds,
             **spend,
         )
+        if written.grade is not None:
+            return self._tell_judged(node_id, written.grade, changes)
         if self.time_is_up():
             self.stop_reason = self.stop_reason or self.budget_reason()
             return self.journal.update(node_id, status=NodeStatus.CANCELLED, **changes)
@@ -535,6 +588,35 @@ class Search:
             )
         return self.journal.update(node_id, status=NodeStatus.QUEUED, **changes)
 
+    def _tell_judged(self, node_id: int, grade: TextGrade, changes: dict[str, Any]) -> Node:
+        """A judged text is finished as it is told: GOOD with its split scores, or BUGGY when
+        the judge decided no item of a split (every verdict, failures included, is kept)."""
+        assert isinstance(self.grader, RubricGrader)
+        changes["meta"] = {**changes["meta"], RUBRIC_META: grade.to_meta(self.grader.texts)}
+        calls = self.ledger.for_node(node_id).calls
+        if calls:  # the writer's calls and the judge's
+            changes["meta"]["llm_calls"] = calls
+        if grade.failures:
+            changes["meta"]["judge_failures"] = grade.failures
+        now = time.time()
+        if not grade.valid:
+            return self.journal.update(
+                node_id,
+                status=NodeStatus.BUGGY,
+                failure=Failure.INVALID_SUBMISSION,
+                error=grade.reason,
+                finished_at=now,
+                **changes,
+            )
+        return self.journal.update(
+            node_id,
+            status=NodeStatus.GOOD,
+            search_score=grade.scores["search"],
+            select_score=grade.scores["select"],
+            finished_at=now,
+            **changes,
+        )
+
     def _count_refusal(self, written: Written) -> None:
         """Refused answers in a row: past `max_backend_failures`, the model will not do this
         task (or its filter will not let it), and the run stops."""
@@ -547,7 +629,7 @@ class Search:
                 f"the model refused {self._refused_in_a_row} answers in a row: {written.error}"
             )
 
-    def _node_spend(self, node_id: int) -> dict[str, Any]:
+    def node_spend(self, node_id: int) -> dict[str, Any]:
         spend = self.ledger.for_node(node_id)
         if spend.calls == 0:
             return {}
@@ -636,6 +718,7 @@ class Search:
                 "error": self._failure_text(failure, execution.stderr_tail),
             }
             return Graded(node_id, changes)
+        assert isinstance(self.grader, Grader)  # a text task's node is judged when written
         grade = self.grader.grade(execution.submission, ("search", "select"))
         if not grade.valid:
             changes |= {
@@ -691,7 +774,7 @@ class Search:
         meta = {**node.meta, **graded.meta}
         if spend.calls:
             meta["llm_calls"] = spend.calls
-            changes |= self._node_spend(node.id)
+            changes |= self.node_spend(node.id)
         if meta != node.meta:
             changes["meta"] = meta
         return self.journal.update(graded.node_id, **changes)
@@ -699,7 +782,7 @@ class Search:
     def tell_analysis(self, analysed: Graded) -> Node:
         """Add the model's account of a finished node's run (from `analyse`), with its cost."""
         calls = self.ledger.for_node(analysed.node_id).calls
-        spend = self._node_spend(analysed.node_id)
+        spend = self.node_spend(analysed.node_id)
         return self.journal.annotate(analysed.node_id, analysed.meta, llm_calls=calls, **spend)
 
     # ---- resuming --------------------------------------------------------------------------
@@ -786,6 +869,18 @@ def _refuse_unbindable_cost(config: RunConfig, backend: Backend) -> None:
             "its calls would cost nothing by the books and the budget could not stop the run; "
             "add its price with -B prices=FILE (see docs/llm.md), or budget with --tokens"
         )
+
+
+def _check_text_run(config: RunConfig, task: Task) -> None:
+    """What a plan or revision run cannot do: there is no code to run, so no ReAct episode, no
+    self-reported score and no ensemble of predictions."""
+    kind = task.spec.kind
+    if config.selection.fitness == "self_reported":
+        raise ConfigError(f"--fitness self_reported: a {kind} task has no self-reported score")
+    if config.selection.ensemble:
+        raise ConfigError(f"--ensemble: a {kind} task has no predictions to mix")
+    if config.operator_options.get("mode") == "react":
+        raise ConfigError(f"-O mode=react: a {kind} task's candidate is a text, written at once")
 
 
 def execution_limits(config: RunConfig, task: Task) -> ExecutionLimits:

@@ -121,6 +121,8 @@ def find_train_table(task: Task) -> Path | None:
 def check_task_data(task: Task) -> DataReport:
     """Check the public data of a loaded task; never raises for a finding, only records it."""
     findings: list[Finding] = []
+    if task.is_text:  # a plan or revision task has no tables (its rubric was checked on load)
+        return DataReport(task, tuple(findings))
     test_file = f"{PUBLIC_DIR}/{TEST_FILE}"
     test_columns = [str(c) for c in read_csv(task.public_dir / TEST_FILE, nrows=0).columns]
     path = find_train_table(task)

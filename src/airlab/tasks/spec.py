@@ -25,6 +25,18 @@ from airlab.params import describe_error
 TASK_FILE = "task.yaml"
 TaskType = Literal["classification", "regression", "forecasting", "ranking", "other"]
 Direction = Literal["maximize", "minimize"]
+TaskKind = Literal["code", "plan", "revision"]
+TEXT_KINDS = ("plan", "revision")
+"""Kinds whose candidate is a text graded by a hidden rubric (see `airlab.plans`), not code."""
+RUBRIC_METRIC = "rubric"
+_TEXT_DEFAULTS: dict[str, object] = {
+    "type": "other",
+    "metric": RUBRIC_METRIC,
+    "direction": "maximize",
+    "id_column": "item",
+    "target_columns": ["satisfied"],
+}
+"""What a text task's code-task fields are when it leaves them out (it has no table to grade)."""
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _GRADE_FN = re.compile(r"^[A-Za-z_][\w.-]*:[A-Za-z_]\w*$")
@@ -158,6 +170,10 @@ class TaskSpec(_Strict):
 
     name: str
     title: str
+    kind: TaskKind = "code"
+    """`code`: a candidate is a script graded on hidden rows; `plan` (a research plan) and
+    `revision` (a revised paper): a candidate is a text graded by a judge on a hidden rubric
+    (`private/rubric.yaml`), and the table fields below take defaults."""
     type: TaskType
     metric: str
     direction: Direction
@@ -211,10 +227,28 @@ class TaskSpec(_Strict):
             raise ValueError(f"must match [a-z0-9-]+, got {value!r}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _text_defaults(cls, data: object) -> object:
+        """A plan or revision task names no metric, direction or columns: it is graded by its
+        rubric, higher is better."""
+        if isinstance(data, dict) and data.get("kind") in TEXT_KINDS:
+            return {**_TEXT_DEFAULTS, **data}
+        return data
+
     @model_validator(mode="after")
     def _metric_is_registered(self) -> TaskSpec:
         from airlab.grading.metrics import METRICS
 
+        if self.is_text:
+            if self.metric != RUBRIC_METRIC or self.direction != "maximize":
+                raise ValueError(
+                    f"a {self.kind} task is graded by its rubric: leave out 'metric' and "
+                    f"'direction' (or give {RUBRIC_METRIC!r} and 'maximize')"
+                )
+            if self.grader is not None or self.grade_fn is not None:
+                raise ValueError(f"a {self.kind} task is graded by its rubric, not by 'grader'")
+            return self
         if self.grader is not None and self.grade_fn is not None:
             raise ValueError("fields 'grader' and 'grade_fn' exclude each other; keep one")
         if self.grade_fn is not None and not _GRADE_FN.match(self.grade_fn):
@@ -224,6 +258,11 @@ class TaskSpec(_Strict):
         if self.grader is None and self.grade_fn is None and self.metric not in METRICS:
             raise ValueError(f"field 'metric': {METRICS.unknown_message(self.metric)}")
         return self
+
+    @property
+    def is_text(self) -> bool:
+        """The candidate is a text graded by a rubric judge (a plan or a revision)."""
+        return self.kind in TEXT_KINDS
 
     @property
     def has_own_grader(self) -> bool:
@@ -263,6 +302,8 @@ def load_spec(path: Path) -> TaskSpec:
 def _check_metric_fits_task(path: Path, spec: TaskSpec) -> None:
     from airlab.grading.metrics import METRICS
 
+    if spec.is_text:
+        return
     if spec.id_column in spec.target_columns:
         raise TaskError(f"{path}: field 'id_column' {spec.id_column!r} is also a target column")
     if spec.time_column is not None and spec.time_column in (spec.id_column, *spec.target_columns):

@@ -19,6 +19,7 @@ from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 
 if TYPE_CHECKING:
     from airlab.grading.metrics import Metric
+    from airlab.plans.rubric import ItemSplit, Rubric
 
 DESCRIPTION_FILE = "description.md"
 PUBLIC_DIR = "public"
@@ -31,6 +32,11 @@ TRAIN_TABLES = (TRAIN_FILE, "train.jsonl", "train.json", "train.parquet")
 SAMPLE_SUBMISSION_FILE = "sample_submission.csv"
 SPLIT_COLUMN = "split"
 SPLITS = ("search", "select", "test")
+RUBRIC_PATH = "private/rubric.yaml"
+REFERENCE_PATH = "private/reference.md"
+PAPER_PATH = "public/paper.md"
+"""A text task's files (see docs/plans.md): its hidden rubric, an optional reference solution,
+and, for a revision, the paper to revise."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,11 +76,46 @@ class Task:
         from airlab.grading.custom import custom_metric
         from airlab.grading.metrics import METRICS
 
+        if self.spec.is_text:
+            from airlab.plans.grading import RUBRIC_SCORE
+
+            return RUBRIC_SCORE
         if self.grader_path is not None:
             return custom_metric(self.spec.metric, self.spec.direction, self.grader_path)
         if self.spec.grade_fn is not None:  # a benchmark's own grader, by its import path
             return custom_metric(self.spec.metric, self.spec.direction, self.spec.grade_fn)
         return METRICS.get(self.spec.metric)
+
+    @property
+    def is_text(self) -> bool:
+        """A plan or revision task: the candidate is a text a rubric judge grades."""
+        return self.spec.is_text
+
+    @cached_property
+    def rubric(self) -> Rubric:
+        """The hidden rubric of a text task. Only graders call this; no prompt may show it."""
+        from airlab.plans.rubric import load_rubric
+
+        return load_rubric(self.root / RUBRIC_PATH)
+
+    @cached_property
+    def item_split(self) -> ItemSplit:
+        """The rubric's leaves dealt once into search / select / test (seed: `hidden_splits`)."""
+        from airlab.plans.rubric import split_items
+
+        return split_items(self.rubric, seed=self.spec.hidden_splits.seed or 0)
+
+    @property
+    def reference_text(self) -> str | None:
+        """A text task's reference solution (`private/reference.md`), when it has one."""
+        path = self.root / REFERENCE_PATH
+        return path.read_text() if path.is_file() else None
+
+    @property
+    def paper_text(self) -> str | None:
+        """A revision task's paper (`public/paper.md`), which the agent reads and revises."""
+        path = self.root / PAPER_PATH
+        return path.read_text() if path.is_file() else None
 
     @property
     def sample_submission_path(self) -> Path:
@@ -172,9 +213,24 @@ def load_task(root: Path) -> Task:
     if spec.grader is not None and not (root / spec.grader).is_file():
         raise TaskError(f"{root / TASK_FILE}: field 'grader': file {spec.grader!r} not found")
     task = Task(spec=spec, root=root, description=description)
+    if spec.is_text:
+        _check_text_task(task)
+        return task
     _check_public(task)
     _check_answers(task)
     return task
+
+
+def _check_text_task(task: Task) -> None:
+    """A plan or revision task: a rubric that loads and splits three ways; a revision's paper."""
+    from airlab.plans.rubric import ITEM_SPLITS
+
+    split = task.item_split  # loads the rubric; one line on a bad file or too few items
+    for name in ITEM_SPLITS:
+        if not split.ids(name):
+            raise TaskError(f"{task.root / RUBRIC_PATH}: split {name!r} has no items")
+    if task.spec.kind == "revision" and task.paper_text is None:
+        raise TaskError(f"{task.root / PAPER_PATH}: file not found (a revision task needs it)")
 
 
 def _check_public(task: Task) -> None:

@@ -53,6 +53,10 @@ class TemplatesBackend(ProgramWriter):
 
     def write(self, request: WriteRequest) -> Candidate:
         task = request.task
+        if task.is_text:  # a plan or revision task: a text from sections, no script
+            from airlab.backends.templates.plans import write_plan
+
+            return write_plan(request)
         problem = problem_of(task)
         shape = shape_of(task) if problem != "forecasting" else Shape()
         families = TEXT_FAMILIES if shape.text else None

@@ -208,7 +208,8 @@
     );
     factsTable(pane, rows).id = "node-facts";
     const tabs = [
-      ["code", `Code (${node.code_lines} lines)`],
+      ["code", node.is_text ? `Text (${node.code_lines} lines)` : `Code (${node.code_lines} lines)`],
+      ...(node.is_text ? [["verdicts", `Verdicts (${node.verdicts.length})`]] : []),
       ["diff", node.diff_parent === null ? "Diff" : `Diff vs node ${node.diff_parent} (+${node.diff_added} −${node.diff_removed})`],
       ["output", "Output"],
       ["transcript", `Transcript (${node.transcript.length})`],
@@ -224,6 +225,8 @@
     if (activeTab === "code") {
       const pre = html("pre", { class: "code", id: "node-code" }, body);
       pre.innerHTML = node.code_html || "<span class=\"c1\"># no code</span>";
+    } else if (activeTab === "verdicts") {
+      drawVerdicts(node, body);
     } else if (activeTab === "diff") {
       const pre = html("pre", { class: "code", id: "node-diff" }, body);
       if (node.diff_parent === null) pre.textContent = "A root node: there is no parent to compare with.";
@@ -242,6 +245,23 @@
       }
     } else {
       html("pre", { class: "text" }, body, JSON.stringify(node.meta, null, 2));
+    }
+  }
+
+  function drawVerdicts(node, body) {
+    if (!node.verdicts.length) { html("p", { class: "hint" }, body, "No verdicts: the text was not judged."); return; }
+    html("p", { class: "hint" }, body, node.is_final
+      ? "The judge's verdict on each rubric item; select and test items were hidden from the search."
+      : "The judge's verdict on each search item (the select and test items are shown for the final node only).");
+    const table = html("table", { class: "facts", id: "node-verdicts" }, body);
+    const head = html("tr", {}, table);
+    for (const name of ["split", "item", "verdict", "justification"]) html("th", {}, head, name);
+    for (const v of node.verdicts) {
+      const row = html("tr", { class: "verdict " + (v.failure ? "failed" : v.value >= 1 ? "met" : "unmet") }, table);
+      html("td", {}, row, v.split);
+      html("td", {}, row, `${v.item_id} ${v.text}`);
+      html("td", {}, row, v.failure ? "failed: " + v.failure : fmt(v.value, 2));
+      html("td", {}, row, v.justification || "—");
     }
   }
 
