@@ -54,9 +54,22 @@ def test_offline_judge_is_deterministic_and_reads_the_text():
     good = "We compare against a random baseline and repeat runs over several seeds."
     first = judge.judge(good, LEAVES)
     assert first == judge.judge(good, LEAVES)
-    assert [v.value for v in first] == [1.0, 1.0, 0.0]
+    assert [v.value for v in first][:2] == [1.0, 1.0] and first[2].value < 1.0
     assert [v.value for v in judge.judge("Nothing relevant here.", LEAVES)] == [0.0, 0.0, 0.0]
     assert "missing: estimat" in first[2].justification
+    strict = OfflineJudge(partial=False).judge(good, LEAVES)
+    assert [v.value for v in strict] == [1.0, 1.0, 0.0]
+
+
+def test_offline_judge_gives_partial_credit_in_quarters_below_its_threshold():
+    judge = OfflineJudge(threshold=0.5)
+    assert [judge.credit(s) for s in (0.0, 0.1, 0.2, 0.3, 0.49, 0.5, 0.9)] == [
+        0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0,
+    ]  # fmt: skip
+    leaf = [Leaf(id="1", text="temperature scaling brier score calibration error", weight=1.0)]
+    half = judge.judge("We fit temperature scaling.", leaf)[0].value
+    more = judge.judge("We fit temperature scaling and report the Brier score.", leaf)[0].value
+    assert 0 < half < more <= 1.0  # meeting more of an item is worth more
 
 
 def test_offline_judge_ignores_the_goal_given_as_context():

@@ -7,6 +7,7 @@ in the text. Its justification names the terms found and missing, never the item
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -119,17 +120,27 @@ def key_terms(text: str) -> list[str]:
 
 
 class OfflineJudge:
-    """Decides each item by the share of its key terms present in the text (>= `threshold`).
+    """Decides each item by the share of its key terms present in the text: satisfied (1.0) at
+    `threshold` or more; below it, partial credit in quarters of the way there (`partial`, on
+    by default), so that an offline search gets a gradient from items it half meets instead of
+    a flat 0 until a plan happens to cross the threshold. `partial=False` gives plain 0/1.
 
     Deterministic and free: the same text and items always give the same verdicts. The goal
     (`context`) is not counted, so restating the goal does not satisfy an item by itself."""
 
     name = "offline"
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, *, partial: bool = True) -> None:
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
+        self.partial = partial
+
+    def credit(self, share: float) -> float:
+        """An item's value from the share of its key terms present."""
+        if share >= self.threshold:
+            return 1.0
+        return math.floor(4 * share / self.threshold) / 4 if self.partial else 0.0
 
     def judge(self, text: str, leaves: Sequence[Leaf], *, context: str = "") -> list[Verdict]:
         present = set(key_terms(text))
@@ -143,6 +154,6 @@ class OfflineJudge:
             if missing:
                 why += f"; missing: {', '.join(missing[:6])}"
             verdicts.append(
-                Verdict(item_id=leaf.id, value=float(share >= self.threshold), justification=why)
+                Verdict(item_id=leaf.id, value=self.credit(share), justification=why)
             )
         return verdicts
