@@ -62,6 +62,9 @@ class WriteRequest:
     seed: int
     node_id: int
     options: dict[str, Any] = field(default_factory=dict)
+    idea: dict[str, Any] | None = None
+    """For a draft written from the run's ideation step: the idea (`family`, `plan`, and what
+    the backend that proposed it keeps, e.g. the templates' recipe)."""
 
 
 class Backend(abc.ABC):  # noqa: B024 - the two kinds below hold the abstract methods

@@ -27,6 +27,7 @@ class Purpose(enum.StrEnum):
     CROSSOVER = "crossover"
     ANALYSIS = "analysis"
     CHOOSE = "choose"
+    IDEATE = "ideate"
     REACT = "react"
 
 

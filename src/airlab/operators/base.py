@@ -57,6 +57,8 @@ class OperatorContext:
     """How multi-turn operators run a command: the run's pool when set, else `sandbox.run`."""
     prompts: PromptLibrary = PACKAGED
     """The run's prompt templates: its agent's own `prompts/` before the packaged ones."""
+    idea: Mapping[str, Any] | None = None
+    """A draft's idea from the run's ideation step (`operators.ideation`), or None."""
     packages: Packages | None = None
     """What the candidates' sandbox can import (the run's probe), as the prompts state it;
     None: not probed (the prompts then name only numpy, pandas, scipy and scikit-learn)."""
@@ -95,6 +97,7 @@ class Operator(abc.ABC):
                     seed=context.seed,
                     node_id=context.node_id,
                     options=dict(context.options),
+                    idea=dict(context.idea) if context.idea is not None else None,
                 )
             )
         return self.apply_with_model(context)
@@ -134,7 +137,9 @@ class Draft(Operator):
             if node.operator == "draft" and node.failure not in NEVER_RAN
         )
         tried = sorted({family for family in families if family})
-        return {"approaches_tried": tried}
+        idea = context.idea
+        shown = {"family": idea["family"], "plan": idea["plan"]} if idea is not None else None
+        return {"approaches_tried": tried, "idea": shown}
 
 
 class Improve(Operator):

@@ -42,7 +42,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "_task.j2": _TASK,
     "_memory.j2": _OPERATOR,
     "_answer_format.j2": _OPERATOR,
-    "draft.j2": _OPERATOR | {"approaches_tried"},
+    "draft.j2": _OPERATOR | {"approaches_tried", "idea"},
     "improve.j2": _OPERATOR | {"parent"},
     "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
     "crossover.j2": _OPERATOR | {"parents"},

@@ -1,0 +1,103 @@
+"""The ideation step: one call proposes K approaches, the first drafts follow them, and the
+`idea_diversity` knob really changes how many families they span."""
+
+import pytest
+
+from airlab.backends import make_backend
+from airlab.evaluation.diversity import shannon_entropy
+from airlab.operators.ideation import family_count, idea_prompt, parse_ideas
+from airlab.runner import Run, RunConfig
+from airlab.tasks import load_task
+
+LEVELS = ("low", "medium", "high")
+
+
+@pytest.fixture
+def task(make_task):
+    return load_task(make_task())
+
+
+def _spread(ideas):
+    return len({idea["family"] for idea in ideas})
+
+
+def test_templates_ideas_spread_over_families_as_the_knob_says(task):
+    backend = make_backend("templates", {"bug_rate": 0.0})
+    for seed in range(4):
+        spread = {
+            level: _spread(backend.propose_ideas(task, k=5, level=level, seed=seed))
+            for level in LEVELS
+        }
+        assert spread["low"] == 1
+        assert spread["low"] < spread["medium"] < spread["high"] == 5
+
+
+def test_low_diversity_varies_the_one_family_instead_of_repeating_a_draft(task):
+    backend = make_backend("templates", {"bug_rate": 0.0})
+    ideas = backend.propose_ideas(task, k=5, level="low", seed=3)
+    assert len({str(idea["recipe"]) for idea in ideas}) == 5
+
+
+def test_ideas_are_seeded(task):
+    backend = make_backend("templates", {"bug_rate": 0.0})
+    first = backend.propose_ideas(task, k=4, level="medium", seed=7)
+    assert first == backend.propose_ideas(task, k=4, level="medium", seed=7)
+    others = [backend.propose_ideas(task, k=4, level="medium", seed=s) for s in range(8)]
+    assert any(o != first for o in others)
+
+
+def _drafts_of_a_run(make_task, tmp_path, level: str, seed: int) -> list[str]:
+    """Families of the 5 drafts a greedy run proposes (written, not executed)."""
+    config = RunConfig.model_validate(
+        {
+            "task": str(make_task()),
+            "budget": {"steps": 5},
+            "seed": seed,
+            "runs_dir": str(tmp_path / "runs"),
+            "run_name": f"{level}-{seed}",
+            "policy_params": {"num_drafts": 5},
+            "operator_options": {"ideas": 5, "idea_diversity": level},
+            "backend_options": {"bug_rate": 0.0},
+        }
+    )
+    search = Run.create(config).search
+    families = []
+    for _ in range(5):
+        proposal = search.ask()
+        assert proposal is not None
+        node = search.tell_written(search.write(proposal))
+        assert node.meta["idea"]["index"] == len(families)
+        families.append(node.info.family)
+    assert len(search.journal.get_meta("ideas")) == 5
+    return families
+
+
+@pytest.mark.slow
+def test_a_planted_run_measures_the_diversity_the_knob_asked_for(make_task, tmp_path):
+    for seed in (0, 1):
+        entropy = {
+            level: shannon_entropy(_drafts_of_a_run(make_task, tmp_path, level, seed))
+            for level in LEVELS
+        }
+        assert entropy["low"] == 0.0
+        assert entropy["low"] < entropy["medium"] < entropy["high"]
+
+
+def test_the_prompt_asks_for_the_level_and_the_answer_is_read_line_by_line():
+    low, high = (idea_prompt("TASK", 4, level, "gbdt, knn") for level in ("low", "high"))
+    assert "SAME" in low and "SAME" not in high and "DIFFERENT" in high
+    answer = (
+        "<think>maybe trees</think>\nHere are my ideas:\n1. **Gradient boosting**: LightGBM on "
+        "raw features\n2) Random forest - 500 trees\n- kNN: k=15 on scaled features\n"
+    )
+    ideas = parse_ideas(answer, 4)
+    assert [i["family"] for i in ideas] == ["gradient_boosting", "random_forest", "knn"]
+    assert ideas[0]["plan"] == "LightGBM on raw features"
+
+
+def test_family_counts_are_ordered_and_capped():
+    for k in range(1, 9):
+        for available in range(1, 8):
+            counts = [family_count(k, level, available) for level in LEVELS]
+            assert counts == sorted(counts) and counts[0] == 1
+            assert counts[-1] == min(k, available)
