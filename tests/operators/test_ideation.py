@@ -8,6 +8,8 @@ from airlab.evaluation.diversity import shannon_entropy
 from airlab.operators.ideation import family_count, idea_prompt, parse_ideas
 from airlab.runner import Run, RunConfig
 from airlab.tasks import load_task
+from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
+from airlab.testing.tasks import tiny_answer
 
 LEVELS = ("low", "medium", "high")
 
@@ -101,3 +103,49 @@ def test_family_counts_are_ordered_and_capped():
             counts = [family_count(k, level, available) for level in LEVELS]
             assert counts == sorted(counts) and counts[0] == 1
             assert counts[-1] == min(k, available)
+
+
+IDEAS_ANSWER = "1. random forest: 300 trees\n2. knn: k=7 on scaled features\n3. svm: RBF, C=3\n"
+
+
+@pytest.mark.slow
+def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_task, tmp_path):
+    def model(request: Request) -> Reply:
+        if "propose approaches" in request.last_user:
+            return Reply(text=IDEAS_ANSWER)
+        return Reply(text=tiny_answer(1))
+
+    with FakeLLMServer(model) as server:
+        config = RunConfig.model_validate(
+            {
+                "task": str(make_task()),
+                "backend": f"openai-compatible/fake@{server.openai_url}",
+                "backend_options": {"max_retries": 0, "timeout_s": 20},
+                "budget": {"steps": 4},
+                "preflight": False,
+                "runs_dir": str(tmp_path / "runs"),
+                "policy_params": {"num_drafts": 4},
+                "operator_options": {"ideas": 3, "idea_diversity": "medium", "analysis": False},
+            }
+        )
+        search = Run.create(config).search
+        nodes = []
+        for _ in range(4):
+            nodes.append(search.tell_written(search.write(search.ask())))
+        prompts = [r.last_user for r in server.requests]
+    asks = [p for p in prompts if "propose approaches" in p]
+    assert len(asks) == 1 and "exactly 2 different model families" in asks[0]
+    drafts = [p for p in prompts if "propose approaches" not in p]
+    for prompt, plan in zip(
+        drafts[:3], ("300 trees", "k=7 on scaled features", "RBF, C=3"), strict=True
+    ):
+        assert "chosen when the search began" in prompt and plan in prompt
+    assert "chosen when the search began" not in drafts[3]  # the fourth draft has no idea
+    assert [n.meta.get("idea", {}).get("family") for n in nodes] == [
+        "random_forest",
+        "knn",
+        "svm",
+        None,
+    ]
+    calls = search.ledger.calls()
+    assert [c.node_id for c in calls if c.purpose == "ideate"] == [nodes[0].id]
