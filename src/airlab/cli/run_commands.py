@@ -191,7 +191,7 @@ def run(
         typer.Option(
             "--model-for",
             help="PURPOSE=provider/model: another model for draft, improve, debug, crossover, "
-            "analysis, choose or react (repeatable).",
+            "analysis, choose, ideate or react (repeatable).",
         ),
     ] = None,
     model_option: Annotated[
