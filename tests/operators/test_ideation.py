@@ -6,7 +6,10 @@ import pytest
 from airlab.backends import make_backend
 from airlab.evaluation.diversity import shannon_entropy
 from airlab.operators.ideation import family_count, idea_prompt, parse_ideas
+from airlab.operators.prompt_library import PACKAGED
+from airlab.operators.prompting import PromptSettings, task_variables
 from airlab.runner import Run, RunConfig
+from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import load_task
 from airlab.testing.fake_llm import FakeLLMServer, Reply, Request
 from airlab.testing.tasks import tiny_answer
@@ -85,9 +88,12 @@ def test_a_planted_run_measures_the_diversity_the_knob_asked_for(make_task, tmp_
         assert entropy["low"] < entropy["medium"] < entropy["high"]
 
 
-def test_the_prompt_asks_for_the_level_and_the_answer_is_read_line_by_line():
-    low, high = (idea_prompt("TASK", 4, level, "gbdt, knn") for level in ("low", "high"))
+def test_the_prompt_asks_for_the_level_and_the_answer_is_read_line_by_line(task):
+    variables = task_variables(task, ExecutionLimits(), PromptSettings())
+    low, medium, high = (idea_prompt(PACKAGED, variables, 4, level) for level in LEVELS)
     assert "SAME" in low and "SAME" not in high and "DIFFERENT" in high
+    assert "exactly 2 different model families" in medium
+    assert all(task.spec.metric in prompt for prompt in (low, medium, high))
     answer = (
         "<think>maybe trees</think>\nHere are my ideas:\n1. **Gradient boosting**: LightGBM on "
         "raw features\n2) Random forest - 500 trees\n- kNN: k=15 on scaled features\n"

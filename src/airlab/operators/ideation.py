@@ -3,11 +3,11 @@
 After "Ideation diversity" (arXiv 2511.15593), which found by a controlled experiment that more
 varied initial ideas make better runs. The knob `idea_diversity` sets how varied the K ideas are:
 `low`, one family with varied hyperparameters; `medium`, about half as many families as ideas;
-`high`, a distinct family per idea. A chat model is told so in `ideate.j2`; the templates backend
-plans its ideas by the same counts (`family_count`). The ideas are kept in the journal's meta
-(`ideas`), each draft written from one records it (`meta.idea`), and the draft's own family is
-classified as for any draft, so a run's ideation diversity is measured as before
-(`evaluation.diversity`).
+`high`, a distinct family per idea. A chat model is told so in `prompts/ideate.j2`; the
+templates backend plans its ideas by the same counts (`family_count`). The ideas are kept in
+the journal's meta (`ideas`), each draft written from one records it (`meta.idea`), and the
+draft's own family is classified as for any draft, so a run's ideation diversity is measured as
+before (`evaluation.diversity`).
 """
 
 from __future__ import annotations
@@ -26,17 +26,6 @@ from airlab.operators.prompt_library import PromptLibrary
 IDEA_PURPOSE = "ideate"
 IDEA_META = "idea"
 """The node meta key of a draft's idea: `{index, family, plan, ...}`."""
-LEVEL_TEXT: dict[str, str] = {
-    "low": (
-        "All {k} approaches must use the SAME model family: vary only their hyperparameters, "
-        "preprocessing or features."
-    ),
-    "medium": (
-        "Use exactly {n} different model families among the {k} approaches; approaches of the "
-        "same family differ in hyperparameters, preprocessing or features."
-    ),
-    "high": "Every approach must use a DIFFERENT model family ({n} families in all).",
-}
 _LINE = re.compile(r"^\s*(?:[-*]|\d+[.)])?\s*\**([^:*\n]{2,60}?)\**\s*[:|—–-]\s*(.+?)\s*$")
 
 
@@ -50,15 +39,16 @@ def family_count(k: int, level: IdeaDiversity, available: int) -> int:
     return high
 
 
-def idea_prompt(task_part: str, k: int, level: IdeaDiversity, family_examples: str) -> str:
-    """The ideation prompt: the task, then the ask for K approaches at `level`."""
-    n = family_count(k, level, k)
-    return (
-        f"{task_part.rstrip()}\n\n# Your step: propose approaches\n"
-        f"Propose {k} distinct approaches to this task, to be drafted one by one. "
-        f"{LEVEL_TEXT[level].format(k=k, n=n)}\n"
-        f"Answer with exactly {k} lines and nothing else, each `<family>: <one-line plan>`, "
-        f"the family a short name such as {family_examples}."
+def idea_prompt(
+    prompts: PromptLibrary, variables: dict[str, Any], k: int, level: IdeaDiversity
+) -> str:
+    """The ideation prompt (`ideate.j2`): the task, then the ask for K approaches at `level`."""
+    return prompts.render(
+        "ideate.j2",
+        **variables,
+        ideas=k,
+        idea_diversity=level,
+        idea_families=family_count(k, level, k),
     )
 
 
@@ -78,18 +68,11 @@ def parse_ideas(text: str, k: int) -> list[dict[str, Any]]:
 
 
 def propose_ideas(
-    backend: Any,
-    task: Any,
-    *,
-    k: int,
-    level: IdeaDiversity,
-    seed: int,
-    task_part: str = "",
-    family_examples: str = "",
+    backend: Any, task: Any, *, k: int, level: IdeaDiversity, seed: int, prompt: str = ""
 ) -> list[dict[str, Any]]:
     """K ideas from the run's backend in one call: a program writer plans them itself, a chat
-    model answers `idea_prompt`. An answer with no usable line gives no ideas (drafts then go
-    their own way) rather than a failed run."""
+    model answers `prompt` (`idea_prompt`). An answer with no usable line gives no ideas (drafts
+    then go their own way) rather than a failed run."""
     if isinstance(backend, ProgramWriter):
         plan = getattr(backend, "propose_ideas", None)
         if plan is None:
@@ -97,7 +80,6 @@ def propose_ideas(
         return list(plan(task, k=k, level=level, seed=seed))
     if not isinstance(backend, ChatModel):
         raise BackendError(f"backend {backend.name!r} cannot answer prompts")
-    prompt = idea_prompt(task_part, k, level, family_examples)
     completion = backend.complete([Message("user", prompt)], purpose=IDEA_PURPOSE)
     return parse_ideas(completion.text, k)
 
@@ -112,20 +94,12 @@ def propose_run_ideas(
     prompt_bits: Callable[[], dict[str, Any]],
     prompts: PromptLibrary,
 ) -> list[dict[str, Any]]:
-    """`propose_ideas` for a run: a chat model's prompt opens with the run's task part
-    (`_task.j2`, its variables from `prompt_bits`, built only when a model is asked)."""
+    """`propose_ideas` for a run: a chat model gets the run's `ideate.j2` (an agent's own
+    prompts may override it), its task variables from `prompt_bits`, built only then."""
     if isinstance(backend, ProgramWriter):
         return propose_ideas(backend, task, k=k, level=level, seed=seed)
-    variables = prompt_bits()
-    return propose_ideas(
-        backend,
-        task,
-        k=k,
-        level=level,
-        seed=seed,
-        task_part=prompts.render("_task.j2", **variables),
-        family_examples=variables["family_examples"],
-    )
+    prompt = idea_prompt(prompts, prompt_bits(), k, level)
+    return propose_ideas(backend, task, k=k, level=level, seed=seed, prompt=prompt)
 
 
 def next_idea(ideas: Sequence[dict[str, Any]], drafts_so_far: int) -> dict[str, Any] | None:

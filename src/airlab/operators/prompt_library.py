@@ -47,6 +47,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
     "crossover.j2": _OPERATOR | {"parents"},
     "analysis.j2": frozenset({"task", "node"}),
+    "ideate.j2": _TASK | {"ideas", "idea_diversity", "idea_families"},
 }
 """Every template and the variables the code gives it (`_task.j2` is also rendered on its own,
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""
