@@ -12,6 +12,15 @@ split) and scored on `test`.
     python benchmarks/policies.py --tasks all           # every bundled task (about 4x longer)
     python benchmarks/policies.py --candidates 40 --seeds 5 --out bench-policies-large
 
+The large size on every task (40 candidates x 5 seeds x 12 tasks x 6 methods) runs in parts, each
+under an hour on 2 cores, into one folder (they share its execution cache), then one merge:
+
+    for i in $(seq 1 12); do
+        python benchmarks/policies.py --candidates 40 --seeds 5 --tasks all \
+            --part $i/12 --out bench-policies-all
+    done
+    python benchmarks/policies.py --merge --out bench-policies-all
+
 Writes `policies.md` (table and where airlab loses), `policies.png` (curves) and `results.json`.
 Needs the `bench` extra: pip install -e '.[bench]'.
 """
@@ -33,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import execution_cache
 from optuna_space import Evaluator, suggest_recipe
+from parts import PART_FILE, merge_parts, part_of, select_part
 from policies_report import write_report
 
 # The templates backend's own rules for the problem kind and the log target, so that both
@@ -175,14 +185,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--tpe-startup", type=int, default=5, help="TPE's random trials (like 5 drafts)"
     )
+    parser.add_argument(
+        "--part",
+        type=part_of,
+        default=None,
+        metavar="I/N",
+        help="run only part I of N (every N-th search); `--merge` then writes the report",
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="write the report from the parts' results in --out"
+    )
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.merge:
+        results = merge_parts(out)
+        (out / "results.json").write_text(json.dumps(results, indent=1))
+        write_report(results, out, wall_seconds=sum(r["seconds"] for r in results))
+        print(f"merged {len(results)} searches; wrote {out / 'policies.md'}")
+        return
     tasks = TASKS.names() if args.tasks == ["all"] else args.tasks
     unknown = [m for m in args.methods if m not in AIRLAB_POLICIES and m not in PEERS]
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}")
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
         resolve_task(name)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if not args.no_cache:
         if args.sandbox != "process":
@@ -205,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
         for seed in range(args.seeds)
         for task in tasks
     ]
+    if args.part is not None:
+        jobs = select_part(jobs, args.part)
     started = time.monotonic()
     print(f"{len(jobs)} searches of {args.candidates} candidates, {args.jobs} at a time")
     results = []
@@ -215,6 +243,11 @@ def main(argv: list[str] | None = None) -> None:
                 f"  {result['task']:>14} {result['method']:>12} seed {result['seed']}: "
                 f"{result['seconds']:.0f} s"
             )
+    if args.part is not None:
+        path = out / PART_FILE.format(index=args.part[0], count=args.part[1])
+        path.write_text(json.dumps(results, indent=1))
+        print(f"wrote {path}; after the last part: --merge --out {out}")
+        return
     (out / "results.json").write_text(json.dumps(results, indent=1))
     write_report(results, out, wall_seconds=time.monotonic() - started)
     print(f"wrote {out / 'policies.md'} and {out / 'policies.png'}")

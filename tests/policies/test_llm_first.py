@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from airlab.policies import make_policy
@@ -92,3 +93,25 @@ def test_answers_are_parsed_robustly(build, text, expected):
     nodes = [build.good(0.1 * i) for i in range(6)]
     choice = parse_choice(text, nodes[5], [nodes[3], nodes[1]])
     assert (choice.action, choice.node.id) == expected
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_offline_it_improves_greedys_node_until_the_best_is_full(build, seed):
+    """Why greedy and llm_first tied on every task of the small policy benchmark: run one step
+    at a time, with no bug, the heuristic picks the best node as greedy does (a current node that
+    beat its parent, the best when it was chosen, is the best now), until the best node has
+    `max_children` children; then it branches and greedy does not."""
+    rng = np.random.default_rng(seed)
+    greedy = make_policy("greedy", {"num_drafts": 5}, AIDE)
+    first = llm_first(num_drafts=5)
+    for _ in range(5):
+        build.good(float(rng.integers(0, 20)) / 20)
+    for _ in range(60):
+        tree = build.tree()
+        ours, theirs = first.propose(tree, rng), greedy.propose(tree, rng)
+        if len(tree.children(tree.best().id)) >= first.params.max_children:
+            assert ours.parent_ids != theirs.parent_ids == (tree.best().id,)
+            return
+        assert ours.parent_ids == theirs.parent_ids
+        build.good(float(rng.integers(0, 20)) / 20, "improve", ours.parent_ids)
+    pytest.fail("the best node never filled up")

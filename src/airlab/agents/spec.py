@@ -62,7 +62,8 @@ class AgentSpec(_Strict):
     policy: PolicySpec = Field(default_factory=PolicySpec)
     operators: OperatorsSpec = Field(default_factory=OperatorsSpec)
     models: dict[str, ModelSpec] = Field(default_factory=dict)
-    """Purpose (`default`, draft, improve, debug, crossover, analysis, choose, react) → model."""
+    """Purpose (`default`, draft, improve, debug, crossover, analysis, choose, ideate, react)
+    → model."""
     budget: Budget | None = None
     """The budget of one run (one task); fields not named take the run's defaults."""
     fitness: Literal["hidden", "self_reported"] = "hidden"

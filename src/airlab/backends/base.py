@@ -69,6 +69,9 @@ class WriteRequest:
     """The run's operator options, typed (a mapping given here is validated into them)."""
     lessons: tuple[RetrievedLesson, ...] = ()
     """Lessons from earlier tasks the run retrieved (`airlab.lessons`); a writer may use them."""
+    idea: dict[str, Any] | None = None
+    """For a draft written from the run's ideation step: the idea (`family`, `plan`, and what
+    the backend that proposed it keeps, e.g. the templates' recipe)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", _parse_options(self.options))

@@ -27,6 +27,7 @@ class Purpose(enum.StrEnum):
     CROSSOVER = "crossover"
     ANALYSIS = "analysis"
     CHOOSE = "choose"
+    IDEATE = "ideate"
     REACT = "react"
     LESSONS = "lessons"
     """The lessons a run leaves for later tasks, written when it ends (`airlab.lessons`)."""

@@ -203,7 +203,7 @@ def run(
         typer.Option(
             "--model-for",
             help="PURPOSE=provider/model: another model for draft, improve, debug, crossover, "
-            "analysis, choose, react or lessons (repeatable).",
+            "analysis, choose, ideate, react or lessons (repeatable).",
         ),
     ] = None,
     model_option: Annotated[

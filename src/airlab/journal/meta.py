@@ -46,6 +46,10 @@ class RunMeta(BaseModel):
     """What `selection.ensemble` did: the node it added, or why it added none."""
     forked_from: dict[str, Any] | list[Any] | str | None = None
     """The run and node a gym episode started from."""
+    ideas: list[dict[str, Any]] | None = None
+    """The approaches the ideation step proposed (`-O ideas=K`), which the first drafts follow."""
+    ideation_error: str | None = None
+    """Why the ideation step gave no ideas (its call failed; the drafts went their own way)."""
 
 
 def validate_meta(values: dict[str, Any], source: object) -> RunMeta:

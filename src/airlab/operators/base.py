@@ -7,7 +7,7 @@ templates) gets a structured request; chat models get the operator's prompt (see
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -61,6 +61,8 @@ class OperatorContext:
     lessons: tuple[RetrievedLesson, ...] = ()
     """Lessons from earlier tasks (`--lessons`): shown in draft and improve prompts, passed to
     program writers."""
+    idea: Mapping[str, Any] | None = None
+    """A draft's idea from the run's ideation step (`operators.ideation`), or None."""
     packages: Packages | None = None
     """What the candidates' sandbox can import (the run's probe), as the prompts state it;
     None: not probed (the prompts then name only numpy, pandas, scipy and scikit-learn)."""
@@ -96,6 +98,7 @@ class Operator(abc.ABC):
                     node_id=context.node_id,
                     options=context.options,
                     lessons=context.lessons,
+                    idea=dict(context.idea) if context.idea is not None else None,
                 )
             )
         return self.apply_with_model(context)
@@ -140,7 +143,9 @@ class Draft(Operator):
             if node.operator == "draft" and node.failure not in NEVER_RAN
         )
         tried = sorted({family for family in families if family})
-        return {"approaches_tried": tried}
+        idea = context.idea
+        shown = {"family": idea["family"], "plan": idea["plan"]} if idea is not None else None
+        return {"approaches_tried": tried, "idea": shown}
 
 
 class Improve(Operator):

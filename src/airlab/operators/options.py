@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from airlab.params import Params, parse_params
 
 Mode = Literal["single", "react"]
+IdeaDiversity = Literal["low", "medium", "high"]
 
 
 class OperatorOptions(Params):
@@ -27,6 +28,14 @@ class OperatorOptions(Params):
     """Show what earlier attempts taught (none: the backend's default; LLM prompts: on)."""
     diversity: bool | None = None
     """Ask drafts to differ from the approaches tried (none: the backend's default)."""
+    ideas: int = Field(0, ge=0)
+    """Ideation: before the first draft, one call proposes this many approaches (a family and a
+    one-line plan each), and the run's first drafts are written from them, one each (0: no
+    ideation step; drafts choose their own approach)."""
+    idea_diversity: IdeaDiversity = "high"
+    """How different the proposed approaches are: `low`, one family with varied
+    hyperparameters; `medium`, about half as many families as ideas; `high`, a distinct family
+    for every idea (as many as there are)."""
     analysis: bool = True
     """After each execution, ask a chat model what the output says (chat backends only)."""
     mode: Mode = "single"

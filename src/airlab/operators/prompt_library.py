@@ -47,7 +47,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "_memory.j2": _OPERATOR,
     "_lessons.j2": _OPERATOR,
     "_answer_format.j2": _OPERATOR,
-    "draft.j2": _OPERATOR | {"approaches_tried"},
+    "draft.j2": _OPERATOR | {"approaches_tried", "idea"},
     "improve.j2": _OPERATOR | {"parent"},
     "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
     "crossover.j2": _OPERATOR | {"parents"},
@@ -61,6 +61,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "plan_critique.j2": _PLAN_STEP | {"parent"},
     "plan_debug.j2": _PLAN_STEP | {"parent"},
     "plan_crossover.j2": _PLAN_STEP | {"parents"},
+    "ideate.j2": _TASK | {"ideas", "idea_diversity", "idea_families"},
 }
 """Every template and the variables the code gives it (`_task.j2` is also rendered on its own,
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""

@@ -12,6 +12,14 @@ fails (a 503 past its retries, a refused answer): the failed call is charged to 
 other, and the search goes on; only a failure no later call can escape (a refused key, an unknown
 model, no credits) stops the run.
 
+Offline, run one step at a time with no bug, the heuristic picks the node greedy picks (the
+best): a current node that beat its parent, which was the best when it was chosen, is the best
+now, and one that did not hands the choice to the best open candidate. The two differ only once
+the best node has `max_children` children (it is closed; greedy keeps improving it), on buggy
+leaves (this policy debugs the first one always, greedy a random one with `debug_prob`), or with
+several workers; with a model, the model may continue a path that is not the best or branch to
+one that is not. So at a small budget (the policy benchmark's 8 candidates) the two tie offline.
+
 The rest follows AIDE: `num_drafts` drafts first (5), and buggy leaves are debugged up to
 `max_debug_depth` (3) before any choice.
 """

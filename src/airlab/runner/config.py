@@ -101,8 +101,8 @@ class RunConfig(_Strict):
     backend: str = "templates"
     backend_options: dict[str, Any] = Field(default_factory=dict)
     models: dict[str, str] = Field(default_factory=dict)
-    """Purpose (draft, improve, debug, crossover, analysis, choose, react, judge, critique) →
-    its own `provider/model`; purposes not named use `backend`."""
+    """Purpose (draft, improve, debug, crossover, analysis, choose, ideate, react, lessons,
+    judge, critique) → its own `provider/model`; purposes not named use `backend`."""
     model_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Purpose → backend options of its model (e.g. `{analysis: {temperature: 0}}`), over
     `backend_options`."""

@@ -53,8 +53,9 @@ from airlab.lessons.store import RetrievedLesson
 from airlab.operators import OPERATOR_SETS, OPERATORS, OperatorContext, operator_options
 from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import Checks, candidate_problem
+from airlab.operators.ideation import IDEA_META, next_idea, propose_run_ideas
 from airlab.operators.prompt_library import PromptLibrary
-from airlab.operators.prompting import PromptSettings
+from airlab.operators.prompting import PromptSettings, task_variables
 from airlab.plans.build import make_judge
 from airlab.plans.grading import RUBRIC_META, RubricGrader, TextGrade
 from airlab.policies import POLICY_META, Policy, make_policy
@@ -408,6 +409,7 @@ class Search:
         try:
             with charging(None) as charge:  # a policy's own calls (LLM-first's choice)
                 step = self.policy.propose(self.tree(), rng)
+                idea = self.next_idea(step.operator) if step is not None else None
         except BudgetExhaustedError as exc:
             self.stop_reason = str(exc)
             return None
@@ -432,10 +434,46 @@ class Search:
             step.parent_ids,
             note=step.note,
             debug_depth=depth,
-            meta={POLICY_META: step.meta} if step.meta else None,
+            meta={
+                **({POLICY_META: step.meta} if step.meta else {}),
+                **({IDEA_META: idea} if idea is not None else {}),
+            }
+            or None,
         )
         self.ledger.assign(charge.call_ids, node.id)
         return self.proposal(node)
+
+    def next_idea(self, operator: str) -> dict[str, Any] | None:
+        """With `-O ideas=K`, the idea the next draft is written from: the first draft asks
+        the backend for K (one call, charged to that draft; kept in the journal's meta, so a
+        resumed run reuses them); drafts after the K-th get none."""
+        k = self.operator_params.ideas
+        if operator != "draft" or k == 0:
+            return None
+        ideas = self.journal.get_meta("ideas")
+        if ideas is None:
+            try:
+                ideas = propose_run_ideas(
+                    self.backend,
+                    self.task,
+                    k=k,
+                    level=self.operator_params.idea_diversity,
+                    seed=self.config.seed,
+                    prompt_bits=lambda: task_variables(
+                        self.task, self.limits, self.prompt_settings, self.packages
+                    ),
+                    prompts=self.prompts,
+                )
+            except ReplayMismatchError:
+                raise
+            except BackendError as exc:
+                if isinstance(exc, ProviderError) and exc.stops_run:
+                    raise
+                ideas = []
+                self.journal.set_meta(ideation_error=f"{exc}"[:300])
+            self.journal.set_meta(ideas=ideas)
+        drafts = sum(1 for node in self.journal.nodes() if node.operator == "draft")
+        return next_idea(ideas, drafts)
 
     def add_step(
         self, operator: str, parent_ids: tuple[int, ...] = (), *, note: str = ""
@@ -475,6 +513,7 @@ class Search:
             prompts=self.prompts,
             lessons=self.lessons,
             packages=self.packages,
+            idea=node.meta.get(IDEA_META),
         )
         return Proposal(node, context)
 

@@ -30,6 +30,8 @@ from airlab.backends.templates.shape import (
 from airlab.errors import BackendError
 from airlab.journal.node import Node
 from airlab.lessons.retrieve import preferred_families
+from airlab.operators.ideation import family_count
+from airlab.operators.options import IdeaDiversity
 from airlab.tasks.importers.common import decode_lists
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import Task
@@ -63,7 +65,13 @@ class TemplatesBackend(ProgramWriter):
         rng = np.random.default_rng([request.seed, request.node_id, 7])
         log_ok = problem == "regression" and positive_target(task)
         diversity = request.options.diversity is True
-        if request.operator == "draft":
+        idea = request.idea
+        if request.operator == "draft" and idea is not None and RECIPE_KEY in idea:
+            bug = moves.maybe_bug(rng, self.bug_rate)
+            recipe = Recipe.from_dict(idea[RECIPE_KEY]).with_bug(bug)
+            plan = f"Draft ({idea['family']}), idea {int(idea.get('index', 0)) + 1}: "
+            plan += f"{moves.describe_member(recipe.members[0])}."
+        elif request.operator == "draft":
             written = [n for n in request.history if RECIPE_KEY in n.meta]
             if diversity:  # every model the run wrote, so drafts go to the least-used family
                 used = [m.model for n in written for m in _recipe(n).members]
@@ -122,6 +130,30 @@ class TemplatesBackend(ProgramWriter):
         }
         code = render_recipe(recipe, task, plan=plan)
         return Candidate(plan=plan, code=code, meta=meta)
+
+    def propose_ideas(
+        self, task: Task, *, k: int, level: IdeaDiversity, seed: int
+    ) -> list[dict[str, object]]:
+        """The ideation step offline: K first solutions at `level` (`moves.ideas`), each with
+        its family, a one-line plan and the recipe its draft will write."""
+        problem = problem_of(task)
+        shape = shape_of(task) if problem != "forecasting" else Shape()
+        rng = np.random.default_rng([seed, 13])
+        planned = moves.ideas(
+            problem,
+            k,
+            lambda available: family_count(k, level, available),
+            rng,
+            families=TEXT_FAMILIES if shape.text else None,
+        )
+        return [
+            {
+                "family": MODELS[recipe.members[0].model].family,
+                "plan": plan,
+                RECIPE_KEY: recipe.to_dict(),
+            }
+            for recipe, plan in planned
+        ]
 
 
 def render_recipe(recipe: Recipe, task: Task, *, plan: str) -> str:

@@ -6,12 +6,12 @@ Moves are pure functions of their inputs and a seeded generator, so a run replay
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from airlab.backends.templates.models import MODELS, Problem, models_for
+from airlab.backends.templates.models import MODELS, ModelSpec, Problem, models_for
 from airlab.backends.templates.recipe import BUGS, IMPUTERS, SCALERS, Member, Preprocessing, Recipe
 
 MAX_ENSEMBLE = 4
@@ -34,7 +34,7 @@ def describe_member(member: Member) -> str:
     return f"{spec.title} ({shown}) on {prep.impute}-imputed features with {scaling}{extra}"
 
 
-def _maybe_bug(rng: np.random.Generator, rate: float) -> str | None:
+def maybe_bug(rng: np.random.Generator, rate: float) -> str | None:
     return BUGS[int(rng.integers(len(BUGS)))] if rng.random() < rate else None
 
 
@@ -72,7 +72,7 @@ def draft(
         spec = next(s for s in fresh if s.family == ranked[0])
     scaler = "standard" if spec.scale_sensitive else "none"
     member = Member(spec.key, spec.defaults(), Preprocessing(scaler=scaler))
-    recipe = Recipe(members=(member,), bug=_maybe_bug(rng, bug_rate))
+    recipe = Recipe(members=(member,), bug=maybe_bug(rng, bug_rate))
     plan = f"Draft ({spec.family}): {describe_member(member)}."
     if log_target_ok and problem == "regression" and rng.random() < 0.3:
         recipe = replace(recipe, log_target=True)
@@ -121,7 +121,7 @@ def improve(
         change = "fit on log(1 + target)" if recipe.log_target else "fit on the raw target"
     members = list(recipe.members)
     members[index] = changed
-    recipe = replace(recipe, members=tuple(members), bug=_maybe_bug(rng, bug_rate))
+    recipe = replace(recipe, members=tuple(members), bug=maybe_bug(rng, bug_rate))
     return recipe, f"Improve: {change}."
 
 
@@ -149,7 +149,7 @@ def debug(
             f"simplify validation to {fixed.cv_folds} folds."
         )
     # A fix sometimes introduces a new mistake, as real fixes do.
-    return fixed.with_bug(_maybe_bug(rng, bug_rate / 3)), plan
+    return fixed.with_bug(maybe_bug(rng, bug_rate / 3)), plan
 
 
 def _shrink(recipe: Recipe) -> tuple[Recipe, str]:
@@ -189,7 +189,42 @@ def crossover(
         members=tuple(members),
         log_target=a.log_target and b.log_target,
         cv_folds=min(a.cv_folds, b.cv_folds),
-        bug=_maybe_bug(rng, bug_rate),
+        bug=maybe_bug(rng, bug_rate),
     )
     titles = " + ".join(MODELS[m.model].title for m in members)
     return recipe, f"Crossover: average the predictions of both parents' models ({titles})."
+
+
+def ideas(
+    problem: Problem,
+    k: int,
+    count_families: Callable[[int], int],
+    rng: np.random.Generator,
+    *,
+    families: Sequence[str] | None = None,
+) -> list[tuple[Recipe, str]]:
+    """K first solutions planned together (the ideation step): `count_families(available)`
+    distinct families, drawn at random, take the K slots in turn; a family's first slot has its
+    defaults, a repeat gets another model of the family or varied hyperparameters."""
+    specs = [s for s in models_for(problem) if families is None or s.family in families]
+    by_family: dict[str, list[ModelSpec]] = {}
+    for spec in specs:
+        by_family.setdefault(spec.family, []).append(spec)
+    names = sorted(by_family)
+    order = [names[int(i)] for i in rng.permutation(len(names))]
+    chosen = order[: max(1, min(count_families(len(names)), len(names)))]
+    planned: list[tuple[Recipe, str]] = []
+    uses: Counter[str] = Counter()
+    for slot in range(k):
+        family = chosen[slot % len(chosen)]
+        members = by_family[family]
+        spec = members[uses[family] % len(members)]
+        params = spec.defaults()
+        if uses[family] >= len(members):  # every model of the family drafted: vary it
+            for name in rng.permutation(sorted(spec.params))[:2]:
+                params[str(name)] = spec.params[str(name)].perturb(params[str(name)], rng)
+        uses[family] += 1
+        scaler = "standard" if spec.scale_sensitive else "none"
+        member = Member(spec.key, params, Preprocessing(scaler=scaler))
+        planned.append((Recipe(members=(member,)), f"{spec.family}: {describe_member(member)}"))
+    return planned

@@ -1,0 +1,55 @@
+"""Splitting a benchmark's searches into parts that run separately, and merging their results.
+
+`--part I/N` takes every N-th search starting at the I-th, so each part mixes tasks, methods and
+seeds and the parts take about the same time; each part writes its own results file, and
+`--merge` refuses to report until every part of one split is there, each search once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+PART_FILE = "results-part-{index}-of-{count}.json"
+
+
+def part_of(text: str) -> tuple[int, int]:
+    """`I/N` with 1 <= I <= N, for argparse (a bad value is its one-line error)."""
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--part: expected I/N, e.g. 2/8, got {text!r}") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"--part: need 1 <= I <= N, got {text!r}")
+    return index, count
+
+
+def merge_parts(out: Path) -> list[dict[str, Any]]:
+    """Every part's searches, once each; refuses a missing part or parts of different splits."""
+    paths = sorted(out.glob(PART_FILE.format(index="*", count="*")))
+    if not paths:
+        raise SystemExit(f"--merge: no {PART_FILE.format(index='I', count='N')} in {out}")
+    splits = {path.stem.rsplit("-of-", 1)[1] for path in paths}
+    if len(splits) != 1:
+        raise SystemExit(f"--merge: parts of different splits in {out} (of {sorted(splits)})")
+    count = int(splits.pop())
+    have = {int(path.stem.split("-")[2]) for path in paths}
+    missing = sorted(set(range(1, count + 1)) - have)
+    if missing:
+        raise SystemExit(f"--merge: part(s) {missing} of {count} not run yet in {out}")
+    results = [row for path in paths for row in json.loads(path.read_text())]
+    keys = [(r["method"], r["task"], r["seed"]) for r in results]
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"--merge: a search appears in two parts in {out}")
+    return results
+
+
+def select_part(jobs: Sequence[T], part: tuple[int, int]) -> list[T]:
+    """Part I of N of `jobs`: every N-th, from the I-th (the parts partition the list)."""
+    index, count = part
+    return list(jobs[index - 1 :: count])

@@ -1,0 +1,109 @@
+"""Ideation: one call proposes K approaches before the first draft; drafts are written from them.
+
+After "Ideation diversity" (arXiv 2511.15593), which found by a controlled experiment that more
+varied initial ideas make better runs. The knob `idea_diversity` sets how varied the K ideas are:
+`low`, one family with varied hyperparameters; `medium`, about half as many families as ideas;
+`high`, a distinct family per idea. A chat model is told so in `prompts/ideate.j2`; the
+templates backend plans its ideas by the same counts (`family_count`). The ideas are kept in
+the journal's meta (`ideas`), each draft written from one records it (`meta.idea`), and the
+draft's own family is classified as for any draft, so a run's ideation diversity is measured as
+before (`evaluation.diversity`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from airlab.backends.base import ChatModel, Message, ProgramWriter
+from airlab.errors import BackendError
+from airlab.operators.families import model_label
+from airlab.operators.options import IdeaDiversity
+from airlab.operators.parsing import strip_thinking
+from airlab.operators.prompt_library import PromptLibrary
+
+IDEA_PURPOSE = "ideate"
+IDEA_META = "idea"
+"""The node meta key of a draft's idea: `{index, family, plan, ...}`."""
+_LINE = re.compile(r"^\s*(?:[-*]|\d+[.)])?\s*\**([^:*\n]{2,60}?)\**\s*[:|—–-]\s*(.+?)\s*$")
+
+
+def family_count(k: int, level: IdeaDiversity, available: int) -> int:
+    """How many distinct families K ideas of `level` use when `available` families exist."""
+    high = max(1, min(k, available))
+    if level == "low":
+        return 1
+    if level == "medium":
+        return max(1, (high + 1) // 2)
+    return high
+
+
+def idea_prompt(
+    prompts: PromptLibrary, variables: dict[str, Any], k: int, level: IdeaDiversity
+) -> str:
+    """The ideation prompt (`ideate.j2`): the task, then the ask for K approaches at `level`."""
+    return prompts.render(
+        "ideate.j2",
+        **variables,
+        ideas=k,
+        idea_diversity=level,
+        idea_families=family_count(k, level, k),
+    )
+
+
+def parse_ideas(text: str, k: int) -> list[dict[str, Any]]:
+    """Up to `k` ideas `{family, plan}` from an answer of `family: plan` lines (others skipped)."""
+    ideas = []
+    for line in strip_thinking(text).splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        family = model_label(f"Family: {match.group(1)}")
+        if family:
+            ideas.append({"family": family, "plan": match.group(2)[:300]})
+        if len(ideas) == k:
+            break
+    return ideas
+
+
+def propose_ideas(
+    backend: Any, task: Any, *, k: int, level: IdeaDiversity, seed: int, prompt: str = ""
+) -> list[dict[str, Any]]:
+    """K ideas from the run's backend in one call: a program writer plans them itself, a chat
+    model answers `prompt` (`idea_prompt`). An answer with no usable line gives no ideas (drafts
+    then go their own way) rather than a failed run."""
+    if isinstance(backend, ProgramWriter):
+        plan = getattr(backend, "propose_ideas", None)
+        if plan is None:
+            raise BackendError(f"backend {backend.name!r} cannot propose ideas")
+        return list(plan(task, k=k, level=level, seed=seed))
+    if not isinstance(backend, ChatModel):
+        raise BackendError(f"backend {backend.name!r} cannot answer prompts")
+    completion = backend.complete([Message("user", prompt)], purpose=IDEA_PURPOSE)
+    return parse_ideas(completion.text, k)
+
+
+def propose_run_ideas(
+    backend: Any,
+    task: Any,
+    *,
+    k: int,
+    level: IdeaDiversity,
+    seed: int,
+    prompt_bits: Callable[[], dict[str, Any]],
+    prompts: PromptLibrary,
+) -> list[dict[str, Any]]:
+    """`propose_ideas` for a run: a chat model gets the run's `ideate.j2` (an agent's own
+    prompts may override it), its task variables from `prompt_bits`, built only then."""
+    if isinstance(backend, ProgramWriter):
+        return propose_ideas(backend, task, k=k, level=level, seed=seed)
+    prompt = idea_prompt(prompts, prompt_bits(), k, level)
+    return propose_ideas(backend, task, k=k, level=level, seed=seed, prompt=prompt)
+
+
+def next_idea(ideas: Sequence[dict[str, Any]], drafts_so_far: int) -> dict[str, Any] | None:
+    """The idea the next draft is written from (the run's first K drafts take one each)."""
+    if drafts_so_far >= len(ideas):
+        return None
+    return {"index": drafts_so_far, **ideas[drafts_so_far]}

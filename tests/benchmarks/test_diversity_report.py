@@ -1,0 +1,39 @@
+"""The diversity benchmark's report: levels, the paired difference and its sign."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from diversity import bootstrap_mean, report
+
+
+def _rows(better: str):
+    rows = []
+    for seed in range(4):
+        for task, direction in (("a", "maximize"), ("b", "minimize")):
+            for level, bits in (("low", 0.0), ("medium", 1.5), ("high", 2.3)):
+                good = 1.0 if level == better else 0.5 + 0.01 * seed
+                score = good if direction == "maximize" else -good
+                rows.append(
+                    {"task": task, "seed": seed, "level": level, "direction": direction,
+                     "score": score, "entropy_bits": bits, "distinct_families": 1,
+                     "valid_nodes": 5, "nodes": 6}
+                )  # fmt: skip
+    return rows
+
+
+def test_the_paired_difference_follows_the_better_level():
+    up = "\n".join(report(_rows("high")))
+    down = "\n".join(report(_rows("low")))
+    assert "Paired high − low performance over 8 (task, seed) pairs: +" in up
+    assert "high better in 8, worse in 0" in up
+    assert "high better in 0, worse in 8" in down
+
+
+def test_bootstrap_mean_brackets_the_mean_and_drops_nans():
+    values = np.array([1.0, 2.0, np.nan, 3.0, 4.0])
+    mean, low, high = bootstrap_mean(values, seed=0)
+    assert mean == 2.5 and low <= mean <= high

@@ -1,0 +1,46 @@
+"""The policy benchmark's parts: they partition the searches, and a merge needs every part once."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from parts import PART_FILE, merge_parts, part_of, select_part
+
+
+@pytest.mark.parametrize("count", [1, 3, 7, 12])
+def test_parts_partition_the_searches(count):
+    jobs = list(range(50))
+    parts = [select_part(jobs, (i, count)) for i in range(1, count + 1)]
+    assert sorted(j for part in parts for j in part) == jobs
+    sizes = [len(part) for part in parts]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("bad", ["0/3", "4/3", "x", "1/2/3", ""])
+def test_a_bad_part_is_one_line(bad):
+    with pytest.raises(argparse.ArgumentTypeError, match="--part"):
+        part_of(bad)
+
+
+def _write(out, index, count, searches):
+    rows = [{"method": m, "task": t, "seed": s, "seconds": 1.0} for m, t, s in searches]
+    (out / PART_FILE.format(index=index, count=count)).write_text(json.dumps(rows))
+
+
+def test_merge_needs_every_part_once(tmp_path):
+    _write(tmp_path, 1, 2, [("greedy", "digits", 0)])
+    with pytest.raises(SystemExit, match=r"part\(s\) \[2\] of 2"):
+        merge_parts(tmp_path)
+    _write(tmp_path, 2, 2, [("greedy", "digits", 1)])
+    assert len(merge_parts(tmp_path)) == 2
+    _write(tmp_path, 2, 2, [("greedy", "digits", 0)])
+    with pytest.raises(SystemExit, match="two parts"):
+        merge_parts(tmp_path)
+    _write(tmp_path, 1, 3, [("mcts", "digits", 0)])
+    with pytest.raises(SystemExit, match="different splits"):
+        merge_parts(tmp_path)
