@@ -131,9 +131,10 @@ def check_airlab_llm(python: str = sys.executable) -> None:
 
 
 def check_server(url: str) -> str:
-    """`url` when a server answers there with the benchmark's model, else a one-line exit."""
+    """`url` when a server answers there with the benchmark's model, else a one-line exit.
+    The wait is long: a busy server on a loaded machine answers even this slowly."""
     try:
-        with urllib.request.urlopen(f"{url}/v1/models", timeout=10) as response:
+        with urllib.request.urlopen(f"{url}/v1/models", timeout=120) as response:
             models = json.load(response)
     except (OSError, ValueError) as exc:
         raise SystemExit(f"--server {url}: no OpenAI-compatible server answers ({exc})") from None
