@@ -108,14 +108,21 @@ def replay_run(run_dir: Path) -> Tally:
 
 
 def replay_files(task_ref: str, files: list[Path]) -> Tally:
-    """Scripts kept as files (the model's, recorded elsewhere) on `task_ref`, the packages
-    probed in this machine's sandbox. AIDE's layout (`./input/`, `./working/submission.csv`)
-    is read as airlab's (`public/`, `submission.csv`), the only change made to them."""
+    """Scripts kept as files (the model's, recorded elsewhere; an AIDE `journal.json` gives
+    each of its nodes' scripts) on `task_ref`, the packages probed in this machine's sandbox.
+    AIDE's layout (`./input/`, `./working/submission.csv`) is read as airlab's (`public/`,
+    `submission.csv`), the only change made to them."""
     task = resolve_task(task_ref)
     sandbox = get_sandbox("auto")
     packages = probe_packages(sandbox)
-    scripts = [(str(f), _airlab_layout(f.read_text())) for f in files]
-    return replay_scripts(scripts, task, packages)
+    scripts = []
+    for path in files:
+        if path.suffix == ".json":  # an AIDE journal: each node's script
+            nodes = json.loads(path.read_text()).get("nodes", [])
+            scripts += [(f"{path}:{n['id']}", n["code"]) for n in nodes if n.get("code")]
+        else:
+            scripts.append((str(path), path.read_text()))
+    return replay_scripts([(n, _airlab_layout(c)) for n, c in scripts], task, packages)
 
 
 def _airlab_layout(code: str) -> str:
