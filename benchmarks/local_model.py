@@ -196,6 +196,7 @@ def airlab_row(
     result, wall, note = run_airlab(agent, task, steps, url, out, seed + repeat, name)
     served = proxy.served(proxy.label)
     unknown = unknown_usage(out / "runs" / name) if result else 0
+    warnings = result.warnings if result else []
     return Row(
         task=task.label,
         task_ref=task.ref,
@@ -214,8 +215,7 @@ def airlab_row(
         recorded_out=result.tokens_out if result else None,
         wall_s=wall,
         # a local model has no price: that warning is expected here, any other is shown
-        note=note
-        or "; ".join(w for w in (result.warnings if result else []) if "unpriced" not in w),
+        note=note or "; ".join(w for w in warnings if "no price in the table" not in w),
     )
 
 
