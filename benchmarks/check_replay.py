@@ -38,6 +38,7 @@ from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.packages import Packages, probe_packages
 from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import resolve_task
+from airlab.tasks.spec import TASK_FILE, load_spec
 from airlab.tasks.task import Task
 
 WRITES = ("draft", "improve", "debug")
@@ -56,8 +57,8 @@ def written_scripts(run_dir: Path) -> Iterator[tuple[str, str]]:
         record = json.loads(line)
         purpose = str(record.get("purpose") or "").removesuffix("-reminder")
         text = (record.get("response") or {}).get("text")
-        if purpose in WRITES and text and record.get("node") is not None:
-            last[str(record["node"])] = text  # a reminder's answer replaces the first one
+        if purpose in WRITES and text and record.get("node_id") is not None:
+            last[str(record["node_id"])] = text  # a reminder's answer replaces the first one
     for node, text in last.items():
         parsed = parse_answer(text)
         if parsed is not None:
@@ -183,9 +184,11 @@ def table(tallies: dict[str, Tally]) -> str:
 
 
 def task_of(run_dir: Path) -> str:
+    """The task's own name (a folder task's built copy is named with a hash of its path)."""
     with Journal.open(run_dir / "journal.sqlite", read_only=True) as journal:
-        root = journal.get_meta("task_root", "")
-    return Path(root).name if root else run_dir.name
+        root = Path(journal.get_meta("task_root", ""))
+    spec = root / TASK_FILE
+    return load_spec(spec).name if spec.is_file() else run_dir.name
 
 
 def main(argv: list[str] | None = None) -> int:

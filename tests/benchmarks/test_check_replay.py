@@ -63,11 +63,11 @@ def test_a_notebook_line_compiles_only_with_its_repair(tmp_path):
 def test_the_last_answer_of_each_write_is_the_models_script(tmp_path):
     answer = "Plan.\n```python\n{}\n```\n"
     calls = [
-        {"node": 1, "purpose": "draft", "response": {"text": "no code here"}},
-        {"node": 1, "purpose": "draft-reminder", "response": {"text": answer.format("a = 1")}},
-        {"node": 1, "purpose": "analysis", "response": {"text": answer.format("b = 2")}},
-        {"node": 2, "purpose": "debug", "response": {"text": answer.format("c = 3")}},
-        {"node": None, "purpose": "draft", "response": {"text": answer.format("d = 4")}},
+        {"node_id": 1, "purpose": "draft", "response": {"text": "no code here"}},
+        {"node_id": 1, "purpose": "draft-reminder", "response": {"text": answer.format("a = 1")}},
+        {"node_id": 1, "purpose": "analysis", "response": {"text": answer.format("b = 2")}},
+        {"node_id": 2, "purpose": "debug", "response": {"text": answer.format("c = 3")}},
+        {"node_id": None, "purpose": "draft", "response": {"text": answer.format("d = 4")}},
     ]
     (tmp_path / "llm_calls.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     scripts = [(node, code.strip()) for node, code in written_scripts(tmp_path)]
