@@ -56,11 +56,13 @@ finally:
 
 
 def ensure_aide(root: Path) -> Path:
-    """The `aide` command of its own venv, installing it when missing."""
+    """The `aide` command of its own venv, installing what is missing, then checked whole: a
+    venv with the `aide` command but not its dependencies (an install cut short) is completed,
+    and one that still cannot import AIDE's CLI stops the benchmark before its first row."""
     venv = root / "aide-venv"
     python = ensure_venv(venv)
     aide = venv / "bin" / "aide"
-    if not aide.exists():
+    if aide_problem(python) is not None:
         import numpy
         import pandas
         import sklearn
@@ -73,7 +75,41 @@ def ensure_aide(root: Path) -> Path:
         pip = [str(python), "-m", "pip", "install", "-q"]
         subprocess.run([*pip, "--no-deps", f"aideml=={AIDE_VERSION}"], check=True)
         subprocess.run([*pip, *AIDE_CORE_DEPS, *pins], check=True)
+        problem = aide_problem(python)
+        if problem is not None:
+            raise SystemExit(f"{venv}: AIDE {AIDE_VERSION} is not installed whole: {problem}")
     return aide
+
+
+AIDE_CHECK = """import importlib.metadata as m, sys
+missing = []
+for name in sys.argv[1:]:
+    try:
+        m.version(name.split("==")[0])
+    except m.PackageNotFoundError:
+        missing.append(name.split("==")[0])
+if missing:
+    sys.exit("missing " + ", ".join(missing))
+if m.version("aideml") != {version!r}:
+    sys.exit("aideml " + m.version("aideml") + ", not {version}")
+import aide.run
+"""
+
+
+def aide_problem(python: Path) -> str | None:
+    """Why the venv of `python` cannot run AIDE (one line), or None: aideml at its version,
+    every distribution its CLI imports, and its CLI module importing."""
+    check = AIDE_CHECK.format(version=AIDE_VERSION)
+    done = subprocess.run(
+        [str(python), "-c", check, "aideml", *AIDE_CORE_DEPS],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit {done.returncode}"
 
 
 @dataclass(frozen=True)
@@ -169,15 +205,16 @@ class Regraded:
     run_dir: Path
 
 
-def regrade(run: AideRun, task_name: str, runs_dir: Path) -> Regraded:
+def regrade(run: AideRun, task_name: str, runs_dir: Path, *, name: str = "") -> Regraded:
     """Every AIDE node run again in airlab's sandbox and graded on `search`; AIDE's chosen
-    node scored once on `test`. The nodes are an airlab journal (`airlab view` shows them)."""
+    node scored once on `test`. The nodes are an airlab journal (`airlab view` shows them),
+    the run `name` (default `<task>-aide`; a task given as a folder passes its own)."""
     config = RunConfig.model_validate(
         {
             "task": task_name,
             "budget": {"steps": max(1, len(run.nodes))},
             "runs_dir": str(runs_dir),
-            "run_name": f"{task_name}-aide",
+            "run_name": name or f"{task_name}-aide",
             "agent": "AIDE 0.2.2",
         }
     )

@@ -30,20 +30,36 @@ of the test suite: one answer takes 20-50 s on 2 cores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from aide_peer import ensure_aide, regrade, run_aide
-from local_runtime import MODEL_ALIAS, CountingProxy, ensure_server, llama_server
+from local_runtime import (
+    MODEL_ALIAS,
+    CountingProxy,
+    check_airlab_llm,
+    check_server,
+    ensure_server,
+    llama_server,
+)
 
-from airlab.evaluation.runs import load_run
+from airlab.backends.llm.record import LLM_CALLS_FILE
+from airlab.errors import AirlabError
+from airlab.evaluation.runs import load_result
 from airlab.result import RunResult
 from airlab.tasks import resolve_task
+from airlab.tasks.bundled import TASKS, prepare_task, source_spec
+from airlab.tasks.spec import TASK_FILE, TaskSpec, load_spec
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPERATURE = 0.5
@@ -68,6 +84,58 @@ AGENTS: dict[str, tuple[str, list[str]]] = {
 """Key (for `--agents` and run folder names) → (label, `airlab run` options)."""
 
 
+@dataclass(frozen=True)
+class BenchTask:
+    """A task of the benchmark: its `label` (the registered name, or a folder's basename: what
+    run names and tables show, never a path) and the `ref` `airlab run -t` is given."""
+
+    label: str
+    ref: str
+
+
+def bench_task(arg: str) -> BenchTask:
+    """A `--tasks` entry: a registered task name, or a task folder anywhere (relative or
+    absolute). A folder whose data is not built yet (a `prepare.py`, no `public/`) is built
+    once into `$AIRLAB_HOME/tasks/`, as bundled tasks are; the built folder is the ref."""
+    path = Path(arg).expanduser()
+    if os.sep not in arg and not path.is_dir():
+        try:
+            source_spec(arg)  # an unknown name fails here, in one line, before any row
+        except (KeyError, ValueError, AirlabError) as exc:
+            raise SystemExit(f"--tasks {arg}: {exc}") from None
+        return BenchTask(arg, arg)
+    if not (path / TASK_FILE).is_file():
+        raise SystemExit(f"--tasks {arg}: not a task folder (no {TASK_FILE})")
+    path = path.resolve()
+    label = load_spec(path / TASK_FILE).name or path.name
+    if (path / "prepare.py").is_file() and not (path / "public").is_dir():
+        key = f"{path.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+        if key not in TASKS:
+            TASKS.register(key, path)
+        return BenchTask(label, str(prepare_task(key)))
+    return BenchTask(label, str(path))
+
+
+def run_name(task: BenchTask, agent: str, repeat: int) -> str:
+    """`<task>-<agent>`, and `-r<n>` from the second repeat on (the first keeps the names the
+    README's earlier tables were measured under)."""
+    return f"{task.label}-{agent}" + (f"-r{repeat}" if repeat else "")
+
+
+def unknown_usage(run_dir: Path) -> int:
+    """Calls of an airlab run whose usage is unknown (`llm_calls.jsonl`: answered without
+    usage, or with attempts abandoned at the client's timeout, which the server still bills)."""
+    path = run_dir / LLM_CALLS_FILE
+    if not path.is_file():
+        return 0
+    count = 0
+    for line in path.read_text().splitlines():
+        if line.strip():
+            response = json.loads(line).get("response") or {}
+            count += bool(response.get("abandoned")) or not response.get("usage_reported", True)
+    return count
+
+
 @dataclass
 class Row:
     task: str
@@ -83,15 +151,21 @@ class Row:
     recorded_out: int | None
     wall_s: float
     note: str = ""
+    repeat: int = 0
+    abandoned: int = 0
+    """Calls the client gave up on at its timeout: the server answered (and billed) them, the
+    proxy counted them, the client never read them."""
+    unknown_usage: int = 0
+    """airlab's calls recorded with unknown usage (abandoned attempts, answers without usage)."""
+    task_ref: str = ""
 
 
 def run_airlab(
-    agent: str, task: str, steps: int, url: str, out: Path, seed: int
+    agent: str, task: BenchTask, steps: int, url: str, out: Path, seed: int, name: str
 ) -> tuple[RunResult | None, float, str]:
-    name = f"{task}-{agent}"
     options = AGENTS[agent][1]
     command = [
-        sys.executable, "-m", "airlab", "run", "-t", task, *options,
+        sys.executable, "-m", "airlab", "run", "-t", task.ref, *options,
         "-b", f"openai-compatible/{MODEL_ALIAS}@{url}/v1",
         "--steps", str(steps), "--workers", "1", "--llm-concurrency", "1", "--no-preflight",
         "-B", f"temperature={TEMPERATURE}", "-B", "timeout_s=1800", "-B", "max_retries=2",
@@ -104,18 +178,32 @@ def run_airlab(
     result_path = out / "runs" / name / "result.json"
     if not result_path.is_file():
         return None, wall, f"exit {done.returncode}, no result.json (see {name}.log)"
-    return load_run(result_path), wall, ""
+    return load_result(result_path), wall, ""
 
 
 def airlab_row(
-    task: str, agent: str, proxy: CountingProxy, steps: int, url: str, out: Path, seed: int
+    task: BenchTask,
+    agent: str,
+    proxy: CountingProxy,
+    steps: int,
+    url: str,
+    out: Path,
+    seed: int,
+    repeat: int = 0,
 ) -> Row:
-    proxy.label = f"{task}/{agent}"
-    result, wall, note = run_airlab(agent, task, steps, url, out, seed)
+    name = run_name(task, agent, repeat)
+    proxy.label = name
+    result, wall, note = run_airlab(agent, task, steps, url, out, seed + repeat, name)
     served = proxy.served(proxy.label)
+    unknown = unknown_usage(out / "runs" / name) if result else 0
+    warnings = result.warnings if result else []
     return Row(
-        task=task,
+        task=task.label,
+        task_ref=task.ref,
         agent=AGENTS[agent][0],
+        repeat=repeat,
+        abandoned=sum(not c.delivered for c in served),
+        unknown_usage=unknown,
         calls=len(served),
         nodes=result.nodes if result else 0,
         valid=result.good_nodes if result else 0,
@@ -127,18 +215,26 @@ def airlab_row(
         recorded_out=result.tokens_out if result else None,
         wall_s=wall,
         # a local model has no price: that warning is expected here, any other is shown
-        note=note
-        or "; ".join(w for w in (result.warnings if result else []) if "unpriced" not in w),
+        note=note or "; ".join(w for w in warnings if "no price in the table" not in w),
     )
 
 
-def aide_row(task: str, proxy: CountingProxy, aide: Path, steps: int, url: str, out: Path) -> Row:
-    proxy.label = f"{task}/aide"
+def aide_row(
+    task: BenchTask,
+    proxy: CountingProxy,
+    aide: Path,
+    steps: int,
+    url: str,
+    out: Path,
+    repeat: int = 0,
+) -> Row:
+    name = run_name(task, "aide", repeat)
+    proxy.label = name
     run = run_aide(
-        aide, task, steps=steps, base_url=url, out=out / f"{task}-aide", temperature=TEMPERATURE
+        aide, task.ref, steps=steps, base_url=url, out=out / name, temperature=TEMPERATURE
     )
     served = proxy.served(proxy.label)
-    graded = regrade(run, task, out / "runs")
+    graded = regrade(run, task.ref, out / "runs", name=name)
     claimed = graded.chosen_claimed
     note = "" if run.nodes else "AIDE wrote no journal (see aide.log)"
     if run.chosen is not None:
@@ -146,8 +242,12 @@ def aide_row(task: str, proxy: CountingProxy, aide: Path, steps: int, url: str, 
             "invalid" if graded.chosen_search is None else f"{graded.chosen_search:.4f}"
         )
     return Row(
-        task=task,
+        task=task.label,
+        task_ref=task.ref,
         agent=AGENTS["aide"][0],
+        repeat=repeat,
+        abandoned=sum(not c.delivered for c in served),
+        unknown_usage=0,
         calls=len(served),
         nodes=graded.nodes,
         valid=graded.valid,
@@ -203,36 +303,104 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95 % by default) of a rate: honest at 0 and at small n,
+    where the normal approximation gives intervals below 0."""
+    if trials == 0:
+        return 0.0, 1.0
+    rate = successes / trials
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials))
+    half /= 1 + z * z / trials
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    return low, 1.0 if successes == trials else min(1.0, centre + half)
+
+
+def _rate(valid: int, nodes: int) -> str:
+    low, high = wilson(valid, nodes)
+    share = valid / nodes if nodes else 0.0
+    return f"{valid}/{nodes} = {share:.0%} [{low:.0%}, {high:.0%}]"
+
+
+def _spec(row: Row) -> TaskSpec:
+    return resolve_task(row.task_ref or row.task).spec
+
+
 def table(rows: list[Row]) -> str:
+    """One line per run, then the notes of the runs that have any."""
     lines = [
-        "| task (metric) | agent | model calls | valid solutions | best search score "
+        "| task (metric) | agent | repeat | model calls | valid solutions | best search score "
         "| test score of the final node | tokens in / out (server) | tokens in result.json "
         "| wall s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        spec = resolve_task(row.task).spec
+        spec = _spec(row)
         arrow = "↑" if spec.maximize else "↓"
         recorded = "—" if row.recorded_in is None else f"{row.recorded_in:,} / {row.recorded_out:,}"
+        if row.recorded_in is not None and (row.abandoned or row.unknown_usage):
+            recorded += f" ({max(row.abandoned, row.unknown_usage)} call(s) of unknown usage)"
         lines.append(
-            f"| {row.task} ({spec.metric} {arrow}) | {row.agent} | {row.calls} "
+            f"| {row.task} ({spec.metric} {arrow}) | {row.agent} | {row.repeat + 1} | {row.calls} "
             f"| {row.valid}/{row.nodes} | {_score(row.best_search)} | {_score(row.final_test)} "
             f"| {row.served_in:,} / {row.served_out:,} | {recorded} | {row.wall_s:.0f} |"
         )
-    notes = [f"- {r.task}, {r.agent}: {r.note}" for r in rows if r.note]
+    notes = [f"- {r.task} r{r.repeat + 1}, {r.agent}: {r.note}" for r in rows if r.note]
     return "\n".join(lines + (["", *notes] if notes else [])) + "\n"
+
+
+def summary(rows: list[Row]) -> str:
+    """Per task and agent, then per agent over all tasks: runs, calls, and the valid-solution
+    rate (valid nodes over all nodes) with its 95 % Wilson interval."""
+    lines = [
+        "| task | agent | runs | model calls | valid solutions (95 % CI) | runs with a valid "
+        "solution | abandoned calls |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.task, row.agent), []).append(row)
+    if len({row.task for row in rows}) > 1:
+        for row in rows:
+            groups.setdefault(("all", row.agent), []).append(row)
+    for (task, agent), group in groups.items():
+        valid, nodes = sum(r.valid for r in group), sum(r.nodes for r in group)
+        lines.append(
+            f"| {task} | {agent} | {len(group)} | {sum(r.calls for r in group)} "
+            f"| {_rate(valid, nodes)} | {sum(r.valid > 0 for r in group)}/{len(group)} "
+            f"| {sum(r.abandoned for r in group)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tasks", default="breast-cancer,diabetes")
+    parser.add_argument(
+        "--tasks",
+        default="breast-cancer,diabetes",
+        help="comma-separated task names or task folders (anywhere; run names use the "
+        "task's name, never its path)",
+    )
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per task and agent")
     parser.add_argument("--agents", default=",".join(AGENTS), help="comma-separated subset")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="airlab's seed (repeat r: seed+r)")
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--root", type=Path, default=REPO / ".bench" / "local-model")
     parser.add_argument("--out", type=Path, default=Path("bench-llm"))
+    parser.add_argument(
+        "--wheel",
+        type=Path,
+        help="a prebuilt llama-cpp-python wheel (default: $AIRLAB_WHEELS, then the "
+        "repository's wheels/ folder; without one it is built from its sdist, 8-26 min)",
+    )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="use this running llama.cpp server (http://HOST:PORT, serving "
+        f"{MODEL_ALIAS}) instead of installing and starting one",
+    )
     parser.add_argument(
         "--prelude-replay",
         nargs="+",
@@ -240,6 +408,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RUN_DIR",
         help="no model: run the scripts of these runs (made without the I/O prelude) again "
         "with it, and count the valid ones",
+    )
+    parser.add_argument(
+        "--summary",
+        nargs="+",
+        type=Path,
+        metavar="ROWS_JSON",
+        help="no model: the tables of rows already measured (rows.json of earlier runs)",
     )
     args = parser.parse_args(argv)
     if args.prelude_replay:
@@ -250,36 +425,73 @@ def main(argv: list[str] | None = None) -> int:
             scripts, before, after = prelude_counterfactual(run_dir)
             print(f"| {run_dir.name} | {scripts} | {before} | {after} |", flush=True)
         return 0
+    if args.summary:
+        rows = [Row(**r) for path in args.summary for r in json.loads(path.read_text())]
+        print(table(rows) + "\n" + summary(rows))
+        return 0
     agents = [a for a in args.agents.split(",") if a]
     unknown = [a for a in agents if a not in AGENTS]
     if unknown:
         parser.error(f"unknown agent(s) {unknown}; known: {', '.join(AGENTS)}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    tasks = [bench_task(t) for t in args.tasks.split(",") if t]
     args.root.mkdir(parents=True, exist_ok=True)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    python, model = ensure_server(args.root)
     aide = ensure_aide(args.root) if "aide" in agents else None
-    rows: list[Row] = []
-    log = out / "llama-server.log"
-    with llama_server(python, model, n_ctx=args.n_ctx, threads=args.threads, log=log) as url:
+    if any(a != "aide" for a in agents):
+        check_airlab_llm()
+    with _server(args, out) as url:
         proxy = CountingProxy(url)
         with proxy.serving() as proxy_url:
-            for task in args.tasks.split(","):
-                for agent in agents:
-                    print(f"{task}: {AGENTS[agent][0]} ...", flush=True)
-                    if agent == "aide":
-                        assert aide is not None
-                        row = aide_row(task, proxy, aide, args.steps, proxy_url, out)
-                    else:
-                        row = airlab_row(task, agent, proxy, args.steps, proxy_url, out, args.seed)
-                    rows.append(row)
-                    print(f"  {row}", flush=True)
-                    (out / "rows.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
-                    (out / "local_model.md").write_text(table(rows))
+            rows = _measure(tasks, agents, args, proxy, proxy_url, aide, out)
             calls = [asdict(c) for c in proxy.calls]
             (out / "served_calls.json").write_text(json.dumps(calls, indent=1))
-    print(table(rows))
+    print(table(rows) + "\n" + summary(rows))
     return 0
+
+
+@contextmanager
+def _server(args: argparse.Namespace, out: Path) -> Iterator[str]:
+    """The given server (checked to answer with the model), or one installed and started."""
+    if args.server:
+        yield check_server(args.server.rstrip("/"))
+        return
+    python, model = ensure_server(args.root, wheel=args.wheel)
+    log = out / "llama-server.log"
+    with llama_server(python, model, n_ctx=args.n_ctx, threads=args.threads, log=log) as url:
+        yield url
+
+
+def _measure(
+    tasks: list[BenchTask],
+    agents: list[str],
+    args: argparse.Namespace,
+    proxy: CountingProxy,
+    url: str,
+    aide: Path | None,
+    out: Path,
+) -> list[Row]:
+    """Repeat-major (every cell once, then every cell again), so that a run cut short still
+    has rows for every cell; each row is appended to rows.jsonl as soon as it exists."""
+    rows: list[Row] = []
+    for repeat in range(args.repeats):
+        for task in tasks:
+            for agent in agents:
+                print(f"{task.label} r{repeat + 1}: {AGENTS[agent][0]} ...", flush=True)
+                if agent == "aide":
+                    assert aide is not None
+                    row = aide_row(task, proxy, aide, args.steps, url, out, repeat)
+                else:
+                    row = airlab_row(task, agent, proxy, args.steps, url, out, args.seed, repeat)
+                rows.append(row)
+                print(f"  {row}", flush=True)
+                with (out / "rows.jsonl").open("a") as durable:
+                    durable.write(json.dumps(asdict(row)) + "\n")
+                (out / "rows.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+                (out / "local_model.md").write_text(table(rows) + "\n" + summary(rows))
+    return rows
 
 
 if __name__ == "__main__":

