@@ -1,8 +1,9 @@
 """Does learning work through the gym? A numpy-only contextual bandit over recipe moves, trained
 through the environment's group rollouts and the ExIt curriculum on some bundled tasks, against
-random moves on held-out bundled tasks.
+the same bandit untrained and against random moves, on held-out bundled tasks whose data sets the
+training tasks do not share.
 
-    python benchmarks/gym_learning.py --out bench-gym [--rounds 30 --group 4 --workers 2]
+    python benchmarks/gym_learning.py --out bench-gym [--seeds 0,1,2 --rounds 30 --group 4]
 
 Action space: the templates backend's recipe moves (`airlab.gym.moves`: "C×2", "scaler=robust",
 "family=gbdt", ...), rendered to the script the templates would write; the env runs it and
@@ -14,10 +15,14 @@ exploration noise while training, and takes its top K moves when evaluated. The 
 (`airlab.gym.exit`) picks the start states: the training tasks' root drafts (a linear model and a
 k-NN one each), then the working nodes its groups produce.
 
-Held out: other bundled tasks, never trained on, from the same kind of roots; the learned top-K
-moves against K random moves (two random groups per root), all through the same env. Writes
-`gym_learning.md` (table), `gym_learning.png` (learning curve and held-out result) and
-`gym_learning.json` (every attempt).
+Held out: other bundled tasks, never trained on and built from other data sets (checked at
+start), from three root drafts each (linear, k-NN, SVM); per root, the learned top-K moves, the
+untrained bandit's top-K (what the policy does before any reward: its prior) and K random moves
+(two random groups per root), all through the same env. Several training seeds; the paired
+differences per root (learned − random, learned − untrained) get bootstrap CIs over the
+(seed, root) pairs, and the table says whether each CI excludes zero. Writes `gym_learning.md`
+(tables), `gym_learning.png` (learning curve of the first seed and held-out result) and
+`gym_learning-seedN.json` per seed (every attempt; a finished seed is not rerun).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import numpy as np
 
 from airlab.backends.templates.backend import problem_of
 from airlab.backends.templates.recipe import Recipe
+from airlab.evaluation.scores import bootstrap_ci
 from airlab.gym.attempts import run_attempts
 from airlab.gym.exit import ExitCurriculum, ExitParams
 from airlab.gym.moves import answer, default_member, family_models, moves
@@ -50,8 +56,10 @@ from airlab.runner.pool import make_pool
 from airlab.tasks import resolve_task
 
 TRAIN = ("digits", "breast-cancer", "diabetes", "fair")
-HELD_OUT = ("digits-low-data", "italy-power", "tecator", "anes96")
+HELD_OUT = ("italy-power", "tecator", "anes96", "randhie", "osuleaf")
 ROOT_FAMILIES = ("linear", "knn")
+HELD_OUT_ROOTS = ("linear", "knn", "svm")
+METHODS = ("learned", "untrained", "random")
 SHRINK = 2.0
 LIMITS = {"time_s": 60}
 
@@ -137,23 +145,29 @@ def _family(recipe: Recipe) -> str:
     return MODELS[recipe.members[0].model].family
 
 
-def make_roots(task: str, library: Library, runs_dir: Path, workers: int) -> list[StartState]:
+def make_roots(
+    task: str,
+    library: Library,
+    runs_dir: Path,
+    workers: int,
+    families: tuple[str, ...] = ROOT_FAMILIES,
+) -> list[StartState]:
     """A run with one draft per root family, written by the trainer; its good nodes."""
     problem = problem_of(library.task(task))
     models = family_models(problem)
     config = RunConfig.model_validate(
         {
             "task": task,
-            "budget": {"steps": len(ROOT_FAMILIES)},
+            "budget": {"steps": len(families)},
             "runs_dir": str(runs_dir),
             "limits": LIMITS,
         }
     )
     search = Search.create(config)
-    proposals = [search.add_step("draft") for _ in ROOT_FAMILIES]
+    proposals = [search.add_step("draft") for _ in families]
     answers = [
         library.answer(Recipe((default_member(models[f]),), cv_folds=3), task, f"Draft: {f}.")
-        for f in ROOT_FAMILIES
+        for f in families
     ]
     pool = make_pool("local", workers, search.sandbox)
     try:
@@ -205,8 +219,16 @@ def evaluate(bandit, library, starts, group, workers, runs_dir, seed):
         return [names[i] for i in picked]
 
     rand = make_policy(library, random_choice, log)
-    for start in starts:
-        for method, policy, repeats in (("learned", learned, 1), ("random", rand, 2)):
+    prior = MoveBandit(seed=seed)
+    untrained = make_policy(
+        library, lambda p, f, names, k: prior.choose(p, f, names, k, explore=False), log
+    )
+    for root, start in enumerate(starts):
+        for method, policy, repeats in (
+            ("learned", learned, 1),
+            ("untrained", untrained, 1),
+            ("random", rand, 2),
+        ):
             for _ in range(repeats):
                 result: Group = rollout_group(
                     start, policy, group, runs_dir=runs_dir, workers=workers
@@ -214,6 +236,7 @@ def evaluate(bandit, library, starts, group, workers, runs_dir, seed):
                 rows.append(
                     {
                         "method": method,
+                        "root": root,
                         "task": log[-1]["task"],
                         "family": log[-1]["family"],
                         "moves": log[-1]["moves"],
@@ -226,8 +249,10 @@ def evaluate(bandit, library, starts, group, workers, runs_dir, seed):
 
 def summary(rows: list[dict]) -> dict[str, dict[str, float]]:
     out = {}
-    for method in ("learned", "random"):
+    for method in METHODS:
         mine = [r for r in rows if r["method"] == method]
+        if not mine:
+            continue
         rewards = np.concatenate([r["rewards"] for r in mine])
         best = np.array([max(r["rewards"]) for r in mine])
         failed = np.concatenate([r["failed"] for r in mine]).astype(bool)
@@ -248,35 +273,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--group", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0,1,2", help="training seeds, comma-separated")
     parser.add_argument(
-        "--report-only", action="store_true", help="Redraw table and plot from OUT's JSON."
+        "--report-only", action="store_true", help="Redraw tables and plot from OUT's JSON."
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    data_path = args.out / "gym_learning.json"
-    if not args.report_only:
-        data_path.write_text(json.dumps(measure(args), indent=1))
-    data = json.loads(data_path.read_text())
-    data["summary"] = summary(data["held_out"])
-    table = report(data)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    check_data_sets_differ()
+    runs: list[dict] = []
+    for seed in seeds:
+        path = args.out / f"gym_learning-seed{seed}.json"
+        if not path.is_file() and not args.report_only:
+            path.write_text(json.dumps(measure(args, seed), indent=1))
+        if path.is_file():
+            runs.append(json.loads(path.read_text()))
+    if not runs:
+        raise SystemExit(f"no measured seed in {args.out}; run without --report-only first")
+    table = report(runs)
     (args.out / "gym_learning.md").write_text(table)
-    plot(data["train"], data["summary"], args.out / "gym_learning.png", data["group"])
+    pooled = summary([row for run in runs for row in run["held_out"]])
+    plot(runs[0]["train"], pooled, args.out / "gym_learning.png", runs[0]["group"])
     print(table)
     return 0
 
 
-def measure(args: argparse.Namespace) -> dict:
+def check_data_sets_differ() -> None:
+    """Held-out tasks must not share a data set with a training task (digits-low-data is digits)."""
+    library = Library()
+    sources = {t: library.task(t).spec.source for t in TRAIN}
+    for task in HELD_OUT:
+        source = library.task(task).spec.source
+        clash = [t for t, s in sources.items() if s == source]
+        if clash:
+            raise SystemExit(f"held-out task {task} shares its data set {source} with {clash[0]}")
+
+
+def measure(args: argparse.Namespace, seed: int) -> dict:
     runs_dir = Path(tempfile.mkdtemp(prefix="airlab-gym-bench-"))
     started = time.monotonic()
     library = Library()
-    bandit = MoveBandit(seed=args.seed)
+    bandit = MoveBandit(seed=seed)
     train_starts = [s for t in TRAIN for s in make_roots(t, library, runs_dir, args.workers)]
     steps, curriculum = train(
-        bandit, library, train_starts, args.rounds, args.group, args.workers, runs_dir, args.seed
+        bandit, library, train_starts, args.rounds, args.group, args.workers, runs_dir, seed
     )
-    held_starts = [s for t in HELD_OUT for s in make_roots(t, library, runs_dir, args.workers)]
-    rows = evaluate(bandit, library, held_starts, args.group, args.workers, runs_dir, args.seed)
+    held_starts = [
+        s for t in HELD_OUT for s in make_roots(t, library, runs_dir, args.workers, HELD_OUT_ROOTS)
+    ]
+    rows = evaluate(bandit, library, held_starts, args.group, args.workers, runs_dir, seed)
     return {
         "train": steps,
         "held_out": rows,
@@ -287,45 +332,87 @@ def measure(args: argparse.Namespace) -> dict:
         "rounds": args.rounds,
         "group": args.group,
         "workers": args.workers,
-        "seed": args.seed,
+        "seed": seed,
     }
 
 
-def report(data: dict) -> str:
-    rewards = np.array([s["reward"] for s in data["train"]])
-    window = min(40, rewards.size // 2)
+def paired(runs: list[dict], method: str, against: str) -> tuple[float, float, float, int]:
+    """Mean over (seed, root) of method's mean reward minus against's, with a bootstrap CI."""
+    diffs = []
+    for run in runs:
+        by_root: dict[tuple[int, str], list[float]] = defaultdict(list)
+        for row in run["held_out"]:
+            by_root[(row["root"], row["method"])] += row["rewards"]
+        roots = {root for root, _ in by_root}
+        for root in sorted(roots):
+            if (root, method) in by_root and (root, against) in by_root:
+                diffs.append(
+                    float(np.mean(by_root[(root, method)]) - np.mean(by_root[(root, against)]))
+                )
+    ci = bootstrap_ci(diffs, seed=0)
+    return float(np.mean(diffs)), float(ci.low), float(ci.high), len(diffs)
+
+
+def report(runs: list[dict]) -> str:
+    first = runs[0]
     lines = [
-        f"Trained on {', '.join(TRAIN)}: {data['rounds']} ExIt rounds of {data['group']} "
-        f"attempts ({rewards.size} environment steps; the buffer grew from "
-        f"{data.get('starts', 2 * len(TRAIN))} to {data['buffer']} start states); "
-        f"mean training reward "
-        f"{rewards[:window].mean():+.3f} over the first {window} steps, "
-        f"{rewards[-window:].mean():+.3f} over the last {window}. Held out: "
-        f"{', '.join(HELD_OUT)}, {data['group']} attempts per start state (random: twice). "
-        f"Seed {data.get('seed', 0)}; {data['seconds'] / 60:.1f} min in all on "
-        f"{data['workers']} workers (2 shared cores).",
+        f"Trained on {', '.join(TRAIN)}: {first['rounds']} ExIt rounds of {first['group']} "
+        f"attempts per seed, seeds {', '.join(str(r['seed']) for r in runs)}. Held out (other "
+        f"data sets): {', '.join(HELD_OUT)}, from {len(HELD_OUT_ROOTS)} root drafts each "
+        f"({', '.join(HELD_OUT_ROOTS)}), {first['group']} attempts per root and method (random: "
+        f"twice). {sum(r['seconds'] for r in runs) / 60:.1f} min in all on "
+        f"{first['workers']} workers (2 shared cores).",
+        "",
+        "| seed | training reward, first 40 steps | last 40 steps | buffer |",
+        "|---|---:|---:|---:|",
+    ]
+    for run in runs:
+        rewards = np.array([s["reward"] for s in run["train"]])
+        window = min(40, rewards.size // 2)
+        lines.append(
+            f"| {run['seed']} | {rewards[:window].mean():+.3f} | {rewards[-window:].mean():+.3f} "
+            f"| {run['buffer']} |"
+        )
+    pooled = summary([row for run in runs for row in run["held_out"]])
+    lines += [
         "",
         "| held-out policy | attempts | mean reward | mean best of group | improved on parent "
         "| failed | valid but at the worse floor |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for method, s in data["summary"].items():
+    for method, s in pooled.items():
         lines.append(
             f"| {method} | {s['attempts']} | {s['mean_reward']:+.3f} | "
             f"{s['best_of_group']:+.3f} | {s['improved']:.0%} | {s['failed']:.0%} | "
             f"{s['much_worse']:.0%} |"
         )
-    lines += ["", "| held-out task | learned mean reward | random mean reward |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "| paired difference per root | mean | 95% CI | roots × seeds | CI excludes 0 |",
+        "|---|---:|---|---:|---|",
+    ]
+    for method, against in (("learned", "random"), ("learned", "untrained")):
+        mean, low, high, n = paired(runs, method, against)
+        excludes = "yes" if low > 0 or high < 0 else "no"
+        lines.append(
+            f"| {method} − {against} | {mean:+.3f} | [{low:+.3f}, {high:+.3f}] | {n} | {excludes} |"
+        )
+    lines += [
+        "",
+        "| held-out task | " + " | ".join(f"{m} mean reward" for m in METHODS) + " |",
+        "|---|" + "---:|" * len(METHODS),
+    ]
     for task in HELD_OUT:
         means = []
-        for method in ("learned", "random"):
+        for method in METHODS:
             mine = [
                 r["rewards"]
-                for r in data["held_out"]
+                for run in runs
+                for r in run["held_out"]
                 if r["task"] == task and r["method"] == method
             ]
             means.append(f"{np.mean(np.concatenate(mine)):+.3f}" if mine else "–")
-        lines.append(f"| {task} | {means[0]} | {means[1]} |")
+        lines.append(f"| {task} | " + " | ".join(means) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -30,25 +30,45 @@ def test_estimates_back_off_to_coarser_contexts():
 
 
 def test_summary_and_report_tables():
+    def row(method: str, rewards: list[float], failed: list[int]) -> dict:
+        return {"method": method, "root": 0, "task": HELD_OUT[0], "rewards": rewards,
+                "failed": failed}  # fmt: skip
+
     rows = [
-        {"method": "learned", "task": HELD_OUT[0], "rewards": [1.0, 0.0], "failed": [0, 0]},
-        {"method": "random", "task": HELD_OUT[0], "rewards": [-1.0, -1.0], "failed": [1, 0]},
+        row("learned", [1.0, 0.0], [0, 0]),
+        row("untrained", [0.0, 0.0], [0, 0]),
+        row("random", [-1.0, -1.0], [1, 0]),
     ]
     result = summary(rows)
     assert result["learned"]["mean_reward"] == 0.5 and result["random"]["failed"] == 0.5
-    assert result["random"]["much_worse"] == 0.5  # valid, but clipped at -1
+    assert result["random"]["much_worse"] == 0.5  # valid, but at the worse floor
     assert result["learned"]["best_of_group"] == 1.0
-    data = {
+    run = {
         "train": [{"reward": float(r)} for r in np.linspace(-1, 1, 20)],
         "held_out": rows,
-        "summary": result,
         "buffer": 12,
         "starts": 8,
         "seconds": 60.0,
         "rounds": 5,
         "group": 4,
         "workers": 2,
+        "seed": 0,
     }
-    text = report(data)
-    assert f"Trained on {', '.join(TRAIN)}" in text and "grew from 8 to 12" in text
-    assert f"| {HELD_OUT[0]} | +0.500 | -1.000 |" in text and f"| {HELD_OUT[1]} | – | – |" in text
+    text = report([run, {**run, "seed": 1}])
+    assert f"Trained on {', '.join(TRAIN)}" in text and "seeds 0, 1" in text
+    assert f"| {HELD_OUT[0]} | +0.500 | +0.000 | -1.000 |" in text
+    assert f"| {HELD_OUT[1]} | – | – | – |" in text
+    # one root per seed, the same difference twice: +1.5 against random, +0.5 against untrained
+    assert "| learned − random | +1.500 | [+1.500, +1.500] | 2 | yes |" in text
+    assert "| learned − untrained | +0.500 | [+0.500, +0.500] | 2 | yes |" in text
+
+
+def test_held_out_tasks_use_other_data_sets_than_training_tasks():
+    import yaml
+
+    bundled = Path(__file__).resolve().parents[2] / "src" / "airlab" / "tasks" / "bundled"
+
+    def source(task: str) -> str:
+        return yaml.safe_load((bundled / task / "task.yaml").read_text())["source"]
+
+    assert not {source(t) for t in TRAIN} & {source(t) for t in HELD_OUT}
