@@ -266,9 +266,10 @@ def main() -> None:
         seeds, args.generations, args.steps = seeds[:1], 1, 2
     args.out.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
-    for mode in modes:
-        agent = seed_folder(args.out, mode)
-        for seed in seeds:
+    # seeds outside, modes inside: a run stopped part-way still compares the modes
+    for seed in seeds:
+        for mode in modes:
+            agent = seed_folder(args.out, mode)
             key = f"{mode}-seed{seed}"
             seconds[key] = evolve(args.out / key, agent, args, seed, [])
             print(f"{key}: {seconds[key]:.0f} s", flush=True)
