@@ -138,3 +138,42 @@ def _meta(files: dict[str, str]) -> dict:
     import yaml
 
     return yaml.safe_load(files["meta/meta.yaml"])
+
+
+@pytest.mark.parametrize("writer", ["templates", "openai/gpt-4o-mini"])
+def test_the_offline_meta_agent_only_draws_edits_the_writing_backend_can_feel(writer):
+    """The templates backend reads no prompt and only the memory and diversity options: a child
+    of a templates agent that edits anything else would score exactly as its parent (the
+    benchmark saw whole archives of identical scores). A prompt-reading agent keeps them all."""
+    from airlab.evolve.edits import Replace, SetField
+
+    files = {
+        **SEED,
+        "agent.yaml": SEED["agent.yaml"].replace("default: templates", f"default: {writer}"),
+    }
+    assert f"default: {writer}" in files["agent.yaml"]
+    meta = OfflineMeta()
+    touched: set[str] = set()
+    for draw in range(120):
+        request = MetaRequest(
+            parent=Member(id=0, generation=0, slot=0, parent=None, state=MemberState.VALID),
+            child_id=draw + 1,
+            files=files,
+            meta=MetaSpec.model_validate(_meta(files)),
+            self_modify=False,
+            seed=draw,
+            evidence={},
+        )
+        for edit in meta.propose(request, None):
+            if isinstance(edit, SetField):
+                touched.add(edit.field)
+            elif isinstance(edit, Replace):
+                touched.add(edit.file)
+    options = {t for t in touched if t.startswith("operators.options.")}
+    if writer == "templates":
+        assert options == {"operators.options.memory", "operators.options.diversity"}
+        assert "prompts/system.j2" not in touched
+    else:
+        assert {"operators.options.memory", "prompts/system.j2"} <= touched
+        assert len(options) > 2
+    assert any(t.startswith("policy.params.") for t in touched)

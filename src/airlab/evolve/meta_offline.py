@@ -5,6 +5,10 @@ a numeric parameter of the policy, a boolean operator option, a prompt fragment 
 system prompt, and (with self-modification) the meta agent's own settings: its number of edits,
 its parent-selection rule, how many sample runs it reads. The draw is seeded by the archive's seed
 and the child's id, so a resumed archive makes the same children.
+
+An agent whose candidates the templates backend writes reads no prompt, and that backend honours
+only some operator options (`TEMPLATES_OPTIONS`): for such an agent the meta agent draws only
+edits that can change what it writes, so that an offline archive's scores can differ at all.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ PROMPT_FRAGMENTS = (
 )
 SYSTEM_PROMPT = "prompts/system.j2"
 SELECTION_RULES = ("dgm_h", "dgm", "uniform")
+TEMPLATES = "templates"
+TEMPLATES_OPTIONS = ("memory", "diversity")
+"""The operator options the templates backend reads (`backends/templates/backend.py`)."""
 
 Site = Callable[[dict[str, str], np.random.Generator], "Replace | SetField | None"]
 
@@ -36,6 +43,24 @@ Site = Callable[[dict[str, str], np.random.Generator], "Replace | SetField | Non
 def _yaml(files: dict[str, str], path: str) -> dict:
     data = yaml.safe_load(files.get(path, "") or "") or {}
     return data if isinstance(data, dict) else {}
+
+
+def _writes_by_templates(files: dict[str, str]) -> bool:
+    """Whether every candidate of the agent is written by the templates backend (no prompts):
+    its default model and each writing purpose's (a model not named is the default's)."""
+    models = _yaml(files, "agent.yaml").get("models") or {}
+    if not isinstance(models, dict):
+        return False
+
+    def backend(purpose: str) -> str:
+        value = models.get(purpose)
+        if isinstance(value, dict):
+            value = value.get("backend")
+        return str(value) if value else ""
+
+    default = backend("default") or TEMPLATES
+    writers = [backend(p) or default for p in ("draft", "improve", "debug", "crossover")]
+    return all(w == TEMPLATES for w in writers)
 
 
 def _policy_param(files: dict[str, str], rng: np.random.Generator) -> SetField | None:
@@ -71,11 +96,14 @@ def _operator_option(files: dict[str, str], rng: np.random.Generator) -> SetFiel
     if name not in OPERATOR_SETS:
         return None
     options = operator_options(name, (spec.get("operators") or {}).get("options"))
-    flags = [k for k, v in options.model_dump().items() if isinstance(v, bool)]
+    fields = type(options).model_fields
+    flags = [k for k, f in fields.items() if f.annotation in (bool, bool | None)]
+    if _writes_by_templates(files):
+        flags = [k for k in flags if k in TEMPLATES_OPTIONS]
     if not flags:
         return None
     flag = flags[int(rng.integers(len(flags)))]
-    value = not getattr(options, flag)
+    value = not bool(getattr(options, flag))  # unset (the backend's default) counts as off
     return SetField(
         file="agent.yaml", action="set_field", field=f"operators.options.{flag}", value=value
     )
@@ -84,6 +112,8 @@ def _operator_option(files: dict[str, str], rng: np.random.Generator) -> SetFiel
 def _prompt_fragment(files: dict[str, str], rng: np.random.Generator) -> Replace | None:
     from airlab.operators.prompt_library import PROMPTS_DIR
 
+    if _writes_by_templates(files):
+        return None  # the templates backend reads no prompt: the edit could change nothing
     base = files.get(SYSTEM_PROMPT) or (PROMPTS_DIR / "system.j2").read_text()
     unused = [f for f in PROMPT_FRAGMENTS if f not in base]
     if not unused:
