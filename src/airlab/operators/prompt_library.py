@@ -35,6 +35,7 @@ _OPERATOR = _TASK | {
     "workspace_files",
     "command_timeout_s",
     "max_turns",
+    "edit_diff",
 }
 TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "system.j2": frozenset(),
