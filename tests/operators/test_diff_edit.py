@@ -243,5 +243,7 @@ def test_edit_counts_count_diff_steps_by_outcome_and_nodes_read_them_typed():
     ]
     counts = edit_counts(metas)
     assert (counts.applied, counts.fell_back, counts.whole_answer, counts.steps) == (2, 1, 0, 3)
+    assert counts.as_dict() == {"applied": 2, "fell_back": 1, "whole_answer": 0}
+    assert edit_counts([{"family": "linear"}]).as_dict() == {}
     node = Node(id=1, operator="improve", meta=metas[2])
     assert node.info.edit is not None and node.info.edit.reason is PatchFailure.NOT_FOUND

@@ -78,6 +78,10 @@ class EditCounts:
     def steps(self) -> int:
         return self.applied + self.fell_back + self.whole_answer
 
+    def as_dict(self) -> dict[str, int]:
+        """Outcome → steps, {} when there were no diff steps (`result.json`'s `edits`)."""
+        return {} if not self.steps else {o.value: getattr(self, o.value) for o in EditOutcome}
+
 
 def edit_counts(metas: Iterable[dict[str, Any]]) -> EditCounts:
     """The diff steps among nodes' `meta` mappings, counted by outcome."""
