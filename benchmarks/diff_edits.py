@@ -217,9 +217,9 @@ def table(result: dict[str, object]) -> str:
         ("calls", "model calls per step"),
         ("written_chars", "characters written per step"),
     ):
-        means = result[key]
+        means, digits = result[key], 2 if key == "calls" else 0
         rows.append(
-            f"| {label} | {means['whole']:.0f} | {means['diff']:.0f} "  # type: ignore[index]
+            f"| {label} | {means['whole']:.{digits}f} | {means['diff']:.{digits}f} "  # type: ignore[index]
             f"| {_ci(result[f'{key}_ratio'])} |"
         )
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(result["not_applied"].items()))  # type: ignore[attr-defined]
