@@ -202,6 +202,10 @@ def _ci(triple: object) -> str:
     return f"{value:.2f} [{low:.2f}, {high:.2f}]"
 
 
+def _number(value: float, digits: int) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
+
+
 def table(result: dict[str, object]) -> str:
     """The Markdown table of `summary`."""
     steps, valid = result["steps"], result["valid"]
@@ -218,10 +222,8 @@ def table(result: dict[str, object]) -> str:
         ("written_chars", "characters written per step"),
     ):
         means, digits = result[key], 2 if key == "calls" else 0
-        rows.append(
-            f"| {label} | {means['whole']:.{digits}f} | {means['diff']:.{digits}f} "  # type: ignore[index]
-            f"| {_ci(result[f'{key}_ratio'])} |"
-        )
+        whole, diff = (_number(means[fmt], digits) for fmt in FORMATS)  # type: ignore[index]
+        rows.append(f"| {label} | {whole} | {diff} | {_ci(result[f'{key}_ratio'])} |")
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(result["not_applied"].items()))  # type: ignore[attr-defined]
     rows.append(
         f"| patch-apply rate (Wilson 95% CI) | | {_ci(result['apply_rate'])} "
