@@ -140,6 +140,9 @@ class RunResult(BaseModel):
     lost_nodes: int = 0
     failures: dict[str, int] = Field(default_factory=dict)
     """Failure (`airlab.failures.Failure`) → nodes that ended with it, most common first."""
+    edits: dict[str, int] = Field(default_factory=dict)
+    """Improve and debug steps under `edit_format=diff` by outcome (applied, fell_back,
+    whole_answer): the patch-apply rate is `applied` over their sum. Empty without them."""
     elapsed_s: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0

@@ -116,6 +116,10 @@ def test_models_per_purpose_become_routes(tmp_path):
             {"operators": {"set": "aide", "options": {"memroy": False}}},
             ["unknown operator option 'memroy'", "did you mean 'memory'?"],
         ),
+        (
+            {"operators": {"set": "aide", "options": {"edit_format": "patch"}}},
+            ["edit_format", "'patch'"],
+        ),
         ({"models": {"analyse": "templates"}}, ["unknown purpose 'analyse'", "'analysis'?"]),
         ({"schema": 2}, ["field 'schema'"]),
         ({"fitness": "best"}, ["field 'fitness'"]),
@@ -130,6 +134,13 @@ def test_a_bad_agent_yaml_is_one_line_naming_the_file(tmp_path, fields, fragment
     assert str(root / AGENT_FILE) in message
     for fragment in fragments:
         assert fragment in message, message
+
+
+def test_an_agent_folder_takes_the_edit_format(tmp_path):
+    root = write_agent(
+        tmp_path / "a", operators={"set": "aide", "options": {"edit_format": "diff"}}
+    )
+    assert load_agent(root).spec.operators.options == {"edit_format": "diff"}
 
 
 def test_an_unknown_agent_name_suggests_a_packaged_one():

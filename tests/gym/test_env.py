@@ -131,6 +131,8 @@ def test_bad_start_and_missing_gymnasium_are_one_line_errors(source_run, tmp_pat
         env.reset(options={"start": (tmp_path, 0)})
     with pytest.raises(ConfigError, match="operator must be"):
         make("digits", operator="crossover")
+    with pytest.raises(ConfigError, match="edit_format must be 'whole'"):
+        make("digits", operator_options={"edit_format": "diff"})
     monkeypatch.setitem(sys.modules, "gymnasium", None)
     from airlab.gym._deps import gymnasium
 

@@ -52,6 +52,9 @@ class Candidate:
     code: str
     meta: dict[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
+    edit: str | None = None
+    """SEARCH/REPLACE blocks against the first parent's code, written instead of `code` (a
+    program writer under `edit_format=diff`); the operator applies them and fills `code`."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ A run names a default backend (`backend`) and, optionally, another model for som
 (`models: {analysis: openai/gpt-4o-mini}`) and options for some purposes (`model_options:
 {analysis: {temperature: 0}}`). Every model gets the run's `backend_options`, a purpose's own
 options override them. Calls are routed by their purpose label: `draft-reminder` goes where
-`draft` goes, `react-improve` to `react` when it is set, else to `improve`.
+`draft` goes (and `improve-whole`, a diff step's fallback, where `improve` goes), `react-improve`
+to `react` when it is set, else to `improve`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ PURPOSES = tuple(p.value for p in Purpose)
 
 def route_keys(purpose: str) -> tuple[str, ...]:
     """The routes that may answer a call labelled `purpose`, most specific first."""
-    base = purpose.removesuffix("-reminder")
+    base = purpose.removesuffix("-reminder").removesuffix("-whole")
     if base.startswith("react-"):
         return (Purpose.REACT.value, base.removeprefix("react-"))
     return (base,)

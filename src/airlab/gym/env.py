@@ -104,6 +104,11 @@ class AirlabEnv(gym.Env):
         self.operators = operators
         self.operator_options = dict(operator_options or {})
         typed = parse_operator_options(self.operator_options)
+        if typed.edit_format != "whole":
+            raise ConfigError(
+                "gym operator_options: edit_format must be 'whole' (the gym grades each answer "
+                f"as a whole script), got {typed.edit_format!r}"
+            )
         self.react = typed.mode == "react"
         """One reply (tool call) per step, the ReAct operator's episode writing each node."""
         self.limits = dict(limits or {})

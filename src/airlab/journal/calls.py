@@ -23,7 +23,8 @@ class CallRecord(BaseModel):
     """The node the call served; None for run-level calls (preflight) and, until the step
     becomes a node, for a policy's own calls."""
     purpose: str
-    """draft, improve, debug, crossover, their -reminder, analysis, react-*, choose, preflight"""
+    """draft, improve, debug, crossover, their -reminder, improve-whole and debug-whole (a diff
+    step's fallback), analysis, react-*, choose, preflight"""
     backend: str
     model: str = ""
     started_at: float

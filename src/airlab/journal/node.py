@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from airlab.failures import Failure
+from airlab.journal.edit import EditRecord
 
 
 class NodeStatus(StrEnum):
@@ -61,6 +62,8 @@ class NodeMeta(BaseModel):
     incomplete_code: bool = False
     react: dict[str, Any] | None = None
     """A ReAct episode: turns, whether it submitted, seconds, transcript."""
+    edit: EditRecord | None = None
+    """An improve or debug step under `edit_format=diff`: whether its blocks applied."""
 
 
 class Node(BaseModel):

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from airlab.backends.base import Backend, Candidate, ProgramWriter, WriteRequest
+from airlab.errors import BackendError
 from airlab.failures import Failure
 from airlab.journal.node import Node
 from airlab.journal.tree import FitnessSource, agent_view
 from airlab.lessons.store import RetrievedLesson
 from airlab.operators.changes import change_summary
+from airlab.operators.diff_edit import settle_written_edit, uses_diff
 from airlab.operators.locate import excerpt, failing_line
 from airlab.operators.memory import fix_chain
 from airlab.operators.options import OperatorOptions, parse_operator_options
@@ -88,18 +90,27 @@ class Operator(abc.ABC):
             )
         backend = context.backend
         if isinstance(backend, ProgramWriter):
-            return backend.write(
-                WriteRequest(
-                    operator=self.name,
-                    task=context.task,
-                    parents=context.parents,
-                    history=context.history,
-                    seed=context.seed,
-                    node_id=context.node_id,
-                    options=context.options,
-                    lessons=context.lessons,
-                    idea=dict(context.idea) if context.idea is not None else None,
-                )
+            request = WriteRequest(
+                operator=self.name,
+                task=context.task,
+                parents=context.parents,
+                history=context.history,
+                seed=context.seed,
+                node_id=context.node_id,
+                options=context.options,
+                lessons=context.lessons,
+                idea=dict(context.idea) if context.idea is not None else None,
+            )
+            written = backend.write(request)
+            if written.edit is None:
+                return written
+            if not uses_diff(self.name, context):
+                raise BackendError(f"backend {backend.name!r} wrote blocks for a whole-file step")
+            whole = replace(
+                request, options=request.options.model_copy(update={"edit_format": "whole"})
+            )
+            return settle_written_edit(
+                written, context.parents[0].code, lambda: backend.write(whole)
             )
         return self.apply_with_model(context)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from airlab.journal.edit import EditFormat
 from airlab.params import Params, parse_params
 
 Mode = Literal["single", "react"]
@@ -40,6 +41,11 @@ class OperatorOptions(Params):
     """After each execution, ask a chat model what the output says (chat backends only)."""
     mode: Mode = "single"
     """How a chat model writes a candidate: one prompt and answer, or a ReAct episode."""
+    edit_format: EditFormat = "whole"
+    """How improve and debug write their code: the `whole` script, or `diff`: SEARCH/REPLACE
+    blocks applied to the parent's code (a patch that does not apply is answered once more as
+    a whole script; `meta.edit` records which). Single-answer writes; draft and crossover always
+    write whole scripts."""
     memory_chars: int = Field(4000, ge=0)
     """Most characters of memory a prompt shows."""
     preview_chars: int = Field(3000, ge=0)

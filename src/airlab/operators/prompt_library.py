@@ -36,6 +36,7 @@ _OPERATOR = _TASK | {
     "workspace_files",
     "command_timeout_s",
     "max_turns",
+    "edit_diff",
 }
 _PLAN = frozenset({"task", "paper", "revision"})
 """A plan or revision task's prompts: the goal (and a revision's paper), no data or limits."""

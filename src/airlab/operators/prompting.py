@@ -179,6 +179,7 @@ def operator_prompt(
         "ask_family": operator.name == "draft",
         "react": False,
         "native_tools": False,
+        "edit_diff": _uses_diff(operator, context) and not extra.get("react"),
         **operator.prompt_variables(context, settings),
         **extra,
     }
@@ -202,7 +203,13 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     prompt = operator_prompt(operator, context, settings)
     system = context.prompts.render("system.j2")
     messages = [Message("system", system), cacheable(prompt, context, settings)]
-    written = ask_for_code(model, messages, purpose=operator.name)
+    if _uses_diff(operator, context):
+        from airlab.operators.diff_edit import ask_for_edit
+
+        parent_code = context.parents[0].code
+        written = ask_for_edit(model, messages, parent_code, purpose=operator.name)
+    else:
+        written = ask_for_code(model, messages, purpose=operator.name)
     code, applied = repair(
         written.code,
         context.task,
@@ -213,6 +220,12 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     if not applied:
         return written
     return replace(written, code=code, meta={**written.meta, **applied})
+
+
+def _uses_diff(operator: Operator, context: OperatorContext) -> bool:
+    from airlab.operators.diff_edit import uses_diff
+
+    return uses_diff(operator.name, context)
 
 
 def chat_model(context: OperatorContext) -> ChatModel:

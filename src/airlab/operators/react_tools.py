@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from airlab.backends.base import ToolSpec
 from airlab.grading.submission import InvalidSubmission, check_submission
+from airlab.journal.edit import PatchFailure
 from airlab.operators.memory import scrub_paths
+from airlab.operators.patches import (
+    DIVIDER,
+    REPLACE,
+    SEARCH,
+    Block,
+    PatchError,
+    apply_blocks,
+    parse_blocks,
+)
 from airlab.sandbox.base import PUBLIC_DIR_NAME, SUBMISSION_FILE, Execution, ExecutionRequest
 from airlab.tasks.task import Task
 
@@ -22,7 +32,6 @@ if TYPE_CHECKING:
 SOLUTION_FILE = "solution.py"
 SHELL_SCRIPT = "_airlab_shell.py"
 OBSERVATION_CHARS = 6000
-SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
 
 
 def _schema(**fields: str) -> dict[str, Any]:
@@ -176,22 +185,27 @@ class Workspace:
         return f"wrote {name} ({len(content.splitlines())} lines)"
 
     def edit_file(self, name: str, body: str | None) -> str:
-        if not body or SEARCH not in body or DIVIDER not in body or REPLACE not in body:
+        try:
+            blocks = parse_blocks(body or "")
+        except PatchError:
             return f"edit_file: the block needs {SEARCH} / {DIVIDER} / {REPLACE} markers"
-        old, new = body.split(SEARCH, 1)[1].split(REPLACE, 1)[0].split(DIVIDER, 1)
-        return self.replace(name, old.strip("\n"), new.strip("\n"))
+        return self.patch(name, blocks)
 
     def replace(self, name: str, old: str, new: str) -> str:
+        return self.patch(name, [Block(old, new)])
+
+    def patch(self, name: str, blocks: list[Block]) -> str:
+        """The blocks applied to the file (as `edit_format=diff` applies them to a parent)."""
         path = self._path(name, for_writing=True)
         if not path.is_file():
             return f"edit_file: no file {name!r}"
-        if not old:
-            return "edit_file: the text to replace is empty"
-        text = path.read_text()
-        count = text.count(old)
-        if count != 1:
-            return f"edit_file: the SEARCH text occurs {count} times in {name}; it must occur once"
-        path.write_text(text.replace(old, new, 1))
+        try:
+            patched = apply_blocks(path.read_text(), blocks)
+        except PatchError as error:
+            if error.reason is PatchFailure.EMPTY_SEARCH:
+                return "edit_file: the text to replace is empty"
+            return f"edit_file: in {name}, {error.detail}"
+        path.write_text(patched.code)
         return f"edited {name}"
 
     def check_submission(self) -> str:

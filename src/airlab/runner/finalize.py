@@ -20,6 +20,7 @@ from airlab.backends.llm.record import charging
 from airlab.backends.routing import model_map
 from airlab.grading.grader import Grader
 from airlab.journal import CallRecord, Node, NodeStatus, SearchTree
+from airlab.journal.edit import edit_counts
 from airlab.plans.grading import RUBRIC_TEST_META, RubricGrader
 from airlab.result import (
     RESULT_SCHEMA_VERSION,
@@ -220,6 +221,7 @@ def build_result(
         buggy_nodes=sum(1 for n in nodes if n.status == NodeStatus.BUGGY),
         lost_nodes=sum(1 for n in nodes if n.status == NodeStatus.LOST),
         failures=failure_counts(nodes),
+        edits=edit_counts(n.meta for n in nodes).as_dict(),
         elapsed_s=round(search.elapsed_s, 3),
         tokens_in=spend.tokens_in,
         tokens_out=spend.tokens_out,

@@ -5,7 +5,9 @@ classification and regression, varies preprocessing and hyperparameters, and —
 sometimes writes a bug, so that debug chains are exercised too (`bug_rate`, default 0.15).
 Imported competitions get scripts of their submission's shape (`shape.py`): one probability
 column per class, several regression targets, TF-IDF features of text columns (linear models
-only, whose sparse inputs they take).
+only, whose sparse inputs they take). Under `edit_format=diff`, improve and debug answer as a
+chat model would: SEARCH/REPLACE blocks that turn the parent's script into the new one
+(`Candidate.edit`), which the operator applies.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from airlab.backends.templates.shape import (
 from airlab.errors import BackendError
 from airlab.journal.node import Node
 from airlab.lessons.retrieve import preferred_families
+from airlab.operators.diff_edit import EDIT_OPERATORS
 from airlab.operators.ideation import family_count
 from airlab.operators.options import IdeaDiversity
+from airlab.operators.patches import diff_blocks, render_blocks
 from airlab.tasks.importers.common import decode_lists
 from airlab.tasks.spec import TaskSpec
 from airlab.tasks.task import Task
@@ -129,6 +133,10 @@ class TemplatesBackend(ProgramWriter):
             "models": [m.model for m in recipe.members],
         }
         code = render_recipe(recipe, task, plan=plan)
+        if request.options.edit_format == "diff" and request.operator in EDIT_OPERATORS:
+            blocks = diff_blocks(request.parents[0].code, code)
+            if blocks:
+                return Candidate(plan=plan, code="", meta=meta, edit=render_blocks(blocks))
         return Candidate(plan=plan, code=code, meta=meta)
 
     def propose_ideas(
