@@ -210,7 +210,7 @@ class PlantedWriter(ProgramWriter):
 
     def write(self, request: WriteRequest) -> Candidate:
         self.requests.append(request)
-        if request.options.get("edit_format") == "diff":
+        if request.options.edit_format == "diff":
             return Candidate("p", "", edit=RAISE_TREES.replace("100", "7"))
         return Candidate("p", WHOLE)
 
@@ -219,7 +219,7 @@ def test_a_writers_blocks_that_do_not_apply_make_it_write_again_whole():
     writer = PlantedWriter()
     written = _improve(writer)  # type: ignore[arg-type]
     assert written.code == WHOLE and written.edit is None
-    assert [r.options["edit_format"] for r in writer.requests] == ["diff", "whole"]
+    assert [r.options.edit_format for r in writer.requests] == ["diff", "whole"]
     record = EditRecord.model_validate(written.meta["edit"])
     assert record.outcome is EditOutcome.FELL_BACK and record.reason is PatchFailure.NOT_FOUND
 
