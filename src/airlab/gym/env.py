@@ -25,10 +25,14 @@ answer. `max_steps` still counts nodes.
 
 from __future__ import annotations
 
+import functools
 import string
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
@@ -53,14 +57,69 @@ MAX_CHARS = 200_000
 """Longest text an observation field or an action may hold."""
 
 
+class _AnyCharacter:
+    """Every Unicode character, sized as the code point range: gymnasium's flattening (and so
+    `AsyncVectorEnv`'s shared memory) stores a character as its index, padding with the set's
+    size, so a code point is its own index and any prompt round-trips."""
+
+    def __len__(self) -> int:
+        return sys.maxunicode + 1
+
+    def __contains__(self, char: object) -> bool:
+        return isinstance(char, str) and len(char) == 1
+
+    def __getitem__(self, index: int) -> str:
+        return chr(index)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _AnyCharacter)
+
+    def __hash__(self) -> int:
+        return hash(_AnyCharacter)
+
+
+_ANY_CHARACTER = _AnyCharacter()
+
+
 class FreeText(gym.spaces.Text):
-    """A Text space of any characters (prompts hold unicode); samples printable ASCII."""
+    """A Text space of any characters (prompts hold unicode), each indexed by its code point so
+    that flattening and `AsyncVectorEnv`'s shared memory carry them; samples printable ASCII."""
 
     def __init__(self, max_length: int = MAX_CHARS, *, min_length: int = 0) -> None:
         super().__init__(max_length, min_length=min_length, charset=string.printable)
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+    @property
+    def character_set(self) -> Any:  # every character (see `_AnyCharacter`)
+        return _ANY_CHARACTER
+
+    @property
+    def character_list(self) -> Any:  # index → character: the code point
+        return _ANY_CHARACTER
+
+    def character_index(self, char: str) -> np.int32:
+        return np.int32(ord(char))
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        """Printable ASCII of a random length (a character mask over all of Unicode is not
+        offered: a one-line error)."""
+        if mask is not None or probability is not None:
+            raise ConfigError("FreeText.sample takes no mask or probability")
+        length = int(self.np_random.integers(self.min_length, self.max_length + 1))
+        return "".join(self.np_random.choice(list(string.printable), size=length))
+
+
+@gym.vector.utils.create_shared_memory.register(FreeText)
+def _no_shared_text(space: FreeText, n: int = 1, ctx: Any = None) -> Any:
+    """gymnasium reads a Text observation out of shared memory once, when the vector env is
+    built, so every later one would come back stale: refuse, as gymnasium does for spaces of
+    dynamic size, and say what works."""
+    raise TypeError(
+        "airlab observations are text of any length: build AsyncVectorEnv(..., "
+        "shared_memory=False), or use airlab.gym.env.make_vector"
+    )
 
 
 def observation_space(react_turns: int | None = None) -> Any:
@@ -292,3 +351,17 @@ if ENV_ID not in gym.registry:
 def make(task: str, **options: Any) -> AirlabEnv:
     """`airlab.gym.make("digits", operator="improve", max_steps=1, runs_dir=...)`."""
     return AirlabEnv(task, **options)
+
+
+def make_vector(task: str, num_envs: int, **options: Any) -> Any:
+    """`num_envs` environments stepping in parallel processes (gymnasium's `AsyncVectorEnv`,
+    observations passed through pipes, not shared memory), each with its own runs folder
+    under `runs_dir` (`env-0`, `env-1`, ...)."""
+    if num_envs < 1:
+        raise ConfigError(f"make_vector: num_envs must be at least 1, got {num_envs}")
+    base = Path(options.pop("runs_dir", None) or tempfile.mkdtemp(prefix="airlab-gym-"))
+    fns = [
+        functools.partial(AirlabEnv, task, runs_dir=base / f"env-{i}", **options)
+        for i in range(num_envs)
+    ]
+    return gym.vector.AsyncVectorEnv(fns, shared_memory=False)
