@@ -38,7 +38,7 @@ from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
 from airlab.gym.attempts import Attempt, run_attempts, run_written
 from airlab.gym.observation import FIELDS, REACT_FIELDS, messages, observe
-from airlab.gym.react import ReactNode
+from airlab.gym.react import TOOLS, ReactNode
 from airlab.gym.reward import RewardSpec
 from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next_step
 from airlab.journal import NodeStatus
@@ -165,6 +165,8 @@ class AirlabEnv(gym.Env):
         typed = parse_operator_options(self.operator_options)
         self.react = typed.mode == "react"
         """One reply (tool call) per step, the ReAct operator's episode writing each node."""
+        self.native_tools = self.react and typed.react_tools == "native"
+        """ReAct replies call tools natively (`react_tools=native`); else the text protocol."""
         self.limits = dict(limits or {})
         self.seed_value = seed
         self.observation_space = observation_space(typed.react_turns if self.react else None)
@@ -207,7 +209,10 @@ class AirlabEnv(gym.Env):
         self._propose(step)
         return self._observe(), self._info()
 
-    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+        """One answer (single mode), or one ReAct reply: text, or with `react_tools=native`
+        an assistant message with `tool_calls` (a dict, or its JSON text; `tools()` gives the
+        schemas)."""
         if self.search is None or self.proposal is None:
             raise ConfigError("call reset() before step()")
         if self._over:
@@ -226,7 +231,7 @@ class AirlabEnv(gym.Env):
         if react.finished:  # react_time_s ran out while the reply was written: not acted on
             info["late"] = True
         else:
-            outcome = react.turn(action if isinstance(action, str) else "")
+            outcome = react.turn(action if isinstance(action, str | dict) else "")
             info["tool"] = outcome.tools[0] if outcome.tools else None
             info["submitted"] = outcome.submitted
         info["turn"] = react.episode.turns
@@ -259,7 +264,9 @@ class AirlabEnv(gym.Env):
         """Record the next step as a node; in ReAct mode, open its episode."""
         assert self.search is not None
         self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
-        self._react = ReactNode(self.search, self.proposal) if self.react else None
+        self._react = (
+            ReactNode(self.search, self.proposal, native=self.native_tools) if self.react else None
+        )
 
     def _observe(self) -> dict[str, str]:
         assert self.search is not None and self.proposal is not None
@@ -280,6 +287,11 @@ class AirlabEnv(gym.Env):
         if self._react is not None:
             return self._react.messages()
         return messages(self.search, self.proposal)
+
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools a native ReAct reply may call, as chat endpoints take them (`tools=`);
+        empty in the other modes."""
+        return [dict(tool) for tool in TOOLS] if self.native_tools else []
 
     def close(self) -> None:
         if self.search is not None:
