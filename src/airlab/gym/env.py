@@ -238,9 +238,28 @@ class AirlabEnv(gym.Env):
         reward = 0.0 - self.rewards.turn_cost
         if not react.finished:
             return self._observe(), reward, False, False, info
-        [attempt] = run_written(self.search, [self.proposal], [react.written()], self.rewards)
+        return self._grade_react(reward, info)
+
+    def _grade_react(
+        self, reward: float, info: dict[str, Any]
+    ) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+        assert self.search is not None and self.proposal is not None and self._react is not None
+        written = self._react.written()
+        [attempt] = run_written(self.search, [self.proposal], [written], self.rewards)
         truncated, graded = self._graded(attempt)  # the next node's episode, unless truncated
         return self._observe(), reward + attempt.reward, False, truncated, {**info, **graded}
+
+    def end_node(self) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+        """ReAct mode: end the node's episode now, as its last turn would (the folder's last
+        solution.py is graded; none is a no-code failure), e.g. when a trainer stops calling
+        tools. Returns what `step` returns, with no turn cost."""
+        if self.search is None or self.proposal is None or self._react is None:
+            raise ConfigError("end_node() needs a ReAct episode in progress (mode=react, reset)")
+        if self._over:
+            raise ConfigError("the episode is over (truncated): call reset() before end_node()")
+        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
+        info["turn"] = self._react.episode.turns
+        return self._grade_react(0.0, info)
 
     def _graded(self, attempt: Attempt) -> tuple[bool, dict[str, Any]]:
         """Count a graded node and pose the next step unless the episode is over; the info
