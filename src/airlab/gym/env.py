@@ -29,6 +29,7 @@ import functools
 import string
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ import numpy as np
 
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
-from airlab.gym.attempts import Attempt, run_attempts, run_written
+from airlab.gym.attempts import Attempt, execute_or_retry, graded, written
 from airlab.gym.observation import FIELDS, REACT_FIELDS, messages, observe
 from airlab.gym.react import TOOLS, ReactNode
 from airlab.gym.reward import RewardSpec
@@ -44,7 +45,9 @@ from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next
 from airlab.journal import NodeStatus
 from airlab.operators.options import parse_operator_options
 from airlab.runner.config import RunConfig
+from airlab.runner.pool import PoolResult
 from airlab.runner.search import Proposal, Search
+from airlab.sandbox.base import Execution, ExecutionRequest
 from airlab.tasks import resolve_task
 from airlab.tasks.checks import require_task_data
 
@@ -177,6 +180,7 @@ class AirlabEnv(gym.Env):
         self._root: StartState | None = None
         self._steps = 0
         self._over = False
+        self._pending = False
 
     # ---- episodes ---------------------------------------------------------------------------
     def reset(
@@ -205,61 +209,93 @@ class AirlabEnv(gym.Env):
                 steps=self.max_steps,
                 operator_options={"mode": "single", **self.operator_options},
             )
-        self._steps, self._over = 0, False
+        self._steps, self._over, self._pending = 0, False, False
         self._propose(step)
         return self._observe(), self._info()
 
-    def step(self, action: Any) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> StepResult:
         """One answer (single mode), or one ReAct reply: text, or with `react_tools=native`
         an assistant message with `tool_calls` (a dict, or its JSON text; `tools()` gives the
-        schemas)."""
-        if self.search is None or self.proposal is None:
-            raise ConfigError("call reset() before step()")
-        if self._over:
-            raise ConfigError("the episode is over (truncated): call reset() before step()")
-        if self._react is not None:
-            return self._react_step(action)
-        [attempt] = run_attempts(self.search, [self.proposal], [action], self.rewards)
-        truncated, info = self._graded(attempt)
-        return self._observe(), attempt.reward, False, truncated, info
+        schemas). Blocks while the candidate runs; `gym.batch.StepBatch` runs many at once."""
+        return self.finish_step(self.start_step(action))
 
-    def _react_step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
-        """One reply of the node's ReAct episode; the node is graded when the episode ends."""
-        assert self.search is not None and self.proposal is not None and self._react is not None
-        react = self._react
-        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
-        if react.finished:  # react_time_s ran out while the reply was written: not acted on
-            info["late"] = True
-        else:
-            outcome = react.turn(action if isinstance(action, str | dict) else "")
-            info["tool"] = outcome.tools[0] if outcome.tools else None
-            info["submitted"] = outcome.submitted
-        info["turn"] = react.episode.turns
-        reward = 0.0 - self.rewards.turn_cost
-        if not react.finished:
-            return self._observe(), reward, False, False, info
-        return self._grade_react(reward, info)
-
-    def _grade_react(
-        self, reward: float, info: dict[str, Any]
-    ) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
-        assert self.search is not None and self.proposal is not None and self._react is not None
-        written = self._react.written()
-        [attempt] = run_written(self.search, [self.proposal], [written], self.rewards)
-        truncated, graded = self._graded(attempt)  # the next node's episode, unless truncated
-        return self._observe(), reward + attempt.reward, False, truncated, {**info, **graded}
-
-    def end_node(self) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+    def end_node(self) -> StepResult:
         """ReAct mode: end the node's episode now, as its last turn would (the folder's last
         solution.py is graded; none is a no-code failure), e.g. when a trainer stops calling
         tools. Returns what `step` returns, with no turn cost."""
-        if self.search is None or self.proposal is None or self._react is None:
-            raise ConfigError("end_node() needs a ReAct episode in progress (mode=react, reset)")
+        return self.finish_step(self.start_step(None, end_node=True))
+
+    def start_step(self, action: Any, *, end_node: bool = False) -> PendingStep:
+        """The first half of `step` (or `end_node`): the answer is recorded (a ReAct reply's
+        tools run), and what is left is the candidate's execution, `pending.request` (None
+        when nothing is to run). `finish_step` grades it and gives what `step` returns."""
+        name = "end_node()" if end_node else "step()"
+        if self.search is None or self.proposal is None:
+            raise ConfigError(f"call reset() before {name}")
         if self._over:
-            raise ConfigError("the episode is over (truncated): call reset() before end_node()")
-        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
-        info["turn"] = self._react.episode.turns
-        return self._grade_react(0.0, info)
+            raise ConfigError(f"the episode is over (truncated): call reset() before {name}")
+        if self._pending:
+            raise ConfigError(f"{name}: this environment's last step is still running")
+        if end_node and self._react is None:
+            raise ConfigError("end_node() needs a ReAct episode (operator_options mode=react)")
+        info: dict[str, Any] = {}
+        reward = 0.0
+        if self._react is None:
+            writing = written(self.proposal, action)
+        else:
+            react = self._react
+            info = {**self._info(), "tool": None, "submitted": False}
+            if end_node:
+                pass
+            elif react.finished:  # react_time_s ran out while the reply was written: not acted on
+                info["late"] = True
+            else:
+                outcome = react.turn(action if isinstance(action, str | dict) else "")
+                info["tool"] = outcome.tools[0] if outcome.tools else None
+                info["submitted"] = outcome.submitted
+            info["turn"] = react.episode.turns
+            reward = 0.0 if end_node else -self.rewards.turn_cost
+            if not react.finished and not end_node:
+                return PendingStep(self, None, (self._observe(), reward, False, False, info))
+            writing = react.written()
+        node = self.search.tell_written(writing)
+        request = self.search.start(node.id) if node.status == NodeStatus.QUEUED else None
+        self._pending = True
+        return PendingStep(self, request, None, reward, info)
+
+    def finish_step(
+        self, pending: PendingStep, execution: PoolResult | Execution | None = None
+    ) -> StepResult:
+        """The second half of `step`: record `execution` (the result of `pending.request`;
+        None: run it here, in the sandbox) and grade the node."""
+        if pending.result is not None:
+            return pending.result
+        assert self.search is not None and self.proposal is not None
+        if pending.env is not self:
+            raise ConfigError("finish_step: the pending step is another environment's")
+        node_id = self.proposal.node.id
+        try:
+            if pending.request is not None:
+                if execution is None:
+                    execution = self.search.sandbox.run(pending.request)
+                self.search.tell(self.search.tell_executed(node_id, execution))
+        finally:
+            self._pending = False
+        attempt = graded(self.search, self.proposal, self.rewards)
+        truncated, info = self._graded(attempt)  # the next node's step, unless truncated
+        reward = pending.reward + attempt.reward
+        return self._observe(), reward, False, truncated, {**pending.info, **info}
+
+    def worker_failed(self, pending: PendingStep, error: str) -> StepResult:
+        """`finish_step` when the worker running `pending.request` failed (not the candidate):
+        recorded, and the candidate run once more here unless the search gives up on it."""
+        assert self.search is not None and self.proposal is not None
+        if pending.request is not None:
+            try:
+                execute_or_retry(self.search, self.proposal.node.id, error)
+            finally:
+                self._pending = False
+        return self.finish_step(PendingStep(self, None, None, pending.reward, pending.info))
 
     def _graded(self, attempt: Attempt) -> tuple[bool, dict[str, Any]]:
         """Count a graded node and pose the next step unless the episode is over; the info
@@ -370,6 +406,23 @@ class AirlabEnv(gym.Env):
             "next_operator": self.proposal.node.operator,
             "steps": self._steps,
         }
+
+
+StepResult = tuple[dict[str, str], float, bool, bool, dict[str, Any]]
+"""What `step` returns: observation, reward, terminated, truncated, info."""
+
+
+@dataclass(frozen=True)
+class PendingStep:
+    """A step begun by `AirlabEnv.start_step`: `request` is the candidate's execution still to
+    run (None: nothing to run), `result` the step's outcome when it is known already (a ReAct
+    turn that grades nothing)."""
+
+    env: AirlabEnv
+    request: ExecutionRequest | None
+    result: StepResult | None = None
+    reward: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 ENV_ID = "airlab/Research-v0"
