@@ -13,8 +13,10 @@ template has no tools, and TRL refuses a template without them).
 Start states: each training task's root draft (the templates backend's, a working one), an
 `ExitCurriculum` over them grown by a few groups of the templates' recipe moves (gym_learning's
 policy), and its buffer's `continue` states of working nodes: "improve this working solution".
-Training: `GRPOTrainer(environment_factory=airlab.gym.trl.environment_factory(...),
-reward_funcs=[airlab_reward])`, one start state per step, `--group` completions each. Held out:
+Training: `GRPOTrainer(environment_factory=airlab.gym.trl.environment_factory(tools=False,
+...), reward_funcs=[airlab_reward])` (single-step answers: a 135M model does not call tools,
+and the tools' schemas would triple a prompt this CPU must process), one start state per step,
+`--group` completions each. Held out:
 other bundled tasks' root drafts; each model gets the same `--attempts` sampled answers per
 state through the same adapter. Reported: valid-solution rate (the answer ran and wrote a valid
 submission) and mean reward, with 95% bootstrap CIs, and whether the weights changed. Writes
@@ -44,7 +46,7 @@ from gym_learning import Library, make_policy
 from airlab.gym.env import AirlabEnv
 from airlab.gym.exit import ExitCurriculum, ExitParams
 from airlab.gym.start import StartState
-from airlab.gym.trl import AirlabTrlEnv, environment_factory, last_text, prompt_row
+from airlab.gym.trl import environment_factory, last_text, prompt_row
 
 TRAIN = ("digits", "breast-cancer", "diabetes")
 HELD_OUT = ("italy-power", "digits-low-data", "anes96")
@@ -139,11 +141,7 @@ def evaluate(model, tokenizer, starts, attempts, runs_dir, max_new_tokens, seed)
     import torch
 
     rows = []
-    factory = environment_factory(runs_dir=runs_dir, render=render, limits=LIMITS)
-    tools = [
-        getattr(AirlabTrlEnv, n)
-        for n in ("shell", "read_file", "write_file", "edit_file", "check_submission", "submit")
-    ]
+    factory = environment_factory(runs_dir=runs_dir, render=render, limits=LIMITS, tools=False)
     torch.manual_seed(seed)
     for start in starts:
         task = _task_of(start)
@@ -153,9 +151,7 @@ def evaluate(model, tokenizer, starts, attempts, runs_dir, max_new_tokens, seed)
         for env in envs:
             prompt = env.reset(**row)
         messages = [row["prompt"][0], {"role": "user", "content": prompt}]
-        text = tokenizer.apply_chat_template(
-            messages, tools=tools, add_generation_prompt=True, tokenize=False
-        )
+        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         inputs = tokenizer(text, return_tensors="pt")
         with torch.no_grad():
             out = model.generate(
@@ -204,14 +200,27 @@ def summarise(rows) -> dict:
     }
 
 
+def format_reward(weight: float):
+    """A small bonus for a closed ```python block (GRPO's usual format reward): a 135M model's
+    cut-off or missing code all scores −1, and a group of equal rewards teaches nothing."""
+
+    def code_block(completions, **_):
+        texts = [last_text(c) for c in completions]
+        return [weight if "```python" in t and t.count("```") >= 2 else 0.0 for t in texts]
+
+    return code_block
+
+
 def plot(history, path: Path) -> None:
     steps = [h["step"] for h in history if "loss" in h]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(steps, [h["loss"] for h in history if "loss" in h], marker="o")
     axes[0].set(title="GRPO loss", xlabel="optimizer step", ylabel="loss")
-    key = "reward"
-    axes[1].plot(steps, [h.get(key, np.nan) for h in history if "loss" in h], marker="o")
+    logged = [h for h in history if "loss" in h]
+    for key, label in (("rewards/airlab_reward/mean", "airlab reward"), ("reward", "total")):
+        axes[1].plot(steps, [h.get(key, np.nan) for h in logged], marker="o", label=label)
     axes[1].set(title="mean reward of the step's group", xlabel="optimizer step", ylabel="reward")
+    axes[1].legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -231,6 +240,9 @@ def measure(args) -> dict:
     train_states = (buffer + bases)[: args.steps]
     held_out = roots(HELD_OUT, work / "held-out-roots")
     print(f"{len(buffer)} buffer states, {len(held_out)} held-out states", flush=True)
+    import torch
+
+    torch.set_num_threads(args.threads)
     tokenizer, model = load(model_dir())
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
 
@@ -253,17 +265,16 @@ def measure(args) -> dict:
         use_cpu=True,
         seed=args.seed,
         temperature=1.0,
-        max_tool_calling_iterations=2,
         shuffle_dataset=False,
     )
     trainer = GRPOTrainer(
         model=model,
         processing_class=tokenizer,
-        reward_funcs=[airlab_reward],
+        reward_funcs=[airlab_reward, format_reward(args.format_reward)],
         args=config,
         train_dataset=Dataset.from_list(rows),
         environment_factory=environment_factory(
-            runs_dir=work / "train", render=render, limits=LIMITS
+            runs_dir=work / "train", render=render, limits=LIMITS, tools=False
         ),
     )
     trainer.train()
@@ -319,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exit-groups", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=384)
     parser.add_argument("--lr", type=float, default=1e-5)
+    parser.add_argument("--format-reward", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch's CPU threads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)

@@ -9,7 +9,13 @@ pytest.importorskip("gymnasium")
 
 from airlab.errors import ConfigError
 from airlab.gym.env import AirlabEnv
-from airlab.gym.trl import AirlabTrlEnv, airlab_reward, environment_factory, prompt_row
+from airlab.gym.trl import (
+    AirlabTrlAnswerEnv,
+    AirlabTrlEnv,
+    airlab_reward,
+    environment_factory,
+    prompt_row,
+)
 from airlab.testing.chat_run import SOLUTION
 
 pytestmark = pytest.mark.slow
@@ -62,6 +68,18 @@ def test_the_reward_grades_a_code_answer_or_the_unchanged_folder(root, tmp_path)
     assert rewards[2] == -1.0 and statuses[2] == "buggy"
     with pytest.raises(ConfigError, match="environment_factory"):
         airlab_reward(answers)
+
+
+def test_the_answer_env_has_no_tools_and_grades_the_reply(root, tmp_path):
+    factory = environment_factory(runs_dir=tmp_path, limits=LIMITS, tools=False)
+    envs = [factory(), factory()]
+    assert isinstance(envs[0], AirlabTrlAnswerEnv) and not hasattr(envs[0], "shell")
+    prompts = [env.reset(**prompt_row(root, system="S", task="digits")) for env in envs]
+    assert prompts[0] == prompts[1] and "```python" in prompts[0]  # the operator's prompt
+    answers = [f"Plan: C=2.\n```python\n{SOLUTION.format(c=2.0)}```", "nothing"]
+    rewards = airlab_reward([[{"role": "assistant", "content": a}] for a in answers], envs)
+    assert envs[0]._outcome[1]["status"] == "good" and rewards[0] > -1.0
+    assert rewards[1] == -1.0 and envs[1]._outcome[1]["failure"] == "no_code"
 
 
 def tiny_tokenizer():

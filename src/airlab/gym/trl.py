@@ -13,7 +13,7 @@ tool call of the node's episode (`gym/react.py`), run in the node's folder in th
 (`gym/reward.py`, from the hidden `search` split): a submit's grade; else, when the last reply
 holds a fenced Python block, that code written to solution.py and graded (a model that answers
 in one message is a single-step answer); else the folder's last solution.py (the parent's,
-unchanged: 0). The executions of a batch run in parallel on one worker pool (`gym/batch.py`).
+unchanged: 0). The executions of a batch run in parallel on a worker pool (`gym/batch.py`).
 
 Experimental, as TRL's `environment_factory` is. TRL is not a dependency of airlab: this module
 imports nothing of it (`pip install 'airlab[train]'` installs it).
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from airlab.errors import ConfigError
+from airlab.gym.batch import StepBatch
 from airlab.gym.env import AirlabEnv
 from airlab.gym.reward import RewardSpec
 from airlab.gym.start import StartKind, StartState
@@ -44,9 +45,10 @@ def user_prompt(observation: dict[str, str]) -> str:
     return observation["user"]
 
 
-class AirlabTrlEnv:
-    """One rollout's ReAct episode (native tool calls); see the module docstring. Only the
-    tools are public methods: TRL offers every public method to the model."""
+class _Rollout:
+    """One rollout's episode (the shared part of the two environment classes below)."""
+
+    _react = True
 
     def __init__(
         self,
@@ -66,12 +68,10 @@ class AirlabTrlEnv:
         self._render = render
         self._rewards = rewards or RewardSpec()
         self._limits = dict(limits or {})
-        self._options: dict[str, Any] = {
-            "mode": "react",
-            "react_tools": "native",
-            "react_turns": react_turns,
-        }
-        if react_command_s is not None:
+        self._options: dict[str, Any] = {"mode": "single"}
+        if self._react:
+            self._options = {"mode": "react", "react_tools": "native", "react_turns": react_turns}
+        if self._react and react_command_s is not None:
             self._options["react_command_s"] = react_command_s
         self._env: AirlabEnv | None = None
         self._env_task: str | None = None
@@ -105,6 +105,58 @@ class AirlabTrlEnv:
         observation, _ = self._env.reset(options=options)
         self._outcome = None
         return self._render(observation)
+
+    # ---- rewards ----------------------------------------------------------------------------
+    def _call(self, name: str, **arguments: Any) -> str:
+        env = self._require()
+        if self._outcome is not None:
+            return "the episode is over: solution.py was submitted and scored"
+        reply = {"content": "", "tool_calls": [{"name": name, "arguments": arguments}]}
+        obs, reward, _, truncated, info = env.step(reply)
+        if truncated:
+            self._outcome = (reward, info)
+            if info.get("submitted"):
+                return "submitted: solution.py will be run from scratch and scored"
+            return "the turns are spent: the folder's solution.py will be scored"
+        said = json.loads(obs["messages"])
+        return str(said[-1].get("content") or "") if said else ""
+
+    def _submit(self, batch: StepBatch, answer: str) -> int | None:
+        """Begin grading the rollout on `batch` (None: graded already). ReAct: the answer's
+        fenced Python block, if any, becomes the folder's solution.py, and the node ends."""
+        if self._outcome is not None:
+            return None
+        parsed = parse_answer(answer) if answer else None
+        if parsed is not None:
+            self._call("write_file", path="solution.py", content=parsed.code)
+        if self._outcome is not None:  # that call was the last turn
+            return None
+        return batch.submit_end(self._require())
+
+    def _finish(self, answer: str | None = None) -> tuple[float, dict[str, Any]]:
+        """The rollout's reward (see the module docstring), grading now if not yet graded."""
+        with StepBatch(workers=1) as batch:
+            ticket = self._submit(batch, answer or "")
+            if ticket is not None:
+                _, reward, _, _, info = batch.wait([ticket])[ticket]
+                self._outcome = (reward, info)
+        assert self._outcome is not None
+        return self._outcome
+
+    def _require(self) -> AirlabEnv:
+        if self._env is None or self._env.search is None:
+            raise ConfigError("AirlabTrlEnv: call reset() before the tools")
+        return self._env
+
+    def _close(self) -> None:
+        if self._env is not None:
+            self._env.close()
+        self._env = None
+
+
+class AirlabTrlEnv(_Rollout):
+    """One rollout's ReAct episode, its tools called natively; see the module docstring. Only
+    the tools are public methods: TRL offers every public method to the model."""
 
     # ---- the tools (each a native tool call of the node's episode) --------------------------
     def shell(self, command: str) -> str:
@@ -173,50 +225,27 @@ class AirlabTrlEnv:
         """
         return self._call("submit", plan=plan)
 
-    # ---- rewards ----------------------------------------------------------------------------
-    def _call(self, name: str, **arguments: Any) -> str:
-        env = self._require()
+
+class AirlabTrlAnswerEnv(_Rollout):
+    """One rollout's single-step episode: no tools, the model's reply is the answer (a plan
+    and one fenced Python block), graded as `AirlabEnv.step` grades it. For models too small
+    to call tools, and for training single-step improvement."""
+
+    _react = False
+
+    def _submit(self, batch: StepBatch, answer: str) -> int | None:
         if self._outcome is not None:
-            return "the episode is over: solution.py was submitted and scored"
-        reply = {"content": "", "tool_calls": [{"name": name, "arguments": arguments}]}
-        obs, reward, _, truncated, info = env.step(reply)
-        if truncated:
-            self._outcome = (reward, info)
-            if info.get("submitted"):
-                return "submitted: solution.py will be run from scratch and scored"
-            return "the turns are spent: the folder's solution.py will be scored"
-        said = json.loads(obs["messages"])
-        return str(said[-1].get("content") or "") if said else ""
-
-    def _finish(self, answer: str | None = None) -> tuple[float, dict[str, Any]]:
-        """The rollout's reward (see the module docstring), grading now if not yet graded."""
-        env = self._require()
-        if self._outcome is None and answer and parse_answer(answer) is not None:
-            code = parse_answer(answer)
-            assert code is not None
-            self._call("write_file", path="solution.py", content=code.code)
-        if self._outcome is None:
-            _, reward, _, _, info = env.end_node()
-            self._outcome = (reward, info)
-        return self._outcome
-
-    def _require(self) -> AirlabEnv:
-        if self._env is None or self._env.search is None:
-            raise ConfigError("AirlabTrlEnv: call reset() before the tools")
-        return self._env
-
-    def _close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-        self._env = None
+            return None
+        return batch.submit(self._require(), answer)
 
 
-def environment_factory(**options: Any) -> Callable[[], AirlabTrlEnv]:
-    """What `GRPOTrainer(environment_factory=...)` takes: a new `AirlabTrlEnv` per call, with
-    these options (`runs_dir` required; see `AirlabTrlEnv`)."""
+def environment_factory(*, tools: bool = True, **options: Any) -> Callable[[], _Rollout]:
+    """What `GRPOTrainer(environment_factory=...)` takes: a new environment per call, with
+    these options (`runs_dir` required; see `_Rollout`): `AirlabTrlEnv` (a ReAct episode, the
+    tools called natively) or, with `tools=False`, `AirlabTrlAnswerEnv` (one answer)."""
     if "runs_dir" not in options:
         raise ConfigError("environment_factory: give runs_dir (where the episodes' runs go)")
-    return functools.partial(AirlabTrlEnv, **options)
+    return functools.partial(AirlabTrlEnv if tools else AirlabTrlAnswerEnv, **options)
 
 
 def last_text(completion: Any) -> str:
@@ -232,15 +261,26 @@ def last_text(completion: Any) -> str:
 
 
 def airlab_reward(
-    completions: Sequence[Any], environments: Sequence[AirlabTrlEnv] | None = None, **_: Any
+    completions: Sequence[Any],
+    environments: Sequence[_Rollout] | None = None,
+    *,
+    workers: int = 2,
+    **_: Any,
 ) -> list[float]:
-    """TRL reward function: each rollout's airlab reward (see the module docstring)."""
+    """TRL reward function: each rollout's airlab reward (see the module docstring); the
+    candidates still to grade run in parallel on `workers` local workers (`gym.batch`)."""
     if environments is None:
         raise ConfigError("airlab_reward needs GRPOTrainer(environment_factory=...)")
-    return [
-        env._finish(last_text(completion))[0]
-        for completion, env in zip(completions, environments, strict=True)
-    ]
+    pairs = list(zip(completions, environments, strict=True))
+    with StepBatch(workers=workers) as batch:
+        tickets = {}
+        for i, (completion, env) in enumerate(pairs):
+            ticket = env._submit(batch, last_text(completion))
+            if ticket is not None:
+                tickets[ticket] = i
+        for ticket, (_, reward, _, _, info) in batch.wait().items():
+            pairs[tickets[ticket]][1]._outcome = (reward, info)
+    return [env._finish()[0] for _, env in pairs]
 
 
 def prompt_row(start: StartState | None, *, system: str, task: str | None = None) -> dict:
