@@ -85,9 +85,13 @@ def load(directory: str):
     tokenizer = AutoTokenizer.from_pretrained(directory, gguf_file=GGUF)
     tokenizer.chat_template = qwen2_5_chat_template
     tokenizer.padding_side = "left"
-    model = AutoModelForCausalLM.from_pretrained(
-        directory, gguf_file=GGUF, torch_dtype=torch.float32
-    )
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=GGUF, dtype=torch.float32)
+    # the GGUF weights were dequantised to float32 on loading: plain trainable tensors, but
+    # the model keeps a quantised mark that transformers' Trainer refuses to fine-tune
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
     return tokenizer, model
 
 
