@@ -28,8 +28,15 @@ SHELL = "Run it.\nACTION: shell\n```bash\npython solution.py && head -2 submissi
 SUBMIT = "Logistic regression on raw pixels, checked by running it.\nFamily: linear\nACTION: submit"
 
 
-def react_env(tmp_path, *, turns=6, rewards=None, react_time_s=1800.0, **options):
-    react = {"react_turns": turns, "react_command_s": 60, "react_time_s": react_time_s}
+def react_env(
+    tmp_path, *, turns=6, rewards=None, react_time_s=1800.0, react_tools="auto", **options
+):
+    react = {
+        "react_turns": turns,
+        "react_command_s": 60,
+        "react_time_s": react_time_s,
+        "react_tools": react_tools,
+    }
     return make(
         "digits",
         runs_dir=tmp_path,
@@ -235,3 +242,53 @@ def test_a_react_node_exports_the_conversation_it_was_written_in(tmp_path):
     [step] = [r for r in rl_records(run) if r["metadata"]["node_id"] == node_id]
     assert step["observation"] == opening and step["action_messages"] == replies
     assert "C=0.5" in step["action"] and step["metadata"]["prompt_recorded"]
+
+
+def native_call(name, call_id=None, **arguments):
+    call = {"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    return {"id": call_id, **call} if call_id else call
+
+
+def test_native_tool_calls_write_run_and_submit(tmp_path):
+    env = react_env(tmp_path, operator="draft", max_steps=1, react_tools="native")
+    text_env = react_env(tmp_path / "text", operator="draft", max_steps=1)
+    assert [t["function"]["name"] for t in env.tools()][-1] == "submit" and text_env.tools() == []
+    text_env.close()
+    obs, _ = env.reset()
+    assert "ACTION:" not in conversation(obs)[0]["content"]  # the native system prompt
+    code = SOLUTION.format(c=0.5)
+    write = {
+        "role": "assistant",
+        "content": "Write it.",
+        "tool_calls": [native_call("write_file", "w1", path="solution.py", content=code)],
+    }
+    obs, reward, _, truncated, info = env.step(write)
+    assert info["tool"] == "write_file" and not truncated and reward == 0.0
+    said = conversation(obs)[-2:]
+    assert said[0]["tool_calls"][0]["id"] == "w1"
+    assert said[0]["tool_calls"][0]["function"]["name"] == "write_file"
+    assert said[1] == {
+        "role": "tool",
+        "tool_call_id": "w1",
+        "content": "wrote solution.py (10 lines)",
+    }
+    # as JSON text, a flat call without id: it gets one; text alone calls no tool
+    run = json.dumps(
+        {
+            "content": "",
+            "tool_calls": [{"name": "shell", "arguments": {"command": "python solution.py"}}],
+        }
+    )
+    obs, _, _, _, info = env.step(run)
+    last = conversation(obs)[-1]
+    assert info["tool"] == "shell" and last["role"] == "tool" and last["tool_call_id"] == "call_2_0"
+    assert last["content"].startswith("exit code 0")
+    obs, _, _, _, info = env.step("I will think in plain text.")
+    assert info["tool"] is None and "No tool was called" in conversation(obs)[-1]["content"]
+    submit = {"content": "", "tool_calls": [native_call("submit", plan="Logistic regression.")]}
+    obs, reward, _, truncated, info = env.step(submit)
+    assert truncated and info["submitted"] and info["status"] == "good" and reward > -0.5
+    node = env.search.journal.get(info["node_id"])
+    assert node.meta["react"]["tools"] == "native" and node.plan == "Logistic regression."
+    assert "C=0.5" in node.code
+    env.close()

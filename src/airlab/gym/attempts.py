@@ -17,9 +17,8 @@ from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Node, NodeStatus
 from airlab.operators.families import classify_family
 from airlab.operators.parsing import parse_answer
-from airlab.runner.pool import Pool, PoolResult
+from airlab.runner.pool import Pool
 from airlab.runner.search import Proposal, Search, Written
-from airlab.sandbox.base import Execution
 
 
 @dataclass(frozen=True)
@@ -92,18 +91,24 @@ def run_written(
     else:
         futures = {node_id: pool.submit(search.start(node_id)) for node_id in queued}
         for node_id, future in futures.items():
-            result: PoolResult | Execution
             try:
                 result = future.result()
             except Exception as exc:  # the worker, not the candidate, failed: once more here
-                if search.tell_worker_failed(node_id, str(exc)) is not None:
-                    continue
-                result = search.sandbox.run(search.start(node_id))
+                execute_or_retry(search, node_id, str(exc))
+                continue
             search.tell(search.tell_executed(node_id, result))
-    return [_graded(search, proposal, rewards) for proposal in proposals]
+    return [graded(search, proposal, rewards) for proposal in proposals]
 
 
-def _graded(search: Search, proposal: Proposal, rewards: RewardSpec) -> Attempt:
+def execute_or_retry(search: Search, node_id: int, error: str) -> None:
+    """The worker, not the candidate, failed: record it, and run the candidate once more here
+    unless the search gave up on it."""
+    if search.tell_worker_failed(node_id, error) is None:
+        search.tell(search.tell_executed(node_id, search.sandbox.run(search.start(node_id))))
+
+
+def graded(search: Search, proposal: Proposal, rewards: RewardSpec) -> Attempt:
+    """The attempt of a finished node: its reward against its parent, and its info."""
     node = search.journal.get(proposal.node.id)
     before = parent_score(search, proposal)
     score = node.search_score if node.is_good else None

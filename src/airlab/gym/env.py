@@ -25,22 +25,29 @@ answer. `max_steps` still counts nodes.
 
 from __future__ import annotations
 
+import functools
 import string
+import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from airlab.errors import ConfigError
 from airlab.gym._deps import gymnasium
-from airlab.gym.attempts import Attempt, run_attempts, run_written
+from airlab.gym.attempts import Attempt, execute_or_retry, graded, written
 from airlab.gym.observation import FIELDS, REACT_FIELDS, messages, observe
-from airlab.gym.react import ReactNode
+from airlab.gym.react import TOOLS, ReactNode
 from airlab.gym.reward import RewardSpec
 from airlab.gym.start import GYM_STATUS, StartKind, StartState, Step, fork, next_step
 from airlab.journal import NodeStatus
 from airlab.operators.options import parse_operator_options
 from airlab.runner.config import RunConfig
+from airlab.runner.pool import PoolResult
 from airlab.runner.search import Proposal, Search
+from airlab.sandbox.base import Execution, ExecutionRequest
 from airlab.tasks import resolve_task
 from airlab.tasks.checks import require_task_data
 
@@ -53,14 +60,69 @@ MAX_CHARS = 200_000
 """Longest text an observation field or an action may hold."""
 
 
+class _AnyCharacter:
+    """Every Unicode character, sized as the code point range: gymnasium's flattening (and so
+    `AsyncVectorEnv`'s shared memory) stores a character as its index, padding with the set's
+    size, so a code point is its own index and any prompt round-trips."""
+
+    def __len__(self) -> int:
+        return sys.maxunicode + 1
+
+    def __contains__(self, char: object) -> bool:
+        return isinstance(char, str) and len(char) == 1
+
+    def __getitem__(self, index: int) -> str:
+        return chr(index)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _AnyCharacter)
+
+    def __hash__(self) -> int:
+        return hash(_AnyCharacter)
+
+
+_ANY_CHARACTER = _AnyCharacter()
+
+
 class FreeText(gym.spaces.Text):
-    """A Text space of any characters (prompts hold unicode); samples printable ASCII."""
+    """A Text space of any characters (prompts hold unicode), each indexed by its code point so
+    that flattening and `AsyncVectorEnv`'s shared memory carry them; samples printable ASCII."""
 
     def __init__(self, max_length: int = MAX_CHARS, *, min_length: int = 0) -> None:
         super().__init__(max_length, min_length=min_length, charset=string.printable)
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+    @property
+    def character_set(self) -> Any:  # every character (see `_AnyCharacter`)
+        return _ANY_CHARACTER
+
+    @property
+    def character_list(self) -> Any:  # index → character: the code point
+        return _ANY_CHARACTER
+
+    def character_index(self, char: str) -> np.int32:
+        return np.int32(ord(char))
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        """Printable ASCII of a random length (a character mask over all of Unicode is not
+        offered: a one-line error)."""
+        if mask is not None or probability is not None:
+            raise ConfigError("FreeText.sample takes no mask or probability")
+        length = int(self.np_random.integers(self.min_length, self.max_length + 1))
+        return "".join(self.np_random.choice(list(string.printable), size=length))
+
+
+@gym.vector.utils.create_shared_memory.register(FreeText)
+def _no_shared_text(space: FreeText, n: int = 1, ctx: Any = None) -> Any:
+    """gymnasium reads a Text observation out of shared memory once, when the vector env is
+    built, so every later one would come back stale: refuse, as gymnasium does for spaces of
+    dynamic size, and say what works."""
+    raise TypeError(
+        "airlab observations are text of any length: build AsyncVectorEnv(..., "
+        "shared_memory=False), or use airlab.gym.env.make_vector"
+    )
 
 
 def observation_space(react_turns: int | None = None) -> Any:
@@ -111,6 +173,8 @@ class AirlabEnv(gym.Env):
             )
         self.react = typed.mode == "react"
         """One reply (tool call) per step, the ReAct operator's episode writing each node."""
+        self.native_tools = self.react and typed.react_tools == "native"
+        """ReAct replies call tools natively (`react_tools=native`); else the text protocol."""
         self.limits = dict(limits or {})
         self.seed_value = seed
         self.observation_space = observation_space(typed.react_turns if self.react else None)
@@ -121,6 +185,7 @@ class AirlabEnv(gym.Env):
         self._root: StartState | None = None
         self._steps = 0
         self._over = False
+        self._pending = False
 
     # ---- episodes ---------------------------------------------------------------------------
     def reset(
@@ -149,39 +214,93 @@ class AirlabEnv(gym.Env):
                 steps=self.max_steps,
                 operator_options={"mode": "single", **self.operator_options},
             )
-        self._steps, self._over = 0, False
+        self._steps, self._over, self._pending = 0, False, False
         self._propose(step)
         return self._observe(), self._info()
 
-    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
-        if self.search is None or self.proposal is None:
-            raise ConfigError("call reset() before step()")
-        if self._over:
-            raise ConfigError("the episode is over (truncated): call reset() before step()")
-        if self._react is not None:
-            return self._react_step(action)
-        [attempt] = run_attempts(self.search, [self.proposal], [action], self.rewards)
-        truncated, info = self._graded(attempt)
-        return self._observe(), attempt.reward, False, truncated, info
+    def step(self, action: Any) -> StepResult:
+        """One answer (single mode), or one ReAct reply: text, or with `react_tools=native`
+        an assistant message with `tool_calls` (a dict, or its JSON text; `tools()` gives the
+        schemas). Blocks while the candidate runs; `gym.batch.StepBatch` runs many at once."""
+        return self.finish_step(self.start_step(action))
 
-    def _react_step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
-        """One reply of the node's ReAct episode; the node is graded when the episode ends."""
-        assert self.search is not None and self.proposal is not None and self._react is not None
-        react = self._react
-        info: dict[str, Any] = {**self._info(), "tool": None, "submitted": False}
-        if react.finished:  # react_time_s ran out while the reply was written: not acted on
-            info["late"] = True
+    def end_node(self) -> StepResult:
+        """ReAct mode: end the node's episode now, as its last turn would (the folder's last
+        solution.py is graded; none is a no-code failure), e.g. when a trainer stops calling
+        tools. Returns what `step` returns, with no turn cost."""
+        return self.finish_step(self.start_step(None, end_node=True))
+
+    def start_step(self, action: Any, *, end_node: bool = False) -> PendingStep:
+        """The first half of `step` (or `end_node`): the answer is recorded (a ReAct reply's
+        tools run), and what is left is the candidate's execution, `pending.request` (None
+        when nothing is to run). `finish_step` grades it and gives what `step` returns."""
+        name = "end_node()" if end_node else "step()"
+        if self.search is None or self.proposal is None:
+            raise ConfigError(f"call reset() before {name}")
+        if self._over:
+            raise ConfigError(f"the episode is over (truncated): call reset() before {name}")
+        if self._pending:
+            raise ConfigError(f"{name}: this environment's last step is still running")
+        if end_node and self._react is None:
+            raise ConfigError("end_node() needs a ReAct episode (operator_options mode=react)")
+        info: dict[str, Any] = {}
+        reward = 0.0
+        if self._react is None:
+            writing = written(self.proposal, action)
         else:
-            outcome = react.turn(action if isinstance(action, str) else "")
-            info["tool"] = outcome.tools[0] if outcome.tools else None
-            info["submitted"] = outcome.submitted
-        info["turn"] = react.episode.turns
-        reward = 0.0 - self.rewards.turn_cost
-        if not react.finished:
-            return self._observe(), reward, False, False, info
-        [attempt] = run_written(self.search, [self.proposal], [react.written()], self.rewards)
-        truncated, graded = self._graded(attempt)  # the next node's episode, unless truncated
-        return self._observe(), reward + attempt.reward, False, truncated, {**info, **graded}
+            react = self._react
+            info = {**self._info(), "tool": None, "submitted": False}
+            if end_node:
+                pass
+            elif react.finished:  # react_time_s ran out while the reply was written: not acted on
+                info["late"] = True
+            else:
+                outcome = react.turn(action if isinstance(action, str | dict) else "")
+                info["tool"] = outcome.tools[0] if outcome.tools else None
+                info["submitted"] = outcome.submitted
+            info["turn"] = react.episode.turns
+            reward = 0.0 if end_node else -self.rewards.turn_cost
+            if not react.finished and not end_node:
+                return PendingStep(self, None, (self._observe(), reward, False, False, info))
+            writing = react.written()
+        node = self.search.tell_written(writing)
+        request = self.search.start(node.id) if node.status == NodeStatus.QUEUED else None
+        self._pending = True
+        return PendingStep(self, request, None, reward, info)
+
+    def finish_step(
+        self, pending: PendingStep, execution: PoolResult | Execution | None = None
+    ) -> StepResult:
+        """The second half of `step`: record `execution` (the result of `pending.request`;
+        None: run it here, in the sandbox) and grade the node."""
+        if pending.result is not None:
+            return pending.result
+        assert self.search is not None and self.proposal is not None
+        if pending.env is not self:
+            raise ConfigError("finish_step: the pending step is another environment's")
+        node_id = self.proposal.node.id
+        try:
+            if pending.request is not None:
+                if execution is None:
+                    execution = self.search.sandbox.run(pending.request)
+                self.search.tell(self.search.tell_executed(node_id, execution))
+        finally:
+            self._pending = False
+        attempt = graded(self.search, self.proposal, self.rewards)
+        truncated, info = self._graded(attempt)  # the next node's step, unless truncated
+        reward = pending.reward + attempt.reward
+        return self._observe(), reward, False, truncated, {**pending.info, **info}
+
+    def worker_failed(self, pending: PendingStep, error: str) -> StepResult:
+        """`finish_step` when the worker running `pending.request` failed (not the candidate):
+        recorded, and the candidate run once more here unless the search gives up on it."""
+        assert self.search is not None and self.proposal is not None
+        if pending.request is not None:
+            try:
+                execute_or_retry(self.search, self.proposal.node.id, error)
+            finally:
+                self._pending = False
+        return self.finish_step(PendingStep(self, None, None, pending.reward, pending.info))
 
     def _graded(self, attempt: Attempt) -> tuple[bool, dict[str, Any]]:
         """Count a graded node and pose the next step unless the episode is over; the info
@@ -205,7 +324,9 @@ class AirlabEnv(gym.Env):
         """Record the next step as a node; in ReAct mode, open its episode."""
         assert self.search is not None
         self.proposal = self.search.add_step(step.operator, step.parent_ids, note="gym")
-        self._react = ReactNode(self.search, self.proposal) if self.react else None
+        self._react = (
+            ReactNode(self.search, self.proposal, native=self.native_tools) if self.react else None
+        )
 
     def _observe(self) -> dict[str, str]:
         assert self.search is not None and self.proposal is not None
@@ -226,6 +347,11 @@ class AirlabEnv(gym.Env):
         if self._react is not None:
             return self._react.messages()
         return messages(self.search, self.proposal)
+
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools a native ReAct reply may call, as chat endpoints take them (`tools=`);
+        empty in the other modes."""
+        return [dict(tool) for tool in TOOLS] if self.native_tools else []
 
     def close(self) -> None:
         if self.search is not None:
@@ -287,6 +413,23 @@ class AirlabEnv(gym.Env):
         }
 
 
+StepResult = tuple[dict[str, str], float, bool, bool, dict[str, Any]]
+"""What `step` returns: observation, reward, terminated, truncated, info."""
+
+
+@dataclass(frozen=True)
+class PendingStep:
+    """A step begun by `AirlabEnv.start_step`: `request` is the candidate's execution still to
+    run (None: nothing to run), `result` the step's outcome when it is known already (a ReAct
+    turn that grades nothing)."""
+
+    env: AirlabEnv
+    request: ExecutionRequest | None
+    result: StepResult | None = None
+    reward: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+
 ENV_ID = "airlab/Research-v0"
 """Registered with gymnasium when this module is imported:
 `gymnasium.make("airlab/Research-v0", task="digits", operator="improve")`."""
@@ -302,3 +445,17 @@ def make(task: str, **options: Any) -> Any:
 
         return PlanEnv(task, **options)
     return AirlabEnv(task, **options)
+
+
+def make_vector(task: str, num_envs: int, **options: Any) -> Any:
+    """`num_envs` environments stepping in parallel processes (gymnasium's `AsyncVectorEnv`,
+    observations passed through pipes, not shared memory), each with its own runs folder
+    under `runs_dir` (`env-0`, `env-1`, ...)."""
+    if num_envs < 1:
+        raise ConfigError(f"make_vector: num_envs must be at least 1, got {num_envs}")
+    base = Path(options.pop("runs_dir", None) or tempfile.mkdtemp(prefix="airlab-gym-"))
+    fns = [
+        functools.partial(AirlabEnv, task, runs_dir=base / f"env-{i}", **options)
+        for i in range(num_envs)
+    ]
+    return gym.vector.AsyncVectorEnv(fns, shared_memory=False)
