@@ -73,7 +73,8 @@ def completion_from(reply: Reply, turn: int) -> Completion:
     for i, raw in enumerate(message.get("tool_calls") or ()):
         if not isinstance(raw, Mapping):
             continue
-        function = raw.get("function") if isinstance(raw.get("function"), Mapping) else raw
+        nested = raw.get("function")
+        function: Mapping[str, Any] = nested if isinstance(nested, Mapping) else raw
         name = str(function.get("name") or "")
         call_id = str(raw.get("id") or f"call_{turn}_{i}")
         calls.append(ToolCall(call_id, name, parse_arguments(function.get("arguments"))))

@@ -42,7 +42,7 @@ def _verifiers() -> Any:
         vf.MultiTurnEnv  # noqa: B018 - 0.4 answers the classic names lazily
     except (ImportError, AttributeError):
         try:
-            import verifiers.legacy as vf  # type: ignore[no-redef]
+            import verifiers.legacy as vf
         except ImportError:
             raise ConfigError(
                 "airlab.gym.verifiers needs the 'verifiers' package (pip install verifiers)"
@@ -84,7 +84,7 @@ def load_environment(
     from datasets import Dataset
 
     options = {"mode": "react", "react_tools": "native", "react_turns": react_turns}
-    settings = {
+    settings: dict[str, Any] = {
         "operator_options": options,
         "max_steps": 1,
         "rewards": rewards or RewardSpec(),
@@ -113,7 +113,7 @@ def load_environment(
         """airlab's reward for the rollout (grading its folder now if it never finished)."""
         return _outcome(state)[0]
 
-    class AirlabVerifiersEnv(vf.MultiTurnEnv):
+    class AirlabVerifiersEnv(vf.MultiTurnEnv):  # type: ignore[name-defined]
         """Each rollout a node's ReAct episode, its tools called natively."""
 
         async def setup_state(self, state: Any, **kwargs: Any) -> Any:
@@ -133,8 +133,8 @@ def load_environment(
             if not calls:
                 parsed = parse_answer(str(reply.get("content") or ""))
                 if parsed is not None:  # a single-step answer: its code, graded
-                    write = {"name": "write_file", "arguments": {"path": "solution.py"}}
-                    write["arguments"]["content"] = parsed.code
+                    arguments = {"path": "solution.py", "content": parsed.code}
+                    write = {"name": "write_file", "arguments": arguments}
                     told = _step(state, {"content": "", "tool_calls": [write]})
                     if _slot(state)["outcome"] is None:
                         _finish(state)
