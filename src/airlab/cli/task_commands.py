@@ -51,8 +51,7 @@ def tasks(context: typer.Context) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for column in ("name", "type", "metric", "baseline", "reference"):
-        table.add_column(column, no_wrap=True)
+    rows: list[tuple[str, ...]] = []
     broken: list[str] = []
     for name in TASKS:
         try:
@@ -60,13 +59,25 @@ def tasks(context: typer.Context) -> None:
         except AirlabError as exc:  # an installed task plug-in that fails to load
             broken.append(str(exc))
             continue
-        table.add_row(
-            spec.name,
-            spec.type,
-            f"{spec.metric} {'↑' if spec.maximize else '↓'}",
-            _fmt(spec.baseline.score if spec.baseline else None),
-            _fmt(spec.reference.score if spec.reference else None),
+        rows.append(
+            (
+                spec.name,
+                spec.type if spec.kind == "code" else spec.kind,
+                f"{spec.metric} {'↑' if spec.maximize else '↓'}",
+                _fmt(spec.baseline.score if spec.baseline else None),
+                _fmt(spec.reference.score if spec.reference else None),
+            )
         )
+    # scores are never cut short: on a narrow terminal, long names, types and metrics are
+    widths = {"name": 20, "type": 13, "metric": 17}
+    for index, column in enumerate(("name", "type", "metric", "baseline", "reference")):
+        widest = max([len(column), *(len(row[index]) for row in rows)])
+        if column in widths:
+            table.add_column(column, no_wrap=True, max_width=widths[column])
+        else:
+            table.add_column(column, no_wrap=True, min_width=widest)
+    for row in rows:
+        table.add_row(*row)
     console = Console()
     console.print(table)
     for message in broken:
