@@ -27,7 +27,7 @@ from airlab.grading.grader import Grader
 from airlab.grading.submission import InvalidSubmission, check_submission
 from airlab.journal import Journal, Node
 from airlab.result import RunStatus
-from airlab.runner.layout import RunFolder
+from airlab.runner.layout import OpenRun, RunFolder
 from airlab.runner.lock import RunLock
 from airlab.sandbox.base import SUBMISSION_FILE
 from airlab.tasks.bundled import resolve_task
@@ -121,9 +121,7 @@ def build_ensemble(run_dir: Path, *, threshold: float = 0.5, grid: int = 10) -> 
                 f"{folder.root}: the run is {status}, not complete; finish it first "
                 "(airlab resume), or run it with --ensemble"
             )
-        task_root = Path(journal.get_meta("task_root", ""))
-        config = journal.get_meta("config") or {}
-        task = resolve_task(task_root if task_root.is_dir() else config.get("task", ""))
+        task = resolve_task(OpenRun(folder, journal).task_ref)
         return add_ensemble_node(journal, folder, Grader(task), threshold=threshold, grid=grid)
 
 
