@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from airlab.agents.spec import ModelSpec
 from airlab.errors import AirlabError, ConfigError
 from airlab.operators.prompt_library import SUFFIX, check_template, sandboxed_environment
 from airlab.params import describe_error
+from airlab.yamlfile import read_yaml_mapping
 
 META_DIR = "meta"
 META_FILE = "meta.yaml"
@@ -75,17 +75,7 @@ class MetaSpec(_Strict):
 def read_mapping(path: Path, holds: str) -> dict[str, Any]:
     """The YAML mapping in `path` (an agent's or its meta agent's file); one line naming the
     file (and the line, for bad YAML) when it is missing, unreadable or not a mapping."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found ({holds})")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f":{line + 1}" if line is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields")
-    return data
+    return read_yaml_mapping(path, ConfigError, holds=holds)
 
 
 def load_meta(agent_root: Path) -> MetaSpec | None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from airlab.errors import TaskError
 from airlab.params import describe_error
+from airlab.yamlfile import read_yaml
 
 RUBRIC_FILE = "rubric.yaml"
 RUBRIC_SCHEMA = 1
@@ -196,14 +197,7 @@ def load_rubric(path: Path) -> Rubric:
 
     A bare list of strings (the `facebook/research-plan-gen` layout) is accepted as equal-weight
     leaves."""
-    if not path.is_file():
-        raise TaskError(f"{path}: file not found")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise TaskError(f"{path}: not valid YAML{where}") from None
+    raw = read_yaml(path, TaskError)
     if isinstance(raw, list):
         raw = {"items": [{"text": t} if isinstance(t, str) else t for t in raw]}
     if not isinstance(raw, dict):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from airlab.errors import ConfigError
 from airlab.params import describe_error
 from airlab.plans.settings import JudgeSettings
+from airlab.yamlfile import read_yaml_mapping
 
 
 class _Strict(BaseModel):
@@ -157,15 +158,8 @@ def load_config(
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields")
-    return data
+    """A run configuration file's fields (validated by `load_config`)."""
+    return read_yaml_mapping(path, ConfigError)
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

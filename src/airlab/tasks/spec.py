@@ -7,7 +7,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from airlab.errors import TaskError
 from airlab.params import describe_error
+from airlab.yamlfile import read_yaml_mapping
 
 TASK_FILE = "task.yaml"
 TaskType = Literal["classification", "regression", "forecasting", "ranking", "other"]
@@ -281,16 +281,7 @@ class TaskSpec(_Strict):
 
 def load_spec(path: Path) -> TaskSpec:
     """Read and validate a `task.yaml`; raise TaskError with one line on any problem."""
-    if not path.is_file():
-        raise TaskError(f"{path}: file not found")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise TaskError(f"{path}: not valid YAML{where}") from None
-    if not isinstance(raw, dict):
-        raise TaskError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    raw = read_yaml_mapping(path, TaskError)
     try:
         spec = TaskSpec.model_validate(raw)
     except ValidationError as exc:

@@ -42,6 +42,7 @@ from airlab.tasks.task import (
     load_task,
     read_csv,
 )
+from airlab.yamlfile import read_yaml_mapping
 
 DEFAULT_SEED = 20240701
 DEFAULT_TRAIN_FRACTION = 0.2
@@ -57,15 +58,7 @@ def is_lfs_pointer(path: Path) -> bool:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping, or a one-line TaskError naming the file."""
-    if not path.is_file():
-        raise TaskError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError:
-        raise TaskError(f"{path}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise TaskError(f"{path}: expected a mapping of fields")
-    return data
+    return read_yaml_mapping(path, TaskError)
 
 
 def require(data: Mapping[str, Any], key: str, path: Path) -> Any:
