@@ -174,8 +174,12 @@ def test_a_task_folder_anywhere_is_built_once_and_named_by_its_task(tmp_path, mo
     carry the task's name, never its path."""
     import local_model
 
+    from airlab.tasks import TASKS
     from airlab.testing.tasks import write_tiny_task
 
+    # the benchmark registers the folder it builds: keep that out of the other tests' registry
+    monkeypatch.setattr(TASKS, "_items", dict(TASKS._items))
+    monkeypatch.setattr(TASKS, "_params", dict(TASKS._params))
     ready = write_tiny_task(tmp_path / "deep" / "folder" / "ready", "ready-task")
     task = local_model.bench_task(str(ready))
     assert (task.label, task.ref) == ("ready-task", str(ready))

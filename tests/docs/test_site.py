@@ -6,6 +6,7 @@ Skipped where the `[docs]` extra is not installed."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+_LIST_PLUGINS = """
+import json
+from airlab.params_docs import registries
+print(json.dumps({
+    kind: {
+        name: {f: i.description or "" for f, i in registry.params_model(name).model_fields.items()}
+        for name in registry.names()
+    }
+    for kind, registry in registries().items()
+}))
+"""
 
 
 def _words(text: str) -> str:
@@ -45,17 +57,21 @@ def test_the_site_builds_strictly_with_the_generated_reference(tmp_path: Path) -
     assert build.returncode == 0, build.stderr[-3000:]
     assert (site / "benchmarks" / "index.html").is_file()
 
-    from airlab.params_docs import registries
     from airlab.runner.config import RunConfig
 
     plugins = _text(site / "plugin-reference" / "index.html")
-    for kind, registry in registries().items():
-        for name in registry.names():
+    # the registries as the build saw them: a fresh process, not this one, where other tests
+    # may have registered plug-ins of their own
+    listed = subprocess.run(
+        [sys.executable, "-c", _LIST_PLUGINS], capture_output=True, text=True, env=env, check=True
+    )
+    for kind, names in json.loads(listed.stdout).items():
+        for name, fields in names.items():
             assert _words(name) in plugins, f"{kind} {name!r} missing from the plug-in reference"
-            for field, info in registry.params_model(name).model_fields.items():
+            for field, description in fields.items():
                 assert field in plugins
-                if info.description:
-                    assert _words(info.description)[:40] in plugins, (name, field)
+                if description:
+                    assert _words(description)[:40] in plugins, (name, field)
     api = _text(site / "api" / "runs" / "index.html")
     for field, info in RunConfig.model_fields.items():
         assert field in api

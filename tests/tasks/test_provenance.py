@@ -53,7 +53,11 @@ def test_a_bad_entry_is_one_line_naming_it(make_task, entry, message):
 
 
 def test_every_bundled_task_declares_its_package_source():
+    from airlab.tasks.bundled import BUNDLED_ROOT
+
     for name in TASKS.names():
+        if TASKS.get(name).parent != BUNDLED_ROOT:  # a task another test registered
+            continue
         if name.startswith("plan-"):  # plan and revision tasks have no data to hide
             continue
         spec = source_spec(name)
