@@ -83,7 +83,7 @@ def test_only_a_sandbox_that_cannot_hide_files_warns(make_task):
     assert lookup_warning(undeclared, bare) is None
 
 
-def test_the_run_header_warns_under_a_sandbox_that_cannot_hide_files(make_task, tmp_path):
+def test_the_run_header_and_result_warn_under_a_sandbox_that_cannot_hide_files(make_task, tmp_path):
     task = make_task(provenance=[DIGITS])
     config = RunConfig.model_validate(
         {"task": str(task), "sandbox": "process", "runs_dir": str(tmp_path / "runs")}
@@ -93,8 +93,11 @@ def test_the_run_header_warns_under_a_sandbox_that_cannot_hide_files(make_task, 
     console = Console(record=True, width=300)
     console.print(header(run))
     assert "can look its answers up" in console.export_text()
+    # the same warning is one of the run's warnings, which result.json keeps
+    assert any("look its answers up" in w for w in run.search.warnings())
     run.search.sandbox = BwrapSandbox()
     console = Console(record=True, width=300)
     console.print(header(run))
     assert "look its answers up" not in console.export_text()
+    assert not any("look its answers up" in w for w in run.search.warnings())
     assert load_task(task).spec.package_sources

@@ -17,7 +17,6 @@ from airlab.backends.routing import model_map
 from airlab.journal import Node, NodeStatus
 from airlab.result import RunResult
 from airlab.runner import Run, RunObserver
-from airlab.tasks.provenance import lookup_warning
 
 _STATUS_STYLE = {
     NodeStatus.GOOD: "green",
@@ -67,9 +66,6 @@ def header(run: Run) -> Panel:
             2, f"agent {escape(str(agent.get('name')))} · sha256 {agent.get('hash', '')[:12]}"
         )
     lines += [f"[yellow]warning: {escape(w)}[/]" for w in run.search.warnings()]
-    lookup = lookup_warning(spec, run.sandbox)
-    if lookup is not None:
-        lines.append(f"[yellow]warning: {escape(lookup)}[/]")
     return Panel("\n".join(lines), title="airlab run", expand=False)
 
 

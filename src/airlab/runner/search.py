@@ -68,7 +68,7 @@ from airlab.sandbox.base import SUBMISSION_FILE, Execution, ExecutionLimits, Exe
 from airlab.sandbox.packages import Packages, probe_packages
 from airlab.tasks import Task, data_home, resolve_task
 from airlab.tasks.checks import require_task_data
-from airlab.tasks.provenance import hidden_data
+from airlab.tasks.provenance import hidden_data, lookup_warning
 
 if TYPE_CHECKING:
     from airlab.agents.folder import Agent
@@ -309,8 +309,10 @@ class Search:
         return self.config.budget.time_s is not None and self.elapsed_s >= self.config.budget.time_s
 
     def warnings(self) -> list[str]:
-        """What the spend figures cannot vouch for; shown in the header and in result.json."""
-        found = []
+        """What the run's numbers cannot vouch for (answers a candidate could look up, spend
+        the books could not count); shown in the header and kept in result.json."""
+        lookup = lookup_warning(self.task.spec, self.sandbox)
+        found = [] if lookup is None else [lookup]
         budget = self.config.budget
         for model in unpriced_models(self.backend):
             if budget.cost_usd is not None:
