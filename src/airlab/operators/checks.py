@@ -16,6 +16,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from airlab import pyast
 from airlab.backends.base import Candidate
 from airlab.failures import Failure
 from airlab.journal.node import Node
@@ -76,7 +77,7 @@ def candidate_problem(
 def check_code(code: str, *, packages: Packages | None, checks: Checks) -> str | None:
     """The first certain failure the checks find in `code`, in one line naming its line."""
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except SyntaxError:
         return None
     if checks.imports and packages is not None:
@@ -182,7 +183,7 @@ def _is_empty(node: ast.AST) -> bool:
 def _effect(code: str) -> str | None:
     """The code's syntax tree without layout and comments, for "identical in effect"."""
     try:
-        return ast.dump(ast.parse(code))
+        return ast.dump(pyast.parse(code))
     except (SyntaxError, ValueError):
         return None
 

@@ -17,6 +17,7 @@ import ast
 import json
 from dataclasses import dataclass
 
+from airlab import pyast
 from airlab.operators.names import ALWAYS_DEFINED, bound_anywhere, read_before_binding
 from airlab.tasks.task import Task
 
@@ -66,7 +67,7 @@ def unbound_names(code: str) -> set[str] | None:
         return None
     read = {
         node.id
-        for node in ast.walk(ast.parse(code))
+        for node in ast.walk(pyast.parse(code))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
     return read - bound - ALWAYS_DEFINED
@@ -99,7 +100,7 @@ def complete_io(code: str, task: Task) -> tuple[str, list[str]]:
 
 def split_future(code: str) -> tuple[str, str]:
     """The script cut after its `from __future__` imports (which must stay first)."""
-    tree = ast.parse(code)
+    tree = pyast.parse(code)
     last = 0
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import builtins
 
+from airlab import pyast
+
 ALWAYS_DEFINED = frozenset(dir(builtins)) | {"__file__", "__name__", "__builtins__"}
 
 
@@ -22,7 +24,7 @@ def read_before_binding(code: str) -> dict[str, int] | None:
     """{name: line of its first read} for names read before any binding, at module level and in
     its compound statements; None when the code does not parse."""
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except SyntaxError:
         return None
     found: dict[str, int] = {}
@@ -33,7 +35,7 @@ def read_before_binding(code: str) -> dict[str, int] | None:
 def bound_anywhere(code: str) -> set[str] | None:
     """Every name the script binds anywhere (any scope); None when it does not parse."""
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except SyntaxError:
         return None
     return _bound_in(tree.body, deep=True)

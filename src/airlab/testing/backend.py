@@ -18,11 +18,11 @@ A chat model used here must answer the operators' prompts with a fenced Python s
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
+from airlab import pyast
 from airlab.backends.base import Backend, Candidate, ChatModel, Message
 from airlab.grading.grader import Grader
 from airlab.journal.node import Node, NodeStatus
@@ -89,7 +89,7 @@ def check_candidate(candidate: Candidate, operator: str) -> None:
     assert isinstance(candidate.plan, str), f"{operator}: the plan is not text"
     assert candidate.code.strip(), f"{operator}: the candidate has no code"
     try:
-        ast.parse(candidate.code)
+        pyast.parse(candidate.code)
     except SyntaxError as exc:
         raise AssertionError(f"{operator}: the code does not compile: {exc}") from None
     usage = candidate.usage
