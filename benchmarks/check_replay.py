@@ -44,7 +44,7 @@ from airlab.tasks.task import Task
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
 REPAIRS = ("shell_lines", "auto_imports", "io_prelude")
-CHECKS = ("check_imports", "check_names", "check_features")
+CHECKS = ("check_imports", "check_names", "check_features", "check_target_reads")
 SETTINGS = ("all on", *(f"{name} off" for name in (*REPAIRS, *CHECKS)))
 
 
@@ -77,7 +77,11 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         io_prelude=off != "io_prelude",
     )
     checks = Checks(
-        imports=off != "check_imports", names=off != "check_names", features=off != "check_features"
+        imports=off != "check_imports",
+        names=off != "check_names",
+        features=off != "check_features",
+        target_reads=off != "check_target_reads",
+        targets=tuple(task.spec.target_columns),
     )
     problem = candidate_problem(Candidate("", repaired), [], packages=packages, checks=checks)
     return None if problem is not None else repaired

@@ -130,11 +130,13 @@ def check_airlab_llm(python: str = sys.executable) -> None:
         )
 
 
-def check_server(url: str) -> str:
+def check_server(url: str, *, timeout_s: float = 120) -> str:
     """`url` when a server answers there with the benchmark's model, else a one-line exit.
-    The wait is long: a busy server on a loaded machine answers even this slowly."""
+    The wait is long: a busy server on a loaded machine answers even this slowly (llama.cpp's
+    Python server answers nothing else while it generates: pass a longer `timeout_s` to share
+    a server another benchmark is using)."""
     try:
-        with urllib.request.urlopen(f"{url}/v1/models", timeout=120) as response:
+        with urllib.request.urlopen(f"{url}/v1/models", timeout=timeout_s) as response:
             models = json.load(response)
     except (OSError, ValueError) as exc:
         raise SystemExit(f"--server {url}: no OpenAI-compatible server answers ({exc})") from None

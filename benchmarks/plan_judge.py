@@ -335,7 +335,8 @@ def paired_difference(rows: Sequence[SearchRow], a: str, b: str) -> str | None:
 @contextmanager
 def model_server(args: argparse.Namespace, out: Path) -> Iterator[str]:
     if args.server:
-        yield check_server(args.server.rstrip("/"))
+        # a shared server may be mid-answer for another benchmark: wait for it
+        yield check_server(args.server.rstrip("/"), timeout_s=1800)
         return
     python, model = ensure_server(args.root, wheel=args.wheel)
     with llama_server(python, model, n_ctx=8192, threads=args.threads,

@@ -22,6 +22,7 @@ from airlab.failures import Failure
 from airlab.journal.node import Node
 from airlab.operators.names import read_before_binding
 from airlab.operators.parsing import TRUNCATED_FINISH_REASONS
+from airlab.operators.target_reads import target_read_from_test
 from airlab.sandbox.packages import SUBSTITUTES, Packages
 
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -35,6 +36,9 @@ class Checks:
     imports: bool = True
     names: bool = True
     features: bool = True
+    target_reads: bool = True
+    targets: tuple[str, ...] = ()
+    """The task's target columns (what `target_reads` looks for; none for text tasks)."""
 
 
 def candidate_problem(
@@ -93,6 +97,10 @@ def check_code(code: str, *, packages: Packages | None, checks: Checks) -> str |
         empty = empty_feature_list(tree)
         if empty is not None:
             return empty
+    if checks.target_reads:
+        read = target_read_from_test(tree, checks.targets)
+        if read is not None:
+            return read
     return None
 
 

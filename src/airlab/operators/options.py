@@ -80,6 +80,10 @@ class OperatorOptions(Params):
     check_features: bool = True
     """Before a candidate runs, find an empty feature list used to select columns:
     `check_failed`."""
+    check_target_reads: bool = True
+    """Before a candidate runs, find a read of the target column from the test data (which has
+    none: a KeyError, often after the submission is written, in a self-made score):
+    `check_failed`, with the advice to score on a validation split of train."""
     critique: bool = False
     """Plan and revision tasks: an improve step first asks the model to critique its parent,
     then to revise it with the critique (critique-then-revise; one more call, `critique`)."""

@@ -168,6 +168,8 @@ class Search:
             imports=self.operator_params.check_imports,
             names=self.operator_params.check_names,
             features=self.operator_params.check_features,
+            target_reads=self.operator_params.check_target_reads,
+            targets=tuple(self.task.spec.target_columns),
         )
         """The checks a written candidate passes before it may run."""
 
