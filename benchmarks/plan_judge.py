@@ -370,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-agreement", action="store_true", help="only the search (agreement measured before)"
+    )
     args = parser.parse_args(argv)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -388,10 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         print(agreement_table(measure_agreement(judges, out)))
         return 0
     with model_server(args, out) as url:
-        judges[f"{MODEL_ALIAS} (samples={args.samples})"] = model_judge(url, args.samples)
-        report = agreement_table(measure_agreement(judges, out))
-        (out / "plan_judge.md").write_text(report)
-        print(report, flush=True)
+        report = ""
+        if not args.no_agreement:
+            judges[f"{MODEL_ALIAS} (samples={args.samples})"] = model_judge(url, args.samples)
+            report = agreement_table(measure_agreement(judges, out))
+            (out / "plan_judge.md").write_text(report)
+            print(report, flush=True)
         rows: list[SearchRow] = []
         for repeat in range(args.repeats):
             for task in tasks:
@@ -402,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {row}", flush=True)
                     with (out / "search_rows.jsonl").open("a") as durable:
                         durable.write(json.dumps(asdict(row)) + "\n")
-                    (out / "plan_judge.md").write_text(report + "\n" + search_table(rows))
+                    (out / "plan_search.md").write_text(search_table(rows))
         if rows:
             print(search_table(rows))
     return 0
