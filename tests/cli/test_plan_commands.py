@@ -168,3 +168,68 @@ def test_plans_faithful_exits_1_on_an_added_result(tmp_path: Path) -> None:
         app, ["plans", "faithful", str(tmp_path / "a.md"), str(tmp_path / "c.md")]
     )
     assert added.exit_code == 1 and "0.91" in added.output
+
+
+def _extract_answer(request):
+    title = "Rank choice" if "one.md" in request.last_user else "Depth choice"
+    goal = {"title": title, "goal": "Choose.", "rubric": ["a x", "b y", "c z"], "reference": "r"}
+    return Reply(text="```json\n" + json.dumps({"goals": [goal]}) + "\n```")
+
+
+def test_plans_extract_stops_at_its_token_budget_and_keeps_what_it_wrote(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from airlab.cli import app
+
+    for name in ("one.md", "two.md"):
+        (tmp_path / name).write_text(f"# {name}\nA paper.")
+    with FakeLLMServer(_extract_answer) as server:
+        args = [
+            "plans", "extract", str(tmp_path / "one.md"), str(tmp_path / "two.md"),
+            "--out", str(tmp_path / "out"), "-b", f"openai-compatible/m@{server.openai_url}",
+            "--judge", "none", "--tokens", "1",
+        ]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        sent = len(server.requests)
+    assert result.exit_code == 0, result.output
+    assert sent == 1  # the second paper's call was refused before it was sent
+    assert "stopped before 1 paper(s): --tokens 1" in " ".join(result.output.split())
+    assert (tmp_path / "out" / "plan-rank-choice" / "private" / "rubric.yaml").is_file()
+    assert not (tmp_path / "out" / "plan-depth-choice").exists()
+
+
+def test_a_cost_budget_over_an_unpriced_model_is_refused_before_any_call(tmp_path: Path) -> None:
+    (tmp_path / "one.md").write_text("# one\nA paper.")
+    with FakeLLMServer(_extract_answer) as server:
+        result = airlab(
+            "plans", "extract", str(tmp_path / "one.md"), "--out", str(tmp_path / "out"),
+            "-b", f"openai-compatible/m@{server.openai_url}", "--judge", "none", "--cost", "1",
+        )  # fmt: skip
+        sent = len(server.requests)
+    assert result.returncode == 2 and sent == 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "--cost" in result.stderr and "no price for model 'm'" in result.stderr
+
+
+def test_rubric_discover_stops_at_its_budget_and_keeps_the_verdicts(tmp_path: Path) -> None:
+    def verdicts(request):
+        lines = request.last_user.splitlines()
+        ids = [line.split("]")[0][3:] for line in lines if line.startswith("- [")]
+        answer = [{"id": i, "satisfied": True, "justification": "yes"} for i in ids]
+        return Reply(text=json.dumps({"verdicts": answer}))
+
+    (tmp_path / "corpus.csv").write_text(
+        "text,citations\n" + "".join(f"paper {k},{k}\n" for k in range(12))
+    )
+    (tmp_path / "items.txt").write_text("uses seeds\nstates compute\n")
+    with FakeLLMServer(verdicts) as server:
+        result = airlab(
+            "rubric", "discover", str(tmp_path / "corpus.csv"), "--outcome", "citations",
+            "--items", str(tmp_path / "items.txt"), "--out", str(tmp_path / "out"),
+            "-b", f"openai-compatible/m@{server.openai_url}", "--tokens", "1",
+        )  # fmt: skip
+        sent = len(server.requests)
+    assert result.returncode != 0 and sent == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "--tokens 1" in result.stderr and "verdicts so far are kept" in result.stderr
+    assert len(json.loads((tmp_path / "out" / "verdicts.json").read_text())) == 2

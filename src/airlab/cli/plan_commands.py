@@ -20,7 +20,7 @@ from airlab.cli.run_commands import parse_pairs
 from airlab.errors import AirlabError, ConfigError, TaskError
 
 if TYPE_CHECKING:
-    from airlab.plans.calls import CallTally
+    from airlab.plans.calls import CallTally, SpendCap
     from airlab.plans.judge import Judge
 
 plans_app = typer.Typer(
@@ -46,6 +46,14 @@ BackendOption = Annotated[
 BackendOptions = Annotated[
     list[str] | None,
     typer.Option("--backend-option", "-B", help="Backend option KEY=VALUE (repeatable)."),
+]
+CostOption = Annotated[
+    float | None,
+    typer.Option("--cost", help="Stop the model calls once they have cost this many USD."),
+]
+TokensOption = Annotated[
+    int | None,
+    typer.Option("--tokens", help="Stop the model calls once they have spent this many tokens."),
 ]
 
 
@@ -137,6 +145,7 @@ def make_judge(
     *,
     samples: int = 1,
     shared: tuple[str, Any] | None = None,
+    cap: SpendCap | None = None,
 ) -> Judge | None:
     """The judge a command asked for: an LLM judge on a metered backend, the offline judge, or
     none. `shared`: (backend, metered model) the command already has; the judge reuses it when
@@ -163,7 +172,7 @@ def make_judge(
     if shared is not None and shared[0] == backend:
         model = shared[1]
     else:
-        model = metered_model(backend, options, folder, tally)
+        model = metered_model(backend, options, folder, tally, cap)
     judge = llm_judge(model, samples=samples)
     return judge
 
@@ -184,24 +193,29 @@ def extract(
         str | None, typer.Option(help="The self-check judge's backend (default: -b).")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing task folders.")] = False,
+    cost: CostOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Ask a model for up to N research goals per paper, each with rubric items and the paper's
     approach as the reference; drop items the judge cannot decide; write plan-task folders."""
-    from airlab.plans.calls import CALLS_FILE, CallTally, metered_model, spend_line
+    from airlab.errors import BudgetExhaustedError
+    from airlab.plans.calls import CALLS_FILE, CallTally, SpendCap, metered_model, spend_line
     from airlab.plans.extract import extract_paper
 
     if backend is None:
         raise ConfigError("option --backend (-b): extraction needs a chat backend")
     options = parse_pairs(backend_option, "--backend-option") or None
     tally = CallTally()
-    model = metered_model(backend, options, out, tally)
+    cap = SpendCap(tally, cost_usd=cost, tokens=tokens)
+    model = metered_model(backend, options, out, tally, cap)
     checker = make_judge(
-        judge, judge_backend or backend, options, out, tally, shared=(backend, model)
+        judge, judge_backend or backend, options, out, tally, shared=(backend, model), cap=cap
     )
     console = Console()
     failed: list[str] = []
     written = 0
-    for paper in papers:
+    stopped = ""
+    for done, paper in enumerate(papers):
         try:
             result = extract_paper(
                 paper,
@@ -212,6 +226,9 @@ def extract(
                 max_items=max_items,
                 overwrite=overwrite,
             )
+        except BudgetExhaustedError as exc:
+            stopped = f"stopped before {len(papers) - done} paper(s): {exc}"
+            break
         except AirlabError as exc:
             failed.append(str(exc))
             console.print(f"  [red]✗[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -223,11 +240,14 @@ def extract(
             console.print(f"    [yellow]dropped item[/] {escape(text)}", highlight=False)
         for text in result.dropped_goals:
             console.print(f"    [yellow]dropped goal[/] {escape(text)}", highlight=False)
+    tried = len(papers) if not stopped else done
     console.print(
-        f"{written} plan task(s) from {len(papers) - len(failed)} paper(s); model calls: "
+        f"{written} plan task(s) from {tried - len(failed)} paper(s); model calls: "
         f"{spend_line(tally.total())} (each in {escape(str(out / CALLS_FILE))})",
         highlight=False,
     )
+    if stopped:
+        console.print(f"[yellow]{escape(stopped)}[/] (the tasks above are kept)", highlight=False)
     if failed:
         raise TaskError(f"{len(failed)} of {len(papers)} paper(s) gave no tasks (see above)")
 
@@ -252,11 +272,14 @@ def discover(
     ] = "auto",
     folds: Annotated[int, typer.Option(min=2, help="Outer cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the fold assignment.")] = 0,
+    cost: CostOption = None,
+    tokens: TokensOption = None,
 ) -> None:
     """Fit which candidate items, judged on each paper, predict the outcome; report the
     cross-validated error against length-only and uniform-weight baselines; write the selected
     items with their weights as rubric.yaml."""
-    from airlab.plans.calls import CallTally, spend_line
+    from airlab.errors import BudgetExhaustedError
+    from airlab.plans.calls import CallTally, SpendCap, spend_line
     from airlab.plans.discover import (
         Penalty,
         Transform,
@@ -275,20 +298,27 @@ def discover(
     candidates = read_candidates(items)
     tally = CallTally()
     options = parse_pairs(backend_option, "--backend-option") or None
-    judging = make_judge(judge, backend, options, out, tally)
+    cap = SpendCap(tally, cost_usd=cost, tokens=tokens)
+    judging = make_judge(judge, backend, options, out, tally, cap=cap)
     assert judging is not None
     out.mkdir(parents=True, exist_ok=True)
-    report, rubric = run_discovery(
-        papers,
-        candidates,
-        judging,
-        outcome=outcome,
-        penalty=chosen_penalty,
-        transform=chosen_transform,
-        folds=folds,
-        seed=seed,
-        cache=VerdictCache(out / "verdicts.json", judge=f"{judge}:{backend or ''}"),
-    )
+    try:
+        report, rubric = run_discovery(
+            papers,
+            candidates,
+            judging,
+            outcome=outcome,
+            penalty=chosen_penalty,
+            transform=chosen_transform,
+            folds=folds,
+            seed=seed,
+            cache=VerdictCache(out / "verdicts.json", judge=f"{judge}:{backend or ''}"),
+        )
+    except BudgetExhaustedError as exc:
+        raise BudgetExhaustedError(
+            f"{exc}; the verdicts so far are kept in {out / 'verdicts.json'}: run again with "
+            "a larger budget to continue from them"
+        ) from None
     (out / "discovery.json").write_text(report.model_dump_json(indent=2))
     console = Console()
     errors = report.cv_rmse

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from airlab.backends.base import ChatModel, Message
-from airlab.errors import AirlabError, TaskError
+from airlab.errors import AirlabError, BudgetExhaustedError, TaskError
 from airlab.plans.folder import PlanTaskDraft, slug, write_plan_task
 from airlab.plans.judge import Judge
 from airlab.plans.rubric import Rubric, RubricItem
@@ -199,6 +199,8 @@ def extract_paper(
     )
     try:
         completion = model.complete([Message("user", prompt)], purpose=PURPOSE)
+    except BudgetExhaustedError:
+        raise  # the command's budget: it stops, this paper did not fail
     except AirlabError as exc:
         raise ExtractionError(f"{path.name}: the model call failed: {exc}") from None
     goals = parse_answer(completion.text, path.name)[:max_goals]
