@@ -174,3 +174,30 @@ def test_react_checks_a_submission_with_the_tasks_own_grader(make_task, tmp_path
     OPERATORS.get("draft").apply(_context(model, task=task, tmp_path=tmp_path, mode="react"))
     observation = model.seen[3][-1].content
     assert f"has the right format ({len(ids)} rows)" in observation, observation
+
+
+def test_a_debug_answering_its_parents_script_is_asked_once_more_naming_the_error():
+    buggy = Node(
+        id=3, operator="draft", status=NodeStatus.BUGGY, code=CODE, error="KeyError: 'invest'"
+    )
+    same = f"Plan.\n```python\n# only a comment differs\n{CODE}```"
+    other = f"Plan.\n```python\n{CODE}print('changed')\n```"
+    model = Answers((same, "stop"), (other, "stop"))
+    candidate = OPERATORS.get("debug").apply(_context(model, parents=[buggy]))
+    reminder = model.seen[1][-1].content
+    assert "does the same" in reminder and "KeyError: 'invest'" in reminder
+    assert "changed" in candidate.code and candidate.meta["unchanged_retry"] is True
+    assert candidate.usage.calls == 2 and candidate.meta["llm_calls"] == 2
+    assert candidate_problem(candidate, [buggy]) is None
+
+    model = Answers((same, "stop"))
+    off = _context(model, parents=[buggy], retry_unchanged=False)
+    candidate = OPERATORS.get("debug").apply(off)
+    assert len(model.seen) == 1
+    assert candidate_problem(candidate, [buggy])[0] == Failure.UNCHANGED
+
+
+def test_a_changed_answer_is_not_asked_again():
+    model = Answers((f"Plan.\n```python\n{CODE}print('new')\n```", "stop"))
+    candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
+    assert len(model.seen) == 1 and "unchanged_retry" not in candidate.meta

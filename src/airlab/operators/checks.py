@@ -188,6 +188,14 @@ def _is_empty(node: ast.AST) -> bool:
     return isinstance(node, ast.List | ast.Tuple) and not node.elts
 
 
+def same_effect(code: str, other: str) -> bool:
+    """Whether two scripts are the same but for comments and layout (or the same text)."""
+    if normalised(code) == normalised(other):
+        return True
+    effect = _effect(code)
+    return effect is not None and effect == _effect(other)
+
+
 def _effect(code: str) -> str | None:
     """The code's syntax tree without layout and comments, for "identical in effect"."""
     try:

@@ -70,6 +70,11 @@ class OperatorOptions(Params):
     """Before a written script runs, import the common scikit-learn names it uses and never
     binds (`train_test_split`, `RandomForestClassifier`, `accuracy_score`, ...; marked;
     `meta.auto_imports` lists them). Single-answer writes."""
+    retry_unchanged: bool = True
+    """When improve or debug answers with its parent's script in effect (only comments or
+    layout changed: the check would refuse it as `unchanged` and the step would be spent), ask
+    once more, saying so and quoting the parent's error (one more call, `<operator>-unchanged`;
+    `meta.unchanged_retry`). Single-answer writes."""
     check_imports: bool = True
     """Before a candidate runs, check its imports against the packages the run's sandbox has
     (probed once per run, kept in the journal); one it lacks fails the node as `check_failed`

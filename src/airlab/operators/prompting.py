@@ -7,13 +7,14 @@ the task. An answer without usable code gets one reminder before the step is giv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
+from airlab.operators.checks import same_effect
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import OperatorOptions, parse_operator_options
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
+)
+UNCHANGED_REMINDER = (
+    "Your script does the same as the one you were asked to change (only comments or layout "
+    "differ), so it would {outcome}. Change the lines that matter and answer again: a short "
+    "plan, then the whole script in one ```python fenced block."
 )
 TRUNCATED_REMINDER = (
     "Your answer was cut off before the code block was complete, or the code does not compile. "
@@ -59,6 +65,8 @@ class PromptSettings:
     """Turn a script's notebook lines (`!pip ...`) into `pass`."""
     auto_imports: bool = True
     """Import the common scikit-learn names a script uses without importing them."""
+    retry_unchanged: bool = True
+    """Ask once more when improve or debug answers with its parent's script in effect."""
 
     @classmethod
     def from_options(cls, options: OperatorOptions | Mapping[str, Any]) -> PromptSettings:
@@ -75,6 +83,7 @@ class PromptSettings:
             io_prelude=typed.io_prelude,
             shell_lines=typed.shell_lines,
             auto_imports=typed.auto_imports,
+            retry_unchanged=typed.retry_unchanged,
         )
 
 
@@ -210,6 +219,22 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
         written = ask_for_edit(model, messages, parent_code, purpose=operator.name)
     else:
         written = ask_for_code(model, messages, purpose=operator.name)
+    written = _repaired(written, context, settings)
+    if (
+        settings.retry_unchanged
+        and operator.name in CHANGES_A_PARENT
+        and context.parents
+        and not _uses_diff(operator, context)
+    ):
+        written = _unless_unchanged(
+            model, messages, written, context.parents[0], operator.name,
+            lambda again: _repaired(again, context, settings),
+        )  # fmt: skip
+    return written
+
+
+def _repaired(written: Candidate, context: OperatorContext, settings: PromptSettings) -> Candidate:
+    """`written` after the fixed repairs the settings switch on (each listed in its meta)."""
     code, applied = repair(
         written.code,
         context.task,
@@ -220,6 +245,40 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     if not applied:
         return written
     return replace(written, code=code, meta={**written.meta, **applied})
+
+
+CHANGES_A_PARENT = ("debug", "improve")
+"""The single-answer operators whose answer must differ from their (first) parent's script."""
+
+
+def _unless_unchanged(
+    model: ChatModel,
+    messages: list[Message],
+    written: Candidate,
+    parent: Node,
+    purpose: str,
+    finish: Callable[[Candidate], Candidate],
+) -> Candidate:
+    """`written`, or when it does the same as `parent`'s script (the checks would refuse it as
+    `unchanged`, and the step would be spent), the answer to one reminder saying so; the
+    reminder's call is `<purpose>-unchanged` and its usage is added to the candidate's."""
+    if not parent.code or not same_effect(written.code, parent.code):
+        return written
+    outcome = (
+        f"fail the same way ({' '.join(parent.error.split())[:200]})"
+        if parent.is_buggy and parent.error
+        else "score the same"
+    )
+    answer = f"{written.plan}\n\n```python\n{written.code}\n```"
+    retry = [
+        *messages,
+        Message("assistant", answer),
+        Message("user", UNCHANGED_REMINDER.format(outcome=outcome)),
+    ]
+    again = finish(ask_for_code(model, retry, purpose=f"{purpose}-unchanged"))
+    usage = written.usage + again.usage
+    meta = {**again.meta, "llm_calls": usage.calls, "unchanged_retry": True}
+    return replace(again, usage=usage, meta=meta)
 
 
 def _uses_diff(operator: Operator, context: OperatorContext) -> bool:
