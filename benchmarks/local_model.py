@@ -456,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
 def _server(args: argparse.Namespace, out: Path) -> Iterator[str]:
     """The given server (checked to answer with the model), or one installed and started."""
     if args.server:
-        yield check_server(args.server.rstrip("/"))
+        yield check_server(args.server.rstrip("/"), timeout_s=1800)  # a shared server may be busy
         return
     python, model = ensure_server(args.root, wheel=args.wheel)
     log = out / "llama-server.log"
