@@ -63,8 +63,6 @@ def _bindings(tree: ast.Module) -> dict[str, list[ast.AST | None]]:
                             found.setdefault(part.id, []).append(None)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             found.setdefault(node.target.id, []).append(node.value)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            continue  # counted above when part of an assignment; loops etc. below
         if isinstance(node, ast.AugAssign | ast.For | ast.comprehension) and isinstance(
             node.target, ast.Name
         ):
