@@ -34,10 +34,7 @@ import hashlib
 import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -52,10 +49,10 @@ from local_runtime import (
     ensure_server,
     llama_server,
 )
+from local_runtime import run_airlab as run_airlab_cli
 
 from airlab.backends.llm.record import LLM_CALLS_FILE
 from airlab.errors import AirlabError
-from airlab.evaluation.runs import load_result
 from airlab.result import RunResult
 from airlab.tasks import resolve_task
 from airlab.tasks.bundled import TASKS, prepare_task, source_spec
@@ -163,22 +160,10 @@ class Row:
 def run_airlab(
     agent: str, task: BenchTask, steps: int, url: str, out: Path, seed: int, name: str
 ) -> tuple[RunResult | None, float, str]:
-    options = AGENTS[agent][1]
-    command = [
-        sys.executable, "-m", "airlab", "run", "-t", task.ref, *options,
-        "-b", f"openai-compatible/{MODEL_ALIAS}@{url}/v1",
-        "--steps", str(steps), "--workers", "1", "--llm-concurrency", "1", "--no-preflight",
-        "-B", f"temperature={TEMPERATURE}", "-B", "timeout_s=1800", "-B", "max_retries=2",
-        "--seed", str(seed), "--runs-dir", str(out / "runs"), "--name", name,
-    ]  # fmt: skip
-    started = time.monotonic()
-    with (out / f"{name}.log").open("wb") as log:
-        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
-    wall = time.monotonic() - started
-    result_path = out / "runs" / name / "result.json"
-    if not result_path.is_file():
-        return None, wall, f"exit {done.returncode}, no result.json (see {name}.log)"
-    return load_result(result_path), wall, ""
+    return run_airlab_cli(
+        AGENTS[agent][1], task.ref, steps=steps, url=url, out=out, seed=seed, name=name,
+        temperature=TEMPERATURE,
+    )  # fmt: skip
 
 
 def airlab_row(

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -144,6 +145,38 @@ def check_server(url: str, *, timeout_s: float = 120) -> str:
     if MODEL_ALIAS not in served:
         raise SystemExit(f"--server {url}: serves {served}, not {MODEL_ALIAS!r}")
     return url
+
+
+def run_airlab(
+    options: list[str],
+    task_ref: str,
+    *,
+    steps: int,
+    url: str,
+    out: Path,
+    seed: int,
+    name: str,
+    temperature: float,
+) -> tuple[Any, float, str]:
+    """`airlab run` on the served model, one call and one candidate at a time: (its result,
+    or None; wall seconds; a note when it wrote no result.json). The log is `out/NAME.log`."""
+    from airlab.evaluation.runs import load_result
+
+    command = [
+        sys.executable, "-m", "airlab", "run", "-t", task_ref, *options,
+        "-b", f"openai-compatible/{MODEL_ALIAS}@{url}/v1",
+        "--steps", str(steps), "--workers", "1", "--llm-concurrency", "1", "--no-preflight",
+        "-B", f"temperature={temperature}", "-B", "timeout_s=1800", "-B", "max_retries=2",
+        "--seed", str(seed), "--runs-dir", str(out / "runs"), "--name", name,
+    ]  # fmt: skip
+    started = time.monotonic()
+    with (out / f"{name}.log").open("wb") as log:
+        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+    wall = time.monotonic() - started
+    result_path = out / "runs" / name / "result.json"
+    if not result_path.is_file():
+        return None, wall, f"exit {done.returncode}, no result.json (see {name}.log)"
+    return load_result(result_path), wall, ""
 
 
 def _join_parts(python: Path, model: Path) -> None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,10 +35,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from local_runtime import MODEL_ALIAS, check_server, ensure_server, llama_server
+from local_runtime import MODEL_ALIAS, check_server, ensure_server, llama_server, run_airlab
 from pydantic import BaseModel, ConfigDict
 
-from airlab.evaluation.runs import load_result
 from airlab.evaluation.scores import bootstrap_ci
 from airlab.plans.judge import Judge, LLMJudge, OfflineJudge
 from airlab.plans.rubric import Leaf, Verdict
@@ -267,23 +264,12 @@ def run_plan_search(
     name = f"{task}-{mode}-r{repeat}"
     extra = [a.format(steps=steps) for a in MODES[mode][1]]
     run_steps = 1 if mode == "single" else steps
-    command = [
-        sys.executable, "-m", "airlab", "run", "-t", task, "-p", "greedy", *extra,
-        "-b", f"openai-compatible/{MODEL_ALIAS}@{url}/v1",
-        "--steps", str(run_steps), "--workers", "1", "--llm-concurrency", "1",
-        "--no-preflight", "-B", f"temperature={TEMPERATURE}", "-B", "timeout_s=1800",
-        "-B", "max_retries=2", "--seed", str(seed + repeat),
-        "--runs-dir", str(out / "runs"), "--name", name,
-    ]  # fmt: skip
-    started = time.monotonic()
-    with (out / f"{name}.log").open("wb") as log:
-        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
-    wall = time.monotonic() - started
-    result_path = out / "runs" / name / "result.json"
-    if not result_path.is_file():
-        return SearchRow(task, mode, repeat, run_steps, 0, None, None, 0, wall,
-                         f"exit {done.returncode}, no result.json (see {name}.log)")  # fmt: skip
-    result = load_result(result_path)
+    result, wall, note = run_airlab(
+        ["-p", "greedy", *extra], task, steps=run_steps, url=url, out=out,
+        seed=seed + repeat, name=name, temperature=TEMPERATURE,
+    )  # fmt: skip
+    if result is None:
+        return SearchRow(task, mode, repeat, run_steps, 0, None, None, 0, wall, note)
     return SearchRow(
         task=task,
         mode=mode,
