@@ -4,6 +4,7 @@ runs as it is and writes a submission the grader accepts, on tasks of every pred
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from airlab.backends.base import ChatModel, Completion, Message, Usage
 from airlab.grading.grader import Grader
 from airlab.operators import OPERATORS, OperatorContext
-from airlab.operators.skeleton import column_kinds, io_skeleton
+from airlab.operators.skeleton import CV_SCORERS, column_kinds, io_skeleton
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import load_task, resolve_task
@@ -34,7 +35,15 @@ def test_the_skeleton_runs_and_its_submission_is_valid(name, tmp_path):
     assert execution.exit_code == 0, execution.stderr_tail
     grade = Grader(task).grade(execution.submission, ("search",))
     assert grade.valid, grade.reason
-    assert "self_reported_score:" not in execution.stdout_tail  # a constant claims nothing
+    # its own validation estimate, from cross-validation on train, where scikit-learn has the
+    # metric's scorer (the constant's score: what the model's estimator will replace)
+    claimed = re.findall(r"self_reported_score: (\S+)", execution.stdout_tail)
+    if task.metric.name in CV_SCORERS:
+        assert len(claimed) == 1 and math.isfinite(float(claimed[0])), execution.stdout_tail
+        if task.metric.name in ("rmse", "log_loss", "accuracy"):
+            assert float(claimed[0]) >= 0
+    else:
+        assert claimed == []
 
 
 def test_no_skeleton_without_a_train_test_pair(make_task, tmp_path):

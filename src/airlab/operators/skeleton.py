@@ -45,6 +45,20 @@ def column_kinds(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, [str(c) for c in frame.columns if str(c) not in numeric]
 
 
+CV_SCORERS = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced_accuracy",
+    "log_loss": "neg_log_loss",
+    "rmse": "neg_root_mean_squared_error",
+    "mae": "neg_mean_absolute_error",
+    "poisson_deviance": "neg_mean_poisson_deviance",
+    "roc_auc": "roc_auc",
+    "r2": "r2",
+}
+"""airlab metric -> the scikit-learn scorer that computes it (`neg_*`: negated), for the
+skeleton's own validation estimate. Metrics not here (MASE, a task's own grader) get none."""
+
+
 def _estimator(task: Task) -> tuple[str, str]:
     """(the constant estimator's import, its construction) for the task's prediction kind."""
     kind = task.metric.kind
@@ -73,7 +87,9 @@ def io_skeleton(task: Task) -> str | None:
     It already encodes the data: a scikit-learn pipeline imputes numeric columns and one-hot
     encodes text and category columns (a 1.5B model cast strings to float or misused
     LabelEncoder), so only the marked estimator is to be replaced. `y` is bound at top level
-    for a single target (a model that drops the loop still has it)."""
+    for a single target (a model that drops the loop still has it). It ends with its own
+    validation estimate (cross-validation on train, for the metrics scikit-learn scores): the
+    1.5B model otherwise scored itself on `test.csv`, which has no target, and died of it."""
     public = Path(task.public_dir)
     if not ((public / TRAIN).is_file() and (public / TEST).is_file()):
         return None
@@ -91,11 +107,13 @@ def io_skeleton(task: Task) -> str | None:
         if estimator_class == "DummyClassifier"
         else ("HistGradientBoostingRegressor()")
     )
+    scorer = CV_SCORERS.get(task.metric.name) if len(targets) == 1 else None
     lines = [
         "import pandas as pd",
         "from sklearn.compose import ColumnTransformer",
         f"from sklearn.dummy import {estimator_class}",
         "from sklearn.impute import SimpleImputer",
+        *(["from sklearn.model_selection import cross_val_score"] if scorer else []),
         "from sklearn.pipeline import make_pipeline",
         "from sklearn.preprocessing import OneHotEncoder",
         "",
@@ -141,10 +159,22 @@ def io_skeleton(task: Task) -> str | None:
             "    model = make_pipeline(encode, estimator).fit(X, y)",
             *(f"    {line}" for line in _prediction(task, "target")),
         ]
+    lines.append('submission.to_csv("submission.csv", index=False)')
+    if scorer is None:
+        lines += [
+            "# then print your own validation estimate of the metric as the last line:",
+            '# print(f"self_reported_score: {score}")',
+        ]
+        return "\n".join(lines)
+    sign = "-" if scorer.startswith("neg_") else ""
     lines += [
-        'submission.to_csv("submission.csv", index=False)',
-        "# then print your own validation estimate of the metric as the last line:",
-        '# print(f"self_reported_score: {score}")',
+        "",
+        f"# the validation estimate of {task.metric.name}: cross-validation on train only (the",
+        "# test rows have no target); it scores whatever `estimator` is, so leave it as it is",
+        "scores = cross_val_score(",
+        f'    make_pipeline(encode, estimator), X, y, cv=3, scoring="{scorer}"',
+        ")",
+        f'print(f"self_reported_score: {{{sign}scores.mean()}}")',
     ]
     return "\n".join(lines)
 
