@@ -201,3 +201,16 @@ def test_a_changed_answer_is_not_asked_again():
     model = Answers((f"Plan.\n```python\n{CODE}print('new')\n```", "stop"))
     candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
     assert len(model.seen) == 1 and "unchanged_retry" not in candidate.meta
+
+
+def test_the_reminder_goes_exactly_where_the_check_would_refuse():
+    """A good parent's script with only a comment changed runs (the check lets it through), so
+    it is not asked again; the same text is refused, so it is."""
+    commented = f"Plan.\n```python\n# a new comment\n{CODE}```"
+    model = Answers((commented, "stop"))
+    candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
+    assert len(model.seen) == 1 and candidate_problem(candidate, [_parent()]) is None
+    same = f"Plan.\n```python\n{CODE}```"
+    model = Answers((same, "stop"), (f"Plan.\n```python\n{CODE}print('new')\n```", "stop"))
+    candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
+    assert len(model.seen) == 2 and candidate.meta["unchanged_retry"] is True

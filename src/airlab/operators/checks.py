@@ -62,16 +62,10 @@ def candidate_problem(
         return Failure.TRUNCATED, f"the code does not compile: {syntax}"
     if candidate.meta.get("incomplete_code"):
         return Failure.TRUNCATED, "the code block of the answer was never closed"
-    code = normalised(candidate.code)
-    effect = _effect(candidate.code)
     for parent in parents:
-        if parent.code and normalised(parent.code) == code:
-            return Failure.UNCHANGED, f"the code is the same as node {parent.id}'s"
-        if parent.is_buggy and effect is not None and _effect(parent.code) == effect:
-            # a failed script changed only in comments or layout fails the same way again
-            return Failure.UNCHANGED, (
-                f"the code does the same as node {parent.id}'s (only comments or layout differ)"
-            )
+        unchanged = unchanged_from(candidate.code, parent)
+        if unchanged is not None:
+            return Failure.UNCHANGED, unchanged
     if checks is None:
         return None
     diagnosis = check_code(candidate.code, packages=packages, checks=checks)
@@ -188,12 +182,17 @@ def _is_empty(node: ast.AST) -> bool:
     return isinstance(node, ast.List | ast.Tuple) and not node.elts
 
 
-def same_effect(code: str, other: str) -> bool:
-    """Whether two scripts are the same but for comments and layout (or the same text)."""
-    if normalised(code) == normalised(other):
-        return True
-    effect = _effect(code)
-    return effect is not None and effect == _effect(other)
+def unchanged_from(code: str, parent: Node) -> str | None:
+    """Why `code` counts as `parent`'s script again (refused as `unchanged`), or None: the same
+    text, or, for a parent that failed, the same but for comments and layout (it fails the same
+    way again)."""
+    if parent.code and normalised(parent.code) == normalised(code):
+        return f"the code is the same as node {parent.id}'s"
+    if parent.is_buggy and parent.code:
+        effect = _effect(code)
+        if effect is not None and _effect(parent.code) == effect:
+            return f"the code does the same as node {parent.id}'s (only comments or layout differ)"
+    return None
 
 
 def _effect(code: str) -> str | None:

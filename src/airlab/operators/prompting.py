@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
-from airlab.operators.checks import same_effect
+from airlab.operators.checks import unchanged_from
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import OperatorOptions, parse_operator_options
@@ -212,7 +212,8 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
     prompt = operator_prompt(operator, context, settings)
     system = context.prompts.render("system.j2")
     messages = [Message("system", system), cacheable(prompt, context, settings)]
-    if _uses_diff(operator, context):
+    diff = _uses_diff(operator, context)
+    if diff:
         from airlab.operators.diff_edit import ask_for_edit
 
         parent_code = context.parents[0].code
@@ -224,7 +225,7 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
         settings.retry_unchanged
         and operator.name in CHANGES_A_PARENT
         and context.parents
-        and not _uses_diff(operator, context)
+        and not diff
     ):
         written = _unless_unchanged(
             model, messages, written, context.parents[0], operator.name,
@@ -259,10 +260,10 @@ def _unless_unchanged(
     purpose: str,
     finish: Callable[[Candidate], Candidate],
 ) -> Candidate:
-    """`written`, or when it does the same as `parent`'s script (the checks would refuse it as
-    `unchanged`, and the step would be spent), the answer to one reminder saying so; the
-    reminder's call is `<purpose>-unchanged` and its usage is added to the candidate's."""
-    if not parent.code or not same_effect(written.code, parent.code):
+    """`written`, or when the check would refuse it as `parent`'s script again (`unchanged`:
+    the step would be spent), the answer to one reminder saying so; the reminder's call is
+    `<purpose>-unchanged` and its usage is added to the candidate's."""
+    if unchanged_from(written.code, parent) is None:
         return written
     outcome = (
         f"fail the same way ({' '.join(parent.error.split())[:200]})"
