@@ -71,8 +71,8 @@ class OperatorOptions(Params):
     binds (`train_test_split`, `RandomForestClassifier`, `accuracy_score`, ...; marked;
     `meta.auto_imports` lists them). Single-answer writes."""
     retry_unchanged: bool = True
-    """When improve or debug answers with its parent's script in effect (only comments or
-    layout changed: the check would refuse it as `unchanged` and the step would be spent), ask
+    """When improve or debug answers with what the check refuses as its parent's script again
+    (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask
     once more, saying so and quoting the parent's error (one more call, `<operator>-unchanged`;
     `meta.unchanged_retry`). Single-answer writes."""
     check_imports: bool = True
