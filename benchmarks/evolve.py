@@ -217,6 +217,8 @@ def local_meta(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         "valid": sum(1 for m in kids if m.valid),
         "reasons": [m.reason for m in kids if not m.valid],
         "changes": {m.id: changed_fields(m) for m in kids if m.valid},
+        "model": args.model,
+        "generations": args.local_generations,
         "seconds": seconds,
     }
 
@@ -245,7 +247,7 @@ def evolve_no_holdout(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/evolve"))
-    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--seeds", default="0,1,2", help="'' for none (e.g. --local-meta alone)")
     parser.add_argument("--modes", default="dgm,dgm_h")
     parser.add_argument("--generations", type=int, default=3)
     parser.add_argument("--children", type=int, default=2)
@@ -257,10 +259,16 @@ def main() -> None:
     parser.add_argument("--base-url", default=None, help="a local OpenAI-compatible server")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     parser.add_argument("--local-meta", action="store_true")
-    parser.add_argument("--local-generations", type=int, default=2)
+    parser.add_argument("--local-generations", type=int, default=3)
     args = parser.parse_args()
+    if args.local_meta:  # before any archive is grown, not after an hour of them
+        if not args.base_url:
+            raise SystemExit("--local-meta needs --base-url of a running server")
+        from local_runtime import check_server
+
+        check_server(args.base_url.rstrip("/").removesuffix("/v1"), timeout_s=600)
     args.tasks, args.holdout = EVOLVE_TASKS, HOLDOUT_TASKS
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     modes = args.modes.split(",")
     if args.quick:
         seeds, args.generations, args.steps = seeds[:1], 1, 2
@@ -273,19 +281,24 @@ def main() -> None:
             key = f"{mode}-seed{seed}"
             seconds[key] = evolve(args.out / key, agent, args, seed, [])
             print(f"{key}: {seconds[key]:.0f} s", flush=True)
-    report = {"evolution": summarise(args.out, modes, seeds), "seconds": seconds}
-    report["settings"] = {
-        "tasks": args.tasks, "holdout": args.holdout, "seeds": seeds,
-        "generations": args.generations, "children": args.children, "steps": args.steps,
-        "stage_tasks": args.stage_tasks, "stage_threshold": args.stage_threshold,
-    }  # fmt: skip
+    # one report per --out: a later call (say --local-meta alone) adds to what earlier ones wrote
+    report_path = args.out / "report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    if seeds:
+        report["evolution"] = summarise(args.out, modes, seeds)
+        report["seconds"] = {**report.get("seconds", {}), **seconds}
+        report["settings"] = {
+            "tasks": args.tasks, "holdout": args.holdout, "seeds": seeds,
+            "generations": args.generations, "children": args.children, "steps": args.steps,
+            "stage_tasks": args.stage_tasks, "stage_threshold": args.stage_threshold,
+        }  # fmt: skip
     if args.local_meta:
-        if not args.base_url:
-            raise SystemExit("--local-meta needs --base-url of a running server")
         report["local_meta"] = local_meta(args.out, args)
-    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(table(report["evolution"]))
-    print(f"total {sum(seconds.values()) / 60:.1f} min; report: {args.out / 'report.json'}")
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    if seeds:
+        print(table(report["evolution"]))
+        print(f"total {sum(seconds.values()) / 60:.1f} min", end="; ")
+    print(f"report: {report_path}")
 
 
 if __name__ == "__main__":
