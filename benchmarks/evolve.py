@@ -205,9 +205,8 @@ def local_meta(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     agent = seed_folder(out, "dgm_h")
     local = argparse.Namespace(**{**vars(args), "tasks": ["digits", "diabetes"], "holdout": []})
     command_extra = [
-        "--backend", f"openai-compatible/{args.model}",
-        "-B", f"base_url={args.base_url}",
-        "-B", "timeout_s=600",
+        "--backend", f"openai-compatible/{args.model}@{args.base_url}",
+        "-B", "temperature=0.5", "-B", "timeout_s=1800", "-B", "max_retries=2",
     ]  # fmt: skip
     seconds = evolve_no_holdout(folder, agent, local, command_extra)
     with Archive.open(folder) as archive:
@@ -239,8 +238,11 @@ def evolve_no_holdout(
     ]  # fmt: skip
     start = time.perf_counter()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with folder.with_suffix(".log").open("a") as handle:
-        subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    log = folder.with_suffix(".log")
+    with log.open("a") as handle:
+        done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"evolve failed for {folder} (exit {done.returncode}); see {log}")
     return time.perf_counter() - start
 
 
