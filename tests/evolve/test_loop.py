@@ -3,6 +3,7 @@ self-modification that changes how the next generation is made, invalid LLM edit
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from airlab.backends import ChatModel, Completion, Usage
 from airlab.errors import ConfigError, RunLockedError
 from airlab.evolve import Archive, EvolveSettings, MemberState, evolve
 from airlab.evolve.edits import SetField
+from airlab.evolve.meta import Proposal
 from airlab.evolve.meta_llm import LLMMeta
 from airlab.evolve.meta_offline import OfflineMeta
 from airlab.runner.lock import RunLock
@@ -131,24 +133,26 @@ class Planting:
 
     def propose(self, request, archive):
         if request.child_id == self.planted:
-            return [
-                SetField(file="meta/meta.yaml", action="set_field", field="edits", value=3),
-                SetField(
-                    file="meta/meta.yaml",
-                    action="set_field",
-                    field="parent_selection",
-                    value={"rule": "dgm", "params": {"steepness": 50}},
-                ),
-                SetField(
-                    file="agent.yaml",
-                    action="set_field",
-                    field="policy.params",
-                    value={"num_drafts": 3, "debug_prob": 1.0},
-                ),
-            ]
-        edits = self.offline.propose(request, archive)
-        self.made[request.child_id] = (request.parent.id, len(edits))
-        return edits
+            return Proposal(
+                [
+                    SetField(file="meta/meta.yaml", action="set_field", field="edits", value=3),
+                    SetField(
+                        file="meta/meta.yaml",
+                        action="set_field",
+                        field="parent_selection",
+                        value={"rule": "dgm", "params": {"steepness": 50}},
+                    ),
+                    SetField(
+                        file="agent.yaml",
+                        action="set_field",
+                        field="policy.params",
+                        value={"num_drafts": 3, "debug_prob": 1.0},
+                    ),
+                ]
+            )
+        proposal = self.offline.propose(request, archive)
+        self.made[request.child_id] = (request.parent.id, len(proposal.edits))
+        return proposal
 
 
 def test_a_child_that_edits_meta_changes_how_the_next_generation_is_made(tmp_path):
@@ -221,6 +225,9 @@ def test_llm_meta_edits_a_folder_and_a_malformed_edit_is_an_invalid_child(tmp_pa
         meta_agent=LLMMeta(chat, "scripted-chat"),
     )
     states = [(m.state.value, m.reason) for m in members[1:]]
+    # every child keeps the answer it came from, refused or not, so a reason can be read
+    # against what the model wrote
+    assert [m.meta_answer for m in members[1:]] == answers
     assert states[0] == ("evaluated", "")
     assert states[1][0] == "invalid" and "no JSON list" in states[1][1]
     assert states[2][0] == "invalid" and "without '..'" in states[2][1]
@@ -281,3 +288,29 @@ def test_llm_meta_through_a_chat_backend_string_charges_every_call(tmp_path):
     assert [c.purpose for c in calls] == ["meta"] * 3
     assert [(c.tokens_in, c.tokens_out) for c in calls[:2]] == [(300, 40), (200, 5)]
     assert calls[2].error is not None and calls[0].error is None
+
+
+def test_an_archive_of_schema_1_is_read_and_one_of_a_later_schema_refused(tmp_path):
+    """Schema 2 added the meta agent's answer; a schema-1 archive (no answers kept) still
+    resumes, and an archive written by a newer airlab is a one-line error, not a traceback."""
+    import sqlite3
+
+    from airlab.errors import JournalError
+    from airlab.evolve.archive import ARCHIVE_FILE, ARCHIVE_SCHEMA
+
+    evolve(tmp_path / "evo", settings(generations=1), evaluator=FormulaEvaluator())
+    path = tmp_path / "evo" / ARCHIVE_FILE
+    with sqlite3.connect(path) as db:  # as schema 1 wrote it: no meta_answer in the rows
+        rows = db.execute("SELECT id, body FROM members").fetchall()
+        for member_id, body in rows:
+            data = json.loads(body)
+            data.pop("meta_answer")
+            db.execute("UPDATE members SET body = ? WHERE id = ?", (json.dumps(data), member_id))
+        db.execute("PRAGMA user_version=1")
+    members = archive_members(tmp_path / "evo")
+    assert len(members) == len(rows) and {m.meta_answer for m in members} == {""}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == ARCHIVE_SCHEMA
+        db.execute(f"PRAGMA user_version={ARCHIVE_SCHEMA + 1}")
+    with pytest.raises(JournalError, match=f"archive schema {ARCHIVE_SCHEMA + 1}, this airlab"):
+        archive_members(tmp_path / "evo")

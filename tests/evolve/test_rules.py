@@ -127,7 +127,7 @@ def test_the_offline_meta_agent_never_writes_a_child_that_breaks_a_rule(tmp_path
             seed=int(rng.integers(1000)),
             evidence={},
         )
-        child = apply_edits(files, meta.propose(request, None), self_modify)
+        child = apply_edits(files, meta.propose(request, None).edits, self_modify)
         assert check_rules(SEED, child, settings) is None
         if draw % 10 == 0:  # and it is an agent (a sample: loading checks every plug-in)
             load_agent(write_files(child, tmp_path / f"c{draw}"))
@@ -164,7 +164,7 @@ def test_the_offline_meta_agent_only_draws_edits_the_writing_backend_can_feel(wr
             seed=draw,
             evidence={},
         )
-        for edit in meta.propose(request, None):
+        for edit in meta.propose(request, None).edits:
             if isinstance(edit, SetField):
                 touched.add(edit.field)
             elif isinstance(edit, Replace):

@@ -76,6 +76,8 @@ def test_the_page_holds_every_member_and_marks_invalid_ones(tmp_path):
     invalid = [n for n in data["nodes"] if n["state"] == "invalid"]
     assert len(invalid) == 2 and all(n["reason"] and n["score"] is None for n in invalid)
     assert any("models changed" in n["reason"] for n in invalid)
+    unparsed = next(n for n in invalid if "no JSON list" in n["reason"])
+    assert unparsed["meta_answer"] == "no edits here"  # shown beside its reason
     first = nodes[1]
     assert first["changes"] == ["agent.yaml: policy.params.num_drafts 5 → 3"]
     assert first["diff_added"] >= 1 and "num_drafts" in first["diff_html"]

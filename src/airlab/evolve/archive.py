@@ -24,7 +24,9 @@ from airlab.errors import ConfigError, JournalError
 from airlab.journal.calls import CallRecord, Spend
 
 ARCHIVE_FILE = "archive.sqlite"
-ARCHIVE_SCHEMA = 1
+MAX_ANSWER = 20_000
+ARCHIVE_SCHEMA = 2
+"""2 added `Member.meta_answer`; a schema-1 archive is read as one whose answers were not kept."""
 
 
 class MemberState(StrEnum):
@@ -89,6 +91,10 @@ class Member(BaseModel):
     selection_rule: str = ""
     """The parent-selection rule that drew its parent."""
     meta_backend: str = ""
+    meta_answer: str = ""
+    """The meta agent's answer as it came (an LLM's text, cut to MAX_ANSWER characters; empty
+    for the offline one), kept so that a reason such as "no JSON list of edits" can be read
+    against what the model actually wrote."""
     results: list[TaskResult] = Field(default_factory=list)
     score: float | None = None
     """Mean normalised score over the tasks it was evaluated on, when it was evaluated."""
@@ -163,6 +169,8 @@ class Archive:
             with self._db:
                 self._db.executescript(_SCHEMA)
                 self._db.execute(f"PRAGMA user_version={ARCHIVE_SCHEMA}")
+        elif version == 1:  # rows of schema 1 are valid rows of 2 (meta_answer defaults to "")
+            self._db.execute(f"PRAGMA user_version={ARCHIVE_SCHEMA}")
         elif version != ARCHIVE_SCHEMA:
             raise JournalError(
                 f"{self.path}: archive schema {version}, this airlab reads {ARCHIVE_SCHEMA}"

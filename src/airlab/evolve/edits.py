@@ -29,7 +29,12 @@ MAX_FILE_CHARS = 100_000
 
 
 class EditError(AirlabError):
-    """A meta agent's edit that cannot be applied; the message is the reason, one line."""
+    """A meta agent's edit that cannot be applied; the message is the reason, one line.
+    `answer` is the meta agent's text it came from, when there was one."""
+
+    def __init__(self, message: str, answer: str = "") -> None:
+        super().__init__(message)
+        self.answer = answer
 
 
 class _Edit(BaseModel):

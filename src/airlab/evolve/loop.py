@@ -24,7 +24,14 @@ from airlab.agents.folder import PACKAGED_DIR, content_hash
 from airlab.agents.meta import META_DIR, MetaSpec, load_meta
 from airlab.agents.parents import parent_probabilities
 from airlab.errors import AirlabError
-from airlab.evolve.archive import ARCHIVE_FILE, Archive, EvolveSettings, Member, MemberState
+from airlab.evolve.archive import (
+    ARCHIVE_FILE,
+    MAX_ANSWER,
+    Archive,
+    EvolveSettings,
+    Member,
+    MemberState,
+)
 from airlab.evolve.edits import EditError, apply_edits, diff, read_files, write_files
 from airlab.evolve.evaluate import Evaluator, SweepEvaluator, aggregate, normalised_scores
 from airlab.evolve.meta import MetaAgent, MetaRequest, evidence
@@ -174,19 +181,22 @@ class Evolution:
             seed=self.settings.seed,
             evidence=evidence(parent, meta, self.archive),
         )
+        answer = ""
         try:
-            edits = self.meta_agent.propose(request, self.archive)
-            files = apply_edits(parent.files, edits, self_modify)
+            proposal = self.meta_agent.propose(request, self.archive)
+            answer = proposal.answer
+            files = apply_edits(parent.files, proposal.edits, self_modify)
         except EditError as exc:
-            return self.archive.put(
-                base.model_copy(update={"state": MemberState.INVALID, "reason": str(exc)})
-            )
+            said = (exc.answer or answer)[:MAX_ANSWER]
+            update = {"state": MemberState.INVALID, "reason": str(exc), "meta_answer": said}
+            return self.archive.put(base.model_copy(update=update))
         root = write_files(files, self.member_dir(base))
         child = base.model_copy(
             update={
                 "files": files,
                 "patch": diff(parent.files, files),
                 "content_hash": content_hash(root),
+                "meta_answer": answer[:MAX_ANSWER],
             }
         )
         return self.archive.put(child)

@@ -24,12 +24,21 @@ class MetaRequest:
     """The meta prompt's variables: scores, failures, trajectories, lineage."""
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A child's edits and the meta agent's answer they came from (empty offline)."""
+
+    edits: list[Replace | SetField]
+    answer: str = ""
+
+
 class MetaAgent(Protocol):
-    """Makes a child's edits; raises `EditError` (the invalid child's reason) when it cannot."""
+    """Makes a child's edits; raises `EditError` (the invalid child's reason, with the answer
+    when there was one) when it cannot."""
 
     name: str
 
-    def propose(self, request: MetaRequest, archive: Archive) -> list[Replace | SetField]: ...
+    def propose(self, request: MetaRequest, archive: Archive) -> Proposal: ...
 
 
 def evidence(parent: Member, meta: MetaSpec, archive: Archive) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from airlab.backends.base import Completion
 from airlab.backends.llm.failures import ProviderError
 from airlab.errors import AirlabError, BackendError, ConfigError
 from airlab.evolve.archive import Archive
-from airlab.evolve.edits import EditError, Replace, SetField, parse_edits, write_files
-from airlab.evolve.meta import MetaRequest
+from airlab.evolve.edits import EditError, parse_edits, write_files
+from airlab.evolve.meta import MetaRequest, Proposal
 from airlab.journal.calls import CallRecord
 
 PURPOSE = "meta"
@@ -64,7 +64,7 @@ class LLMMeta:
         meta = ", meta/meta.yaml, meta/prompts/NAME.j2" if request.self_modify else ""
         return text + EDIT_FORMAT.replace("{meta}", meta)
 
-    def propose(self, request: MetaRequest, archive: Archive) -> list[Replace | SetField]:
+    def propose(self, request: MetaRequest, archive: Archive) -> Proposal:
         import tempfile
         from pathlib import Path
 
@@ -79,7 +79,10 @@ class LLMMeta:
             kind = "" if isinstance(exc, AirlabError) else f"{type(exc).__name__}: "
             raise EditError(f"meta call failed: {kind}{text}") from None
         self._charge(archive, request.child_id, started, completion, None)
-        return parse_edits(completion.text)
+        try:
+            return Proposal(parse_edits(completion.text), completion.text)
+        except EditError as exc:
+            raise EditError(str(exc), answer=completion.text) from None
 
     def _charge(
         self,

@@ -21,7 +21,7 @@ import yaml
 
 from airlab.evolve.archive import Archive
 from airlab.evolve.edits import Replace, SetField
-from airlab.evolve.meta import MetaRequest
+from airlab.evolve.meta import MetaRequest, Proposal
 
 PROMPT_FRAGMENTS = (
     "Prefer a strong, simple baseline first; add complexity only when it helps validation.",
@@ -170,7 +170,7 @@ class OfflineMeta:
 
     name = "offline"
 
-    def propose(self, request: MetaRequest, archive: Archive) -> list[Replace | SetField]:
+    def propose(self, request: MetaRequest, archive: Archive) -> Proposal:
         rng = np.random.default_rng([request.seed, request.child_id])
         sites = list(AGENT_SITES) + (list(META_SITES) if request.self_modify else [])
         order = rng.permutation(len(sites))
@@ -187,4 +187,4 @@ class OfflineMeta:
             edits.append(edit)
             if len(edits) == request.meta.edits:
                 break
-        return edits
+        return Proposal(edits)

@@ -133,6 +133,7 @@ def archive_view(members: list[Member], settings: EvolveSettings | None) -> dict
                 "diff_removed": removed,
                 "selection_rule": m.selection_rule,
                 "meta_backend": m.meta_backend,
+                "meta_answer": m.meta_answer,
                 "hash": m.content_hash[:12],
                 "is_best": m.id == best,
                 "x": layout[m.id]["x"],

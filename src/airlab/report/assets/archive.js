@@ -176,6 +176,11 @@
       const pre = html("pre", { class: "code", id: "member-diff" }, pane);
       if (node.diff_html) pre.innerHTML = node.diff_html; else pre.textContent = "(no change was stored)";
     }
+    if (node.meta_answer) {  // what the meta agent wrote: an invalid child's reason read against it
+      const box = html("details", node.state === "invalid" ? { id: "member-answer", open: "" } : { id: "member-answer" }, pane);
+      html("summary", {}, box, "The meta agent's answer");
+      html("pre", { class: "code" }, box, node.meta_answer);
+    }
   }
 
   function select(id) { selected = id; drawTree(); drawMembers(); drawDetails(); }
