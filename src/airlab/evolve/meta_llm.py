@@ -27,9 +27,13 @@ from airlab.journal.calls import CallRecord
 PURPOSE = "meta"
 EDIT_FORMAT = """
 # Answer format
-A short reason, then one ```json block holding a list of edits, each one of:
-- {"file": "agent.yaml", "action": "set_field", "field": "policy.params.num_drafts", "value": 3}
-- {"file": "prompts/draft.j2", "action": "replace", "content": "the whole new text of the file"}
+First one or two sentences: what you change and why. Then one fenced block that starts with
+```json and holds a JSON list of your edits; write nothing after it. Each edit is one of:
+  {"file": "agent.yaml", "action": "set_field", "field": "<dotted.key>", "value": <new value>}
+      sets one key of a YAML file (e.g. policy.params.<name>) to a new JSON value;
+  {"file": "prompts/<name>.j2", "action": "replace", "content": "<the whole new text>"}
+      replaces (or adds) a whole file.
+An edit that sets a key to the value it already has changes nothing and is refused.
 Editable files: agent.yaml, prompts/NAME.j2{meta}. Paths are relative to the folder.
 """
 
