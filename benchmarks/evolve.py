@@ -207,6 +207,7 @@ def local_meta(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     command_extra = [
         "--backend", f"openai-compatible/{args.model}@{args.base_url}",
         "-B", "temperature=0.5", "-B", "timeout_s=1800", "-B", "max_retries=2",
+        "-B", "max_tokens=1536",  # an answer is a reason and a few edits; an echo stops here
     ]  # fmt: skip
     seconds = evolve_no_holdout(folder, agent, local, command_extra)
     with Archive.open(folder) as archive:

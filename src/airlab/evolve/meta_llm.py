@@ -36,6 +36,14 @@ First one or two sentences: what you change and why. Then one fenced block that 
 An edit that sets a key to the value it already has changes nothing and is refused.
 Editable files: agent.yaml, prompts/NAME.j2{meta}. Paths are relative to the folder.
 """
+SYSTEM = (
+    "You are the meta agent of an AI research agent: you read its folder and how it did, and "
+    "answer with edits to the folder. Do not repeat the folder or the evidence. Your answer is "
+    "one or two sentences, then one ```json block with a JSON list of edits, in the answer "
+    "format the request ends with."
+)
+"""The framework's own words about the answer's form; what to change is the meta prompt's
+(meta/prompts/, editable by a self-modifying meta agent)."""
 
 
 class LLMMeta:
@@ -76,7 +84,8 @@ class LLMMeta:
             text = self.prompt(request, Path(scratch) / "agent")
         started = time.time()
         try:
-            completion = self.model.complete([Message("user", text)], purpose=PURPOSE)
+            messages = [Message("system", SYSTEM), Message("user", text)]
+            completion = self.model.complete(messages, purpose=PURPOSE)
         except Exception as exc:  # any failure of the call is this child's reason, never a crash
             self._charge(archive, request.child_id, started, None, exc)
             text = " ".join(str(exc).split())[:300]
