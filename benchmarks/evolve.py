@@ -60,7 +60,9 @@ SEED_AGENT = "greedy-hyper"
 
 
 def seed_folder(out: Path, mode: str) -> Path:
-    """A copy of the packaged seed agent whose meta/ is set for the mode."""
+    """A copy of the packaged seed agent whose meta/ is set for the mode. Made once per --out
+    (a resumed archive needs the seed it started from): delete OUT/seeds to take up a changed
+    packaged agent, with the archives grown from the old one."""
     from airlab.agents import load_agent
 
     target = out / "seeds" / mode
