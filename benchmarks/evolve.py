@@ -201,16 +201,21 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def meta_backend_arguments(model: str, base_url: str) -> list[str]:
+    """`airlab evolve` options that make the served model the meta agent."""
+    return [
+        "--backend", f"openai-compatible/{model}@{base_url}",
+        "-B", "temperature=0.5", "-B", "timeout_s=1800", "-B", "max_retries=2",
+        "-B", "max_tokens=1536",  # an answer is a reason and a few edits; an echo stops here
+    ]  # fmt: skip
+
+
 def local_meta(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     """A few generations with a local model as the meta agent: valid-child rate and edits."""
     folder = out / "local-meta"
     agent = seed_folder(out, "dgm_h")
     local = argparse.Namespace(**{**vars(args), "tasks": ["digits", "diabetes"], "holdout": []})
-    command_extra = [
-        "--backend", f"openai-compatible/{args.model}@{args.base_url}",
-        "-B", "temperature=0.5", "-B", "timeout_s=1800", "-B", "max_retries=2",
-        "-B", "max_tokens=1536",  # an answer is a reason and a few edits; an echo stops here
-    ]  # fmt: skip
+    command_extra = meta_backend_arguments(args.model, args.base_url)
     seconds = evolve_no_holdout(folder, agent, local, command_extra)
     with Archive.open(folder) as archive:
         kids = [m for m in archive.members() if m.generation > 0]
