@@ -31,11 +31,8 @@ def root(tmp_path_factory):
 
 def client_for(server):
     from openai import AsyncOpenAI
+    from verifiers.clients import OpenAIChatCompletionsClient
 
-    try:
-        from verifiers.clients import OpenAIChatCompletionsClient
-    except ImportError:
-        from verifiers.legacy.clients import OpenAIChatCompletionsClient
     return OpenAIChatCompletionsClient(AsyncOpenAI(base_url=server.openai_url, api_key="x"))
 
 

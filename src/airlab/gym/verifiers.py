@@ -11,10 +11,10 @@ The rubric has one reward function, airlab's reward (`gym/reward.py`, from the h
 split; a rollout that never finished grades the folder's last solution.py). Nothing hidden
 reaches the messages.
 
-Written against verifiers 0.3's classic API (`verifiers.MultiTurnEnv`, `verifiers.Rubric`;
-0.4 moved it under `verifiers.legacy`, the alias this module falls back to). verifiers is not a
-dependency of airlab: its own pins (an older openai) conflict with airlab's, so install it in
-its own environment.
+Written against verifiers 0.3's `MultiTurnEnv`/`Rubric` API (`pip install 'airlab[verifiers]'`,
+verifiers >= 0.3.1, < 0.4; tested in CI). verifiers 0.4 is another library under the same
+name: its stack lives in `verifiers.v1` (environments made of tasksets, harnesses and toolsets)
+and it pins openai below 3; with it installed this module says so in one line.
 """
 
 from __future__ import annotations
@@ -38,15 +38,17 @@ STATE_KEY = "airlab"
 def _verifiers() -> Any:
     try:
         import verifiers as vf
-
-        vf.MultiTurnEnv  # noqa: B018 - 0.4 answers the classic names lazily
-    except (ImportError, AttributeError):
-        try:
-            import verifiers.legacy as vf
-        except ImportError:
-            raise ConfigError(
-                "airlab.gym.verifiers needs the 'verifiers' package (pip install verifiers)"
-            ) from None
+    except ImportError:
+        raise ConfigError(
+            "airlab.gym.verifiers needs verifiers 0.3 (pip install 'airlab[verifiers]')"
+        ) from None
+    if not hasattr(vf, "MultiTurnEnv") or not hasattr(vf, "Rubric"):
+        version = getattr(vf, "__version__", "?")
+        raise ConfigError(
+            f"airlab.gym.verifiers speaks verifiers 0.3's MultiTurnEnv API; verifiers {version} "
+            "is installed, which has none (0.4 moved to verifiers.v1): "
+            "pip install 'verifiers>=0.3.1,<0.4'"
+        )
     return vf
 
 
