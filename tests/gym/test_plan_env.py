@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 from gymnasium.utils.env_checker import check_env
 
 from airlab import gym as airlab_gym
-from airlab.errors import ConfigError
+from airlab.backends.base import ChatModel, Completion, Usage
+from airlab.errors import BackendError, ConfigError
 from airlab.gym.plan_env import PlanEnv, rollout_plans
+from airlab.plans.llm_judge import LLMJudge
 from airlab.tasks.task import load_task
 
 PLAN_TASK = str(Path(__file__).resolve().parents[1] / "fixtures" / "plan-tiny")
@@ -55,3 +59,45 @@ def test_a_code_task_or_bad_split_is_refused(make_task):
         PlanEnv(str(make_task()))
     with pytest.raises(ConfigError, match="train_splits"):
         PlanEnv(PLAN_TASK, train_splits=("train",))
+
+
+class CountedJudgeChat(ChatModel):
+    """A judge model whose answers cost known amounts: first a non-fatal failure, then an
+    answer that does not parse, then every asked item satisfied."""
+
+    name = "counted-judge"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, messages, *, purpose="", tools=None):  # type: ignore[override]
+        self.calls += 1
+        if self.calls == 1:
+            raise BackendError("503 overloaded", fatal=False)
+        if self.calls == 2:
+            return Completion("I think it is fine.", usage=Usage(tokens_in=90, tokens_out=5))
+        ids = re.findall(r"^- \[([^\]]+)\]", messages[1].content, flags=re.M)  # the items asked
+        answer = {"verdicts": [{"id": i, "satisfied": True, "justification": "ok"} for i in ids]}
+        return Completion(
+            json.dumps(answer), usage=Usage(tokens_in=100, tokens_out=20, cost_usd=0.002)
+        )
+
+
+def test_each_step_says_what_its_judge_calls_cost():
+    """No ledger outside a run: a trainer stepping the env with a model judge reads every call's
+    cost from info, the failed and the unparsable ones included; the offline judge costs 0."""
+    task = load_task(PLAN_TASK)
+    plan = task.reference_text or ""
+    chat = CountedJudgeChat()
+    env = PlanEnv(PLAN_TASK, judge=LLMJudge(chat, retries=3))
+    _, reward, _, _, info = env.step(plan)
+    assert reward == 1.0 and chat.calls == 3  # the first call failed, the second did not parse
+    assert info["judge"] == {
+        "calls": 3,
+        "failed_calls": 1,
+        "tokens_in": 190,
+        "tokens_out": 25,
+        "cost_usd": pytest.approx(0.002),
+    }
+    _, _, _, _, info = PlanEnv(PLAN_TASK).step(plan)
+    assert info["judge"]["calls"] == 0 and info["judge"]["cost_usd"] == 0.0

@@ -7,12 +7,16 @@ default `search`) and returns their weighted score as the reward; the episode th
 The other items stay held out: `evaluate` scores a text on them, for evaluation outside
 training, and `info` never holds them. `info`: `score` (None when the judge decided no item),
 `failures` (items the judge could not decide), `verdicts` (per exposed item: id, value,
-justification, failure; no item's sentence), `error` when the text could not be scored.
+justification, failure; no item's sentence), `judge` (what the step's judge calls cost: calls,
+failed calls, tokens in and out, dollars; zeros for the offline judge), `error` when the text
+could not be scored.
 
 `rollout_plans` judges a group of answers to the same observation (GRPO's group) and gives
 their group-relative advantages. The judge is the offline one unless one is given (any
-`airlab.plans.judge.Judge`, e.g. an `LLMJudge` over a chat model); its calls are the trainer's
-to account for (the environment keeps no run folder).
+`airlab.plans.judge.Judge`, e.g. an `LLMJudge` over a chat model). The environment keeps no run
+folder and no ledger: each step's `info["judge"]` is the account of its judge calls, and a
+trainer sums them (`evaluate`'s calls are counted the same way by wrapping it in
+`airlab.plans.llm_judge.judge_spend()`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from airlab.gym._deps import gymnasium
 from airlab.gym.env import FreeText
 from airlab.operators.prompt_library import PACKAGED
 from airlab.plans.grading import RubricGrader
+from airlab.plans.llm_judge import judge_spend
 from airlab.plans.offline import OfflineJudge
 from airlab.plans.rubric import ITEM_SPLITS
 from airlab.tasks import resolve_task
@@ -83,14 +88,20 @@ class PlanEnv(gym.Env):
     def judge(self, text: str) -> tuple[float | None, dict[str, Any]]:
         """The text's score on the exposed items (the mean over the training splits), and
         what `info` says of it."""
-        grade = self.grader.grade(text, self.train_splits)
+        with judge_spend() as spent:
+            grade = self.grader.grade(text, self.train_splits)
         verdicts = [
             v.model_dump(mode="json")
             for split in self.train_splits
             for v in grade.verdicts.get(split, [])
         ]
         score = float(np.mean(list(grade.scores.values()))) if grade.valid else None
-        info: dict[str, Any] = {"score": score, "failures": grade.failures, "verdicts": verdicts}
+        info: dict[str, Any] = {
+            "score": score,
+            "failures": grade.failures,
+            "verdicts": verdicts,
+            "judge": spent.as_dict(),
+        }
         if not grade.valid:
             info["error"] = grade.reason
         return score, info

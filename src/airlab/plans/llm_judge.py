@@ -6,17 +6,20 @@ stated); what is still undecided then is recorded as a failure (`malformed`, `mi
 guessed. A failed call (non-fatal) is a `backend` failure; a spent budget, a fatal provider
 failure or a replay mismatch stops the caller as any other call would. With `samples` > 1 the
 items are judged that many times and a verdict's value is the satisfied share over the samples
-that decided it. Every call is labelled `judge`, so the usage ledger counts it.
+that decided it. Every call is labelled `judge`, so the usage ledger counts it; outside a run
+(a training environment, which keeps no ledger) `judge_spend()` counts the calls of a block.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
 
-from airlab.backends.base import ChatModel, Message
+from airlab.backends.base import ChatModel, Message, Usage
 from airlab.errors import BackendError, BudgetExhaustedError, ReplayMismatchError
 from airlab.plans.rubric import Leaf, Verdict, VerdictFailure
 
@@ -34,6 +37,57 @@ ANSWER_FORMAT = (
 BATCH = 40
 """Most items one judge call decides (a large rubric, PaperBench's trees, takes several)."""
 _FENCE = re.compile(r"^```(?:json)?\s*\n(?P<body>.*)\n```$", re.DOTALL)
+
+
+@dataclass
+class JudgeSpend:
+    """What the model judges' calls in a `judge_spend()` block cost: every call, a failed one
+    included, with the tokens and money its backend reported."""
+
+    calls: int = 0
+    failed_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+    def add(self, usage: Usage | None, *, failed: bool = False) -> None:
+        self.calls += 1
+        self.failed_calls += int(failed)
+        if usage is not None:
+            self.tokens_in += usage.tokens_in
+            self.tokens_out += usage.tokens_out
+            self.cost_usd += usage.cost_usd
+
+    def merge(self, other: JudgeSpend) -> None:
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, int | float]:
+        return asdict(self)
+
+
+_SPEND: ContextVar[JudgeSpend | None] = ContextVar("airlab_judge_spend", default=None)
+
+
+@contextmanager
+def judge_spend() -> Iterator[JudgeSpend]:
+    """Count the judge calls made in this block on this thread (a block inside another adds
+    its count to the enclosing one when it ends)."""
+    outer = _SPEND.get()
+    spend = JudgeSpend()
+    token = _SPEND.set(spend)
+    try:
+        yield spend
+    finally:
+        _SPEND.reset(token)
+        if outer is not None:
+            outer.merge(spend)
+
+
+def _note(usage: Usage | None, *, failed: bool = False) -> None:
+    spend = _SPEND.get()
+    if spend is not None:
+        spend.add(usage, failed=failed)
 
 
 class MalformedAnswer(ValueError):
@@ -128,10 +182,12 @@ class LLMJudge:
             except (BudgetExhaustedError, ReplayMismatchError):
                 raise
             except BackendError as exc:
+                _note(getattr(exc, "usage", None), failed=True)
                 if exc.fatal:
                     raise
                 failure, reason = VerdictFailure.BACKEND, " ".join(str(exc).split())[:300]
                 continue
+            _note(completion.usage)
             try:
                 found = parse_verdicts(completion.text, ids)
             except MalformedAnswer as exc:
