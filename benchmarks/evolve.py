@@ -276,7 +276,8 @@ def main() -> None:
             raise SystemExit("--local-meta needs --base-url of a running server")
         from local_runtime import check_server
 
-        check_server(args.base_url.rstrip("/").removesuffix("/v1"), timeout_s=600)
+        served = args.base_url.rstrip("/").removesuffix("/v1")
+        check_server(served, timeout_s=600, option="--base-url", model=args.model)
     args.tasks, args.holdout = EVOLVE_TASKS, HOLDOUT_TASKS
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     modes = args.modes.split(",")

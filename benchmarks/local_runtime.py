@@ -131,7 +131,9 @@ def check_airlab_llm(python: str = sys.executable) -> None:
         )
 
 
-def check_server(url: str, *, timeout_s: float = 120) -> str:
+def check_server(
+    url: str, *, timeout_s: float = 120, option: str = "--server", model: str = MODEL_ALIAS
+) -> str:
     """`url` when a server answers there with the benchmark's model, else a one-line exit.
     The wait is long: a busy server on a loaded machine answers even this slowly (llama.cpp's
     Python server answers nothing else while it generates: pass a longer `timeout_s` to share
@@ -140,10 +142,10 @@ def check_server(url: str, *, timeout_s: float = 120) -> str:
         with urllib.request.urlopen(f"{url}/v1/models", timeout=timeout_s) as response:
             models = json.load(response)
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"--server {url}: no OpenAI-compatible server answers ({exc})") from None
+        raise SystemExit(f"{option} {url}: no OpenAI-compatible server answers ({exc})") from None
     served = [m.get("id") for m in models.get("data", [])]
-    if MODEL_ALIAS not in served:
-        raise SystemExit(f"--server {url}: serves {served}, not {MODEL_ALIAS!r}")
+    if model not in served:
+        raise SystemExit(f"{option} {url}: serves {served}, not {model!r}")
     return url
 
 

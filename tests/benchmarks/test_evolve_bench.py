@@ -34,5 +34,8 @@ def test_local_meta_without_a_server_stops_before_any_archive(tmp_path):
         text=True,
         timeout=120,
     )
-    assert done.returncode != 0 and "no OpenAI-compatible server answers" in done.stderr
+    assert (
+        done.returncode != 0
+        and "--base-url http://127.0.0.1:9: no OpenAI-compatible server answers" in done.stderr
+    )
     assert not any((tmp_path / "out").glob("*-seed*"))
