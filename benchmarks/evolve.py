@@ -86,6 +86,19 @@ def seed_folder(out: Path, mode: str) -> Path:
     return target
 
 
+def run_evolve(command: list[str], folder: Path) -> float:
+    """Run an `airlab evolve` command, its output appended to FOLDER.log; the seconds it took.
+    A failure stops the benchmark, naming the log."""
+    start = time.perf_counter()
+    log = folder.with_suffix(".log")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as handle:
+        done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"evolve failed for {folder} (exit {done.returncode}); see {log}")
+    return time.perf_counter() - start
+
+
 def evolve(
     folder: Path, agent: Path, args: argparse.Namespace, seed: int, extra: list[str]
 ) -> float:
@@ -105,14 +118,7 @@ def evolve(
         *extra,
         str(folder),
     ]  # fmt: skip
-    start = time.perf_counter()
-    log = folder.with_suffix(".log")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a") as handle:
-        done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"evolve failed for {folder} (exit {done.returncode}); see {log}")
-    return time.perf_counter() - start
+    return run_evolve(command, folder)
 
 
 def holdout_pairs(members: list[Member]) -> tuple[list[float], list[float], bool]:
@@ -233,6 +239,7 @@ def local_meta(out: Path, args: argparse.Namespace) -> dict[str, Any]:
 def evolve_no_holdout(
     folder: Path, agent: Path, args: argparse.Namespace, extra: list[str]
 ) -> float:
+    """Grow (or resume) the local-model archive: no held-out tasks, no stages."""
     command = [
         sys.executable, "-m", "airlab", "evolve",
         "--agent", str(agent),
@@ -244,14 +251,7 @@ def evolve_no_holdout(
         *extra,
         str(folder),
     ]  # fmt: skip
-    start = time.perf_counter()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    log = folder.with_suffix(".log")
-    with log.open("a") as handle:
-        done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"evolve failed for {folder} (exit {done.returncode}); see {log}")
-    return time.perf_counter() - start
+    return run_evolve(command, folder)
 
 
 def main() -> None:
