@@ -43,7 +43,7 @@ from airlab.tasks.task import Task
 
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
-REPAIRS = ("shell_lines", "auto_imports", "io_prelude")
+REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once")
 CHECKS = ("check_imports", "check_names", "check_features", "check_target_reads")
 SETTINGS = ("all on", *(f"{name} off" for name in (*REPAIRS, *CHECKS)))
 
@@ -75,6 +75,7 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         shell_lines=off != "shell_lines",
         auto_imports=off != "auto_imports",
         io_prelude=off != "io_prelude",
+        encode_once=off != "encode_once",
     )
     checks = Checks(
         imports=off != "check_imports",

@@ -70,6 +70,11 @@ class OperatorOptions(Params):
     """Before a written script runs, import the common scikit-learn names it uses and never
     binds (`train_test_split`, `RandomForestClassifier`, `accuracy_score`, ...; marked;
     `meta.auto_imports` lists them). Single-answer writes."""
+    encode_once: bool = True
+    """Before a written script runs, where `make_pipeline(encode, estimator)` wraps an
+    `estimator` that is itself a pipeline starting from the same `encode` (the data would be
+    encoded twice and the second ColumnTransformer fail on an array), use `estimator` as it is
+    (`meta.encode_once` lists the lines). Single-answer writes."""
     retry_unchanged: bool = True
     """When improve or debug answers with what the check refuses as its parent's script again
     (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask

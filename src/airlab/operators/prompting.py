@@ -65,6 +65,8 @@ class PromptSettings:
     """Turn a script's notebook lines (`!pip ...`) into `pass`."""
     auto_imports: bool = True
     """Import the common scikit-learn names a script uses without importing them."""
+    encode_once: bool = True
+    """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
 
@@ -83,6 +85,7 @@ class PromptSettings:
             io_prelude=typed.io_prelude,
             shell_lines=typed.shell_lines,
             auto_imports=typed.auto_imports,
+            encode_once=typed.encode_once,
             retry_unchanged=typed.retry_unchanged,
         )
 
@@ -242,6 +245,7 @@ def _repaired(written: Candidate, context: OperatorContext, settings: PromptSett
         shell_lines=settings.shell_lines,
         auto_imports=settings.auto_imports,
         io_prelude=settings.skeleton and settings.io_prelude,
+        encode_once=settings.encode_once,
     )
     if not applied:
         return written

@@ -2,15 +2,17 @@
 
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, and of the skeleton's I/O
-names read before any line bound them. None of these needs a model to fix. Each repair applied
-is listed in the candidate's meta under its own key (`shell_lines`, `auto_imports`,
-`io_prelude`), and each has an operator option of the same name to switch it off.
+names read before any line bound them, and of the skeleton's encoding applied twice. None of
+these needs a model to fix. Each repair applied is listed in the candidate's meta under its own
+key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`), and each has an operator
+option of the same name to switch it off.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from airlab.operators.encode_once import encode_once as unwrap_double_encoding
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
@@ -63,6 +65,7 @@ def repair(
     shell_lines: bool = True,
     auto_imports: bool = True,
     io_prelude: bool = True,
+    encode_once: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """(the repaired script, the meta entries of the repairs applied: {} when none)."""
     meta: dict[str, Any] = {}
@@ -78,6 +81,10 @@ def repair(
         code, names = complete_io(code, task)
         if names:
             meta["io_prelude"] = names
+    if encode_once:
+        code, lines = unwrap_double_encoding(code)
+        if lines:
+            meta["encode_once"] = lines
     return code, meta
 
 

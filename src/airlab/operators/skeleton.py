@@ -86,10 +86,12 @@ def io_skeleton(task: Task) -> str | None:
 
     It already encodes the data: a scikit-learn pipeline imputes numeric columns and one-hot
     encodes text and category columns (a 1.5B model cast strings to float or misused
-    LabelEncoder), so only the marked estimator is to be replaced. `y` is bound at top level
-    for a single target (a model that drops the loop still has it). It ends with its own
-    validation estimate (cross-validation on train, for the metrics scikit-learn scores): the
-    1.5B model otherwise scored itself on `test.csv`, which has no target, and died of it."""
+    LabelEncoder), so only the marked estimator is to be replaced, by the model alone (told to
+    "keep `encode`", the 1.5B model wrapped it into its estimator and encoded twice). `y` is
+    bound at top level for a single target (a model that drops the loop still has it). It ends
+    with its own validation estimate (cross-validation on train, for the metrics scikit-learn
+    scores): the 1.5B model otherwise scored itself on `test.csv`, which has no target, and
+    died of it."""
     public = Path(task.public_dir)
     if not ((public / TRAIN).is_file() and (public / TEST).is_file()):
         return None
@@ -142,7 +144,8 @@ def io_skeleton(task: Task) -> str | None:
         '     ("categorical", one_hot, CATEGORICAL)],',
         "    sparse_threshold=0,  # a dense matrix, which every estimator accepts",
         ")",
-        f"# REPLACE this constant estimator with your model (e.g. {hint}); keep `encode`",
+        f"# REPLACE this constant estimator with your model alone (e.g. {hint}):",
+        "# the lines below already put `encode` before it",
         f"estimator = {estimator}",
         "",
         "submission = pd.DataFrame({ID: test[ID]})",

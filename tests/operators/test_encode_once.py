@@ -1,0 +1,115 @@
+"""The `encode_once` repair, on the scripts the 1.5B local model wrote when the skeleton said
+"keep `encode`": it wrapped its estimator in `make_pipeline(encode, ...)` and the skeleton's own
+`make_pipeline(encode, estimator)` encoded twice. Recorded in
+`fixtures/qwen2.5-coder-1.5b/encode-twice`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlab.operators.encode_once import encode_once
+from airlab.operators.repairs import repair
+from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
+from airlab.sandbox.registry import get_sandbox
+from airlab.tasks import resolve_task
+
+RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "encode-twice"
+DOUBLE = "Specifying the columns using strings is only supported for dataframes"
+
+
+def _grunfeld_like(public: Path) -> None:
+    """A small table with grunfeld's columns: a string `firm`, numbers, the target `invest`."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": range(60),
+            "value": rng.normal(1000, 200, 60),
+            "capital": rng.normal(300, 50, 60),
+            "firm": rng.choice(["GM", "US Steel", "Chrysler"], 60),
+            "year": rng.integers(1935, 1955, 60),
+        }
+    )
+    frame["invest"] = 0.1 * frame["value"] + rng.normal(0, 5, 60)
+    public.mkdir(parents=True)
+    frame.iloc[:45].to_csv(public / "train.csv", index=False)
+    frame.iloc[45:].drop(columns="invest").to_csv(public / "test.csv", index=False)
+
+
+def _run(script: str, tmp_path: Path):
+    public = tmp_path / "public"
+    _grunfeld_like(public)
+    request = ExecutionRequest(
+        script=script,
+        workdir=tmp_path / "work",
+        public_dir=public,
+        limits=ExecutionLimits(time_s=60, memory_mb=2048),
+    )
+    return get_sandbox("process").run(request)
+
+
+def test_the_recorded_double_encoding_fails_and_runs_once_unwrapped(tmp_path):
+    written = (RECORDED / "grunfeld.py").read_text()
+    failed = _run(written, tmp_path / "as-written")
+    assert not failed.succeeded and DOUBLE in failed.stderr_tail
+    repaired, lines = encode_once(written)
+    assert lines == [34, 41]  # the fit line and the validation estimate's pipeline
+    ran = _run(repaired, tmp_path / "repaired")
+    assert ran.succeeded, ran.stderr_tail
+    assert ran.submission is not None and ran.submission.startswith(b"id,invest")
+
+
+def test_a_script_fitting_its_own_pipeline_keeps_it_and_only_the_doubled_call_goes():
+    written = (RECORDED / "modechoice.py").read_text()
+    assert "model = estimator.fit(X, y)" in written
+    repaired, lines = encode_once(written)
+    assert len(lines) == 1  # only the validation estimate wrapped it again
+    assert "model = estimator.fit(X, y)" in repaired
+    assert "make_pipeline(encode, estimator)" not in repaired
+    assert "cross_val_score(\n    estimator, X, y" in repaired
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the skeleton as it is: the estimator does not encode
+        "encode = ColumnTransformer([])\nestimator = Ridge()\n"
+        "m = make_pipeline(encode, estimator)\n",
+        # the estimator is bound twice: which one reaches the call is not certain
+        "encode = ColumnTransformer([])\nestimator = make_pipeline(encode, Ridge())\n"
+        "estimator = Ridge()\nm = make_pipeline(encode, estimator)\n",
+        # a pipeline over another transformer
+        "encode = ColumnTransformer([])\nother = ColumnTransformer([])\n"
+        "estimator = make_pipeline(other, Ridge())\nm = make_pipeline(encode, estimator)\n",
+        # `encode` is not built from a ColumnTransformer
+        "encode = StandardScaler()\nestimator = make_pipeline(encode, Ridge())\n"
+        "m = make_pipeline(encode, estimator)\n",
+    ],
+)
+def test_anything_less_certain_is_left_as_written(code):
+    assert encode_once(code) == (code, [])
+
+
+def test_a_pipeline_object_with_the_transformer_as_its_first_step_counts():
+    code = (
+        "encode = ColumnTransformer([])\n"
+        'estimator = Pipeline(steps=[("prep", encode), ("model", Ridge())])\n'
+        "m = make_pipeline(encode, estimator).fit(X, y)  # é, a non-ASCII comment\n"
+        "s = cross_val_score(make_pipeline(encode, estimator), X, y)\n"
+    )
+    repaired, lines = encode_once(code)
+    assert lines == [3, 4]
+    assert "m = estimator.fit(X, y)  # é" in repaired
+    assert "s = cross_val_score(estimator, X, y)" in repaired
+
+
+def test_the_repair_is_recorded_in_meta_and_can_be_switched_off():
+    written = (RECORDED / "grunfeld.py").read_text()
+    task = resolve_task("breast-cancer")  # the repair does not depend on the task
+    _, meta = repair(written, task)
+    assert meta["encode_once"] == [34, 41]
+    _, without = repair(written, task, encode_once=False)
+    assert "encode_once" not in without
