@@ -113,6 +113,7 @@ def evolve(
         "--steps", str(args.steps),
         "--stage-tasks", str(args.stage_tasks),
         "--stage-threshold", str(args.stage_threshold),
+        "--stage-rule", args.stage_rule,
         "--workers", str(args.workers),
         "--seed", str(seed),
         *extra,
@@ -264,6 +265,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--stage-tasks", type=int, default=3)
     parser.add_argument("--stage-threshold", type=float, default=0.5)
+    parser.add_argument(
+        "--stage-rule",
+        choices=("threshold", "parent"),
+        default="threshold",
+        help="threshold: a fixed bar (--stage-threshold); parent: at least the parent's "
+        "first-stage score less --stage-threshold",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="1 seed, 1 generation, 2 steps")
     parser.add_argument("--base-url", default=None, help="a local OpenAI-compatible server")
@@ -302,6 +310,7 @@ def main() -> None:
             "tasks": args.tasks, "holdout": args.holdout, "seeds": seeds,
             "generations": args.generations, "children": args.children, "steps": args.steps,
             "stage_tasks": args.stage_tasks, "stage_threshold": args.stage_threshold,
+            "stage_rule": args.stage_rule,
         }  # fmt: skip
     if args.local_meta:
         report["local_meta"] = local_meta(args.out, args)

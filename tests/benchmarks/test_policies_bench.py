@@ -43,6 +43,7 @@ def test_the_policy_benchmark_runs_a_tiny_size_with_the_new_operators(tmp_path):
     ours = [n["operator"] for n in results["greedy+ops"]["nodes"]]
     assert ours.count("draft") == 2 and ours[-1] == "ensemble"  # the budget, then the soup
     assert all(n["test_score"] is not None for n in results["tpe"]["nodes"])
-    assert "greedy+ops (aide + ideation, runtime fitness, ensemble)" in (
-        out / "policies.md"
-    ).read_text()
+    assert (
+        "greedy+ops (aide + ideation, runtime fitness, ensemble)"
+        in (out / "policies.md").read_text()
+    )

@@ -42,6 +42,8 @@ def test_options_become_the_archive_settings(tmp_path, monkeypatch):
         "1",
         "--stage-threshold",
         "0.3",
+        "--stage-rule",
+        "parent",
         "--no-self-modify",
         "--no-smoke",
         "-B",
@@ -54,6 +56,7 @@ def test_options_become_the_archive_settings(tmp_path, monkeypatch):
     assert (settings.allow_model_edits, allowing.allow_model_edits) == (False, True)
     assert (settings.tasks, settings.holdout_tasks, settings.stage_tasks) == (["a", "b"], ["h"], 1)
     assert (settings.stage_threshold, settings.self_modify, settings.smoke) == (0.3, False, False)
+    assert settings.stage_rule == "parent"
     assert settings.meta_backend_options == {"timeout_s": 20}
     result = CliRunner().invoke(app, [*args[:-1], "--generations", "0", args[-1]])
     assert "option --generations: Input should be greater than or equal to 1" in str(

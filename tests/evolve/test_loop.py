@@ -119,6 +119,54 @@ def test_children_reach_every_task_only_above_the_stage_threshold(tmp_path, thre
     assert all(made == expected for made in calls.values())
 
 
+class EqualOnTheFirstTask(FormulaEvaluator):
+    """Every agent scores the same on the first task (the seed's 0.39, below a fixed bar of
+    0.5, as in a measured archive that froze); agents differ on the others."""
+
+    def evaluate(self, agent_dir, tasks, work):
+        results = super().evaluate(agent_dir, tasks, work)
+        return [
+            r.model_copy(update={"score": 0.39, "normalised": 0.39}) if r.task == "a" else r
+            for r in results
+        ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "threshold", "state"),
+    [("threshold", 0.5, "staged"), ("parent", 0.0, "evaluated"), ("parent", -0.1, "staged")],
+)
+def test_the_parent_rule_lets_a_child_as_good_as_its_parent_go_on(tmp_path, rule, threshold, state):
+    """A fixed bar above the seed's first-stage score freezes the archive: no child ever reaches
+    every task. Against its parent, a child that equals it there goes on; a negative allowance
+    asks it to beat its parent by that much."""
+    fields = {"tasks": ["a", "b", "c"], "stage_tasks": 1, "stage_threshold": threshold}
+    members = evolve(
+        tmp_path / "e",
+        settings(generations=1, stage_rule=rule, **fields),
+        evaluator=EqualOnTheFirstTask(),
+    )
+    children = [m for m in members[1:] if m.valid]
+    assert children and {m.state.value for m in children} == {state}
+    assert {len(m.results) for m in children} == ({1} if state == "staged" else {3})
+
+
+def test_a_child_worse_than_its_parent_on_the_first_stage_stays_staged(tmp_path):
+    """FormulaEvaluator scores agents differently on every task: the children better than or
+    equal to the seed on task a go on, the worse ones stay staged."""
+    fields = {"tasks": ["a", "b", "c"], "stage_tasks": 1, "stage_rule": "parent"}
+    members = evolve(
+        tmp_path / "e", settings(generations=2, **fields), evaluator=FormulaEvaluator()
+    )
+    by_id = {m.id: m for m in members}
+    went_on = []
+    for child in (m for m in members[1:] if m.valid):
+        first = {r.task: r.score for r in child.results}["a"]
+        parent_first = {r.task: r.score for r in by_id[child.parent].results}["a"]
+        went_on.append(child.state == MemberState.EVALUATED)
+        assert went_on[-1] == (first >= parent_first)
+    assert set(went_on) == {True, False}  # both outcomes happen
+
+
 class Planting:
     """Offline mutations, except for one child: it edits meta/ (3 edits per child, DGM's rule,
     steep enough to draw only the best) and becomes the best agent. Records how many edits

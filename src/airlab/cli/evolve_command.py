@@ -46,8 +46,19 @@ def evolve(
         int, typer.Option(help="Tasks of the first evaluation stage (0: all at once).")
     ] = 0,
     stage_threshold: Annotated[
-        float, typer.Option(help="First-stage score a child needs to go on to every task.")
+        float,
+        typer.Option(
+            help="First-stage score a child needs to go on to every task (with --stage-rule "
+            "parent: how far below its parent's it may be)."
+        ),
     ] = 0.0,
+    stage_rule: Annotated[
+        str,
+        typer.Option(
+            help="threshold: a fixed bar; parent: the child against its parent on the "
+            "first-stage tasks."
+        ),
+    ] = "threshold",
     self_modify: Annotated[
         bool | None,
         typer.Option(
@@ -125,6 +136,7 @@ def evolve(
                 children=children,
                 stage_tasks=stage_tasks,
                 stage_threshold=stage_threshold,
+                stage_rule=stage_rule,  # type: ignore[arg-type]  # pydantic checks it
                 self_modify=self_modify,
                 meta_backend=backend,
                 meta_backend_options=parse_pairs(backend_option, "--backend-option"),

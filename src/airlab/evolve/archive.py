@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -122,7 +122,12 @@ class EvolveSettings(BaseModel):
     stage_tasks: int = Field(0, ge=0)
     """Tasks of the first stage (0: every child is evaluated on every task at once)."""
     stage_threshold: float = 0.0
-    """A child goes on to every task only if its first-stage score is at least this."""
+    """With `stage_rule` threshold: the first-stage score a child needs to go on to every task;
+    with `parent`: how far below its parent's first-stage score a child may be and still go on."""
+    stage_rule: Literal["threshold", "parent"] = "threshold"
+    """threshold: a fixed bar (DGM's rule; normalised scores move as the archive grows, and a
+    seed below the bar froze a measured archive: every child equal to it stayed staged);
+    parent: the child against its parent on the first-stage tasks, normalised together."""
     self_modify: bool | None = None
     """None: as the parent's meta/ says."""
     meta_backend: str = "offline"

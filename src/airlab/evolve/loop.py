@@ -251,7 +251,7 @@ class Evolution:
         if not member.results:
             results = self.evaluator.evaluate(root, first, work / "stage1")
             member = self._scored(member.model_copy(update={"results": results}))
-            if staged and (member.score is None or member.score < self.settings.stage_threshold):
+            if staged and not self._passes_first_stage(member, first):
                 return self.archive.put(member.model_copy(update={"state": MemberState.STAGED}))
             if not staged:
                 return self.archive.put(member.model_copy(update={"state": MemberState.EVALUATED}))
@@ -260,6 +260,23 @@ class Evolution:
         results = self.evaluator.evaluate(root, rest, work / "stage2") if rest else []
         member = self._scored(member.model_copy(update={"results": member.results + results}))
         return self.archive.put(member.model_copy(update={"state": MemberState.EVALUATED}))
+
+    def _passes_first_stage(self, member: Member, first: list[str]) -> bool:
+        """Whether a child scored on the first-stage tasks goes on to the rest."""
+        threshold = self.settings.stage_threshold
+        if self.settings.stage_rule == "threshold":
+            return member.score is not None and member.score >= threshold
+        assert member.parent is not None  # the seed is never staged
+        others = [m for m in self.archive.members() if m.id != member.id]
+        on_first = [
+            m.model_copy(update={"results": [r for r in m.results if r.task in first]})
+            for m in [*others, member]
+        ]
+        scores = normalised_scores([m for m in on_first if m.results])
+        child, parent = scores.get(member.id, {}), scores.get(member.parent, {})
+        if not child or not parent:
+            return False
+        return _mean(child) >= _mean(parent) - threshold
 
     def _scored(self, member: Member) -> Member:
         others = [m for m in self.archive.members() if m.id != member.id and m.results]
