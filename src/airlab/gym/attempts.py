@@ -15,8 +15,11 @@ from airlab.backends import Candidate
 from airlab.failures import Failure
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Node, NodeStatus
+from airlab.journal.edit import EditOutcome, EditRecord, PatchFailure
+from airlab.operators.diff_edit import patched, uses_diff
 from airlab.operators.families import classify_family
 from airlab.operators.parsing import parse_answer
+from airlab.operators.patches import PatchError, text_before_blocks
 from airlab.runner.pool import Pool
 from airlab.runner.search import Proposal, Search, Written
 
@@ -36,18 +39,43 @@ in its prompt's history (its group's first node), so its prompt can be rendered 
 
 
 def written(proposal: Proposal, answer: str, seen_before: int | None = None) -> Written:
-    """The answer as a written candidate, or the failure to find code in it."""
+    """The answer as a written candidate, or the failure to find code in it. Under
+    `edit_format=diff` an improve or debug answer's SEARCH/REPLACE blocks are applied to the
+    parent (a whole script is taken as it is); blocks that do not apply fail the step as
+    `no_code`, with the reason: the trainer's model has one answer, nothing to fall back to."""
     node_id = proposal.node.id
+    gym_meta = {GYM_META: {"seen_before": node_id if seen_before is None else seen_before}}
+    if isinstance(answer, str) and uses_diff(proposal.node.operator, proposal.context):
+        return _edit_written(proposal, answer, gym_meta)
     parsed = parse_answer(answer) if isinstance(answer, str) else None
     if parsed is None:
         return Written(node_id, None, 0.0, "the answer holds no Python code block", Failure.NO_CODE)
-    meta: dict[str, Any] = {
-        "family": classify_family(parsed.code, parsed.plan),
-        GYM_META: {"seen_before": node_id if seen_before is None else seen_before},
-    }
+    meta: dict[str, Any] = {"family": classify_family(parsed.code, parsed.plan), **gym_meta}
     if not parsed.complete:
         meta["incomplete_code"] = True
     return Written(node_id, Candidate(parsed.plan, parsed.code, meta), 0.0)
+
+
+def _edit_written(proposal: Proposal, answer: str, gym_meta: dict[str, Any]) -> Written:
+    """A diff answer: its blocks applied to the parent, or a whole script, or the failure."""
+    node_id = proposal.node.id
+    parent_code = proposal.context.parents[0].code
+    try:
+        result, count = patched(parent_code, answer)
+    except PatchError as error:
+        whole = parse_answer(answer) if error.reason is PatchFailure.NO_BLOCKS else None
+        if whole is None or not whole.complete:
+            reason = f"the SEARCH/REPLACE blocks do not apply ({error})"
+            return Written(node_id, None, 0.0, reason, Failure.NO_CODE)
+        record = EditRecord(
+            outcome=EditOutcome.WHOLE_ANSWER, reason=error.reason, detail=error.detail
+        )
+        plan, code = whole.plan, whole.code
+    else:
+        record = EditRecord(outcome=EditOutcome.APPLIED, blocks=count, fuzzy=result.fuzzy)
+        plan, code = text_before_blocks(answer), result.code
+    meta = {"family": classify_family(code, plan), "edit": record.to_meta(), **gym_meta}
+    return Written(node_id, Candidate(plan, code, meta), 0.0)
 
 
 def parent_score(search: Search, proposal: Proposal) -> float | None:

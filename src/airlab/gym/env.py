@@ -166,10 +166,10 @@ class AirlabEnv(gym.Env):
         self.operators = operators
         self.operator_options = dict(operator_options or {})
         typed = parse_operator_options(self.operator_options)
-        if typed.edit_format != "whole":
+        if typed.edit_format != "whole" and typed.mode == "react":
             raise ConfigError(
-                "gym operator_options: edit_format must be 'whole' (the gym grades each answer "
-                f"as a whole script), got {typed.edit_format!r}"
+                "gym operator_options: edit_format=diff is for single answers (a ReAct episode "
+                "edits files with its own tools)"
             )
         self.react = typed.mode == "react"
         """One reply (tool call) per step, the ReAct operator's episode writing each node."""

@@ -61,6 +61,7 @@ class _Rollout:
         limits: dict[str, Any] | None = None,
         react_turns: int = 8,
         react_command_s: float | None = None,
+        edit_format: str = "whole",
     ) -> None:
         self._runs_dir = Path(runs_dir)
         self._task = task
@@ -73,6 +74,12 @@ class _Rollout:
             self._options = {"mode": "react", "react_tools": "native", "react_turns": react_turns}
         if self._react and react_command_s is not None:
             self._options["react_command_s"] = react_command_s
+        if edit_format != "whole":
+            if self._react:
+                raise ConfigError(
+                    "environment_factory: edit_format=diff needs tools=False (single answers)"
+                )
+            self._options["edit_format"] = edit_format
         self._env: AirlabEnv | None = None
         self._env_task: str | None = None
         self._outcome: tuple[float, dict[str, Any]] | None = None
@@ -228,8 +235,9 @@ class AirlabTrlEnv(_Rollout):
 
 class AirlabTrlAnswerEnv(_Rollout):
     """One rollout's single-step episode: no tools, the model's reply is the answer (a plan
-    and one fenced Python block), graded as `AirlabEnv.step` grades it. For models too small
-    to call tools, and for training single-step improvement."""
+    and one fenced Python block; with `edit_format="diff"`, SEARCH/REPLACE blocks applied to
+    the parent: a few lines to write instead of the whole script), graded as `AirlabEnv.step`
+    grades it. For models too small to call tools, and for training single-step improvement."""
 
     _react = False
 
