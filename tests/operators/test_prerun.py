@@ -307,3 +307,13 @@ def test_the_failing_line_of_a_check_comes_from_its_diagnosis():
     assert failing_line(node) == 2
     assert excerpt(node.code, 2) == "  1 | a = 1\n> 2 | print(b)"
     assert excerpt(node.code, 9) == ""
+
+
+def test_a_recorded_debug_answer_gets_the_scikit_learn_import_it_dropped():
+    """The model's debug answer (wine, live) kept `PolynomialFeatures(degree=2)` and dropped its
+    import; the name check refused it twice as read before assignment. Auto-imports know it."""
+    raw = (RECORDED / "unimported" / "wine-debug.py").read_text()
+    assert "PolynomialFeatures" in read_before_binding(raw)
+    repaired, meta = repair(raw, resolve_task("breast-cancer"))
+    assert "PolynomialFeatures" in meta["auto_imports"]
+    assert check_code(repaired, packages=PACKAGES, checks=ALL) is None

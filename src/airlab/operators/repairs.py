@@ -23,32 +23,48 @@ IMPORTS_MARK = "# airlab: imports this script uses but does not write"
 _SKLEARN = {
     "sklearn.model_selection": (
         "train_test_split cross_val_score cross_val_predict cross_validate KFold StratifiedKFold "
-        "GridSearchCV RandomizedSearchCV TimeSeriesSplit"
+        "GroupKFold RepeatedKFold RepeatedStratifiedKFold ShuffleSplit GridSearchCV "
+        "RandomizedSearchCV TimeSeriesSplit"
     ),
     "sklearn.metrics": (
-        "accuracy_score balanced_accuracy_score log_loss roc_auc_score f1_score "
-        "mean_squared_error mean_absolute_error r2_score mean_poisson_deviance"
+        "accuracy_score balanced_accuracy_score log_loss roc_auc_score f1_score precision_score "
+        "recall_score confusion_matrix classification_report make_scorer mean_squared_error "
+        "mean_absolute_error mean_absolute_percentage_error r2_score mean_poisson_deviance"
     ),
     "sklearn.ensemble": (
         "RandomForestClassifier RandomForestRegressor ExtraTreesClassifier ExtraTreesRegressor "
         "GradientBoostingClassifier GradientBoostingRegressor HistGradientBoostingClassifier "
-        "HistGradientBoostingRegressor"
+        "HistGradientBoostingRegressor AdaBoostClassifier AdaBoostRegressor BaggingClassifier "
+        "BaggingRegressor VotingClassifier VotingRegressor StackingClassifier StackingRegressor"
     ),
     "sklearn.linear_model": (
-        "LogisticRegression LinearRegression Ridge Lasso ElasticNet PoissonRegressor"
+        "LogisticRegression LogisticRegressionCV LinearRegression Ridge RidgeCV RidgeClassifier "
+        "Lasso LassoCV ElasticNet ElasticNetCV PoissonRegressor SGDClassifier SGDRegressor "
+        "BayesianRidge HuberRegressor"
     ),
     "sklearn.preprocessing": (
-        "StandardScaler MinMaxScaler OneHotEncoder OrdinalEncoder LabelEncoder"
+        "StandardScaler MinMaxScaler RobustScaler MaxAbsScaler Normalizer OneHotEncoder "
+        "OrdinalEncoder LabelEncoder PolynomialFeatures FunctionTransformer KBinsDiscretizer "
+        "QuantileTransformer PowerTransformer"
     ),
-    "sklearn.impute": "SimpleImputer",
+    "sklearn.impute": "SimpleImputer KNNImputer",
     "sklearn.pipeline": "Pipeline make_pipeline",
-    "sklearn.compose": "ColumnTransformer make_column_transformer",
-    "sklearn.svm": "SVC SVR",
+    "sklearn.compose": (
+        "ColumnTransformer make_column_transformer make_column_selector TransformedTargetRegressor"
+    ),
+    "sklearn.feature_selection": (
+        "SelectKBest f_classif f_regression mutual_info_classif mutual_info_regression "
+        "VarianceThreshold RFE"
+    ),
+    "sklearn.decomposition": "PCA TruncatedSVD",
+    "sklearn.svm": "SVC SVR LinearSVC LinearSVR",
     "sklearn.neighbors": "KNeighborsClassifier KNeighborsRegressor",
     "sklearn.neural_network": "MLPClassifier MLPRegressor",
     "sklearn.tree": "DecisionTreeClassifier DecisionTreeRegressor",
-    "sklearn.naive_bayes": "GaussianNB",
+    "sklearn.naive_bayes": "GaussianNB MultinomialNB BernoulliNB",
+    "sklearn.discriminant_analysis": "LinearDiscriminantAnalysis QuadraticDiscriminantAnalysis",
     "sklearn.dummy": "DummyClassifier DummyRegressor",
+    "sklearn.base": "clone",
 }
 AUTO_IMPORTS: dict[str, str] = {
     name: f"from {module} import {name}"
