@@ -20,6 +20,7 @@ from airlab.journal.tree import FitnessSource, agent_view
 from airlab.lessons.store import RetrievedLesson
 from airlab.operators.changes import change_summary
 from airlab.operators.diff_edit import settle_written_edit, uses_diff
+from airlab.operators.known_errors import explain
 from airlab.operators.locate import excerpt, failing_line
 from airlab.operators.memory import fix_chain
 from airlab.operators.options import OperatorOptions, parse_operator_options
@@ -192,6 +193,7 @@ class Debug(Operator):
             "fix_chain": chain,
             "failing_lines": excerpt(parent.code, line) if line is not None else "",
             "last_change": _changed(parent, known),
+            "known_error": explain(parent.stderr_tail or "") or "",
         }
 
 

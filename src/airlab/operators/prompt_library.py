@@ -50,7 +50,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "_answer_format.j2": _OPERATOR,
     "draft.j2": _OPERATOR | {"approaches_tried", "idea"},
     "improve.j2": _OPERATOR | {"parent"},
-    "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change"},
+    "debug.j2": _OPERATOR | {"parent", "fix_chain", "failing_lines", "last_change", "known_error"},
     "crossover.j2": _OPERATOR | {"parents"},
     "analysis.j2": frozenset({"task", "node"}),
     "lessons.j2": frozenset({"task_text", "task_name", "memory", "facts", "count", "chars"}),

@@ -1,0 +1,96 @@
+"""The usual meaning of an error, for the debug prompt: on the error lines the local model's
+scripts died of (as scikit-learn words them today), and shown in the debug prompt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import mean_squared_error
+from sklearn.pipeline import make_pipeline
+
+from airlab.backends import ChatModel, Completion, Usage
+from airlab.journal.node import Node, NodeStatus
+from airlab.operators import OPERATORS, OperatorContext
+from airlab.operators.known_errors import explain
+from airlab.sandbox.base import ExecutionLimits
+from airlab.tasks import resolve_task
+
+LIMITS = ExecutionLimits(time_s=60, memory_mb=2048)
+TRACEBACK = 'Traceback (most recent call last):\n  File "solution.py", line 7, in <module>\n'
+
+
+class Recorder(ChatModel):
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def complete(self, messages, *, purpose=""):
+        self.prompts.append(messages[-1].content)
+        return Completion("Plan.\n```python\nprint(2)\n```", Usage(1, 1, 0.0, 1), "r")
+
+
+def _error_of(call) -> str:
+    """The last line of the traceback `call` raises, as a script's stderr would end."""
+    try:
+        call()
+    except Exception as exc:  # what scikit-learn raises, whatever its class
+        return f"{TRACEBACK}{type(exc).__name__}: {exc}\n"
+    raise AssertionError("expected an error")
+
+
+def _doubled_encoding():
+    encode = ColumnTransformer([("n", SimpleImputer(), ["a"])])
+    frame = pd.DataFrame({"a": [1.0, 2.0], "y": [0, 1]})
+    make_pipeline(encode, make_pipeline(encode, LogisticRegression())).fit(frame[["a"]], [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("call", "meaning"),
+    [
+        (_doubled_encoding, "was given an array, not a DataFrame"),
+        (
+            lambda: HistGradientBoostingClassifier(n_estimators=3),
+            "`HistGradientBoostingClassifier` has no parameter `n_estimators`",
+        ),
+        (lambda: mean_squared_error([1], [1], squared=False), "root_mean_squared_error"),
+        (
+            lambda: LogisticRegression().fit(np.array([[np.nan], [1.0]]), [0, 1]),
+            "missing values reached an estimator",
+        ),
+        (lambda: LogisticRegression().predict([[1.0]]), "`LogisticRegression` was used before"),
+        (
+            lambda: ColumnTransformer([("n", SimpleImputer(), ["a", "b"])]).fit(
+                pd.DataFrame({"a": [1.0]})
+            ),
+            "remove it from those lists too",
+        ),
+        (lambda: make_pipeline(LogisticRegression).fit([[1.0], [2.0]], [0, 1]), "as a class"),
+    ],
+)
+def test_the_errors_the_model_met_are_explained(call, meaning):
+    assert meaning in (explain(_error_of(call)) or "")
+
+
+def test_an_unknown_error_gets_no_explanation():
+    assert explain(TRACEBACK + "NameError: name 'y_train' is not defined\n") is None
+    assert explain("") is None
+
+
+def test_the_debug_prompt_says_what_the_error_usually_means():
+    parent = Node(
+        id=0, operator="draft", status=NodeStatus.BUGGY, code="print(1)\n", plan="p",
+        failure="error", error="ValueError", stderr_tail=_error_of(_doubled_encoding),
+    )  # fmt: skip
+    chat = Recorder()
+    context = OperatorContext(
+        task=resolve_task("breast-cancer"), parents=(parent,), history=(parent,),
+        backend=chat, seed=0, node_id=1, limits=LIMITS,
+    )  # fmt: skip
+    OPERATORS.get("debug").apply(context)
+    assert "What this error usually means: a ColumnTransformer that selects" in chat.prompts[0]
