@@ -44,7 +44,13 @@ from airlab.tasks.task import Task
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
 REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once")
-CHECKS = ("check_imports", "check_names", "check_features", "check_target_reads")
+CHECKS = (
+    "check_imports",
+    "check_names",
+    "check_features",
+    "check_target_reads",
+    "check_splits",
+)
 SETTINGS = ("all on", *(f"{name} off" for name in (*REPAIRS, *CHECKS)))
 
 
@@ -82,6 +88,7 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         names=off != "check_names",
         features=off != "check_features",
         target_reads=off != "check_target_reads",
+        splits=off != "check_splits",
         targets=tuple(task.spec.target_columns),
     )
     problem = candidate_problem(Candidate("", repaired), [], packages=packages, checks=checks)

@@ -317,3 +317,36 @@ def test_a_recorded_debug_answer_gets_the_scikit_learn_import_it_dropped():
     repaired, meta = repair(raw, resolve_task("breast-cancer"))
     assert "PolynomialFeatures" in meta["auto_imports"]
     assert check_code(repaired, packages=PACKAGES, checks=ALL) is None
+
+
+@pytest.mark.parametrize(("name", "names"), [("modechoice-0", 2), ("modechoice-2", 3)])
+def test_a_split_unpacked_into_the_wrong_number_of_names_is_caught(name, names):
+    """Live, modechoice: a draft wrote `X_val, y_val = train_test_split(X, y, ...)` (it returns
+    4) and its debug answer unpacked it into 3; both died of "too many values to unpack"."""
+    raw = (RECORDED / "split-unpacking" / f"{name}.py").read_text()
+    repaired, _ = repair(raw, resolve_task("breast-cancer"))
+    diagnosis = check_code(repaired, packages=PACKAGES, checks=ALL)
+    line = 1 + next(i for i, x in enumerate(repaired.splitlines()) if "= train_test_split(" in x)
+    assert diagnosis == (
+        f"line {line} unpacks "
+        f"`train_test_split` of 2 array(s) into {names} names; it returns 4, in the order: "
+        "X_train, X_val, y_train, y_val"
+    )
+    assert check_code(repaired, packages=PACKAGES, checks=Checks(splits=False)) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "a, b, c, d = train_test_split(X, y, test_size=0.2)\n",
+        "train, val = train_test_split(frame)\n",
+        "parts = train_test_split(X, y)\n",
+        "a, *rest = train_test_split(X, y)\n",
+        "a, b, c, d, e, f = model_selection.train_test_split(X, y, w)\n",
+    ],
+)
+def test_a_split_unpacked_rightly_passes(code):
+    from airlab import pyast
+    from airlab.operators.checks import split_unpacking
+
+    assert split_unpacking(pyast.parse(code)) is None

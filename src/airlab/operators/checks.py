@@ -5,9 +5,10 @@ Running them would waste a worker and, for an unchanged copy, add a duplicate "g
 runner records them as failures instead, which the policy can debug like any other. The checks
 before running (each switchable by an operator option) catch what a 1.5B model's drafts died of
 most: an import the sandbox cannot satisfy (`check_imports`, against the run's package probe), a
-name read before any line binds it (`check_names`, the flow-aware pass of `names`), and an empty
-feature list (`check_features`). Their one-line diagnosis names the line, which the debug prompt
-shows with its neighbours.
+name read before any line binds it (`check_names`, the flow-aware pass of `names`), an empty
+feature list (`check_features`), a read of the target from the test data (`check_target_reads`)
+and `train_test_split`'s arrays unpacked into the wrong number of names (`check_splits`).
+Their one-line diagnosis names the line, which the debug prompt shows with its neighbours.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Checks:
     names: bool = True
     features: bool = True
     target_reads: bool = True
+    splits: bool = True
     targets: tuple[str, ...] = ()
     """The task's target columns (what `target_reads` looks for; none for text tasks)."""
 
@@ -95,6 +97,40 @@ def check_code(code: str, *, packages: Packages | None, checks: Checks) -> str |
         read = target_read_from_test(tree, checks.targets)
         if read is not None:
             return read
+    if checks.splits:
+        split = split_unpacking(tree)
+        if split is not None:
+            return split
+    return None
+
+
+SPLITTERS = frozenset({"train_test_split"})
+"""Functions that return two arrays (a train and a held-out part) per array given."""
+
+
+def split_unpacking(tree: ast.Module) -> str | None:
+    """`a, b = train_test_split(X, y, ...)`: k arrays in give 2k out, in the order
+    X_train, X_val, y_train, y_val; unpacking them into another number fails when it runs."""
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Tuple | ast.List)
+            and isinstance(node.value, ast.Call)
+        ):
+            continue
+        call, names = node.value, node.targets[0].elts
+        called = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        called = call.func.id if isinstance(call.func, ast.Name) else called
+        if called not in SPLITTERS or any(isinstance(a, ast.Starred) for a in (*call.args, *names)):
+            continue
+        arrays, expected = len(call.args), 2 * len(call.args)
+        if arrays and len(names) != expected:
+            shown = "X_train, X_val, y_train, y_val" if arrays == 2 else f"{expected} names"
+            return (
+                f"line {node.lineno} unpacks `{called}` of {arrays} array(s) into "
+                f"{len(names)} names; it returns {expected}, in the order: {shown}"
+            )
     return None
 
 

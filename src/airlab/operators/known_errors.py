@@ -81,6 +81,11 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "`y = train[TARGETS[0]]`), never on rows of test.csv",
     ),
     _known(
+        r"'(\w+Regressor)' object has no attribute '(classes_|predict_proba)'",
+        "`{1}` is a regressor and this task asks for class probabilities: use a classifier "
+        "(`...Classifier`), which has `predict_proba` and `classes_`",
+    ),
+    _known(
         r"This (\w+) instance is not fitted yet",
         "`{1}` was used before it was fitted: fit it (or the pipeline holding it) on `X`, `y` "
         "first",

@@ -94,6 +94,10 @@ class OperatorOptions(Params):
     """Before a candidate runs, find a read of the target column from the test data (which has
     none: a KeyError, often after the submission is written, in a self-made score):
     `check_failed`, with the advice to score on a validation split of train."""
+    check_splits: bool = True
+    """Before a candidate runs, find `train_test_split` unpacked into the wrong number of names
+    (`X_val, y_val = train_test_split(X, y)`: it returns 4): `check_failed`, naming the order
+    of what it returns."""
     critique: bool = False
     """Plan and revision tasks: an improve step first asks the model to critique its parent,
     then to revise it with the critique (critique-then-revise; one more call, `critique`)."""

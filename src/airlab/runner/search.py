@@ -169,6 +169,7 @@ class Search:
             names=self.operator_params.check_names,
             features=self.operator_params.check_features,
             target_reads=self.operator_params.check_target_reads,
+            splits=self.operator_params.check_splits,
             targets=tuple(self.task.spec.target_columns),
         )
         """The checks a written candidate passes before it may run."""
