@@ -9,6 +9,9 @@ through the repairs and checks with all of them on, and with each one switched o
 is run in the sandbox on the task's public data when no check refuses it, and is graded on the
 hidden `search` split. No model is called.
 
+A valid script whose submission predicts one value for every row (the skeleton's constant
+placeholder kept) is counted valid and marked constant: valid, not a solution.
+
 What this measures is each step's effect on the scripts as written: a repair's gain (scripts
 valid only with it), and a check's cost (scripts it refuses that would have run valid: false
 alarms) and its catches (scripts it refuses that would have failed: those go to debug with a
@@ -21,11 +24,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from airlab.backends import Candidate
 from airlab.backends.llm.record import LLM_CALLS_FILE
@@ -50,6 +56,7 @@ CHECKS = (
     "check_features",
     "check_target_reads",
     "check_splits",
+    "check_constant",
 )
 SETTINGS = ("all on", *(f"{name} off" for name in (*REPAIRS, *CHECKS)))
 
@@ -89,6 +96,7 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         features=off != "check_features",
         target_reads=off != "check_target_reads",
         splits=off != "check_splits",
+        constant=off != "check_constant",
         targets=tuple(task.spec.target_columns),
     )
     problem = candidate_problem(Candidate("", repaired), [], packages=packages, checks=checks)
@@ -97,17 +105,29 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
 
 @dataclass
 class Tally:
-    """Per setting: scripts valid, and scripts a check refused."""
+    """Per setting: scripts valid, valid ones that predict one constant, and scripts a check
+    refused."""
 
     scripts: int = 0
     valid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SETTINGS, 0))
+    constant: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SETTINGS, 0))
     refused: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SETTINGS, 0))
 
     def add(self, other: Tally) -> None:
         self.scripts += other.scripts
         for setting in SETTINGS:
             self.valid[setting] += other.valid[setting]
+            self.constant[setting] += other.constant[setting]
             self.refused[setting] += other.refused[setting]
+
+
+def is_constant(submission: bytes | None, targets: tuple[str, ...]) -> bool:
+    """A submission that predicts one value per target column (for every row)."""
+    if not submission:
+        return False
+    frame = pd.read_csv(io.BytesIO(submission))
+    present = [c for c in targets if c in frame.columns]
+    return bool(present) and all(frame[c].nunique(dropna=False) <= 1 for c in present)
 
 
 def replay_run(run_dir: Path) -> Tally:
@@ -150,7 +170,8 @@ def replay_scripts(scripts: list[tuple[str, str]], task: Task, packages: Package
     """(name, code) scripts under every setting, each distinct prepared script run once."""
     sandbox, grader = get_sandbox("auto"), Grader(task)
     limits = ExecutionLimits(time_s=task.spec.limits.time_s, memory_mb=task.spec.limits.memory_mb)
-    outcome: dict[str, bool] = {}
+    outcome: dict[str, tuple[bool, bool]] = {}
+    targets = tuple(task.spec.target_columns)
     tally = Tally()
     with tempfile.TemporaryDirectory() as scratch:
         for _name, code in scripts:
@@ -167,11 +188,13 @@ def replay_scripts(scripts: list[tuple[str, str]], task: Task, packages: Package
                         script=script, workdir=workdir, public_dir=task.public_dir, limits=limits
                     )
                     execution = sandbox.run(request)
-                    outcome[key] = bool(
+                    valid = bool(
                         execution.succeeded
                         and grader.grade(execution.submission, ("search",)).valid
                     )
-                tally.valid[setting] += outcome[key]
+                    outcome[key] = (valid, valid and is_constant(execution.submission, targets))
+                tally.valid[setting] += outcome[key][0]
+                tally.constant[setting] += outcome[key][1]
     return tally
 
 
@@ -185,6 +208,8 @@ def table(tallies: dict[str, Tally]) -> str:
         for name in names:
             tally = tallies[name]
             cell = f"{tally.valid[setting]} valid"
+            if tally.constant[setting]:
+                cell += f" ({tally.constant[setting]} constant)"
             if tally.refused[setting]:
                 cell += f", {tally.refused[setting]} refused"
             delta = tally.valid[setting] - tally.valid["all on"]

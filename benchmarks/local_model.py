@@ -37,7 +37,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from aide_peer import ensure_aide, regrade, run_aide
@@ -155,6 +155,30 @@ class Row:
     unknown_usage: int = 0
     """airlab's calls recorded with unknown usage (abandoned attempts, answers without usage)."""
     task_ref: str = ""
+    constant: int | None = None
+    """Valid nodes whose predictions are one value per target column (the skeleton's constant
+    placeholder kept, a label written where a probability goes, ...): valid, not a solution.
+    None: not counted (rows of runs before this count existed)."""
+
+
+def constant_nodes(run_dir: Path, spec: TaskSpec) -> int:
+    """Valid nodes of an airlab journal whose submission predicts one value per target."""
+    import pandas as pd
+
+    from airlab.journal import Journal, NodeStatus
+
+    count = 0
+    with Journal.open(run_dir / "journal.sqlite", read_only=True) as journal:
+        good = [n.id for n in journal.nodes() if n.status == NodeStatus.GOOD]
+    for node_id in good:
+        path = run_dir / "nodes" / f"{node_id:04d}" / "submission.csv"
+        if not path.is_file():
+            continue
+        frame = pd.read_csv(path)
+        targets = [c for c in spec.target_columns if c in frame.columns]
+        if targets and all(frame[c].nunique(dropna=False) <= 1 for c in targets):
+            count += 1
+    return count
 
 
 def run_airlab(
@@ -192,6 +216,7 @@ def airlab_row(
         calls=len(served),
         nodes=result.nodes if result else 0,
         valid=result.good_nodes if result else 0,
+        constant=constant_nodes(out / "runs" / name, resolve_task(task.ref).spec) if result else 0,
         best_search=result.best_search_score if result else None,
         final_test=result.scores.test if result else None,
         served_in=sum(c.prompt_tokens for c in served),
@@ -236,6 +261,7 @@ def aide_row(
         calls=len(served),
         nodes=graded.nodes,
         valid=graded.valid,
+        constant=constant_nodes(graded.run_dir, resolve_task(task.ref).spec),
         best_search=graded.best_search,
         final_test=graded.chosen_test,
         served_in=sum(c.prompt_tokens for c in served),
@@ -327,20 +353,26 @@ def table(rows: list[Row]) -> str:
             recorded += f" ({max(row.abandoned, row.unknown_usage)} call(s) of unknown usage)"
         lines.append(
             f"| {row.task} ({spec.metric} {arrow}) | {row.agent} | {row.repeat + 1} | {row.calls} "
-            f"| {row.valid}/{row.nodes} | {_score(row.best_search)} | {_score(row.final_test)} "
+            f"| {row.valid}/{row.nodes}{_constant(row)} | {_score(row.best_search)} "
+            f"| {_score(row.final_test)} "
             f"| {row.served_in:,} / {row.served_out:,} | {recorded} | {row.wall_s:.0f} |"
         )
     notes = [f"- {r.task} r{r.repeat + 1}, {r.agent}: {r.note}" for r in rows if r.note]
     return "\n".join(lines + (["", *notes] if notes else [])) + "\n"
 
 
+def _constant(row: Row) -> str:
+    return f" ({row.constant} constant)" if row.constant else ""
+
+
 def summary(rows: list[Row]) -> str:
-    """Per task and agent, then per agent over all tasks: runs, calls, and the valid-solution
-    rate (valid nodes over all nodes) with its 95 % Wilson interval."""
+    """Per task and agent, then per agent over all tasks: runs, calls, the valid-solution rate
+    (valid nodes over all nodes) and the rate of valid solutions that are not constant, each
+    with its 95 % Wilson interval."""
     lines = [
-        "| task | agent | runs | model calls | valid solutions (95 % CI) | runs with a valid "
-        "solution | abandoned calls |",
-        "|---|---|---|---|---|---|---|",
+        "| task | agent | runs | model calls | valid solutions (95 % CI) | valid, not constant "
+        "(95 % CI) | runs with a valid solution | abandoned calls |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, str], list[Row]] = {}
     for row in rows:
@@ -350,12 +382,29 @@ def summary(rows: list[Row]) -> str:
             groups.setdefault(("all", row.agent), []).append(row)
     for (task, agent), group in groups.items():
         valid, nodes = sum(r.valid for r in group), sum(r.nodes for r in group)
+        counted = all(r.constant is not None for r in group)
+        real = valid - sum(r.constant or 0 for r in group)
         lines.append(
             f"| {task} | {agent} | {len(group)} | {sum(r.calls for r in group)} "
-            f"| {_rate(valid, nodes)} | {sum(r.valid > 0 for r in group)}/{len(group)} "
+            f"| {_rate(valid, nodes)} | {_rate(real, nodes) if counted else 'not counted'} "
+            f"| {sum(r.valid > 0 for r in group)}/{len(group)} "
             f"| {sum(r.abandoned for r in group)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def counted(row: Row, runs: Path) -> Row:
+    """`row` with its constant nodes counted from its run folder when the row predates the
+    count and the folder is still there (`<out>/runs/<run name>`)."""
+    if row.constant is not None:
+        return row
+    key = next((k for k, (label, _) in AGENTS.items() if label == row.agent), None)
+    if key is None:
+        return row
+    run_dir = runs / run_name(BenchTask(row.task, row.task_ref), key, row.repeat)
+    if not (run_dir / "journal.sqlite").is_file():
+        return row
+    return replace(row, constant=constant_nodes(run_dir, _spec(row)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,7 +460,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {run_dir.name} | {scripts} | {before} | {after} |", flush=True)
         return 0
     if args.summary:
-        rows = [Row(**r) for path in args.summary for r in json.loads(path.read_text())]
+        rows = [
+            counted(Row(**r), path.parent / "runs")
+            for path in args.summary
+            for r in json.loads(path.read_text())
+        ]
         print(table(rows) + "\n" + summary(rows))
         return 0
     agents = [a for a in args.agents.split(",") if a]

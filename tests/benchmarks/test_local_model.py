@@ -244,6 +244,30 @@ def test_the_summary_pools_repeats_per_cell_and_over_tasks():
     assert any(line.startswith("| all | AIDE | 1 |") for line in lines)
 
 
+def test_valid_solutions_that_predict_a_constant_are_counted_apart():
+    from local_model import summary
+
+    rows = [
+        _row("wine", "greedy", 5, constant=5, repeat=0),
+        _row("wine", "greedy", 3, constant=0, repeat=1),
+        _row("grunfeld", "greedy", 2),  # a row from before the count: not counted
+    ]
+    lines = summary(rows).splitlines()
+    assert any(
+        line.startswith("| wine | greedy | 2 | 24 | 8/12 = 67% [") and "| 3/12 = 25% [" in line
+        for line in lines
+    )
+    assert any(line.startswith("| grunfeld |") and "| not counted |" in line for line in lines)
+
+
+def test_a_submission_of_one_value_per_target_is_constant():
+    from check_replay import is_constant
+
+    assert is_constant(b"id,y\n1,0.5\n2,0.5\n", ("y",))
+    assert not is_constant(b"id,y\n1,0.5\n2,0.4\n", ("y",))
+    assert not is_constant(None, ("y",)) and not is_constant(b"id,z\n1,1\n", ("y",))
+
+
 def test_calls_of_unknown_usage_are_read_from_the_runs_call_log(tmp_path):
     import json
 

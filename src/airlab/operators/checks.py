@@ -6,8 +6,9 @@ runner records them as failures instead, which the policy can debug like any oth
 before running (each switchable by an operator option) catch what a 1.5B model's drafts died of
 most: an import the sandbox cannot satisfy (`check_imports`, against the run's package probe), a
 name read before any line binds it (`check_names`, the flow-aware pass of `names`), an empty
-feature list (`check_features`), a read of the target from the test data (`check_target_reads`)
-and `train_test_split`'s arrays unpacked into the wrong number of names (`check_splits`).
+feature list (`check_features`), a read of the target from the test data (`check_target_reads`),
+`train_test_split`'s arrays unpacked into the wrong number of names (`check_splits`), and a
+constant placeholder model kept as the only one (`check_constant`).
 Their one-line diagnosis names the line, which the debug prompt shows with its neighbours.
 """
 
@@ -39,6 +40,7 @@ class Checks:
     features: bool = True
     target_reads: bool = True
     splits: bool = True
+    constant: bool = True
     targets: tuple[str, ...] = ()
     """The task's target columns (what `target_reads` looks for; none for text tasks)."""
 
@@ -101,7 +103,63 @@ def check_code(code: str, *, packages: Packages | None, checks: Checks) -> str |
         split = split_unpacking(tree)
         if split is not None:
             return split
+    if checks.constant:
+        constant = constant_model(tree)
+        if constant is not None:
+            return constant
     return None
+
+
+CONSTANT_MODELS = frozenset({"DummyClassifier", "DummyRegressor"})
+_MODEL_SUFFIXES = ("Classifier", "Regressor", "Regression", "SVC", "SVR", "NB")
+_MODEL_NAMES = frozenset(
+    {
+        "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "BayesianRidge",
+        "LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis", "KMeans",
+        "OLS", "WLS", "GLS", "Logit", "Probit", "GLM", "MNLogit", "ols", "logit", "glm",
+        "ARIMA", "SARIMAX", "ExponentialSmoothing", "Holt", "Sequential", "Prophet",
+    }
+)  # fmt: skip
+_MODEL_PACKAGES = frozenset(
+    {"torch", "tensorflow", "keras", "statsmodels", "xgboost", "lightgbm", "catboost", "sktime"}
+)
+
+
+def constant_model(tree: ast.Module) -> str | None:
+    """A script whose only model is a constant one (`DummyClassifier`, `DummyRegressor`: the
+    skeleton's placeholder, kept): it predicts one value for every row. Conservative: any
+    other estimator constructed, any class defined, or any modelling package imported (whose
+    models this pass does not know) and the script is left alone."""
+    dummy: ast.Call | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            return None
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            if any(m.split(".")[0] in _MODEL_PACKAGES for m in modules):
+                return None
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in CONSTANT_MODELS:
+            dummy = dummy or node
+        elif name in _MODEL_NAMES or name.endswith(_MODEL_SUFFIXES):
+            return None
+    if dummy is None:
+        return None
+    func = dummy.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    instead = "HistGradientBoosting" + name.removeprefix("Dummy")
+    return (
+        f"the script's only model is the constant `{name}` (line {dummy.lineno}), the "
+        f"skeleton's placeholder: it predicts one value for every row; replace it with a "
+        f"real model, e.g. `{instead}()`"
+    )
 
 
 SPLITTERS = frozenset({"train_test_split"})

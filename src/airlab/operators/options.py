@@ -98,6 +98,11 @@ class OperatorOptions(Params):
     """Before a candidate runs, find `train_test_split` unpacked into the wrong number of names
     (`X_val, y_val = train_test_split(X, y)`: it returns 4): `check_failed`, naming the order
     of what it returns."""
+    check_constant: bool = True
+    """Before a candidate runs, find a script whose only model is a constant one
+    (`DummyClassifier`, `DummyRegressor`: the skeleton's placeholder, kept): `check_failed`, as
+    it would predict one value for every row. Any other estimator, class definition or
+    modelling package imported and the script runs."""
     critique: bool = False
     """Plan and revision tasks: an improve step first asks the model to critique its parent,
     then to revise it with the critique (critique-then-revise; one more call, `critique`)."""

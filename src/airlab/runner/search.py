@@ -170,6 +170,7 @@ class Search:
             features=self.operator_params.check_features,
             target_reads=self.operator_params.check_target_reads,
             splits=self.operator_params.check_splits,
+            constant=self.operator_params.check_constant,
             targets=tuple(self.task.spec.target_columns),
         )
         """The checks a written candidate passes before it may run."""
