@@ -13,26 +13,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import make_pipeline
 
-from airlab.backends import ChatModel, Completion, Usage
 from airlab.journal.node import Node, NodeStatus
 from airlab.operators import OPERATORS, OperatorContext
 from airlab.operators.known_errors import explain
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
 
+from .recorder import Recorder
+
 LIMITS = ExecutionLimits(time_s=60, memory_mb=2048)
 TRACEBACK = 'Traceback (most recent call last):\n  File "solution.py", line 7, in <module>\n'
-
-
-class Recorder(ChatModel):
-    name = "recorder"
-
-    def __init__(self) -> None:
-        self.prompts: list[str] = []
-
-    def complete(self, messages, *, purpose=""):
-        self.prompts.append(messages[-1].content)
-        return Completion("Plan.\n```python\nprint(2)\n```", Usage(1, 1, 0.0, 1), "r")
 
 
 def _error_of(call) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from airlab.backends import Candidate, ChatModel, Completion, Usage
+from airlab.backends import Candidate
 from airlab.failures import Failure
 from airlab.grading.grader import Grader
 from airlab.journal.node import Node, NodeStatus
@@ -26,6 +26,8 @@ from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.packages import USUAL, Packages
 from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import resolve_task
+
+from .recorder import Recorder
 
 HERE = Path(__file__).parent
 STYLE = HERE / "fixtures" / "model-style"
@@ -248,17 +250,6 @@ def compile_fails(code: str) -> bool:
 
 
 # ---- the debug prompt --------------------------------------------------------------------
-class Recorder(ChatModel):
-    name = "recorder"
-
-    def __init__(self) -> None:
-        self.prompts: list[str] = []
-
-    def complete(self, messages, *, purpose=""):
-        self.prompts.append(messages[-1].content)
-        return Completion("Plan.\n```python\nprint(1)\n```", Usage(1, 1, 0.0, 1), "r")
-
-
 def test_the_debug_prompt_shows_the_failing_line_and_what_earlier_fixes_changed():
     """A chain draft -> debug, both dead of the same NameError: the prompt marks the line of the
     traceback among its neighbours and says what the last fix changed."""
