@@ -78,6 +78,10 @@ def test_parse_answer_takes_the_longest_closed_python_block_and_strips_thinking(
         ("StackingClassifier([RandomForestClassifier(), SVC()])", "", "ensemble"),
         ("import numpy as np", "Family: Nearest centroid", "nearest_centroid"),
         ("import numpy as np", "no label", "unknown"),
+        # a comment is not code: the skeleton's hint kept above the constant placeholder
+        ("# e.g. HistGradientBoostingClassifier()\nm = DummyClassifier()", "", "unknown"),
+        ("m = RandomForestClassifier()  # better than GradientBoosting?", "", "random_forest"),
+        ("# XGBoost next\nm = Ridge(\n", "", "linear"),  # does not tokenize: by line
     ],
 )
 def test_family_from_code_first_then_the_model_label(code, plan, family):

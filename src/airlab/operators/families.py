@@ -3,7 +3,9 @@ code first, the model's own `Family:` label as the fallback."""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 # Most specific first: a CNN written in torch is a cnn, not a generic neural net.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -35,8 +37,28 @@ _ENSEMBLE = re.compile(r"Stacking(Classifier|Regressor)|Voting(Classifier|Regres
 _LABEL = re.compile(r"^\s*\**\s*family\s*\**\s*:\s*\**\s*(.+?)\s*\**\s*$", re.IGNORECASE | re.M)
 
 
+def without_comments(code: str) -> str:
+    """The code with its comments blanked: the skeleton's "# REPLACE ... (e.g.
+    HistGradientBoostingClassifier())" kept above a constant model is no gradient boosting."""
+    lines = code.splitlines(keepends=True)
+    try:
+        comments = [
+            token.start
+            for token in tokenize.generate_tokens(io.StringIO(code).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return "".join(line for line in lines if not line.lstrip().startswith("#"))
+    for row, col in comments:
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + ("\n" if line.endswith("\n") else "")
+    return "".join(lines)
+
+
 def classify_family(code: str, plan: str = "") -> str:
-    """One family name; `ensemble` when the code stacks or votes over several families."""
+    """One family name (from the code, comments left out); `ensemble` when the code stacks or
+    votes over several families."""
+    code = without_comments(code)
     found = [family for family, pattern in _RULES if pattern.search(code)]
     if len(found) > 1 and _ENSEMBLE.search(code):
         return "ensemble"
