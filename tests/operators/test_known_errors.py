@@ -61,6 +61,14 @@ def _doubled_encoding():
             "remove it from those lists too",
         ),
         (lambda: make_pipeline(LogisticRegression).fit([[1.0], [2.0]], [0, 1]), "as a class"),
+        (
+            lambda: HistGradientBoostingClassifier().set_params(min_samples_split=2),
+            "`HistGradientBoostingClassifier` has no parameter `min_samples_split`",
+        ),
+        (
+            lambda: make_pipeline(LogisticRegression()).set_params(C=2.0),
+            "`C` of its `LogisticRegression` step is `<step>__C`",
+        ),
     ],
 )
 def test_the_errors_the_model_met_are_explained(call, meaning):

@@ -61,6 +61,17 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "(HistGradientBoosting models take `max_iter`, not `n_estimators`)",
     ),
     _known(
+        r"Invalid parameter '(\w+)' for estimator Pipeline\(.*\b(\w+)\(",
+        "a pipeline's parameters are named `<step>__<parameter>`: `{1}` of its `{2}` step is "
+        "`<step>__{1}`, where `make_pipeline` names that step `{2}` in lower case; or set "
+        "`{1}` on `{2}` before building the pipeline",
+    ),
+    _known(
+        r"Invalid parameter '(\w+)' for estimator (\w+)",
+        "`{2}` has no parameter `{1}` (a parameter grid or `set_params` named it): remove it, or "
+        "use the name this class gives it",
+    ),
+    _known(
         r"could not convert string to float",
         "a text value reached something that needs numbers: leave text columns to `encode` "
         "(one-hot encoding in front of the estimator) and do not cast them to float",
