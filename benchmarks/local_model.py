@@ -163,22 +163,15 @@ class Row:
 
 def constant_nodes(run_dir: Path, spec: TaskSpec) -> int:
     """Valid nodes of an airlab journal whose submission predicts one value per target."""
-    import pandas as pd
+    from check_replay import is_constant
 
     from airlab.journal import Journal, NodeStatus
 
-    count = 0
     with Journal.open(run_dir / "journal.sqlite", read_only=True) as journal:
         good = [n.id for n in journal.nodes() if n.status == NodeStatus.GOOD]
-    for node_id in good:
-        path = run_dir / "nodes" / f"{node_id:04d}" / "submission.csv"
-        if not path.is_file():
-            continue
-        frame = pd.read_csv(path)
-        targets = [c for c in spec.target_columns if c in frame.columns]
-        if targets and all(frame[c].nunique(dropna=False) <= 1 for c in targets):
-            count += 1
-    return count
+    paths = [run_dir / "nodes" / f"{node_id:04d}" / "submission.csv" for node_id in good]
+    targets = tuple(spec.target_columns)
+    return sum(is_constant(p.read_bytes(), targets) for p in paths if p.is_file())
 
 
 def run_airlab(

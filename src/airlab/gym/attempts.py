@@ -15,11 +15,10 @@ from airlab.backends import Candidate
 from airlab.failures import Failure
 from airlab.gym.reward import RewardSpec, attempt_reward
 from airlab.journal import Node, NodeStatus
-from airlab.journal.edit import EditOutcome, EditRecord, PatchFailure
-from airlab.operators.diff_edit import patched, uses_diff
+from airlab.operators.diff_edit import edit_answer, uses_diff
 from airlab.operators.families import classify_family
 from airlab.operators.parsing import parse_answer
-from airlab.operators.patches import PatchError, text_before_blocks
+from airlab.operators.patches import PatchError
 from airlab.runner.pool import Pool
 from airlab.runner.search import Proposal, Search, Written
 
@@ -59,21 +58,11 @@ def written(proposal: Proposal, answer: str, seen_before: int | None = None) -> 
 def _edit_written(proposal: Proposal, answer: str, gym_meta: dict[str, Any]) -> Written:
     """A diff answer: its blocks applied to the parent, or a whole script, or the failure."""
     node_id = proposal.node.id
-    parent_code = proposal.context.parents[0].code
     try:
-        result, count = patched(parent_code, answer)
+        plan, code, record = edit_answer(proposal.context.parents[0].code, answer)
     except PatchError as error:
-        whole = parse_answer(answer) if error.reason is PatchFailure.NO_BLOCKS else None
-        if whole is None or not whole.complete:
-            reason = f"the SEARCH/REPLACE blocks do not apply ({error})"
-            return Written(node_id, None, 0.0, reason, Failure.NO_CODE)
-        record = EditRecord(
-            outcome=EditOutcome.WHOLE_ANSWER, reason=error.reason, detail=error.detail
-        )
-        plan, code = whole.plan, whole.code
-    else:
-        record = EditRecord(outcome=EditOutcome.APPLIED, blocks=count, fuzzy=result.fuzzy)
-        plan, code = text_before_blocks(answer), result.code
+        reason = f"the SEARCH/REPLACE blocks do not apply ({error})"
+        return Written(node_id, None, 0.0, reason, Failure.NO_CODE)
     meta = {"family": classify_family(code, plan), "edit": record.to_meta(), **gym_meta}
     return Written(node_id, Candidate(plan, code, meta), 0.0)
 

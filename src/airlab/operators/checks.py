@@ -25,6 +25,7 @@ from airlab.journal.node import Node
 from airlab.operators.names import read_before_binding
 from airlab.operators.parsing import TRUNCATED_FINISH_REASONS
 from airlab.operators.target_reads import target_read_from_test
+from airlab.pyast import called_name
 from airlab.sandbox.packages import SUBSTITUTES, Packages
 
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -130,7 +131,7 @@ def constant_model(tree: ast.Module) -> str | None:
     skeleton's placeholder, kept): it predicts one value for every row. Conservative: any
     other estimator constructed, any class defined, or any modelling package imported (whose
     models this pass does not know) and the script is left alone."""
-    dummy: ast.Call | None = None
+    dummy: tuple[str, int] | None = None
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             return None
@@ -142,21 +143,17 @@ def constant_model(tree: ast.Module) -> str | None:
             )
             if any(m.split(".")[0] in _MODEL_PACKAGES for m in modules):
                 return None
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name in CONSTANT_MODELS:
-            dummy = dummy or node
-        elif name in _MODEL_NAMES or name.endswith(_MODEL_SUFFIXES):
+        name = called_name(node)
+        if name in CONSTANT_MODELS and isinstance(node, ast.Call):
+            dummy = dummy or (name, node.lineno)
+        elif name is not None and (name in _MODEL_NAMES or name.endswith(_MODEL_SUFFIXES)):
             return None
     if dummy is None:
         return None
-    func = dummy.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name, line = dummy
     instead = "HistGradientBoosting" + name.removeprefix("Dummy")
     return (
-        f"the script's only model is the constant `{name}` (line {dummy.lineno}), the "
+        f"the script's only model is the constant `{name}` (line {line}), the "
         f"skeleton's placeholder: it predicts one value for every row; replace it with a "
         f"real model, e.g. `{instead}()`"
     )
@@ -178,8 +175,7 @@ def split_unpacking(tree: ast.Module) -> str | None:
         ):
             continue
         call, names = node.value, node.targets[0].elts
-        called = call.func.attr if isinstance(call.func, ast.Attribute) else None
-        called = call.func.id if isinstance(call.func, ast.Name) else called
+        called = called_name(call)
         if called not in SPLITTERS or any(isinstance(a, ast.Starred) for a in (*call.args, *names)):
             continue
         arrays, expected = len(call.args), 2 * len(call.args)

@@ -69,6 +69,23 @@ def patched(parent_code: str, answer: str) -> tuple[Patched, int]:
     return result, len(blocks)
 
 
+def edit_answer(parent_code: str, text: str) -> tuple[str, str, EditRecord]:
+    """(plan, code, record) of a diff answer: its blocks applied to the parent, or the complete
+    whole script it wrote instead of blocks; PatchError when it is neither."""
+    try:
+        result, count = patched(parent_code, text)
+    except PatchError as error:
+        whole = parse_answer(text) if error.reason is PatchFailure.NO_BLOCKS else None
+        if whole is None or not whole.complete:
+            raise
+        record = EditRecord(
+            outcome=EditOutcome.WHOLE_ANSWER, reason=error.reason, detail=error.detail
+        )
+        return whole.plan, whole.code, record
+    record = EditRecord(outcome=EditOutcome.APPLIED, blocks=count, fuzzy=result.fuzzy)
+    return text_before_blocks(text), result.code, record
+
+
 def ask_for_edit(
     model: ChatModel, messages: list[Message], parent_code: str, *, purpose: str
 ) -> Candidate:
@@ -82,22 +99,8 @@ def ask_for_edit(
                 "the answer was cut off at the output token limit "
                 f"(finish_reason {completion.finish_reason!r})",
             )
-        result, count = patched(parent_code, text)
+        plan, code, record = edit_answer(parent_code, text)
     except PatchError as error:
-        if error.reason is PatchFailure.NO_BLOCKS:
-            whole = parse_answer(completion.text)
-            if whole is not None and whole.complete:
-                record = EditRecord(
-                    outcome=EditOutcome.WHOLE_ANSWER, reason=error.reason, detail=error.detail
-                )
-                return candidate(
-                    whole.plan,
-                    whole.code,
-                    completion.usage,
-                    completion.model,
-                    finish_reason=completion.finish_reason,
-                    edit=record.to_meta(),
-                )
         retry = [
             *messages,
             Message("assistant", completion.text),
@@ -113,10 +116,9 @@ def ask_for_edit(
         )
         meta = {**written.meta, "llm_calls": usage.calls, "edit": record.to_meta()}
         return replace(written, usage=usage, meta=meta)
-    record = EditRecord(outcome=EditOutcome.APPLIED, blocks=count, fuzzy=result.fuzzy)
     return candidate(
-        text_before_blocks(text),
-        result.code,
+        plan,
+        code,
         completion.usage,
         completion.model,
         finish_reason=completion.finish_reason,

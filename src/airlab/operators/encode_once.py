@@ -16,9 +16,10 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
+from airlab.operators.names import bindings_of
+from airlab.pyast import called_name
 
 TRANSFORMER_CALLS = frozenset({"ColumnTransformer", "make_column_transformer"})
-PIPELINE_CALLS = frozenset({"make_pipeline", "Pipeline"})
 
 
 def encode_once(code: str) -> tuple[str, list[int]]:
@@ -27,9 +28,13 @@ def encode_once(code: str) -> tuple[str, list[int]]:
         tree = pyast.parse(code)
     except SyntaxError:
         return code, []
-    bindings = _single_bindings(tree)
+    bindings = {  # names bound exactly once in the script, by `name = value`
+        name: values[0]
+        for name, values in bindings_of(tree).items()
+        if len(values) == 1 and values[0] is not None
+    }
     transformers = {
-        name for name, value in bindings.items() if _call_name(value) in TRANSFORMER_CALLS
+        name for name, value in bindings.items() if called_name(value) in TRANSFORMER_CALLS
     }
     if not transformers:
         return code, []
@@ -42,7 +47,7 @@ def encode_once(code: str) -> tuple[str, list[int]]:
         (call, wrapped)
         for call in ast.walk(tree)
         if isinstance(call, ast.Call)
-        and _call_name(call) == "make_pipeline"
+        and called_name(call) == "make_pipeline"
         and len(call.args) == 2
         and not call.keywords
         and all(isinstance(arg, ast.Name) for arg in call.args)
@@ -62,41 +67,12 @@ def encode_once(code: str) -> tuple[str, list[int]]:
     return source.decode(), sorted(lines)
 
 
-def _single_bindings(tree: ast.Module) -> dict[str, ast.AST]:
-    """Names bound exactly once in the whole script, by a plain `name = value`."""
-    values: dict[str, ast.AST] = {}
-    count: dict[str, int] = {}
-    for node in ast.walk(tree):
-        targets: list[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.comprehension):
-            targets = [node.target]
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            targets = [node.optional_vars]
-        elif isinstance(node, ast.NamedExpr):
-            targets = [node.target]
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            count[node.name] = count.get(node.name, 0) + 1
-        for target in targets:
-            for part in ast.walk(target):
-                if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Store):
-                    count[part.id] = count.get(part.id, 0) + 1
-                    if (
-                        isinstance(node, ast.Assign)
-                        and len(node.targets) == 1
-                        and isinstance(node.targets[0], ast.Name)
-                    ):
-                        values[part.id] = node.value
-    return {name: value for name, value in values.items() if count.get(name) == 1}
-
-
 def _first_step(value: ast.AST) -> str | None:
     """The name of a pipeline's first step: `make_pipeline(E, ...)` or
     `Pipeline([("name", E), ...])` (also as `steps=`)."""
     if not isinstance(value, ast.Call):
         return None
-    called = _call_name(value)
+    called = called_name(value)
     if called == "make_pipeline":
         return _name(value.args[0]) if value.args else None
     if called != "Pipeline":
@@ -111,17 +87,6 @@ def _first_step(value: ast.AST) -> str | None:
     first = steps.elts[0]
     if isinstance(first, ast.Tuple) and len(first.elts) == 2:
         return _name(first.elts[1])
-    return None
-
-
-def _call_name(value: ast.AST) -> str | None:
-    """`f` of `f(...)` or `module.f(...)`."""
-    if not isinstance(value, ast.Call):
-        return None
-    if isinstance(value.func, ast.Name):
-        return value.func.id
-    if isinstance(value.func, ast.Attribute):
-        return value.func.attr
     return None
 
 

@@ -193,3 +193,43 @@ def _bound_in(body: list[ast.stmt], *, deep: bool = False) -> set[str]:
             continue
         pending.extend(ast.iter_child_nodes(node))
     return bound
+
+
+def bindings_of(tree: ast.Module) -> dict[str, list[ast.AST | None]]:
+    """Every binding of each plain name: the value assigned, or None for any other binding
+    (tuple unpacking, loops, augmented assignment, `with ... as`, imports, definitions,
+    parameters, `:=`)."""
+    found: dict[str, list[ast.AST | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+                else:
+                    for part in ast.walk(target):
+                        if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Store):
+                            found.setdefault(part.id, []).append(None)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append(node.value)
+        if isinstance(node, ast.AugAssign | ast.For | ast.comprehension) and isinstance(
+            node.target, ast.Name
+        ):
+            found.setdefault(node.target.id, []).append(None)
+        elif isinstance(node, ast.For | ast.comprehension):
+            for part in ast.walk(node.target):
+                if isinstance(part, ast.Name):
+                    found.setdefault(part.id, []).append(None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for part in ast.walk(node.optional_vars):
+                if isinstance(part, ast.Name):
+                    found.setdefault(part.id, []).append(None)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.setdefault(node.name, []).append(None)
+        elif isinstance(node, ast.arg):  # a parameter may be any frame
+            found.setdefault(node.arg, []).append(None)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append(None)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                found.setdefault((alias.asname or alias.name).split(".")[0], []).append(None)
+    return found

@@ -15,6 +15,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
+from airlab.operators.names import bindings_of
+from airlab.pyast import called_name
+
 _NARROWING_METHODS = frozenset(
     {"copy", "drop", "dropna", "fillna", "reset_index", "set_index", "head", "tail", "sample"}
 )
@@ -24,9 +27,7 @@ def _reads_test_csv(value: ast.AST) -> bool:
     """`<anything>.read_csv("...test.csv", ...)` (any path ending in test.csv)."""
     return (
         isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Attribute | ast.Name)
-        and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id)
-        == "read_csv"
+        and called_name(value) == "read_csv"
         and bool(value.args)
         and isinstance(value.args[0], ast.Constant)
         and isinstance(value.args[0].value, str)
@@ -45,46 +46,6 @@ def _narrows(value: ast.AST, frames: set[str]) -> bool:
         and isinstance(value.func.value, ast.Name)
         and value.func.value.id in frames
     )
-
-
-def _bindings(tree: ast.Module) -> dict[str, list[ast.AST | None]]:
-    """Every binding of each plain name: the value assigned, or None for any other binding
-    (tuple unpacking, loops, augmented assignment, `with ... as`, imports, definitions,
-    parameters, `:=`)."""
-    found: dict[str, list[ast.AST | None]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, []).append(node.value)
-                else:
-                    for part in ast.walk(target):
-                        if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Store):
-                            found.setdefault(part.id, []).append(None)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            found.setdefault(node.target.id, []).append(node.value)
-        if isinstance(node, ast.AugAssign | ast.For | ast.comprehension) and isinstance(
-            node.target, ast.Name
-        ):
-            found.setdefault(node.target.id, []).append(None)
-        elif isinstance(node, ast.For | ast.comprehension):
-            for part in ast.walk(node.target):
-                if isinstance(part, ast.Name):
-                    found.setdefault(part.id, []).append(None)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            for part in ast.walk(node.optional_vars):
-                if isinstance(part, ast.Name):
-                    found.setdefault(part.id, []).append(None)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.setdefault(node.name, []).append(None)
-        elif isinstance(node, ast.arg):  # a parameter may be any frame
-            found.setdefault(node.arg, []).append(None)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            found.setdefault(node.target.id, []).append(None)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                found.setdefault((alias.asname or alias.name).split(".")[0], []).append(None)
-    return found
 
 
 def _test_frames(bindings: dict[str, list[ast.AST | None]]) -> set[str]:
@@ -155,7 +116,7 @@ def target_read_from_test(tree: ast.Module, targets: Sequence[str]) -> str | Non
     wanted = {t for t in targets if t}
     if not wanted:
         return None
-    bindings = _bindings(tree)
+    bindings = bindings_of(tree)
     frames = _test_frames(bindings)
     if not frames:
         return None
