@@ -49,7 +49,7 @@ from airlab.tasks.task import Task
 
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
-REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once")
+REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once", "split_names")
 CHECKS = (
     "check_imports",
     "check_names",
@@ -89,6 +89,7 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         auto_imports=off != "auto_imports",
         io_prelude=off != "io_prelude",
         encode_once=off != "encode_once",
+        split_names=off != "split_names",
     )
     checks = Checks(
         imports=off != "check_imports",

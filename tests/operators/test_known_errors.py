@@ -69,6 +69,10 @@ def _doubled_encoding():
             lambda: make_pipeline(LogisticRegression()).set_params(C=2.0),
             "`C` of its `LogisticRegression` step is `<step>__C`",
         ),
+        (  # live, wine: `pd.DataFrame({ID: X_test[ID]})`
+            lambda: pd.DataFrame({"a": [1.0]})[["a"]]["id"],
+            "if `id` is a column name, the DataFrame it was read from has no such column",
+        ),
     ],
 )
 def test_the_errors_the_model_met_are_explained(call, meaning):

@@ -318,9 +318,10 @@ def test_a_recorded_debug_answer_gets_the_scikit_learn_import_it_dropped():
 @pytest.mark.parametrize(("name", "names"), [("modechoice-0", 2), ("modechoice-2", 3)])
 def test_a_split_unpacked_into_the_wrong_number_of_names_is_caught(name, names):
     """Live, modechoice: a draft wrote `X_val, y_val = train_test_split(X, y, ...)` (it returns
-    4) and its debug answer unpacked it into 3; both died of "too many values to unpack"."""
+    4) and its debug answer unpacked it into 3; both died of "too many values to unpack".
+    (The `split_names` repair re-aligns the first; here it is off to see the check.)"""
     raw = (RECORDED / "split-unpacking" / f"{name}.py").read_text()
-    repaired, _ = repair(raw, resolve_task("breast-cancer"))
+    repaired, _ = repair(raw, resolve_task("breast-cancer"), split_names=False)
     diagnosis = check_code(repaired, packages=PACKAGES, checks=ALL)
     line = 1 + next(i for i, x in enumerate(repaired.splitlines()) if "= train_test_split(" in x)
     assert diagnosis == (

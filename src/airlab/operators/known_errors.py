@@ -101,6 +101,12 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "`{1}` was used before it was fitted: fit it (or the pipeline holding it) on `X`, `y` "
         "first",
     ),
+    _known(
+        r"^KeyError: '([^']+)'$",
+        "if `{1}` is a column name, the DataFrame it was read from has no such column: `X` and "
+        "`X_test` hold only `FEATURES`, which leave out the id and the targets (read the id "
+        "from `test`, the targets from `train`), and a column dropped or renamed before is gone",
+    ),
 )
 """Error line pattern -> its usual meaning, most specific first."""
 

@@ -75,6 +75,12 @@ class OperatorOptions(Params):
     `estimator` that is itself a pipeline starting from the same `encode` (the data would be
     encoded twice and the second ColumnTransformer fail on an array), use `estimator` as it is
     (`meta.encode_once` lists the lines). Single-answer writes."""
+    split_names: bool = True
+    """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
+    number of names (`X_val, y_val = ...`) and the names say which array each part is from,
+    give each name its own array's part and `_` to the rest (`_, X_val, _, y_val = ...`;
+    `meta.split_names` lists the lines); otherwise `check_splits` refuses it. Single-answer
+    writes."""
     retry_unchanged: bool = True
     """When improve or debug answers with what the check refuses as its parent's script again
     (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask

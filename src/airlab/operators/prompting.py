@@ -67,6 +67,8 @@ class PromptSettings:
     """Import the common scikit-learn names a script uses without importing them."""
     encode_once: bool = True
     """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
+    split_names: bool = True
+    """Re-align a `train_test_split` unpacked into the wrong number of names."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
 
@@ -86,6 +88,7 @@ class PromptSettings:
             shell_lines=typed.shell_lines,
             auto_imports=typed.auto_imports,
             encode_once=typed.encode_once,
+            split_names=typed.split_names,
             retry_unchanged=typed.retry_unchanged,
         )
 
@@ -246,6 +249,7 @@ def _repaired(written: Candidate, context: OperatorContext, settings: PromptSett
         auto_imports=settings.auto_imports,
         io_prelude=settings.skeleton and settings.io_prelude,
         encode_once=settings.encode_once,
+        split_names=settings.split_names,
     )
     if not applied:
         return written

@@ -2,9 +2,11 @@
 
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, and of the skeleton's I/O
-names read before any line bound them, and of the skeleton's encoding applied twice. None of
+names read before any line bound them, of the skeleton's encoding applied twice, and of a
+`train_test_split` unpacked into the wrong number of names. None of
 these needs a model to fix. Each repair applied is listed in the candidate's meta under its own
-key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`), and each has an operator
+key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `split_names`), and each has an
+operator
 option of the same name to switch it off.
 """
 
@@ -16,6 +18,7 @@ from airlab.operators.encode_once import encode_once as unwrap_double_encoding
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
+from airlab.operators.split_names import fix_split_names
 from airlab.tasks.task import Task
 
 IMPORTS_MARK = "# airlab: imports this script uses but does not write"
@@ -82,6 +85,7 @@ def repair(
     auto_imports: bool = True,
     io_prelude: bool = True,
     encode_once: bool = True,
+    split_names: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """(the repaired script, the meta entries of the repairs applied: {} when none)."""
     meta: dict[str, Any] = {}
@@ -101,6 +105,10 @@ def repair(
         code, lines = unwrap_double_encoding(code)
         if lines:
             meta["encode_once"] = lines
+    if split_names:
+        code, lines = fix_split_names(code)
+        if lines:
+            meta["split_names"] = lines
     return code, meta
 
 
