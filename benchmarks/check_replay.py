@@ -49,7 +49,7 @@ from airlab.tasks.task import Task
 
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
-REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once", "split_names")
+REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once", "split_names", "id_reads")
 CHECKS = (
     "check_imports",
     "check_names",
@@ -90,6 +90,7 @@ def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> 
         io_prelude=off != "io_prelude",
         encode_once=off != "encode_once",
         split_names=off != "split_names",
+        id_reads=off != "id_reads",
     )
     checks = Checks(
         imports=off != "check_imports",

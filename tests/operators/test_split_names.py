@@ -47,21 +47,23 @@ def _run(script: str, tmp_path: Path):
 
 def test_the_recorded_wine_split_fails_as_written_and_runs_realigned(tmp_path):
     """Live, wine: `X_val, X_test_val, y_val = train_test_split(X, y, ...)`, four times in a
-    row after the check had named the order."""
-    written, _ = repair((RECORDED / "wine-0.py").read_text(), resolve_task("breast-cancer"),
-                        split_names=False)  # fmt: skip
-    failed = _run(written, tmp_path / "as-written")
+    row after the check had named the order; each also read the id from `X_test`."""
+    task = resolve_task("breast-cancer")
+    written = (RECORDED / "wine-0.py").read_text()
+    as_written, _ = repair(written, task, split_names=False, id_reads=False)
+    failed = _run(as_written, tmp_path / "as-written")
     assert not failed.succeeded and "values to unpack" in failed.stderr_tail
-    repaired, meta = repair(written, resolve_task("breast-cancer"))
-    assert meta == {"split_names": [38]}  # line 35 as the model wrote it, 3 import lines above
-    assert "X_val, X_test_val, y_val, _ = train_test_split(X, y, test_size=0.2" in repaired
-    ran = _run(repaired, tmp_path / "repaired")
+    realigned, meta = repair(written, task, id_reads=False)
+    assert meta["split_names"] == [38]  # line 35 as the model wrote it, 3 import lines above
+    assert "X_val, X_test_val, y_val, _ = train_test_split(X, y, test_size=0.2" in realigned
+    ran = _run(realigned, tmp_path / "realigned")
     # past the split, it dies of its next mistake: the id read from the features
     assert "values to unpack" not in ran.stderr_tail
     assert "submission = pd.DataFrame({ID: X_test[ID]})" in ran.stderr_tail
     assert ran.stderr_tail.rstrip().endswith("KeyError: 'id'")
-    fixed = repaired.replace("X_test[ID]", "test[ID]")
-    ran = _run(fixed, tmp_path / "fixed")
+    repaired, meta = repair(written, task)
+    assert meta["split_names"] == [38] and meta["id_reads"] == [43]
+    ran = _run(repaired, tmp_path / "repaired")
     assert ran.succeeded, ran.stderr_tail
     assert ran.submission is not None and ran.submission.startswith(b"id,cultivar")
 

@@ -196,15 +196,21 @@ def _bound_in(body: list[ast.stmt], *, deep: bool = False) -> set[str]:
 
 
 def bindings_of(tree: ast.Module) -> dict[str, list[ast.AST | None]]:
-    """Every binding of each plain name: the value assigned, or None for any other binding
-    (tuple unpacking, loops, augmented assignment, `with ... as`, imports, definitions,
-    parameters, `:=`)."""
+    """Every binding of each plain name: the value assigned (`a, b = x, y` pairs them), or
+    None for any other binding (unpacking of one value, loops, augmented assignment,
+    `with ... as`, imports, definitions, parameters, `:=`)."""
     found: dict[str, list[ast.AST | None]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found.setdefault(target.id, []).append(node.value)
+                elif _pairs(target, node.value):
+                    assert isinstance(target, ast.Tuple | ast.List)
+                    assert isinstance(node.value, ast.Tuple | ast.List)
+                    for element, value in zip(target.elts, node.value.elts, strict=True):
+                        assert isinstance(element, ast.Name)
+                        found.setdefault(element.id, []).append(value)
                 else:
                     for part in ast.walk(target):
                         if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Store):
@@ -233,3 +239,14 @@ def bindings_of(tree: ast.Module) -> dict[str, list[ast.AST | None]]:
             for alias in node.names:
                 found.setdefault((alias.asname or alias.name).split(".")[0], []).append(None)
     return found
+
+
+def _pairs(target: ast.expr, value: ast.expr) -> bool:
+    """`a, b = x, y`: names bound element by element (no starred part on either side)."""
+    return (
+        isinstance(target, ast.Tuple | ast.List)
+        and isinstance(value, ast.Tuple | ast.List)
+        and len(target.elts) == len(value.elts)
+        and all(isinstance(e, ast.Name) for e in target.elts)
+        and not any(isinstance(e, ast.Starred) for e in value.elts)
+    )

@@ -81,6 +81,11 @@ class OperatorOptions(Params):
     give each name its own array's part and `_` to the rest (`_, X_val, _, y_val = ...`;
     `meta.split_names` lists the lines); otherwise `check_splits` refuses it. Single-answer
     writes."""
+    id_reads: bool = True
+    """Before a written script runs, where it reads the id column from a column selection of a
+    frame read by `read_csv` (`X_test[ID]`, with `X, X_test = train[FEATURES],
+    test[FEATURES]`: `FEATURES` leaves the id out), read it from that frame (`test[ID]`: the
+    same rows in the same order; `meta.id_reads` lists the lines). Single-answer writes."""
     retry_unchanged: bool = True
     """When improve or debug answers with what the check refuses as its parent's script again
     (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask

@@ -69,6 +69,8 @@ class PromptSettings:
     """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
     split_names: bool = True
     """Re-align a `train_test_split` unpacked into the wrong number of names."""
+    id_reads: bool = True
+    """Read the id from its source frame where a script reads it from the features."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
 
@@ -89,6 +91,7 @@ class PromptSettings:
             auto_imports=typed.auto_imports,
             encode_once=typed.encode_once,
             split_names=typed.split_names,
+            id_reads=typed.id_reads,
             retry_unchanged=typed.retry_unchanged,
         )
 
@@ -250,6 +253,7 @@ def _repaired(written: Candidate, context: OperatorContext, settings: PromptSett
         io_prelude=settings.skeleton and settings.io_prelude,
         encode_once=settings.encode_once,
         split_names=settings.split_names,
+        id_reads=settings.id_reads,
     )
     if not applied:
         return written

@@ -3,10 +3,11 @@
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, and of the skeleton's I/O
 names read before any line bound them, of the skeleton's encoding applied twice, and of a
-`train_test_split` unpacked into the wrong number of names. None of
+`train_test_split` unpacked into the wrong number of names, and of the id read from the features
+(`X_test[ID]`). None of
 these needs a model to fix. Each repair applied is listed in the candidate's meta under its own
-key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `split_names`), and each has an
-operator
+key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `split_names`,
+`id_reads`), and each has an operator
 option of the same name to switch it off.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
+from airlab.operators.id_reads import read_ids_from_source
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
@@ -86,6 +88,7 @@ def repair(
     io_prelude: bool = True,
     encode_once: bool = True,
     split_names: bool = True,
+    id_reads: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """(the repaired script, the meta entries of the repairs applied: {} when none)."""
     meta: dict[str, Any] = {}
@@ -109,6 +112,10 @@ def repair(
         code, lines = fix_split_names(code)
         if lines:
             meta["split_names"] = lines
+    if id_reads:
+        code, lines = read_ids_from_source(code, task.spec.id_column)
+        if lines:
+            meta["id_reads"] = lines
     return code, meta
 
 
