@@ -13,9 +13,9 @@ import pytest
 
 from airlab.operators.encode_once import encode_once
 from airlab.operators.repairs import repair
-from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
-from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import resolve_task
+
+from .sandboxed import run_on_table
 
 RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "encode-twice"
 DOUBLE = "Specifying the columns using strings is only supported for dataframes"
@@ -40,15 +40,7 @@ def _grunfeld_like(public: Path) -> None:
 
 
 def _run(script: str, tmp_path: Path):
-    public = tmp_path / "public"
-    _grunfeld_like(public)
-    request = ExecutionRequest(
-        script=script,
-        workdir=tmp_path / "work",
-        public_dir=public,
-        limits=ExecutionLimits(time_s=60, memory_mb=2048),
-    )
-    return get_sandbox("process").run(request)
+    return run_on_table(script, tmp_path, _grunfeld_like)
 
 
 def test_the_recorded_double_encoding_fails_and_runs_once_unwrapped(tmp_path):

@@ -12,9 +12,9 @@ import pytest
 from airlab.operators.checks import Checks, check_code
 from airlab.operators.repairs import repair
 from airlab.operators.split_names import fix_split_names
-from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
-from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import resolve_task
+
+from .sandboxed import run_on_table
 
 RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "split-unpacking"
 SPLITS_ONLY = Checks(imports=False, names=False, features=False, target_reads=False,
@@ -34,15 +34,7 @@ def _wine_like(public: Path) -> None:
 
 
 def _run(script: str, tmp_path: Path):
-    public = tmp_path / "public"
-    _wine_like(public)
-    request = ExecutionRequest(
-        script=script,
-        workdir=tmp_path / "work",
-        public_dir=public,
-        limits=ExecutionLimits(time_s=60, memory_mb=2048),
-    )
-    return get_sandbox("process").run(request)
+    return run_on_table(script, tmp_path, _wine_like)
 
 
 def test_the_recorded_wine_split_fails_as_written_and_runs_realigned(tmp_path):

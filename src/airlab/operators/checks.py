@@ -15,7 +15,7 @@ Their one-line diagnosis names the line, which the debug prompt shows with its n
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from airlab import pyast
@@ -163,28 +163,35 @@ SPLITTERS = frozenset({"train_test_split"})
 """Functions that return two arrays (a train and a held-out part) per array given."""
 
 
-def split_unpacking(tree: ast.Module) -> str | None:
-    """`a, b = train_test_split(X, y, ...)`: k arrays in give 2k out, in the order
-    X_train, X_val, y_train, y_val; unpacking them into another number fails when it runs."""
+def mis_unpacked_splits(tree: ast.Module) -> Iterator[tuple[ast.Assign, ast.Call, list[ast.expr]]]:
+    """Each `a, b, ... = train_test_split(X, y, ...)` whose names are not two per array given
+    (nothing starred): the statement, the call and the names."""
     for node in ast.walk(tree):
         if not (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Tuple | ast.List)
             and isinstance(node.value, ast.Call)
+            and called_name(node.value) in SPLITTERS
         ):
             continue
         call, names = node.value, node.targets[0].elts
-        called = called_name(call)
-        if called not in SPLITTERS or any(isinstance(a, ast.Starred) for a in (*call.args, *names)):
+        if any(isinstance(part, ast.Starred) for part in (*call.args, *names)):
             continue
+        if call.args and len(names) != 2 * len(call.args):
+            yield node, call, names
+
+
+def split_unpacking(tree: ast.Module) -> str | None:
+    """`a, b = train_test_split(X, y, ...)`: k arrays in give 2k out, in the order
+    X_train, X_val, y_train, y_val; unpacking them into another number fails when it runs."""
+    for node, call, names in mis_unpacked_splits(tree):
         arrays, expected = len(call.args), 2 * len(call.args)
-        if arrays and len(names) != expected:
-            shown = "X_train, X_val, y_train, y_val" if arrays == 2 else f"{expected} names"
-            return (
-                f"line {node.lineno} unpacks `{called}` of {arrays} array(s) into "
-                f"{len(names)} names; it returns {expected}, in the order: {shown}"
-            )
+        shown = "X_train, X_val, y_train, y_val" if arrays == 2 else f"{expected} names"
+        return (
+            f"line {node.lineno} unpacks `{called_name(call)}` of {arrays} array(s) into "
+            f"{len(names)} names; it returns {expected}, in the order: {shown}"
+        )
     return None
 
 

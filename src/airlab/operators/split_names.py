@@ -25,8 +25,7 @@ import ast
 import re
 
 from airlab import pyast
-from airlab.operators.checks import SPLITTERS
-from airlab.pyast import called_name
+from airlab.operators.checks import mis_unpacked_splits
 
 HELD_OUT = re.compile(r"val|test|hold|dev", re.IGNORECASE)
 TRAINING = re.compile(r"train", re.IGNORECASE)
@@ -43,19 +42,7 @@ def fix_split_names(code: str) -> tuple[str, list[int]]:
            for n in ast.walk(tree)):  # fmt: skip
         return code, []
     edits: list[tuple[ast.expr, list[str]]] = []
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Tuple | ast.List)
-            and isinstance(node.value, ast.Call)
-            and called_name(node.value) in SPLITTERS
-        ):
-            continue
-        arrays = node.value.args
-        names = node.targets[0].elts
-        if not arrays or len(names) == 2 * len(arrays):
-            continue
+    for node, call, names in mis_unpacked_splits(tree):
         bound_before = {
             n.id
             for n in ast.walk(tree)
@@ -63,7 +50,7 @@ def fix_split_names(code: str) -> tuple[str, list[int]]:
         }
         if any(isinstance(n, ast.Name) and n.id in bound_before for n in names):
             continue  # `X_val, X_test, y_val = ...` would overwrite the test features
-        realigned = _realigned(arrays, names)
+        realigned = _realigned(call.args, names)
         if realigned is not None:
             edits.append((node.targets[0], realigned))
     if not edits:
@@ -83,8 +70,6 @@ def fix_split_names(code: str) -> tuple[str, list[int]]:
 
 def _realigned(arrays: list[ast.expr], names: list[ast.expr]) -> list[str] | None:
     """The 2k names in the splitter's order, or None when the names do not say it."""
-    if any(isinstance(a, ast.Starred) for a in arrays):
-        return None
     stems = [a.id if isinstance(a, ast.Name) else None for a in arrays]
     parts: list[list[tuple[str, str]]] = [[] for _ in arrays]  # per array: (name, suffix)
     for element in names:
