@@ -69,6 +69,10 @@ def _doubled_encoding():
             lambda: make_pipeline(LogisticRegression()).set_params(C=2.0),
             "`C` of its `LogisticRegression` step is `<step>__C`",
         ),
+        (  # live, modechoice: `submission[TARGETS[0]] = model.predict_proba(X_test)`
+            lambda: pd.DataFrame({"id": [1, 2]}).__setitem__("p", np.zeros((2, 2))),
+            "a table of 2 columns went where one column goes",
+        ),
         (  # live, wine: `pd.DataFrame({ID: X_test[ID]})`
             lambda: pd.DataFrame({"a": [1.0]})[["a"]]["id"],
             "if `id` is a column name, the DataFrame it was read from has no such column",

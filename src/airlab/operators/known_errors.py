@@ -102,6 +102,12 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "first",
     ),
     _known(
+        r"Expected a 1D array, got an array with shape \((\d+), (\d+)\)",
+        "a table of {2} columns went where one column goes (a submission column): "
+        "`predict_proba` gives one column per class; take the one asked for, as the skeleton "
+        "does (`model.predict_proba(X_test)[:, classes.index(...)]`), or use `predict`",
+    ),
+    _known(
         r"^KeyError: '([^']+)'$",
         "if `{1}` is a column name, the DataFrame it was read from has no such column: `X` and "
         "`X_test` hold only `FEATURES`, which leave out the id and the targets (read the id "
