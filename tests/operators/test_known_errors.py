@@ -40,6 +40,11 @@ def _doubled_encoding():
     make_pipeline(encode, make_pipeline(encode, LogisticRegression())).fit(frame[["a"]], [0, 1])
 
 
+def _probabilities_as_one_column():
+    submission = pd.DataFrame({"id": [1, 2]})
+    submission["p"] = np.zeros((2, 2))
+
+
 @pytest.mark.parametrize(
     ("call", "meaning"),
     [
@@ -70,7 +75,7 @@ def _doubled_encoding():
             "`C` of its `LogisticRegression` step is `<step>__C`",
         ),
         (  # live, modechoice: `submission[TARGETS[0]] = model.predict_proba(X_test)`
-            lambda: pd.DataFrame({"id": [1, 2]}).__setitem__("p", np.zeros((2, 2))),
+            _probabilities_as_one_column,
             "a table of 2 columns went where one column goes",
         ),
         (  # live, wine: `pd.DataFrame({ID: X_test[ID]})`
