@@ -24,7 +24,10 @@ class Failure(StrEnum):
     NO_CODE = "no_code"
     """The model's answer held no usable code, even after a reminder."""
     TRUNCATED = "truncated"
-    """The answer was cut off (finish_reason=length) or its code does not compile."""
+    """The answer was cut off (finish_reason=length) or its code block never closed."""
+    SYNTAX = "syntax"
+    """The answer was complete and its code does not compile: the model wrote it so (a
+    1.5B model left a call's parenthesis open), not a cut-off."""
     REFUSED = "refused"
     """The model (or its provider's filter) declined to answer (`content_filter`, `refusal`):
     the answer's usage is charged; several in a row stop the run."""

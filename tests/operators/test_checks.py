@@ -69,10 +69,12 @@ def test_problems_truncated_uncompilable_and_unchanged():
         "the answer was cut off at the output token limit (finish_reason 'length')",
     )
     kind, reason = candidate_problem(Candidate("p", "def f(:\n    pass\n"), parents)
-    assert kind == "truncated" and reason.startswith("the code does not compile: ")
+    assert kind == "syntax" and reason.startswith("the code does not compile: ")
     assert "(line 1)" in reason
     unclosed = Candidate("p", "x = 2\n", meta={"incomplete_code": True})
     assert candidate_problem(unclosed, parents)[0] == Failure.TRUNCATED
+    unclosed_broken = Candidate("p", "x = (\n", meta={"incomplete_code": True})
+    assert candidate_problem(unclosed_broken, parents)[0] == Failure.TRUNCATED  # cut, not wrong
     copy = Candidate("p", CODE.replace("\n", "   \n") + "\n\n")
     assert candidate_problem(copy, parents) == (
         Failure.UNCHANGED,
@@ -90,6 +92,37 @@ def test_an_answer_cut_off_at_the_token_limit_is_reminded_and_marked():
     model = Answers((closed, "max_tokens"), (closed, "max_tokens"))
     candidate = OPERATORS.get("draft").apply(_context(model))
     assert candidate.meta["finish_reason"] == "max_tokens" and candidate.meta["incomplete_code"]
+    assert candidate_problem(candidate, [])[0] == Failure.TRUNCATED
+
+
+def test_a_complete_answer_that_does_not_compile_is_told_why_and_marked_syntax():
+    """Live (grunfeld, 1.5B model): a closed block, finish_reason `stop`, a call's parenthesis
+    left open. It was reminded that it was "cut off", answered the same, and was recorded as
+    `truncated`. It is the model's syntax error: the reminder quotes the compiler."""
+    broken = "Plan.\n```python\nscores = cross_val_score(\n    make_pipeline(enc,\n    X, y)\n```"
+    model = Answers((broken, "stop"), (broken, "stop"))
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    reminder = model.seen[1][-1].content
+    assert reminder.startswith("Your script does not compile: '(' was never closed (line 1)")
+    assert "cut off" not in reminder
+    assert "incomplete_code" not in candidate.meta
+    kind, reason = candidate_problem(candidate, [])
+    assert (
+        kind == Failure.SYNTAX
+        and reason == "the code does not compile: '(' was never closed (line 1)"
+    )
+    model = Answers((broken, "stop"), (f"Fixed.\n```python\n{CODE}```", "stop"))
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    assert candidate.code == CODE and candidate_problem(candidate, []) is None
+
+
+def test_an_unclosed_block_is_reminded_as_cut_off():
+    model = Answers(
+        ("Plan.\n```python\nx = (1,\n", "stop"), ("Plan.\n```python\nx = (1,\n", "stop")
+    )
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    assert model.seen[1][-1].content.startswith("Your answer was cut off")
+    assert candidate.meta["incomplete_code"]
     assert candidate_problem(candidate, [])[0] == Failure.TRUNCATED
 
 

@@ -50,7 +50,7 @@ def written(proposal: Proposal, answer: str, seen_before: int | None = None) -> 
     if parsed is None:
         return Written(node_id, None, 0.0, "the answer holds no Python code block", Failure.NO_CODE)
     meta: dict[str, Any] = {"family": classify_family(parsed.code, parsed.plan), **gym_meta}
-    if not parsed.complete:
+    if not parsed.closed:
         meta["incomplete_code"] = True
     return Written(node_id, Candidate(parsed.plan, parsed.code, meta), 0.0)
 

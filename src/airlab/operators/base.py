@@ -135,7 +135,9 @@ class Operator(abc.ABC):
         return {}
 
 
-NEVER_RAN = frozenset({Failure.CHECK_FAILED, Failure.TRUNCATED, Failure.NO_CODE, Failure.UNCHANGED})
+NEVER_RAN = frozenset(
+    {Failure.CHECK_FAILED, Failure.TRUNCATED, Failure.SYNTAX, Failure.NO_CODE, Failure.UNCHANGED}
+)
 """Failures that say nothing about an approach: a draft that never ran has not tried its family
 (an xgboost draft refused for a missing package must not push the next drafts further away)."""
 

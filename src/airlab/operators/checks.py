@@ -62,11 +62,11 @@ def candidate_problem(
         return Failure.TRUNCATED, (
             f"the answer was cut off at the output token limit (finish_reason {finish!r})"
         )
-    syntax = compile_error(candidate.code)
-    if syntax is not None:
-        return Failure.TRUNCATED, f"the code does not compile: {syntax}"
     if candidate.meta.get("incomplete_code"):
         return Failure.TRUNCATED, "the code block of the answer was never closed"
+    syntax = compile_error(candidate.code)
+    if syntax is not None:
+        return Failure.SYNTAX, f"the code does not compile: {syntax}"
     for parent in parents:
         unchanged = unchanged_from(candidate.code, parent)
         if unchanged is not None:

@@ -26,6 +26,9 @@ class ParsedAnswer:
     complete: bool
     """The code block was closed and the code compiles (notebook lines such as `!pip install`
     aside: a repair turns them into `pass`, see `strip_shell_lines`)."""
+    closed: bool = True
+    """The code block was closed: a closed block that does not compile is the model's syntax
+    error, an unclosed one a cut-off."""
 
 
 def strip_thinking(text: str) -> str:
@@ -50,7 +53,7 @@ def parse_answer(text: str) -> ParsedAnswer | None:
     plan = (text[: match.start()] + text[match.end() :]).strip()
     plan = _FENCE.sub("", plan).strip()
     complete = closed and _compiles(strip_shell_lines(code)[0])
-    return ParsedAnswer(plan=plan, code=code + "\n", complete=complete)
+    return ParsedAnswer(plan=plan, code=code + "\n", complete=complete, closed=closed)
 
 
 def _compiles(code: str) -> bool:

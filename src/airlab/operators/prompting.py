@@ -14,11 +14,16 @@ from typing import TYPE_CHECKING, Any
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
-from airlab.operators.checks import unchanged_from
+from airlab.operators.checks import compile_error, unchanged_from
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import OperatorOptions, parse_operator_options
-from airlab.operators.parsing import TRUNCATED_FINISH_REASONS, ParsedAnswer, parse_answer
+from airlab.operators.parsing import (
+    TRUNCATED_FINISH_REASONS,
+    ParsedAnswer,
+    parse_answer,
+    strip_shell_lines,
+)
 from airlab.operators.preview import data_preview
 from airlab.operators.prompt_library import PACKAGED
 from airlab.operators.repairs import repair
@@ -40,8 +45,12 @@ UNCHANGED_REMINDER = (
     "plan, then the whole script in one ```python fenced block."
 )
 TRUNCATED_REMINDER = (
-    "Your answer was cut off before the code block was complete, or the code does not compile. "
+    "Your answer was cut off before the code block was complete. "
     "Answer again with a shorter, complete script in one ```python fenced block."
+)
+SYNTAX_REMINDER = (
+    "Your script does not compile: {error}. Answer again with the whole corrected script in "
+    "one ```python fenced block."
 )
 
 
@@ -308,15 +317,16 @@ def chat_model(context: OperatorContext) -> ChatModel:
 
 
 def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> Candidate:
-    """Ask, parse, and remind once when the answer holds no complete code (an unclosed block,
-    code that does not compile, or an answer cut off at the token limit). The candidate's meta
-    keeps the answer's `finish_reason`, and `incomplete_code` when no complete code came; with
-    no code at all, NoCodeError (the calls are charged in the ledger all the same)."""
+    """Ask, parse, and remind once when the answer holds no complete code (an unclosed block or
+    an answer cut off at the token limit: asked for a shorter script; code that does not
+    compile: told the compiler's complaint). The candidate's meta keeps the answer's
+    `finish_reason`, and `incomplete_code` when the code came cut off; with no code at all,
+    NoCodeError (the calls are charged in the ledger all the same)."""
     completion = model.complete(messages, purpose=purpose)
     usage: Usage = completion.usage
     parsed = parse_answer(completion.text)
     if parsed is None or not _usable(parsed, completion):
-        reminder = NO_CODE_REMINDER if parsed is None else TRUNCATED_REMINDER
+        reminder = _reminder(parsed, completion)
         retry_messages = [
             *messages,
             Message("assistant", completion.text),
@@ -330,13 +340,28 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
     if parsed is None:
         raise NoCodeError(f"{model.name}: no Python code in the answer, even after a reminder")
     extra: dict[str, Any] = {"finish_reason": completion.finish_reason}
-    if not _usable(parsed, completion):
+    if _cut_off(parsed, completion):
         extra["incomplete_code"] = True
     return candidate(parsed.plan, parsed.code, usage, completion.model, **extra)
 
 
 def _usable(parsed: ParsedAnswer, completion: Completion) -> bool:
     return parsed.complete and completion.finish_reason not in TRUNCATED_FINISH_REASONS
+
+
+def _cut_off(parsed: ParsedAnswer, completion: Completion) -> bool:
+    return not parsed.closed or completion.finish_reason in TRUNCATED_FINISH_REASONS
+
+
+def _reminder(parsed: ParsedAnswer | None, completion: Completion) -> str:
+    """What to say when the answer holds no usable code: none at all, cut off, or written
+    so that it does not compile (the compiler's complaint quoted)."""
+    if parsed is None:
+        return NO_CODE_REMINDER
+    if _cut_off(parsed, completion):
+        return TRUNCATED_REMINDER
+    error = compile_error(strip_shell_lines(parsed.code)[0])
+    return SYNTAX_REMINDER.format(error=error) if error else TRUNCATED_REMINDER
 
 
 def candidate(plan: str, code: str, usage: Usage, model: str, **meta: Any) -> Candidate:
