@@ -247,3 +247,53 @@ def test_the_reminder_goes_exactly_where_the_check_would_refuse():
     model = Answers((same, "stop"), (f"Plan.\n```python\n{CODE}print('new')\n```", "stop"))
     candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
     assert len(model.seen) == 2 and candidate.meta["unchanged_retry"] is True
+
+
+PLACEHOLDER = (
+    "from sklearn.dummy import DummyClassifier\n"
+    "model = DummyClassifier(strategy='prior')\n"
+    "print('self_reported_score: 0.5')\n"
+)
+
+
+def test_a_script_a_check_would_refuse_is_asked_again_quoting_the_diagnosis():
+    """Live (wine, 1.5B model): a draft planned gradient boosting and kept the skeleton's
+    `DummyClassifier`; refused, it spent its step. Asked once more in the same conversation
+    with the diagnosis, the step can still write a model."""
+    kept = f"Plan: gradient boosting.\n```python\n{PLACEHOLDER}```"
+    fixed = PLACEHOLDER.replace("DummyClassifier(strategy='prior')", "LogisticRegression()")
+    fixed = "from sklearn.linear_model import LogisticRegression\n" + fixed
+    model = Answers((kept, "stop"), (f"Plan.\n```python\n{fixed}```", "stop"))
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    reminder = model.seen[1][-1].content
+    assert reminder.startswith("Your script would fail, so it was not run: the script's only "
+                               "model is the constant `DummyClassifier` (line 2)")  # fmt: skip
+    assert model.seen[1][-2].content.endswith(f"```python\n{PLACEHOLDER}\n```")  # its own answer
+    assert candidate.meta["refused_retry"].startswith("the script's only model is the constant")
+    assert candidate.usage.calls == 2 and candidate.meta["llm_calls"] == 2
+    assert "LogisticRegression()" in candidate.code
+
+
+def test_the_refused_retry_is_an_option_and_only_for_check_failures():
+    kept = f"Plan.\n```python\n{PLACEHOLDER}```"
+    model = Answers((kept, "stop"))
+    OPERATORS.get("draft").apply(_context(model, retry_refused=False))
+    assert len(model.seen) == 1
+    model = Answers((kept, "stop"))
+    OPERATORS.get("draft").apply(_context(model, check_constant=False))  # nothing refused
+    assert len(model.seen) == 1
+    broken = "Plan.\n```python\nx = (\n```"
+    model = Answers((broken, "stop"), (broken, "stop"))  # a syntax error: its own reminder
+    OPERATORS.get("draft").apply(_context(model))
+    assert len(model.seen) == 2 and model.seen[1][-1].content.startswith("Your script does not")
+
+
+def test_one_extra_call_at_most_a_step():
+    """An improve asked again for an unchanged answer is not asked a third time when that
+    answer keeps the placeholder: the check refuses it as a node, for debug."""
+    same = f"Plan.\n```python\n{CODE}```"
+    kept = f"Plan.\n```python\n{PLACEHOLDER}```"
+    model = Answers((same, "stop"), (kept, "stop"))
+    candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
+    assert len(model.seen) == 2 and candidate.meta["unchanged_retry"] is True
+    assert "refused_retry" not in candidate.meta

@@ -70,7 +70,7 @@ def _drive(search):
 
 def test_a_script_failing_a_check_is_not_run_and_is_debugged(tmp_path, monkeypatch):
     CODER.prompts.clear()
-    search = Search.create(_config(tmp_path))
+    search = Search.create(_config(tmp_path, retry_refused=False))
     draft, debug = _drive(search)
     assert draft.failure == Failure.CHECK_FAILED and draft.status == NodeStatus.BUGGY
     assert "`xgboost` is not installed" in draft.error and "HistGradientBoosting" in draft.error
@@ -97,6 +97,17 @@ def test_a_script_failing_a_check_is_not_run_and_is_debugged(tmp_path, monkeypat
     monkeypatch.setattr(search_module, "probe_packages", no_probe)
     reopened = Search.open(search.folder.root)
     assert reopened.packages is not None and "xgboost" in reopened.packages.missing
+
+
+def test_asked_again_with_the_diagnosis_the_draft_runs_in_its_own_step(tmp_path):
+    CODER.prompts.clear()
+    search = Search.create(_config(tmp_path))
+    draft, second = _drive(search)
+    assert draft.is_good and draft.operator == "draft" and draft.tokens_in == 200  # two calls
+    assert "`xgboost` is not installed" in draft.meta["refused_retry"]
+    assert [purpose for purpose, _ in CODER.prompts[:2]] == ["draft", "draft-refused"]
+    assert CODER.prompts[1][1].startswith("Your script would fail, so it was not run: ")
+    assert second.operator != "debug"  # nothing left to debug
 
 
 def test_with_the_import_check_off_the_script_runs_and_fails(tmp_path):

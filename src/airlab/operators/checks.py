@@ -23,6 +23,7 @@ from airlab.backends.base import Candidate
 from airlab.failures import Failure
 from airlab.journal.node import Node
 from airlab.operators.names import read_before_binding
+from airlab.operators.options import OperatorOptions
 from airlab.operators.parsing import TRUNCATED_FINISH_REASONS
 from airlab.operators.target_reads import target_read_from_test
 from airlab.pyast import called_name
@@ -44,6 +45,19 @@ class Checks:
     constant: bool = True
     targets: tuple[str, ...] = ()
     """The task's target columns (what `target_reads` looks for; none for text tasks)."""
+
+    @classmethod
+    def from_options(cls, options: OperatorOptions, targets: Sequence[str]) -> Checks:
+        """The checks the run's operator options switch on, for a task with `targets`."""
+        return cls(
+            imports=options.check_imports,
+            names=options.check_names,
+            features=options.check_features,
+            target_reads=options.check_target_reads,
+            splits=options.check_splits,
+            constant=options.check_constant,
+            targets=tuple(targets),
+        )
 
 
 def candidate_problem(

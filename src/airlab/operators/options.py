@@ -91,6 +91,12 @@ class OperatorOptions(Params):
     (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask
     once more, saying so and quoting the parent's error (one more call, `<operator>-unchanged`;
     `meta.unchanged_retry`). Single-answer writes."""
+    retry_refused: bool = True
+    """When a check before running would refuse a written script (`check_failed`: a module the
+    sandbox lacks, a name read before any line binds it, the constant placeholder kept, ...),
+    ask once more in the same conversation, quoting the diagnosis, instead of spending the
+    step (one more call, `<operator>-refused`; `meta.refused_retry` keeps the diagnosis). The
+    answer is checked again before it runs. Single-answer writes."""
     check_imports: bool = True
     """Before a candidate runs, check its imports against the packages the run's sandbox has
     (probed once per run, kept in the journal); one it lacks fails the node as `check_failed`

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from airlab.backends.base import Candidate, ChatModel, Completion, Message, Usage
 from airlab.errors import BackendError, NoCodeError
 from airlab.journal.node import Node
-from airlab.operators.checks import compile_error, unchanged_from
+from airlab.operators.checks import (
+    Checks,
+    candidate_problem,
+    check_code,
+    compile_error,
+    unchanged_from,
+)
 from airlab.operators.families import classify_family
 from airlab.operators.memory import render_memory, score_text, scrub_paths
 from airlab.operators.options import OperatorOptions, parse_operator_options
@@ -38,6 +44,10 @@ if TYPE_CHECKING:
 NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
+)
+REFUSED_REMINDER = (
+    "Your script would fail, so it was not run: {diagnosis}. Fix that and answer again: a short "
+    "plan, then the whole script in one ```python fenced block."
 )
 UNCHANGED_REMINDER = (
     "Your script does the same as the one you were asked to change (only comments or layout "
@@ -82,6 +92,8 @@ class PromptSettings:
     """Read the id from its source frame where a script reads it from the features."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
+    retry_refused: bool = True
+    """Ask once more, quoting the diagnosis, when a check before running would refuse."""
 
     @classmethod
     def from_options(cls, options: OperatorOptions | Mapping[str, Any]) -> PromptSettings:
@@ -102,6 +114,7 @@ class PromptSettings:
             split_names=typed.split_names,
             id_reads=typed.id_reads,
             retry_unchanged=typed.retry_unchanged,
+            retry_refused=typed.retry_refused,
         )
 
 
@@ -249,7 +262,44 @@ def write_with_model(operator: Operator, context: OperatorContext) -> Candidate:
             model, messages, written, context.parents[0], operator.name,
             lambda again: _repaired(again, context, settings),
         )  # fmt: skip
+    if settings.retry_refused and not diff and not written.meta.get("unchanged_retry"):
+        written = _unless_refused(
+            model, messages, written, context, operator.name,
+            lambda again: _repaired(again, context, settings),
+        )  # fmt: skip
     return written
+
+
+def _unless_refused(
+    model: ChatModel,
+    messages: list[Message],
+    written: Candidate,
+    context: OperatorContext,
+    purpose: str,
+    finish: Callable[[Candidate], Candidate],
+) -> Candidate:
+    """`written`, or when a check before running would refuse it (`check_failed`), the answer
+    to one reminder quoting the diagnosis; the reminder's call is `<purpose>-refused` and its
+    usage is added to the candidate's. Code that is cut off or does not compile had its
+    reminder already."""
+    if candidate_problem(written, [], packages=context.packages) is not None:
+        return written
+    checks = Checks.from_options(
+        parse_operator_options(context.options), context.task.spec.target_columns
+    )
+    diagnosis = check_code(written.code, packages=context.packages, checks=checks)
+    if diagnosis is None:
+        return written
+    answer = f"{written.plan}\n\n```python\n{written.code}\n```"
+    retry = [
+        *messages,
+        Message("assistant", answer),
+        Message("user", REFUSED_REMINDER.format(diagnosis=diagnosis)),
+    ]
+    again = finish(ask_for_code(model, retry, purpose=f"{purpose}-refused"))
+    usage = written.usage + again.usage
+    meta = {**again.meta, "llm_calls": usage.calls, "refused_retry": diagnosis}
+    return replace(again, usage=usage, meta=meta)
 
 
 def _repaired(written: Candidate, context: OperatorContext, settings: PromptSettings) -> Candidate:

@@ -164,15 +164,7 @@ class Search:
         self._elapsed_before = float(journal.get_meta("elapsed_s", 0.0))
         self._packages: Packages | None = None
         self._lessons: tuple[RetrievedLesson, ...] | None = None
-        self.checks = Checks(
-            imports=self.operator_params.check_imports,
-            names=self.operator_params.check_names,
-            features=self.operator_params.check_features,
-            target_reads=self.operator_params.check_target_reads,
-            splits=self.operator_params.check_splits,
-            constant=self.operator_params.check_constant,
-            targets=tuple(self.task.spec.target_columns),
-        )
+        self.checks = Checks.from_options(self.operator_params, self.task.spec.target_columns)
         """The checks a written candidate passes before it may run."""
 
     def _make_judge(self) -> Any:
