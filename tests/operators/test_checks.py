@@ -297,3 +297,18 @@ def test_one_extra_call_at_most_a_step():
     candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
     assert len(model.seen) == 2 and candidate.meta["unchanged_retry"] is True
     assert "refused_retry" not in candidate.meta
+
+
+def test_a_retry_answered_without_code_keeps_the_first_answer():
+    """Prose to the reminder (and to its own no-code reminder) does not lose the step's script:
+    the first answer stands and is refused as a node, for debug."""
+    kept = f"Plan.\n```python\n{PLACEHOLDER}```"
+    model = Answers((kept, "stop"), ("I will fix it.", "stop"), ("Sure.", "stop"))
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    assert len(model.seen) == 3 and candidate.code == PLACEHOLDER
+    assert candidate.meta["refused_retry"].startswith("the script's only model is the constant")
+    same = f"Plan.\n```python\n{CODE}```"
+    model = Answers((same, "stop"), ("No.", "stop"), ("No.", "stop"))
+    candidate = OPERATORS.get("improve").apply(_context(model, parents=[_parent()]))
+    assert candidate.meta["unchanged_retry"] is True
+    assert candidate_problem(candidate, [_parent()])[0] == Failure.UNCHANGED

@@ -296,7 +296,10 @@ def _unless_refused(
         Message("assistant", answer),
         Message("user", REFUSED_REMINDER.format(diagnosis=diagnosis)),
     ]
-    again = finish(ask_for_code(model, retry, purpose=f"{purpose}-refused"))
+    try:
+        again = finish(ask_for_code(model, retry, purpose=f"{purpose}-refused"))
+    except NoCodeError:  # the first answer stands (refused as a node); the ledger has the calls
+        return replace(written, meta={**written.meta, "refused_retry": diagnosis})
     usage = written.usage + again.usage
     meta = {**again.meta, "llm_calls": usage.calls, "refused_retry": diagnosis}
     return replace(again, usage=usage, meta=meta)
@@ -347,7 +350,10 @@ def _unless_unchanged(
         Message("assistant", answer),
         Message("user", UNCHANGED_REMINDER.format(outcome=outcome)),
     ]
-    again = finish(ask_for_code(model, retry, purpose=f"{purpose}-unchanged"))
+    try:
+        again = finish(ask_for_code(model, retry, purpose=f"{purpose}-unchanged"))
+    except NoCodeError:  # the first answer stands (refused as a node); the ledger has the calls
+        return replace(written, meta={**written.meta, "unchanged_retry": True})
     usage = written.usage + again.usage
     meta = {**again.meta, "llm_calls": usage.calls, "unchanged_retry": True}
     return replace(again, usage=usage, meta=meta)
