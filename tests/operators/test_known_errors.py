@@ -40,6 +40,11 @@ def _doubled_encoding():
     make_pipeline(encode, make_pipeline(encode, LogisticRegression())).fit(frame[["a"]], [0, 1])
 
 
+def _two_predictions_for_five_rows():
+    submission = pd.DataFrame({"id": range(5)})
+    submission["p"] = np.zeros(2)
+
+
 def _probabilities_as_one_column():
     submission = pd.DataFrame({"id": [1, 2]})
     submission["p"] = np.zeros((2, 2))
@@ -77,6 +82,20 @@ def _probabilities_as_one_column():
         (  # live, modechoice: `submission[TARGETS[0]] = model.predict_proba(X_test)`
             _probabilities_as_one_column,
             "a table of 2 columns went where one column goes",
+        ),
+        (  # live, wine: a model as a middle step of a pipeline
+            lambda: make_pipeline(HistGradientBoostingClassifier(), LogisticRegression()).fit(
+                [[1.0], [2.0]], [0, 1]
+            ),
+            "`HistGradientBoostingClassifier` is a model, and a pipeline's steps before the last",
+        ),
+        (  # live, modechoice: validation-split predictions beside the test ids
+            lambda: pd.DataFrame({"id": pd.Series(range(5)), "p": np.zeros(2)}),
+            "2 predictions were put beside 5 rows: predict on `X_test`",
+        ),
+        (
+            _two_predictions_for_five_rows,
+            "2 predictions were put beside 5 rows: predict on `X_test`",
         ),
         (  # live, wine: `pd.DataFrame({ID: X_test[ID]})`
             lambda: pd.DataFrame({"a": [1.0]})[["a"]]["id"],

@@ -44,6 +44,13 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "parentheses)",
     ),
     _known(
+        r"All intermediate steps should be transformers.*\(type <class '[\w.]*\.(\w+"
+        r"(Classifier|Regressor|Regression|SVC|SVR|NB))'>\)",
+        "`{1}` is a model, and a pipeline's steps before the last must transform the data "
+        "(imputers, scalers, `encode`): keep one model, last, or combine models in one "
+        "`VotingClassifier`/`VotingRegressor` or `StackingClassifier`/`StackingRegressor` step",
+    ),
+    _known(
         r"(Last step of Pipeline should implement fit|All intermediate steps should be "
         r"transformers)",
         "a pipeline step is not one estimator object (a list, a class or a string): each step "
@@ -100,6 +107,16 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         r"This (\w+) instance is not fitted yet",
         "`{1}` was used before it was fitted: fit it (or the pipeline holding it) on `X`, `y` "
         "first",
+    ),
+    _known(
+        r"array length (\d+) does not match index length (\d+)",
+        "{1} predictions were put beside {2} rows: predict on `X_test` (every row of test.csv) "
+        "for the submission, not on a validation split",
+    ),
+    _known(
+        r"Length of values \((\d+)\) does not match length of index \((\d+)\)",
+        "{1} predictions were put beside {2} rows: predict on `X_test` (every row of test.csv) "
+        "for the submission, not on a validation split",
     ),
     _known(
         r"Expected a 1D array, got an array with shape \((\d+), (\d+)\)",
