@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from airlab.operators.encode_once import encode_once
-from airlab.operators.repairs import repair
+from airlab.operators.repairs import add_imports, repair
 from airlab.tasks import resolve_task
 
 from .sandboxed import run_on_table
@@ -105,3 +105,59 @@ def test_the_repair_is_recorded_in_meta_and_can_be_switched_off():
     assert meta["encode_once"] == [34, 41]
     _, without = repair(written, task, encode_once=False)
     assert "encode_once" not in without
+
+
+def test_the_recorded_encoding_outside_the_pipeline_fails_and_runs_once_dropped(tmp_path):
+    """Live at 5565acd, grunfeld: `X = encode.fit_transform(X)` and `X_test =
+    encode.transform(X_test)` before the skeleton's `make_pipeline(encode, estimator)`; the
+    draft and three debug answers died of it."""
+    # what the io_prelude repair adds for grunfeld: the script reads `X` before binding it
+    prelude = (
+        'import pandas as pd\ntrain = pd.read_csv("public/train.csv")\n'
+        'test = pd.read_csv("public/test.csv")\nFEATURES = ["value", "capital", "firm", "year"]\n'
+        'X, X_test, y = train[FEATURES], test[FEATURES], train["invest"]\n'
+    )
+    written, _ = add_imports(prelude + (RECORDED / "grunfeld-outside.py").read_text())
+    failed = _run(written, tmp_path / "as-written")
+    assert not failed.succeeded and DOUBLE in failed.stderr_tail
+    repaired, lines = encode_once(written)
+    assert [repaired.splitlines()[i - 1].split("went: ", 1)[1] for i in lines] == [
+        "X = encode.fit_transform(X)",
+        "X_test = encode.transform(X_test)",
+    ]
+    ran = _run(repaired, tmp_path / "repaired")
+    assert ran.succeeded, ran.stderr_tail
+    assert ran.submission is not None and ran.submission.startswith(b"id,invest")
+
+
+PIPELINE = (
+    "encode = ColumnTransformer([])\nestimator = Ridge()\n"
+    "model = make_pipeline(encode, estimator)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        PIPELINE + "X = encode.fit_transform(X)\nmodel.fit(X, y)\n",
+        PIPELINE + "X = encode.fit_transform(X)\nscores = cross_val_score(model, X, y)\n",
+        "encode = ColumnTransformer([])\nX = encode.fit_transform(X)\n"
+        "m = make_pipeline(encode, Ridge()).fit(X, y)\n",
+    ],
+)
+def test_an_in_place_encoding_before_a_pipeline_using_it_goes(code):
+    repaired, lines = encode_once(code)
+    assert lines and "airlab: the pipeline encodes already" in repaired
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        PIPELINE + "Z = encode.fit_transform(X)\nmodel.fit(X, y)\n",  # another name: X is a frame
+        PIPELINE + "X = encode.fit_transform(X)\nRidge().fit(X, y)\n",  # no pipeline gets it
+        PIPELINE + "model.fit(X, y)\nX = encode.fit_transform(X)\n",  # used before, not after
+        PIPELINE + "X = other.fit_transform(X)\nmodel.fit(X, y)\n",  # not the pipeline's encoder
+    ],
+)
+def test_an_encoding_the_pipeline_does_not_repeat_is_left(code):
+    assert encode_once(code) == (code, [])

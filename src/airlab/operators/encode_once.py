@@ -9,6 +9,12 @@ scripts of one measured run). The repair is mechanical: where `make_pipeline(E, 
 name `N` whose one binding is a pipeline that already starts from the same transformer `E`,
 the call becomes `N`. Anything less certain (a name bound twice, a transformer built some other
 way, a pipeline over another transformer) is left as written.
+
+The same double encoding came another way (6 of 187 recorded writes): `X = encode.fit_transform(X)`
+and `X_test = encode.transform(X_test)` written before the skeleton's `make_pipeline(encode,
+estimator).fit(X, y)`; the debug chain repeated it three times under the known-error line.
+Where a pipeline starting with that `encode` is later given the rebound name, the line goes
+(marked `pass`): the pipeline encodes the frame itself.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ TRANSFORMER_CALLS = frozenset({"ColumnTransformer", "make_column_transformer"})
 
 
 def encode_once(code: str) -> tuple[str, list[int]]:
-    """(the script with each doubled encoding unwrapped, the lines changed: [] when none)."""
+    """(the script with each doubled encoding unwrapped and each encoding outside a pipeline
+    that encodes dropped, the lines changed: [] when none)."""
+    unwrapped, lines = _unwrap_doubled(code)
+    kept, dropped = _drop_outside_encoding(unwrapped)
+    return kept, sorted(lines + dropped)
+
+
+def _unwrap_doubled(code: str) -> tuple[str, list[int]]:
+    """`make_pipeline(encode, estimator)` where `estimator` already starts with `encode`."""
     try:
         tree = pyast.parse(code)
     except SyntaxError:
@@ -65,6 +79,94 @@ def encode_once(code: str) -> tuple[str, list[int]]:
         source = source[:start] + wrapped.encode() + source[end:]
         lines.append(call.lineno)
     return source.decode(), sorted(lines)
+
+
+ENCODING_METHODS = frozenset({"fit_transform", "transform"})
+USING_METHODS = frozenset({"fit", "predict", "predict_proba", "score", "fit_predict"})
+DROPPED_MARK = "pass  # airlab: the pipeline encodes already, so this line went:"
+
+
+def _drop_outside_encoding(code: str) -> tuple[str, list[int]]:
+    """`X = encode.fit_transform(X)` (or `.transform`) where a pipeline starting with the same
+    `encode` is later fitted, scored or asked to predict on `X`: the pipeline's
+    ColumnTransformer would get the array and fail ("Specifying the columns using strings is
+    only supported for dataframes"). The line becomes `pass`, marked, and `X` stays the frame.
+    Only such in-place lines (the same name on both sides), one line each."""
+    try:
+        tree = pyast.parse(code)
+    except SyntaxError:
+        return code, []
+    single = {
+        name: values[0]
+        for name, values in bindings_of(tree).items()
+        if len(values) == 1 and values[0] is not None
+    }
+    transformers = {n for n, v in single.items() if called_name(v) in TRANSFORMER_CALLS}
+    pipelines = {n: first for n, v in single.items() if (first := _fitted_first(v)) in transformers}
+    uses = _pipeline_uses(tree, pipelines)  # (transformer, data name, line) of each use
+    dropped = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr in ENCODING_METHODS
+            and node.value.args
+            and _name(node.value.args[0]) == node.targets[0].id
+            and node.lineno == node.end_lineno
+        ):
+            continue
+        encoder, data = _name(node.value.func.value), node.targets[0].id
+        if encoder in transformers and any(
+            e == encoder and d == data and line > node.lineno for e, d, line in uses
+        ):
+            dropped.append(node)
+    if not dropped:
+        return code, []
+    lines = code.splitlines(keepends=True)
+    for node in dropped:
+        row = lines[node.lineno - 1]
+        start = len(row.encode()[: node.col_offset].decode())
+        ending = "\n" if row.endswith("\n") else ""
+        lines[node.lineno - 1] = f"{row[:start]}{DROPPED_MARK} {row[start:].rstrip()}{ending}"
+    return "".join(lines), sorted(n.lineno for n in dropped)
+
+
+def _pipeline_uses(tree: ast.Module, pipelines: dict[str, str]) -> list[tuple[str, str, int]]:
+    """Where a pipeline starting with a transformer gets data by name: `P.fit(X, ...)`,
+    `make_pipeline(E, ...).predict(X)`, `cross_val_score(P, X, ...)`."""
+
+    def first_of(value: ast.AST) -> str | None:
+        return pipelines.get(value.id) if isinstance(value, ast.Name) else _fitted_first(value)
+
+    uses = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        names = [a.id for a in call.args if isinstance(a, ast.Name)]
+        if isinstance(call.func, ast.Attribute) and call.func.attr in USING_METHODS:
+            first = first_of(call.func.value)
+            if first is not None:
+                uses += [(first, name, call.lineno) for name in names]
+        for index, argument in enumerate(call.args):
+            first = first_of(argument)
+            if first is not None:
+                uses += [(first, name, call.lineno) for name in names[index:]]
+    return uses
+
+
+def _fitted_first(value: ast.AST) -> str | None:
+    """A pipeline's first step, the pipeline also as `make_pipeline(...).fit(...)` (which
+    returns the pipeline)."""
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "fit"
+    ):
+        return _first_step(value.func.value)
+    return _first_step(value)
 
 
 def _first_step(value: ast.AST) -> str | None:

@@ -73,8 +73,10 @@ class OperatorOptions(Params):
     encode_once: bool = True
     """Before a written script runs, where `make_pipeline(encode, estimator)` wraps an
     `estimator` that is itself a pipeline starting from the same `encode` (the data would be
-    encoded twice and the second ColumnTransformer fail on an array), use `estimator` as it is
-    (`meta.encode_once` lists the lines). Single-answer writes."""
+    encoded twice and the second ColumnTransformer fail on an array), use `estimator` as it is;
+    and where `X = encode.fit_transform(X)` (or `.transform`) rebinds a name that a pipeline
+    starting with the same `encode` later gets, drop that line (marked `pass`): the pipeline
+    encodes (`meta.encode_once` lists the lines). Single-answer writes."""
     split_names: bool = True
     """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
     number of names (`X_val, y_val = ...`) and the names say which array each part is from,
