@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import bindings_of
+from airlab.operators.names import single_bindings
 from airlab.pyast import called_name
 
 TRANSFORMER_CALLS = frozenset({"ColumnTransformer", "make_column_transformer"})
@@ -42,11 +42,7 @@ def _unwrap_doubled(code: str) -> tuple[str, list[int]]:
         tree = pyast.parse(code)
     except SyntaxError:
         return code, []
-    bindings = {  # names bound exactly once in the script, by `name = value`
-        name: values[0]
-        for name, values in bindings_of(tree).items()
-        if len(values) == 1 and values[0] is not None
-    }
+    bindings = single_bindings(tree)
     transformers = {
         name for name, value in bindings.items() if called_name(value) in TRANSFORMER_CALLS
     }
@@ -96,11 +92,7 @@ def _drop_outside_encoding(code: str) -> tuple[str, list[int]]:
         tree = pyast.parse(code)
     except SyntaxError:
         return code, []
-    single = {
-        name: values[0]
-        for name, values in bindings_of(tree).items()
-        if len(values) == 1 and values[0] is not None
-    }
+    single = single_bindings(tree)
     transformers = {n for n, v in single.items() if called_name(v) in TRANSFORMER_CALLS}
     pipelines = {n: first for n, v in single.items() if (first := _fitted_first(v)) in transformers}
     uses = _pipeline_uses(tree, pipelines)  # (transformer, data name, line) of each use

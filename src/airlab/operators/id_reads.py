@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import bindings_of
+from airlab.operators.names import single_bindings
 from airlab.pyast import called_name
 
 LIST_CALLS = frozenset({"list", "sorted"})
@@ -28,11 +28,7 @@ def read_ids_from_source(code: str, id_column: str) -> tuple[str, list[int]]:
         tree = pyast.parse(code)
     except SyntaxError:
         return code, []
-    single = {
-        name: values[0]
-        for name, values in bindings_of(tree).items()
-        if len(values) == 1 and values[0] is not None
-    }
+    single = single_bindings(tree)
     sources = {name for name, value in single.items() if called_name(value) == "read_csv"}
     selections = {  # a name bound once to a column selection of a source -> the source
         name: value.value.id

@@ -250,3 +250,13 @@ def _pairs(target: ast.expr, value: ast.expr) -> bool:
         and all(isinstance(e, ast.Name) for e in target.elts)
         and not any(isinstance(e, ast.Starred) for e in value.elts)
     )
+
+
+def single_bindings(tree: ast.Module) -> dict[str, ast.AST]:
+    """The names bound exactly once, by `name = value` (or paired in `a, b = x, y`), to their
+    value: what a repair may rely on."""
+    return {
+        name: values[0]
+        for name, values in bindings_of(tree).items()
+        if len(values) == 1 and values[0] is not None
+    }

@@ -290,19 +290,31 @@ def _unless_refused(
     diagnosis = check_code(written.code, packages=context.packages, checks=checks)
     if diagnosis is None:
         return written
+    reminder = REFUSED_REMINDER.format(diagnosis=diagnosis)
+    return _asked_again(model, messages, written, reminder, f"{purpose}-refused", finish,
+                        {"refused_retry": diagnosis})  # fmt: skip
+
+
+def _asked_again(
+    model: ChatModel,
+    messages: list[Message],
+    written: Candidate,
+    reminder: str,
+    purpose: str,
+    finish: Callable[[Candidate], Candidate],
+    mark: dict[str, Any],
+) -> Candidate:
+    """The answer to `reminder`, sent after the model's own answer in the same conversation,
+    with both answers' usage and `mark` in its meta; `written` (marked) when the new answer
+    holds no code: the step keeps its first script, and the ledger has the calls."""
     answer = f"{written.plan}\n\n```python\n{written.code}\n```"
-    retry = [
-        *messages,
-        Message("assistant", answer),
-        Message("user", REFUSED_REMINDER.format(diagnosis=diagnosis)),
-    ]
+    retry = [*messages, Message("assistant", answer), Message("user", reminder)]
     try:
-        again = finish(ask_for_code(model, retry, purpose=f"{purpose}-refused"))
-    except NoCodeError:  # the first answer stands (refused as a node); the ledger has the calls
-        return replace(written, meta={**written.meta, "refused_retry": diagnosis})
+        again = finish(ask_for_code(model, retry, purpose=purpose))
+    except NoCodeError:
+        return replace(written, meta={**written.meta, **mark})
     usage = written.usage + again.usage
-    meta = {**again.meta, "llm_calls": usage.calls, "refused_retry": diagnosis}
-    return replace(again, usage=usage, meta=meta)
+    return replace(again, usage=usage, meta={**again.meta, "llm_calls": usage.calls, **mark})
 
 
 def _repaired(written: Candidate, context: OperatorContext, settings: PromptSettings) -> Candidate:
@@ -344,19 +356,9 @@ def _unless_unchanged(
         if parent.is_buggy and parent.error
         else "score the same"
     )
-    answer = f"{written.plan}\n\n```python\n{written.code}\n```"
-    retry = [
-        *messages,
-        Message("assistant", answer),
-        Message("user", UNCHANGED_REMINDER.format(outcome=outcome)),
-    ]
-    try:
-        again = finish(ask_for_code(model, retry, purpose=f"{purpose}-unchanged"))
-    except NoCodeError:  # the first answer stands (refused as a node); the ledger has the calls
-        return replace(written, meta={**written.meta, "unchanged_retry": True})
-    usage = written.usage + again.usage
-    meta = {**again.meta, "llm_calls": usage.calls, "unchanged_retry": True}
-    return replace(again, usage=usage, meta=meta)
+    reminder = UNCHANGED_REMINDER.format(outcome=outcome)
+    return _asked_again(model, messages, written, reminder, f"{purpose}-unchanged", finish,
+                        {"unchanged_retry": True})  # fmt: skip
 
 
 def _uses_diff(operator: Operator, context: OperatorContext) -> bool:
