@@ -5,9 +5,10 @@ The first searches driven by a 1.5B local model failed on I/O, not on modelling:
 column used as a feature, the target read from `test.csv`, no `submission.csv` at all. The
 skeleton reads `public/train.csv` and `public/test.csv`, names the id, target and feature
 columns of this task, encodes them in a scikit-learn pipeline, and writes a valid submission
-with a constant estimator, so that a model only has to replace the marked estimator. It prints
-no score (a constant must not look good under self-reported fitness). A test runs it on bundled
-tasks of every prediction kind.
+with a constant estimator, so that a model only has to replace the marked estimator. It ends
+with a cross-validated estimate on train of whatever estimator is in place (the constant's is
+poor, and `check_constant` refuses a script that keeps it). A test runs it on bundled tasks of
+every prediction kind.
 """
 
 from __future__ import annotations
