@@ -7,13 +7,15 @@ switches threads in the middle of one `ast.parse`, another thread's parse corrup
 them fails with `SystemError: AST constructor recursion depth mismatch` (CPython gh-106905), which
 failed whole runs of a sweep at random. Every parse in airlab goes through `parse`, which holds
 one lock: parses are short, so serialising them costs nothing a run would notice. Also the one
-reading of a call's name that the passes over written scripts share.
+reading of a call's name, and the one rewriting of nodes' text, that the passes over written
+scripts share.
 """
 
 from __future__ import annotations
 
 import ast
 import threading
+from collections.abc import Iterable
 
 _LOCK = threading.Lock()
 
@@ -33,3 +35,22 @@ def called_name(value: ast.AST) -> str | None:
     if isinstance(value.func, ast.Attribute):
         return value.func.attr
     return None
+
+
+def replace_spans(source: str, edits: Iterable[tuple[ast.expr | ast.stmt, str]]) -> str:
+    """`source` with the text of each node replaced (spans must not overlap). The AST's
+    columns count UTF-8 bytes, so the edit is made on the encoded source."""
+    encoded = source.encode()
+    starts = [0]
+    for index, byte in enumerate(encoded):
+        if byte == 0x0A:
+            starts.append(index + 1)
+
+    def span(node: ast.expr | ast.stmt) -> tuple[int, int]:
+        end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or 0
+        return starts[node.lineno - 1] + node.col_offset, starts[end_line - 1] + end_col
+
+    for node, text in sorted(edits, key=lambda edit: span(edit[0]), reverse=True):
+        start, end = span(node)
+        encoded = encoded[:start] + text.encode() + encoded[end:]
+    return encoded.decode()

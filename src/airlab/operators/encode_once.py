@@ -66,15 +66,7 @@ def _unwrap_doubled(code: str) -> tuple[str, list[int]]:
     ]
     if not doubled:
         return code, []
-    source = code.encode()
-    starts = _line_starts(source)
-    lines = []
-    for call, wrapped in sorted(doubled, key=lambda item: _offset(starts, item[0]), reverse=True):
-        start = _offset(starts, call)
-        end = starts[(call.end_lineno or call.lineno) - 1] + (call.end_col_offset or 0)
-        source = source[:start] + wrapped.encode() + source[end:]
-        lines.append(call.lineno)
-    return source.decode(), sorted(lines)
+    return pyast.replace_spans(code, doubled), sorted(call.lineno for call, _ in doubled)
 
 
 ENCODING_METHODS = frozenset({"fit_transform", "transform"})
@@ -117,13 +109,8 @@ def _drop_outside_encoding(code: str) -> tuple[str, list[int]]:
             dropped.append(node)
     if not dropped:
         return code, []
-    lines = code.splitlines(keepends=True)
-    for node in dropped:
-        row = lines[node.lineno - 1]
-        start = len(row.encode()[: node.col_offset].decode())
-        ending = "\n" if row.endswith("\n") else ""
-        lines[node.lineno - 1] = f"{row[:start]}{DROPPED_MARK} {row[start:].rstrip()}{ending}"
-    return "".join(lines), sorted(n.lineno for n in dropped)
+    marked = [(node, f"{DROPPED_MARK} {ast.get_source_segment(code, node)}") for node in dropped]
+    return pyast.replace_spans(code, marked), sorted(n.lineno for n in dropped)
 
 
 def _pipeline_uses(tree: ast.Module, pipelines: dict[str, str]) -> list[tuple[str, str, int]]:
@@ -186,16 +173,3 @@ def _first_step(value: ast.AST) -> str | None:
 
 def _name(value: ast.AST) -> str | None:
     return value.id if isinstance(value, ast.Name) else None
-
-
-def _line_starts(source: bytes) -> list[int]:
-    """The byte offset where each line starts (the AST's columns count UTF-8 bytes)."""
-    starts = [0]
-    for index, byte in enumerate(source):
-        if byte == 0x0A:
-            starts.append(index + 1)
-    return starts
-
-
-def _offset(starts: list[int], node: ast.expr) -> int:
-    return starts[node.lineno - 1] + node.col_offset

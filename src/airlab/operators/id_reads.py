@@ -49,14 +49,8 @@ def read_ids_from_source(code: str, id_column: str) -> tuple[str, list[int]]:
     ]
     if not edits:
         return code, []
-    lines = code.splitlines(keepends=True)
-    for name in sorted(edits, key=lambda n: (n.lineno, n.col_offset), reverse=True):
-        assert isinstance(name, ast.Name) and name.end_col_offset is not None
-        row = lines[name.lineno - 1]
-        start = len(row.encode()[: name.col_offset].decode())
-        end = len(row.encode()[: name.end_col_offset].decode())
-        lines[name.lineno - 1] = row[:start] + selections[name.id] + row[end:]
-    return "".join(lines), sorted({n.lineno for n in edits})
+    sourced = [(n, selections[n.id]) for n in edits if isinstance(n, ast.Name)]
+    return pyast.replace_spans(code, sourced), sorted({n.lineno for n in edits})
 
 
 def _is_column_list(key: ast.expr, single: dict[str, ast.AST]) -> bool:

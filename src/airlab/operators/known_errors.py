@@ -108,13 +108,9 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         "`{1}` was used before it was fitted: fit it (or the pipeline holding it) on `X`, `y` "
         "first",
     ),
-    _known(
-        r"array length (\d+) does not match index length (\d+)",
-        "{1} predictions were put beside {2} rows: predict on `X_test` (every row of test.csv) "
-        "for the submission, not on a validation split",
-    ),
-    _known(
-        r"Length of values \((\d+)\) does not match length of index \((\d+)\)",
+    _known(  # pandas words it both ways, for a frame built from a dict and a column set
+        r"(?:array length |Length of values \()(\d+)\)? does not match "
+        r"(?:index length |length of index \()(\d+)",
         "{1} predictions were put beside {2} rows: predict on `X_test` (every row of test.csv) "
         "for the submission, not on a validation split",
     ),

@@ -55,17 +55,8 @@ def fix_split_names(code: str) -> tuple[str, list[int]]:
             edits.append((node.targets[0], realigned))
     if not edits:
         return code, []
-    lines = code.splitlines(keepends=True)
-    for target, realigned in sorted(
-        edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True
-    ):
-        if target.lineno != target.end_lineno or target.end_col_offset is None:
-            continue  # a target tuple over several lines: left as written
-        row = lines[target.lineno - 1]
-        start, end = _char_offsets(row, target.col_offset, target.end_col_offset)
-        lines[target.lineno - 1] = row[:start] + ", ".join(realigned) + row[end:]
-    changed = sorted({t.lineno for t, _ in edits if t.lineno == t.end_lineno})
-    return "".join(lines), changed
+    one_line = [(t, ", ".join(names)) for t, names in edits if t.lineno == t.end_lineno]
+    return pyast.replace_spans(code, one_line), sorted({t.lineno for t, _ in one_line})
 
 
 def _realigned(arrays: list[ast.expr], names: list[ast.expr]) -> list[str] | None:
@@ -116,9 +107,3 @@ def _owner(name: str, stems: list[str | None]) -> int | None:
         return None
     best = max(matches)
     return best[1] if [m for m in matches if m[0] == best[0]] == [best] else None
-
-
-def _char_offsets(row: str, start: int, end: int) -> tuple[int, int]:
-    """ast's UTF-8 byte offsets on a line as character offsets."""
-    encoded = row.encode()
-    return len(encoded[:start].decode()), len(encoded[:end].decode())
