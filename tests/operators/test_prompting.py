@@ -68,6 +68,17 @@ def test_parse_answer_takes_the_longest_closed_python_block_and_strips_thinking(
     assert parse_answer("no code at all") is None
 
 
+def test_an_echoed_answer_format_is_no_code_and_gets_the_reminder():
+    """The 1.5B model echoed the prompt, whose only Python block is `# the whole script` (3
+    recorded answers, each run as a script that wrote nothing)."""
+    echoed = "## Answer format\nThen the complete script:\n```python\n# the whole script\n```\n"
+    assert parse_answer(echoed) is None
+    assert parse_answer("```python\n\n  # only\n# comments\n```") is None
+    model = Scripted(echoed, "```python\nx = 3  # a statement\n```")
+    candidate = OPERATORS.get("draft").apply(_context(model))
+    assert candidate.code == "x = 3  # a statement\n" and model.calls[1][1] == "draft-reminder"
+
+
 @pytest.mark.parametrize(
     ("code", "plan", "family"),
     [

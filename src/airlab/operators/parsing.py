@@ -36,7 +36,9 @@ def strip_thinking(text: str) -> str:
 
 
 def parse_answer(text: str) -> ParsedAnswer | None:
-    """Plan and code from an answer; None when it holds no Python block at all."""
+    """Plan and code from an answer; None when it holds no Python block with a statement (the
+    1.5B local model echoed the prompt's answer format, whose block is only the comment
+    `# the whole script`, in 3 recorded answers: run, each wrote nothing)."""
     text = strip_thinking(text)
     blocks = []
     for match in _FENCE.finditer(text):
@@ -48,8 +50,8 @@ def parse_answer(text: str) -> ParsedAnswer | None:
         return None
     match, closed = max(blocks, key=lambda item: (item[1], len(item[0].group("body"))))
     code = match.group("body").strip("\n")
-    if not code.strip():
-        return None
+    if all(not line.strip() or line.lstrip().startswith("#") for line in code.splitlines()):
+        return None  # blank, or only comments: the answer format's `# the whole script` echoed
     plan = (text[: match.start()] + text[match.end() :]).strip()
     plan = _FENCE.sub("", plan).strip()
     complete = closed and _compiles(strip_shell_lines(code)[0])
