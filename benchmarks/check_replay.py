@@ -4,7 +4,8 @@
 
 Live rows at temperature 0.5 cannot show a change of a few scripts in six: sampling noise is
 larger. Here the answers are held fixed: every script the model wrote in the given airlab runs
-(`llm_calls.jsonl`, the last answer of each write: the reminder's when there was one) goes
+(`llm_calls.jsonl`, the last answer of each write: the reminder's or the retry's when there was
+one) goes
 through the repairs and checks with all of them on, and with each one switched off by itself,
 is run in the sandbox on the task's public data when no check refuses it, and is graded on the
 hidden `search` split. No model is called.
@@ -39,7 +40,7 @@ from airlab.grading.grader import Grader
 from airlab.journal import Journal
 from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.parsing import parse_answer
-from airlab.operators.repairs import repair
+from airlab.operators.repairs import REPAIRS, repair
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.packages import Packages, probe_packages
 from airlab.sandbox.registry import get_sandbox
@@ -49,7 +50,6 @@ from airlab.tasks.task import Task
 
 WRITES = ("draft", "improve", "debug")
 """The purposes of the calls that write a script (a reminder's purpose adds `-reminder`)."""
-REPAIRS = ("shell_lines", "auto_imports", "io_prelude", "encode_once", "split_names", "id_reads")
 CHECKS = (
     "check_imports",
     "check_names",
@@ -62,36 +62,28 @@ SETTINGS = ("all on", *(f"{name} off" for name in (*REPAIRS, *CHECKS)))
 
 
 def written_scripts(run_dir: Path) -> Iterator[tuple[str, str]]:
-    """(node, code) of every write of the run, as the model answered it (before repairs)."""
+    """(node, code) of every write of the run, as the model answered it (before repairs): the
+    last answer with code of the node's write calls (a reminder's, or a retry's after a check
+    refused the first script or found it unchanged, replaces the one before)."""
     last: dict[str, str] = {}
     for line in (run_dir / LLM_CALLS_FILE).read_text().splitlines():
         if not line.strip():
             continue
         record = json.loads(line)
-        purpose = str(record.get("purpose") or "").removesuffix("-reminder")
+        purpose = str(record.get("purpose") or "").split("-")[0]
         text = (record.get("response") or {}).get("text")
         if purpose in WRITES and text and record.get("node_id") is not None:
-            last[str(record["node_id"])] = text  # a reminder's answer replaces the first one
-    for node, text in last.items():
-        parsed = parse_answer(text)
-        if parsed is not None:
-            yield node, parsed.code
+            parsed = parse_answer(text)
+            if parsed is not None:
+                last[str(record["node_id"])] = parsed.code
+    yield from last.items()
 
 
 def prepared(code: str, task: Task, packages: Packages | None, setting: str) -> str | None:
     """The script that would run under `setting` (one step switched off, or none), or None
     when a check refuses it."""
     off = setting.removesuffix(" off")
-    repaired, _ = repair(
-        code,
-        task,
-        shell_lines=off != "shell_lines",
-        auto_imports=off != "auto_imports",
-        io_prelude=off != "io_prelude",
-        encode_once=off != "encode_once",
-        split_names=off != "split_names",
-        id_reads=off != "id_reads",
-    )
+    repaired, _ = repair(code, task, **{name: off != name for name in REPAIRS})
     checks = Checks(
         imports=off != "check_imports",
         names=off != "check_names",

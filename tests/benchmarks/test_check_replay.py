@@ -67,8 +67,15 @@ def test_the_last_answer_of_each_write_is_the_models_script(tmp_path):
         {"node_id": 1, "purpose": "draft-reminder", "response": {"text": answer.format("a = 1")}},
         {"node_id": 1, "purpose": "analysis", "response": {"text": answer.format("b = 2")}},
         {"node_id": 2, "purpose": "debug", "response": {"text": answer.format("c = 3")}},
+        {"node_id": 2, "purpose": "debug-refused", "response": {"text": "only prose"}},
+        {"node_id": 3, "purpose": "improve", "response": {"text": answer.format("e = 5")}},
+        {
+            "node_id": 3,
+            "purpose": "improve-unchanged",
+            "response": {"text": answer.format("f = 6")},
+        },
         {"node_id": None, "purpose": "draft", "response": {"text": answer.format("d = 4")}},
     ]
     (tmp_path / "llm_calls.jsonl").write_text("\n".join(json.dumps(c) for c in calls))
     scripts = [(node, code.strip()) for node, code in written_scripts(tmp_path)]
-    assert scripts == [("1", "a = 1"), ("2", "c = 3")]
+    assert scripts == [("1", "a = 1"), ("2", "c = 3"), ("3", "f = 6")]
