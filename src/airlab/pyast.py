@@ -37,7 +37,11 @@ def called_name(value: ast.AST) -> str | None:
     return None
 
 
-def replace_spans(source: str, edits: Iterable[tuple[ast.expr | ast.stmt, str]]) -> str:
+Spanned = ast.expr | ast.stmt | ast.keyword
+"""The nodes that carry their position in the source."""
+
+
+def replace_spans(source: str, edits: Iterable[tuple[Spanned, str]]) -> str:
     """`source` with the text of each node replaced (spans must not overlap). The AST's
     columns count UTF-8 bytes, so the edit is made on the encoded source."""
     encoded = source.encode()
@@ -46,7 +50,7 @@ def replace_spans(source: str, edits: Iterable[tuple[ast.expr | ast.stmt, str]])
         if byte == 0x0A:
             starts.append(index + 1)
 
-    def span(node: ast.expr | ast.stmt) -> tuple[int, int]:
+    def span(node: Spanned) -> tuple[int, int]:
         end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or 0
         return starts[node.lineno - 1] + node.col_offset, starts[end_line - 1] + end_col
 

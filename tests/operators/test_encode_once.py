@@ -7,40 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from airlab.operators.encode_once import encode_once
 from airlab.operators.repairs import add_imports, repair
 from airlab.tasks import resolve_task
 
-from .sandboxed import run_on_table
+from .sandboxed import grunfeld_like, run_on_table
 
 RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "encode-twice"
 DOUBLE = "Specifying the columns using strings is only supported for dataframes"
 
 
-def _grunfeld_like(public: Path) -> None:
-    """A small table with grunfeld's columns: a string `firm`, numbers, the target `invest`."""
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {
-            "id": range(60),
-            "value": rng.normal(1000, 200, 60),
-            "capital": rng.normal(300, 50, 60),
-            "firm": rng.choice(["GM", "US Steel", "Chrysler"], 60),
-            "year": rng.integers(1935, 1955, 60),
-        }
-    )
-    frame["invest"] = 0.1 * frame["value"] + rng.normal(0, 5, 60)
-    public.mkdir(parents=True)
-    frame.iloc[:45].to_csv(public / "train.csv", index=False)
-    frame.iloc[45:].drop(columns="invest").to_csv(public / "test.csv", index=False)
-
-
 def _run(script: str, tmp_path: Path):
-    return run_on_table(script, tmp_path, _grunfeld_like)
+    return run_on_table(script, tmp_path, grunfeld_like)
 
 
 def test_the_recorded_double_encoding_fails_and_runs_once_unwrapped(tmp_path):

@@ -260,3 +260,18 @@ def single_bindings(tree: ast.Module) -> dict[str, ast.AST]:
         for name, values in bindings_of(tree).items()
         if len(values) == 1 and values[0] is not None
     }
+
+
+def one_value_bindings(bindings: dict[str, list[ast.AST | None]]) -> dict[str, ast.AST]:
+    """The names every binding of which assigns the same expression, to that expression: the
+    I/O prelude and the script may both write `test = pd.read_csv("public/test.csv")`. Looser
+    than `single_bindings` (an expression reading a name bound between the two would differ):
+    for repairs whose names hold literals, `read_csv` frames, or selections of those."""
+    found: dict[str, ast.AST] = {}
+    for name, values in bindings.items():
+        first = values[0]
+        if first is None or any(v is None for v in values):
+            continue
+        if len({ast.dump(v) for v in values if v is not None}) == 1:
+            found[name] = first
+    return found

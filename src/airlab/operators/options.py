@@ -77,6 +77,17 @@ class OperatorOptions(Params):
     and where `X = encode.fit_transform(X)` (or `.transform`) rebinds a name that a pipeline
     starting with the same `encode` later gets, drop that line (marked `pass`): the pipeline
     encodes (`meta.encode_once` lists the lines). Single-answer writes."""
+    text_imputer: bool = True
+    """Before a written script runs, where a ColumnTransformer imputes columns that are
+    certainly not numeric (the skeleton's `CATEGORICAL`: those not in `select_dtypes("number")`)
+    with `SimpleImputer(strategy="median")` or `"mean"`, alone or in a pipeline, which cannot
+    read text and fails at fit, impute them with `"most_frequent"` (`meta.text_imputer` lists
+    the lines). Single-answer writes."""
+    estimator_keywords: bool = True
+    """Before a written script runs, rename the keywords a scikit-learn estimator knows by
+    another name: `n_estimators=` or `n_iter=` given to `HistGradientBoostingClassifier` /
+    `Regressor` (a TypeError at construction) becomes `max_iter=`, unless `max_iter` is given
+    (`meta.estimator_keywords` lists the lines). Single-answer writes."""
     split_names: bool = True
     """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
     number of names (`X_val, y_val = ...`) and the names say which array each part is from,
@@ -88,6 +99,17 @@ class OperatorOptions(Params):
     frame read by `read_csv` (`X_test[ID]`, with `X, X_test = train[FEATURES],
     test[FEATURES]`: `FEATURES` leaves the id out), read it from that frame (`test[ID]`: the
     same rows in the same order; `meta.id_reads` lists the lines). Single-answer writes."""
+    submission_rows: bool = True
+    """Before a written script runs, where the submission pairs the test rows' ids
+    (`test[ID]`) with predictions on the held-out part of a `train_test_split` of the training
+    features (`model.predict(X_val)`), predict on the test features instead (`X_test`, or
+    `test[FEATURES]` where no name holds them; `meta.submission_rows` lists the lines). Only
+    where the script says so for certain. Single-answer writes."""
+    submission_write: bool = True
+    """Before a written script runs, where it builds one submission frame of the test rows' ids
+    at its top level (`submission = pd.DataFrame({ID: test[ID]})`) and writes nothing (no
+    `to_csv`, no `submission.csv` in it), append `submission.to_csv("submission.csv",
+    index=False)` (marked; `meta.submission_write` gives the line). Single-answer writes."""
     retry_unchanged: bool = True
     """When improve or debug answers with what the check refuses as its parent's script again
     (`unchanged`: the same text, or for a failed parent only comments or layout changed), ask

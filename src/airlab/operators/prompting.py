@@ -32,7 +32,7 @@ from airlab.operators.parsing import (
 )
 from airlab.operators.preview import data_preview
 from airlab.operators.prompt_library import PACKAGED
-from airlab.operators.repairs import repair
+from airlab.operators.repairs import REPAIRS, repair
 from airlab.operators.skeleton import io_skeleton, prediction_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.sandbox.packages import Packages
@@ -86,10 +86,18 @@ class PromptSettings:
     """Import the common scikit-learn names a script uses without importing them."""
     encode_once: bool = True
     """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
+    text_imputer: bool = True
+    """Impute text columns by their most frequent value where a script uses the median."""
+    estimator_keywords: bool = True
+    """Rename `n_estimators` given to a histogram booster to its `max_iter`."""
     split_names: bool = True
     """Re-align a `train_test_split` unpacked into the wrong number of names."""
     id_reads: bool = True
     """Read the id from its source frame where a script reads it from the features."""
+    submission_rows: bool = True
+    """Predict the submission on the test rows where a script predicts a held-out split."""
+    submission_write: bool = True
+    """Write the submission frame a script builds and never writes."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
     retry_refused: bool = True
@@ -111,8 +119,12 @@ class PromptSettings:
             shell_lines=typed.shell_lines,
             auto_imports=typed.auto_imports,
             encode_once=typed.encode_once,
+            text_imputer=typed.text_imputer,
+            estimator_keywords=typed.estimator_keywords,
             split_names=typed.split_names,
             id_reads=typed.id_reads,
+            submission_rows=typed.submission_rows,
+            submission_write=typed.submission_write,
             retry_unchanged=typed.retry_unchanged,
             retry_refused=typed.retry_refused,
         )
@@ -319,16 +331,9 @@ def _asked_again(
 
 def _repaired(written: Candidate, context: OperatorContext, settings: PromptSettings) -> Candidate:
     """`written` after the fixed repairs the settings switch on (each listed in its meta)."""
-    code, applied = repair(
-        written.code,
-        context.task,
-        shell_lines=settings.shell_lines,
-        auto_imports=settings.auto_imports,
-        io_prelude=settings.skeleton and settings.io_prelude,
-        encode_once=settings.encode_once,
-        split_names=settings.split_names,
-        id_reads=settings.id_reads,
-    )
+    switches = {name: getattr(settings, name) for name in REPAIRS}
+    switches["io_prelude"] = settings.skeleton and settings.io_prelude
+    code, applied = repair(written.code, context.task, **switches)
     if not applied:
         return written
     return replace(written, code=code, meta={**written.meta, **applied})

@@ -2,13 +2,15 @@
 
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, and of the skeleton's I/O
-names read before any line bound them, of the skeleton's encoding applied twice, and of a
-`train_test_split` unpacked into the wrong number of names, and of the id read from the features
-(`X_test[ID]`). None of
+names read before any line bound them, of the skeleton's encoding applied twice, of text columns
+imputed with the median, of `n_estimators` given to a histogram booster, of a
+`train_test_split` unpacked into the wrong number of names, of the id read from the features
+(`X_test[ID]`), of a held-out split's predictions written beside the test rows' ids, and of a
+submission frame built and never written. None of
 these needs a model to fix. Each repair applied is listed in the candidate's meta under its own
-key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `split_names`,
-`id_reads`), and each has an operator
-option of the same name to switch it off.
+key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `text_imputer`,
+`estimator_keywords`, `split_names`, `id_reads`, `submission_rows`, `submission_write`), and
+each has an operator option of the same name to switch it off.
 """
 
 from __future__ import annotations
@@ -16,12 +18,29 @@ from __future__ import annotations
 from typing import Any
 
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
+from airlab.operators.estimator_keywords import rename_estimator_keywords
 from airlab.operators.id_reads import read_ids_from_source
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
 from airlab.operators.split_names import fix_split_names
+from airlab.operators.submission_frame import predict_submission_rows, write_submission
+from airlab.operators.text_imputer import impute_text_by_frequency
 from airlab.tasks.task import Task
+
+REPAIRS = (
+    "shell_lines",
+    "auto_imports",
+    "io_prelude",
+    "encode_once",
+    "text_imputer",
+    "estimator_keywords",
+    "split_names",
+    "id_reads",
+    "submission_rows",
+    "submission_write",
+)
+"""The switches of `repair`, in the order the repairs apply (each an operator option)."""
 
 IMPORTS_MARK = "# airlab: imports this script uses but does not write"
 
@@ -87,8 +106,12 @@ def repair(
     auto_imports: bool = True,
     io_prelude: bool = True,
     encode_once: bool = True,
+    text_imputer: bool = True,
+    estimator_keywords: bool = True,
     split_names: bool = True,
     id_reads: bool = True,
+    submission_rows: bool = True,
+    submission_write: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """(the repaired script, the meta entries of the repairs applied: {} when none)."""
     meta: dict[str, Any] = {}
@@ -108,6 +131,14 @@ def repair(
         code, lines = unwrap_double_encoding(code)
         if lines:
             meta["encode_once"] = lines
+    if text_imputer:
+        code, lines = impute_text_by_frequency(code)
+        if lines:
+            meta["text_imputer"] = lines
+    if estimator_keywords:
+        code, lines = rename_estimator_keywords(code)
+        if lines:
+            meta["estimator_keywords"] = lines
     if split_names:
         code, lines = fix_split_names(code)
         if lines:
@@ -116,6 +147,14 @@ def repair(
         code, lines = read_ids_from_source(code, task.spec.id_column)
         if lines:
             meta["id_reads"] = lines
+    if submission_rows:
+        code, lines = predict_submission_rows(code, task.spec.id_column)
+        if lines:
+            meta["submission_rows"] = lines
+    if submission_write:
+        code, lines = write_submission(code, task.spec.id_column)
+        if lines:
+            meta["submission_write"] = lines
     return code, meta
 
 

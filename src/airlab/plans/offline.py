@@ -153,7 +153,5 @@ class OfflineJudge:
             why = f"{len(found)} of {len(terms)} key terms present"
             if missing:
                 why += f"; missing: {', '.join(missing[:6])}"
-            verdicts.append(
-                Verdict(item_id=leaf.id, value=self.credit(share), justification=why)
-            )
+            verdicts.append(Verdict(item_id=leaf.id, value=self.credit(share), justification=why))
         return verdicts
