@@ -37,15 +37,16 @@ def run_on_table(script: str, tmp_path: Path, write_public: Callable[[Path], Non
     return get_sandbox("process").run(request)
 
 
-def grunfeld_like(public: Path) -> None:
-    """A small table with grunfeld's columns: a string `firm`, numbers, the target `invest`."""
+def grunfeld_like(public: Path, *, firm_as_text: bool = True) -> None:
+    """A small table with grunfeld's columns: a string `firm` (a number without
+    `firm_as_text`), numbers, the target `invest`."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
         {
             "id": range(60),
             "value": rng.normal(1000, 200, 60),
             "capital": rng.normal(300, 50, 60),
-            "firm": rng.choice(["GM", "US Steel", "Chrysler"], 60),
+            "firm": rng.choice(["GM", "US Steel", "Chrysler"] if firm_as_text else [1, 2, 3], 60),
             "year": rng.integers(1935, 1955, 60),
         }
     )

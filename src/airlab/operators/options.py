@@ -99,6 +99,12 @@ class OperatorOptions(Params):
     frame read by `read_csv` (`X_test[ID]`, with `X, X_test = train[FEATURES],
     test[FEATURES]`: `FEATURES` leaves the id out), read it from that frame (`test[ID]`: the
     same rows in the same order; `meta.id_reads` lists the lines). Single-answer writes."""
+    unbound_scores: bool = True
+    """Before a written script runs, where it scores itself against a target-like name that no
+    line binds (`mean_squared_error(y_test, predictions)`: the test rows have no target), turn
+    that top-level line, and those only carrying its result on (`print(rmse)`), into a marked
+    `pass` (`meta.unbound_scores` lists the lines); left for `check_names` where a loop, a
+    function or a write reads them. Single-answer writes."""
     submission_rows: bool = True
     """Before a written script runs, where the submission pairs the test rows' ids
     (`test[ID]`) with predictions on the held-out part of a `train_test_split` of the training

@@ -94,6 +94,8 @@ class PromptSettings:
     """Re-align a `train_test_split` unpacked into the wrong number of names."""
     id_reads: bool = True
     """Read the id from its source frame where a script reads it from the features."""
+    unbound_scores: bool = True
+    """Drop a self-made score against a target no line binds (`y_test`)."""
     submission_rows: bool = True
     """Predict the submission on the test rows where a script predicts a held-out split."""
     submission_write: bool = True
@@ -123,6 +125,7 @@ class PromptSettings:
             estimator_keywords=typed.estimator_keywords,
             split_names=typed.split_names,
             id_reads=typed.id_reads,
+            unbound_scores=typed.unbound_scores,
             submission_rows=typed.submission_rows,
             submission_write=typed.submission_write,
             retry_unchanged=typed.retry_unchanged,

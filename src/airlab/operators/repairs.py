@@ -5,11 +5,13 @@ does not compile), of a scikit-learn name used without its import, and of the sk
 names read before any line bound them, of the skeleton's encoding applied twice, of text columns
 imputed with the median, of `n_estimators` given to a histogram booster, of a
 `train_test_split` unpacked into the wrong number of names, of the id read from the features
-(`X_test[ID]`), of a held-out split's predictions written beside the test rows' ids, and of a
+(`X_test[ID]`), of a self-made score against a `y_test` no line binds, of a held-out split's
+predictions written beside the test rows' ids, and of a
 submission frame built and never written. None of
 these needs a model to fix. Each repair applied is listed in the candidate's meta under its own
 key (`shell_lines`, `auto_imports`, `io_prelude`, `encode_once`, `text_imputer`,
-`estimator_keywords`, `split_names`, `id_reads`, `submission_rows`, `submission_write`), and
+`estimator_keywords`, `split_names`, `id_reads`, `unbound_scores`, `submission_rows`,
+`submission_write`), and
 each has an operator option of the same name to switch it off.
 """
 
@@ -26,6 +28,7 @@ from airlab.operators.parsing import strip_shell_lines
 from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
+from airlab.operators.unbound_scores import drop_unbound_scores
 from airlab.tasks.task import Task
 
 REPAIRS = (
@@ -37,6 +40,7 @@ REPAIRS = (
     "estimator_keywords",
     "split_names",
     "id_reads",
+    "unbound_scores",
     "submission_rows",
     "submission_write",
 )
@@ -110,6 +114,7 @@ def repair(
     estimator_keywords: bool = True,
     split_names: bool = True,
     id_reads: bool = True,
+    unbound_scores: bool = True,
     submission_rows: bool = True,
     submission_write: bool = True,
 ) -> tuple[str, dict[str, Any]]:
@@ -147,6 +152,10 @@ def repair(
         code, lines = read_ids_from_source(code, task.spec.id_column)
         if lines:
             meta["id_reads"] = lines
+    if unbound_scores:
+        code, lines = drop_unbound_scores(code)
+        if lines:
+            meta["unbound_scores"] = lines
     if submission_rows:
         code, lines = predict_submission_rows(code, task.spec.id_column)
         if lines:
