@@ -77,6 +77,11 @@ def test_a_score_against_an_unbound_target_and_what_carries_it_become_pass(tail,
     [
         ("y_test = load()\nprint(score(y_test, predictions))\n", "y_test is bound"),
         ("print(score(truth, predictions))\n", "not a target's name: check_names says it"),
+        ("model = Forest().fit(X, y)\nprint(model)\n", "the training target y: the prelude's"),
+        (
+            "model = Forest().fit(X_test, y_test)\nprint(model.score(X_test, y_test))\n",
+            "a fit reads it: not a score",
+        ),
         ("for fold in folds:\n    print(score(y_test, predictions))\n", "inside a loop"),
         ("def report():\n    return score(y_test, predictions)\n", "inside a function"),
         (

@@ -17,6 +17,7 @@ each has an operator option of the same name to switch it off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
@@ -30,21 +31,6 @@ from airlab.operators.submission_frame import predict_submission_rows, write_sub
 from airlab.operators.text_imputer import impute_text_by_frequency
 from airlab.operators.unbound_scores import drop_unbound_scores
 from airlab.tasks.task import Task
-
-REPAIRS = (
-    "shell_lines",
-    "auto_imports",
-    "io_prelude",
-    "encode_once",
-    "text_imputer",
-    "estimator_keywords",
-    "split_names",
-    "id_reads",
-    "unbound_scores",
-    "submission_rows",
-    "submission_write",
-)
-"""The switches of `repair`, in the order the repairs apply (each an operator option)."""
 
 IMPORTS_MARK = "# airlab: imports this script uses but does not write"
 
@@ -102,68 +88,45 @@ AUTO_IMPORTS: dict[str, str] = {
 """Common scikit-learn names and the import that binds each."""
 
 
-def repair(
-    code: str,
-    task: Task,
-    *,
-    shell_lines: bool = True,
-    auto_imports: bool = True,
-    io_prelude: bool = True,
-    encode_once: bool = True,
-    text_imputer: bool = True,
-    estimator_keywords: bool = True,
-    split_names: bool = True,
-    id_reads: bool = True,
-    unbound_scores: bool = True,
-    submission_rows: bool = True,
-    submission_write: bool = True,
-) -> tuple[str, dict[str, Any]]:
-    """(the repaired script, the meta entries of the repairs applied: {} when none)."""
+Step = Callable[[str, Task], tuple[str, Any]]
+"""One repair: (the script, the task) -> (the script after it, what it changed: empty if
+nothing)."""
+
+
+def _steps() -> tuple[tuple[str, Step], ...]:
+    """Each repair by its switch's name, in the order they apply (the I/O prelude before what
+    reads the skeleton's names; the submission's repairs last, on the script as it will run)."""
+    return (
+        ("shell_lines", lambda code, task: strip_shell_lines(code)),
+        ("auto_imports", lambda code, task: add_imports(code)),
+        ("io_prelude", complete_io),
+        ("encode_once", lambda code, task: unwrap_double_encoding(code)),
+        ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
+        ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
+        ("split_names", lambda code, task: fix_split_names(code)),
+        ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
+        ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
+        ("submission_rows", lambda code, task: predict_submission_rows(code, task.spec.id_column)),
+        ("submission_write", lambda code, task: write_submission(code, task.spec.id_column)),
+    )
+
+
+REPAIRS = tuple(name for name, _ in _steps())
+"""The switches of `repair`, in the order the repairs apply (each an operator option)."""
+
+
+def repair(code: str, task: Task, **switches: bool) -> tuple[str, dict[str, Any]]:
+    """(the repaired script, the meta entries of the repairs applied: {} when none); a switch
+    (one of `REPAIRS`) set False leaves its repair out."""
+    unknown = sorted(set(switches) - set(REPAIRS))
+    if unknown:
+        raise TypeError(f"repair() got unknown switches {unknown}; known: {', '.join(REPAIRS)}")
     meta: dict[str, Any] = {}
-    if shell_lines:
-        code, removed = strip_shell_lines(code)
-        if removed:
-            meta["shell_lines"] = removed
-    if auto_imports:
-        code, added = add_imports(code)
-        if added:
-            meta["auto_imports"] = added
-    if io_prelude:
-        code, names = complete_io(code, task)
-        if names:
-            meta["io_prelude"] = names
-    if encode_once:
-        code, lines = unwrap_double_encoding(code)
-        if lines:
-            meta["encode_once"] = lines
-    if text_imputer:
-        code, lines = impute_text_by_frequency(code)
-        if lines:
-            meta["text_imputer"] = lines
-    if estimator_keywords:
-        code, lines = rename_estimator_keywords(code)
-        if lines:
-            meta["estimator_keywords"] = lines
-    if split_names:
-        code, lines = fix_split_names(code)
-        if lines:
-            meta["split_names"] = lines
-    if id_reads:
-        code, lines = read_ids_from_source(code, task.spec.id_column)
-        if lines:
-            meta["id_reads"] = lines
-    if unbound_scores:
-        code, lines = drop_unbound_scores(code)
-        if lines:
-            meta["unbound_scores"] = lines
-    if submission_rows:
-        code, lines = predict_submission_rows(code, task.spec.id_column)
-        if lines:
-            meta["submission_rows"] = lines
-    if submission_write:
-        code, lines = write_submission(code, task.spec.id_column)
-        if lines:
-            meta["submission_write"] = lines
+    for name, step in _steps():
+        if switches.get(name, True):
+            code, changed = step(code, task)
+            if changed:
+                meta[name] = changed
     return code, meta
 
 

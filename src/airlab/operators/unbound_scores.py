@@ -6,11 +6,12 @@ never bound (7 recorded scripts, two whole debug chains: told the name is read b
 binds it, the model kept the line each time). The line is the script's own report, which airlab
 does not need (it scores the submission itself), and it certainly dies of a NameError, usually
 before the submission is written. The repair turns it into a marked `pass`, with the lines that
-only carry its result on (`print(rmse)`), where all of this holds: the name looks like a target
-(`y_test`, `y_val`, `y_true`: `y` or `y_` and a suffix), no line binds it anywhere (after the
-other repairs), every read of it is in a plain statement at the script's top level (an
-assignment to names, or an expression such as a `print`), every statement reading a result of
-those is too, and none of them writes a file. Anything else is left for `check_names`.
+only carry its result on (`print(rmse)`), where all of this holds: the name is a held-out or
+true target's (`y_test`, `y_val`, `y_true`; never the training `y`), no line binds it anywhere
+(after the other repairs), every read of it is in a plain statement at the script's top level
+(an assignment to names, or an expression such as a `print`), every statement reading a result
+of those is too, and none of them fits a model or writes a file. Anything else is left for
+`check_names`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ import re
 from airlab import pyast
 from airlab.operators.names import ALWAYS_DEFINED, bound_anywhere
 
-TARGET_LIKE = re.compile(r"^y(_\w+)?$", re.IGNORECASE)
+TARGET_LIKE = re.compile(
+    r"^y_?(test|val|valid|validation|true|hold|holdout|dev|eval)", re.IGNORECASE
+)
+"""The held-out or true targets a script scores against (`y_test`, `y_val`, `y_true`); never
+`y`, the training target, whose absence the I/O prelude or `check_names` handles."""
+FITS = frozenset({"fit", "fit_transform", "fit_predict"})
 MARK = "pass  # airlab: scored against `{name}`, which no line binds (the test rows have no target)"
 WRITES = frozenset({"to_csv", "savetxt", "save", "write", "dump", "to_parquet", "to_json"})
 
@@ -53,8 +59,8 @@ def drop_unbound_scores(code: str) -> tuple[str, list[int]]:
         culprits = sorted(_reads(statement) & root.keys())
         if not culprits:
             continue
-        if not _plain(statement) or _writes(statement):
-            return code, []  # a compound statement or a write reads it: not ours to drop
+        if not _plain(statement) or _calls(statement, WRITES | FITS):
+            return code, []  # a compound statement, a write or a fit reads it: not a score
         target = root[culprits[0]]
         dropped.append((statement, target))
         root.update(dict.fromkeys(_bound_by(statement), target))
@@ -81,9 +87,9 @@ def _plain(statement: ast.stmt) -> bool:
     return False
 
 
-def _writes(statement: ast.stmt) -> bool:
+def _calls(statement: ast.stmt, methods: frozenset[str]) -> bool:
     return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in WRITES
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in methods
         for n in ast.walk(statement)
     )
 
