@@ -90,6 +90,8 @@ class PromptSettings:
     """Impute text columns by their most frequent value where a script uses the median."""
     estimator_keywords: bool = True
     """Rename `n_estimators` given to a histogram booster to its `max_iter`."""
+    estimator_kind: bool = True
+    """Rename a classifier to its regressor twin on a regression task."""
     split_names: bool = True
     """Re-align a `train_test_split` unpacked into the wrong number of names."""
     id_reads: bool = True
@@ -123,6 +125,7 @@ class PromptSettings:
             encode_once=typed.encode_once,
             text_imputer=typed.text_imputer,
             estimator_keywords=typed.estimator_keywords,
+            estimator_kind=typed.estimator_kind,
             split_names=typed.split_names,
             id_reads=typed.id_reads,
             unbound_scores=typed.unbound_scores,
