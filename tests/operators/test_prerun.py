@@ -186,6 +186,22 @@ def test_an_import_the_sandbox_lacks_is_caught_with_a_substitute(name, module, i
     assert check_code(_style(name), packages=with_it, checks=ALL) is None
 
 
+def test_a_boosting_librarys_class_imported_from_scikit_learn_is_caught():
+    """Live, told xgboost is missing, the 1.5B model wrote this in an improve step and its debug
+    answer: an ImportError each time, which the module check did not see (sklearn is there)."""
+    code = (
+        "from sklearn.ensemble import RandomForestClassifier, XGBClassifier\nm = XGBClassifier()\n"
+    )
+    diagnosis = check_code(code, packages=PACKAGES, checks=ALL)
+    assert diagnosis == (
+        "`XGBClassifier` is xgboost's, not in `sklearn.ensemble` (line 1); `xgboost` is not "
+        "installed: use sklearn.ensemble.HistGradientBoostingClassifier / Regressor"
+    )
+    with_it = Packages(PACKAGES.installed, (), PACKAGES.modules | {"xgboost"})
+    assert check_code(code, packages=with_it, checks=ALL).endswith("import it from `xgboost`")
+    assert check_code(code, packages=PACKAGES, checks=Checks(imports=False)) is None
+
+
 def test_a_guarded_import_is_not_a_failure():
     code = "try:\n    import xgboost\nexcept ImportError:\n    xgboost = None\nprint(xgboost)\n"
     assert check_code(code, packages=PACKAGES, checks=ALL) is None

@@ -221,6 +221,16 @@ def missing_import(tree: ast.Module, packages: Packages) -> str | None:
             modules = [node.module]
         else:
             continue
+        foreign = _foreign_class(node)
+        if foreign is not None:
+            name, package = foreign
+            assert isinstance(node, ast.ImportFrom)
+            advice = (
+                f"import it from `{package}`"
+                if packages.has(package)
+                else f"`{package}` is not installed: use {SUBSTITUTES.get(package, 'scikit-learn')}"
+            )
+            return f"`{name}` is {package}'s, not in `{node.module}` (line {node.lineno}); {advice}"
         for module in modules:
             top = module.split(".")[0]
             if not packages.has(top):
@@ -230,6 +240,22 @@ def missing_import(tree: ast.Module, packages: Packages) -> str | None:
                     f"`{top}` is not installed in the sandbox (line {node.lineno}: no network, "
                     f"it cannot be installed){hint}"
                 )
+    return None
+
+
+FOREIGN_PREFIXES = {"XGB": "xgboost", "LGBM": "lightgbm", "CatBoost": "catboost"}
+"""Class-name prefixes of the boosting libraries, whose classes scikit-learn never has (the
+1.5B model, told xgboost is missing, wrote `from sklearn.ensemble import XGBClassifier`)."""
+
+
+def _foreign_class(node: ast.Import | ast.ImportFrom) -> tuple[str, str] | None:
+    """(name, its package) of a boosting library's class imported from scikit-learn."""
+    if not (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sklearn"):
+        return None
+    for alias in node.names:
+        for prefix, package in FOREIGN_PREFIXES.items():
+            if alias.name.startswith(prefix):
+                return alias.name, package
     return None
 
 

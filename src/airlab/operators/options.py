@@ -135,8 +135,9 @@ class OperatorOptions(Params):
     answer is checked again before it runs. Single-answer writes."""
     check_imports: bool = True
     """Before a candidate runs, check its imports against the packages the run's sandbox has
-    (probed once per run, kept in the journal); one it lacks fails the node as `check_failed`
-    with a one-line diagnosis, not run, for debug to repair."""
+    (probed once per run, kept in the journal), and that no boosting library's class (`XGB...`,
+    `LGBM...`, `CatBoost...`) is imported from scikit-learn; such an import fails the node as
+    `check_failed` with a one-line diagnosis, not run, for debug to repair."""
     check_names: bool = True
     """Before a candidate runs, find names read before any line binds them (an ordered,
     flow-aware pass): `check_failed` instead of a NameError."""
