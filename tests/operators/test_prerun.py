@@ -147,6 +147,24 @@ def test_common_scikit_learn_names_are_imported_when_used_and_never_bound():
     assert add_imports(own) == (own, [])
 
 
+def test_scikit_learn_reached_through_a_module_never_imported_gets_its_submodules_imported():
+    """Live, the 1.5B model wrote `sklearn.neural_network.MLPClassifier(...)` without `import
+    sklearn`; refused by the name check, its retry invented a path to scikit-learn's files."""
+    code = (
+        "m = sklearn.neural_network.MLPClassifier()\n"
+        "s = sklearn.preprocessing.StandardScaler()\nx = sklearn.__version__\n"
+    )
+    repaired, names = add_imports(code)
+    assert names == ["sklearn.neural_network", "sklearn.preprocessing"]
+    assert repaired == (
+        f"{IMPORTS_MARK}\nimport sklearn.neural_network\nimport sklearn.preprocessing\n\n{code}"
+    )
+    assert read_before_binding(repaired) == {}
+    exec(repaired, {})  # the repaired script constructs both
+    imported = "import sklearn\nm = sklearn.svm.SVC()\n"
+    assert add_imports(imported) == (imported, [])
+
+
 def test_every_auto_import_imports():
     namespace: dict = {}
     for line in AUTO_IMPORTS.values():

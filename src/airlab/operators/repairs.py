@@ -14,9 +14,11 @@ the same name to switch it off.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
+from airlab import pyast
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
 from airlab.operators.estimator_keywords import rename_estimator_keywords
 from airlab.operators.estimator_kind import regressors_for_regression
@@ -130,14 +132,35 @@ def repair(code: str, task: Task, **switches: bool) -> tuple[str, dict[str, Any]
 
 
 def add_imports(code: str) -> tuple[str, list[str]]:
-    """The script with the imports of the table's names it reads and binds nowhere."""
+    """The script with the imports of the table's names it reads and binds nowhere, and of the
+    scikit-learn submodules it reaches through a `sklearn` it never imports
+    (`sklearn.neural_network.MLPClassifier()`: `import sklearn.neural_network`)."""
     early = read_before_binding(code)
     bound = bound_anywhere(code)
     if not early or bound is None:
         return code, []
     names = sorted(name for name in early if name in AUTO_IMPORTS and name not in bound)
+    lines = [AUTO_IMPORTS[name] for name in names]
+    if "sklearn" in early and "sklearn" not in bound:
+        submodules = _sklearn_submodules(code)
+        names += [f"sklearn.{sub}" for sub in submodules]
+        lines += [f"import sklearn.{sub}" for sub in submodules]
     if not names:
         return code, []
-    block = "\n".join([IMPORTS_MARK, *(AUTO_IMPORTS[name] for name in names)]) + "\n\n"
+    block = "\n".join([IMPORTS_MARK, *lines]) + "\n\n"
     head, body = split_future(code)
     return head + block + body, names
+
+
+def _sklearn_submodules(code: str) -> list[str]:
+    """The scikit-learn submodules read as `sklearn.<submodule>...` (the known ones only)."""
+    known = {module.split(".")[1] for module in _SKLEARN}
+    found = {
+        node.attr
+        for node in ast.walk(pyast.parse(code))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sklearn"
+        and node.attr in known
+    }
+    return sorted(found)
