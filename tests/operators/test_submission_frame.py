@@ -2,7 +2,8 @@
 beside the test rows' ids, as the 1.5B local model wrote it in a draft and both debug answers of
 one chain (recorded in `fixtures/qwen2.5-coder-1.5b/held-out-submission`), predicted on the test
 features instead. `submission_write`: a submission frame built and never written (`unwritten`),
-written at the end."""
+written at the end. `proba_column`: one class's probabilities taken as a one-column table
+(`proba-table`), taken as the column."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airlab.operators.proba_column import take_probability_columns
 from airlab.operators.repairs import repair
 from airlab.operators.submission_frame import (
     WRITE_MARK,
@@ -211,3 +213,54 @@ def test_a_frame_of_the_test_ids_never_written_is_written_at_the_end():
 )
 def test_a_script_that_writes_or_builds_no_single_frame_is_left_as_written(code, why):
     assert write_submission(code, "id") == (code, []), why
+
+
+def test_the_recorded_one_column_table_fails_as_a_column_and_runs_as_the_column(tmp_path):
+    written = (FIXTURES / "proba-table" / "modechoice-draft.py").read_text()
+    as_written, _ = repair(written, TASK, proba_column=False)
+    failed = run_on_table(as_written, tmp_path / "as-written", _modechoice_like)
+    assert not failed.succeeded and "must each be 1-dimensional" in failed.stderr_tail
+    repaired, meta = repair(written, TASK)
+    assert repaired == as_written.replace("(X_test)[:, [1]]", "(X_test)[:, 1]")
+    assert meta["proba_column"] == [
+        repaired.splitlines().index("predictions = model.predict_proba(X_test)[:, 1]") + 1
+    ]
+    ran = run_on_table(repaired, tmp_path / "repaired", _modechoice_like)
+    assert ran.succeeded, ran.stderr_tail
+    assert ran.submission is not None
+    assert pd.read_csv(io.BytesIO(ran.submission))["chosen"].between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    ("code", "fixed"),
+    [
+        (
+            "s = pd.DataFrame({'id': ids, 'y': m.predict_proba(X)[:, [1]]})\n",
+            "s = pd.DataFrame({'id': ids, 'y': m.predict_proba(X)[:, 1]})\n",
+        ),
+        (
+            "s['y'] = m.predict_proba(X)[:, [k]]\n",
+            "s['y'] = m.predict_proba(X)[:, k]\n",
+        ),
+    ],
+)
+def test_a_one_column_table_used_as_a_column_becomes_the_column(code, fixed):
+    assert take_probability_columns(code) == (fixed, [1])
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("p = m.predict_proba(X)[:, [1]]\ns = pd.DataFrame({'y': p[:, 0]})\n", "indexed later"),
+        ("p = m.predict_proba(X)[:, [1]]\nq = np.hstack([p, p])\n", "used as a table"),
+        (
+            "p = m.predict_proba(X)[:, [1]]\ns['y'] = p\nprint(log_loss(y, p))\n",
+            "read outside a column too",
+        ),
+        ("s['y'] = m.predict_proba(X)[:, [0, 1]]\n", "two columns"),
+        ("s['y'] = m.predict(X)[:, [1]]\n", "not probabilities"),
+        ("s['y'] = m.predict_proba(X)[1:, [1]]\n", "not every row"),
+    ],
+)
+def test_a_one_column_table_used_otherwise_is_left_as_written(code, why):
+    assert take_probability_columns(code) == (code, []), why

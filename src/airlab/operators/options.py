@@ -111,6 +111,10 @@ class OperatorOptions(Params):
     that top-level line, and those only carrying its result on (`print(rmse)`), into a marked
     `pass` (`meta.unbound_scores` lists the lines); left for `check_names` where a loop, a
     function or a write reads them. Single-answer writes."""
+    proba_column: bool = True
+    """Before a written script runs, where `predict_proba(...)[:, [k]]` (a one-column table,
+    which a DataFrame refuses as a column) is used as a column, take `[:, k]` (`meta.proba_column`
+    lists the lines). Single-answer writes."""
     submission_rows: bool = True
     """Before a written script runs, where the submission pairs the test rows' ids
     (`test[ID]`) with predictions on the held-out part of a `train_test_split` of the training

@@ -98,6 +98,8 @@ class PromptSettings:
     """Read the id from its source frame where a script reads it from the features."""
     unbound_scores: bool = True
     """Drop a self-made score against a target no line binds (`y_test`)."""
+    proba_column: bool = True
+    """Take one class's probabilities as a column (`[:, 1]`) where a script takes `[:, [1]]`."""
     submission_rows: bool = True
     """Predict the submission on the test rows where a script predicts a held-out split."""
     submission_write: bool = True
@@ -129,6 +131,7 @@ class PromptSettings:
             split_names=typed.split_names,
             id_reads=typed.id_reads,
             unbound_scores=typed.unbound_scores,
+            proba_column=typed.proba_column,
             submission_rows=typed.submission_rows,
             submission_write=typed.submission_write,
             retry_unchanged=typed.retry_unchanged,

@@ -5,11 +5,12 @@ does not compile), of a scikit-learn name used without its import, of the skelet
 read before any line bound them, of the skeleton's encoding applied twice, of text columns
 imputed with the median, of `n_estimators` given to a histogram booster, of a classifier on a
 regression task, of a `train_test_split` unpacked into the wrong number of names, of the id read
-from the features (`X_test[ID]`), of a self-made score against a `y_test` no line binds, of a
-held-out split's predictions written beside the test rows' ids, and of a submission frame built
-and never written. None of these needs a model to fix. Each repair applied is listed in the
-candidate's meta under its own key, the names in `REPAIRS`, and each has an operator option of
-the same name to switch it off.
+from the features (`X_test[ID]`), of a self-made score against a `y_test` no line binds, of one
+class's probabilities taken as a one-column table (`[:, [1]]`), of a held-out split's
+predictions written beside the test rows' ids, and of a submission frame built and never
+written. None of these needs a model to fix. Each repair applied is listed in the candidate's
+meta under its own key, the names in `REPAIRS`, and each has an operator option of the same
+name to switch it off.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from airlab.operators.id_reads import read_ids_from_source
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
+from airlab.operators.proba_column import take_probability_columns
 from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
@@ -107,6 +109,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("split_names", lambda code, task: fix_split_names(code)),
         ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
         ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
+        ("proba_column", lambda code, task: take_probability_columns(code)),
         ("submission_rows", lambda code, task: predict_submission_rows(code, task.spec.id_column)),
         ("submission_write", lambda code, task: write_submission(code, task.spec.id_column)),
     )
