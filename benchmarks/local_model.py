@@ -386,6 +386,32 @@ def summary(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def step_yield(run_dirs: list[Path]) -> str:
+    """Per kind of step of airlab's runs (draft, improve, and debug at each depth of its chain):
+    nodes that ran or were refused, and how many were valid, with the 95 % Wilson interval:
+    what a step of the budget buys with this model. Nodes the backend never answered (a dead
+    server) are left out."""
+    from airlab.journal import Journal, NodeStatus
+
+    tally: dict[str, list[int]] = {}
+    for run_dir in run_dirs:
+        if not (run_dir / "journal.sqlite").is_file():
+            continue
+        with Journal.open(run_dir / "journal.sqlite", read_only=True) as journal:
+            for node in journal.nodes():
+                if node.status not in (NodeStatus.GOOD, NodeStatus.BUGGY):
+                    continue
+                if node.failure == "backend":
+                    continue
+                kind = node.operator + (f" (depth {node.debug_depth})" if node.debug_depth else "")
+                counts = tally.setdefault(kind, [0, 0])
+                counts[0] += node.status == NodeStatus.GOOD
+                counts[1] += 1
+    lines = ["| step | valid nodes (95 % CI) |", "|---|---|"]
+    lines += [f"| {kind} | {_rate(*tally[kind])} |" for kind in sorted(tally)]
+    return "\n".join(lines) + "\n"
+
+
 def counted(row: Row, runs: Path) -> Row:
     """`row` with its constant nodes counted from its run folder when the row predates the
     count and the folder is still there (`<out>/runs/<run name>`)."""
@@ -459,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in json.loads(path.read_text())
         ]
         print(table(rows) + "\n" + summary(rows))
+        print(step_yield(_airlab_runs([path.parent / "runs" for path in args.summary])))
         return 0
     agents = [a for a in args.agents.split(",") if a]
     unknown = [a for a in agents if a not in AGENTS]
@@ -479,8 +506,19 @@ def main(argv: list[str] | None = None) -> int:
             rows = _measure(tasks, agents, args, proxy, proxy_url, aide, out)
             calls = [asdict(c) for c in proxy.calls]
             (out / "served_calls.json").write_text(json.dumps(calls, indent=1))
-    print(table(rows) + "\n" + summary(rows))
+    print(table(rows) + "\n" + summary(rows) + "\n" + step_yield(_airlab_runs([out / "runs"])))
     return 0
+
+
+def _airlab_runs(folders: list[Path]) -> list[Path]:
+    """The airlab run folders (those with a journal) in `folders`; AIDE's have none."""
+    return sorted(
+        run
+        for folder in folders
+        if folder.is_dir()
+        for run in folder.iterdir()
+        if (run / "journal.sqlite").is_file()
+    )
 
 
 @contextmanager

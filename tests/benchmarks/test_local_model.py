@@ -282,3 +282,36 @@ def test_calls_of_unknown_usage_are_read_from_the_runs_call_log(tmp_path):
     (tmp_path / "llm_calls.jsonl").write_text("\n".join(json.dumps(c) for c in calls) + "\n")
     assert unknown_usage(tmp_path) == 2
     assert unknown_usage(tmp_path / "absent") == 0
+
+
+def test_each_kind_of_step_is_tallied_with_its_valid_nodes_across_runs(tmp_path):
+    from local_model import _airlab_runs, step_yield
+
+    from airlab.journal import Journal, NodeStatus
+
+    steps = [  # (operator, parent, debug depth, status, failure)
+        ("draft", None, 0, NodeStatus.GOOD, None),
+        ("draft", None, 0, NodeStatus.BUGGY, "error"),
+        ("debug", 1, 1, NodeStatus.BUGGY, "check_failed"),
+        ("debug", 2, 2, NodeStatus.GOOD, None),
+        ("improve", 0, 0, NodeStatus.GOOD, None),
+        ("draft", None, 0, NodeStatus.BUGGY, "backend"),  # a dead server: not the model's
+        ("improve", 0, 0, NodeStatus.PROPOSED, None),  # never finished
+    ]
+    for run in ("a", "b"):
+        (tmp_path / "runs" / run).mkdir(parents=True)
+        with Journal.create(tmp_path / "runs" / run / "journal.sqlite") as journal:
+            for operator, parent, depth, status, failure in steps:
+                parents = () if parent is None else (parent,)
+                node = journal.add(operator, parents, debug_depth=depth)
+                journal.update(node.id, status=status, failure=failure)
+    (tmp_path / "runs" / "aide-run").mkdir()  # AIDE's folders have no journal
+    runs = _airlab_runs([tmp_path / "runs", tmp_path / "absent"])
+    assert [r.name for r in runs] == ["a", "b"]
+    lines = step_yield(runs).splitlines()
+    assert lines[2:] == [
+        "| debug (depth 1) | 0/2 = 0% [0%, 66%] |",
+        "| debug (depth 2) | 2/2 = 100% [34%, 100%] |",
+        "| draft | 2/4 = 50% [15%, 85%] |",
+        "| improve | 2/2 = 100% [34%, 100%] |",
+    ]
