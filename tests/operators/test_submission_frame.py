@@ -119,13 +119,30 @@ def test_predictions_for_the_held_out_rows_beside_the_test_ids_are_made_for_the_
     assert changed == [line]
 
 
+def test_predictions_also_feeding_a_validation_score_keep_their_rows_the_submission_predicts():
+    """Live, a grunfeld draft and both its debug answers scored `y_pred = model.predict(X_val)`
+    and then wrote the same `y_pred` as the submission (`Length of values (22) does not match
+    length of index (110)`)."""
+    lines = (
+        "p = np.round(model.predict_proba(X_val)[:, 1], 3)\nprint(score(y_val, p))\n"
+        "submission = pd.DataFrame({ID: test[ID]})\nsubmission['chosen'] = p\n"
+    )
+    code = "import numpy as np\n" + SCRIPT + lines
+    repaired, changed = predict_submission_rows(code, "id")
+    assert repaired == code.replace(
+        "submission['chosen'] = p",
+        "submission['chosen'] = np.round(model.predict_proba(X_test)[:, 1], 3)",
+    )
+    assert changed == [14]
+
+
 @pytest.mark.parametrize(
     ("code", "why"),
     [
         (
             SCRIPT + "p = model.predict(X_val)\nprint(score(y_val, p))\n"
-            "pd.DataFrame({ID: test[ID], 'chosen': p})\n",
-            "the predictions also feed a validation score: they must keep their rows",
+            "model = other\npd.DataFrame({ID: test[ID], 'chosen': p})\n",
+            "the predictions also feed a score, and the model is not the same at the submission",
         ),
         (
             SCRIPT + "pd.DataFrame({ID: test[ID], 'chosen': model.predict(X_train)})\n",

@@ -119,8 +119,9 @@ class OperatorOptions(Params):
     """Before a written script runs, where the submission pairs the test rows' ids
     (`test[ID]`) with predictions on the held-out part of a `train_test_split` of the training
     features (`model.predict(X_val)`), predict on the test features instead (`X_test`, or
-    `test[FEATURES]` where no name holds them; `meta.submission_rows` lists the lines). Only
-    where the script says so for certain. Single-answer writes."""
+    `test[FEATURES]` where no name holds them; where those predictions also feed a validation
+    score, the score keeps them and the submission predicts anew; `meta.submission_rows` lists
+    the lines). Only where the script says so for certain. Single-answer writes."""
     submission_write: bool = True
     """Before a written script runs, where it builds one submission frame of the test rows' ids
     at its top level (`submission = pd.DataFrame({ID: test[ID]})`) and writes nothing (no

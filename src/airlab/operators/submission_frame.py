@@ -13,8 +13,11 @@ for, so the repair predicts on the test features instead:
 
 only where that is certain: the submission is a `DataFrame` whose id column is read from a frame
 read by `read_csv` (`test[ID]`), given the predictions directly or by a column assignment
-(`submission[TARGETS[0]] = ...`), either as the call or as a name bound once and read nowhere
-else (a validation score reading it is left alone); the split's name is the held-out part of the
+(`submission[TARGETS[0]] = ...`), either as the call or as a name bound once (where that name
+also feeds a validation score, `y_pred = model.predict(X_val)` then `submission[T] = y_pred`: a
+grunfeld draft and both its debug answers live, the score keeps `y_pred` and the submission
+gets `model.predict(X_test)` written out, when every other name in it has one value); the
+split's name is the held-out part of the
 first array of a `train_test_split` (`X_val` of `X`), bound once, and `X` a column selection of
 another frame read by `read_csv` (`X = train[FEATURES]`); the test features are a name bound to
 the same selection of the id's frame (`X_test = test[FEATURES]`), or that selection written out
@@ -32,6 +35,7 @@ the write is appended at the end, marked.
 from __future__ import annotations
 
 import ast
+import copy
 
 from airlab import pyast
 from airlab.operators.checks import SPLITTERS
@@ -60,24 +64,74 @@ def predict_submission_rows(code: str, id_column: str) -> tuple[str, list[int]]:
     for id_frame, predictions in _submission_values(tree, bound, frames, id_column):
         held_out = _held_out_parts(tree, bindings, bound, frames, id_frame)
         for value in predictions:
+            shared = isinstance(value, ast.Name) and value.id in bound and loads[value.id] > 1
             made: ast.AST = value
-            if isinstance(value, ast.Name) and loads.get(value.id) == 1 and value.id in bound:
-                made = bound[value.id]  # the predictions' one binding, read only here
-            for call in ast.walk(made):
-                if (
-                    isinstance(call, ast.Call)
-                    and isinstance(call.func, ast.Attribute)
-                    and call.func.attr in PREDICTS
-                    and call.args
-                    and isinstance(call.args[0], ast.Name)
-                    and call.args[0].id in held_out
-                ):
-                    key = held_out[call.args[0].id]
-                    edits.append((call.args[0], _test_features(id_frame, key, bound, frames)))
+            if isinstance(value, ast.Name) and value.id in bound:
+                made = bound[value.id]  # the predictions' one binding
+            calls = _held_out_predictions(made, held_out)
+            if not calls:
+                continue
+            on_test = {  # each call's split -> the test features
+                id(call): _test_features(id_frame, held_out[name], bound, frames)
+                for call in calls
+                if isinstance(call.args[0], ast.Name) and (name := call.args[0].id)
+            }
+            if not shared:
+                edits += [(call.args[0], on_test[id(call)]) for call in calls]
+                continue
+            # also read elsewhere (a validation score): the submission predicts anew
+            assert isinstance(value, ast.Name) and isinstance(made, ast.expr)
+            others = _reads(made) - {
+                call.args[0].id for call in calls if isinstance(call.args[0], ast.Name)
+            }
+            if others <= bound.keys() | _imported_once(tree, bindings):
+                edits.append((value, _with_test_features(made, on_test)))
     unique = {id(node): (node, text) for node, text in edits}.values()  # a call seen twice
     if not unique:
         return code, []
     return pyast.replace_spans(code, unique), sorted({node.lineno for node, _ in unique})
+
+
+def _held_out_predictions(made: ast.AST, held_out: dict[str, ast.expr]) -> list[ast.Call]:
+    """The `<model>.predict(X_val)` calls in `made` whose rows are a held-out split's."""
+    return [
+        call
+        for call in ast.walk(made)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in PREDICTS
+        and call.args
+        and isinstance(call.args[0], ast.Name)
+        and call.args[0].id in held_out
+    ]
+
+
+def _imported_once(tree: ast.Module, bindings: dict[str, list[ast.AST | None]]) -> set[str]:
+    """Names whose one binding is an import (`np`): the same object wherever they are read."""
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    return {name for name in imported if len(bindings.get(name, [])) == 1}
+
+
+def _reads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _with_test_features(made: ast.expr, on_test: dict[int, str]) -> str:
+    """`made`'s text with the split each of its calls in `on_test` predicts on replaced by the
+    test features (`model.predict(X_val)[:, 1]` -> `model.predict(X_test)[:, 1]`)."""
+    copied = copy.deepcopy(made)
+    for original, twin in zip(ast.walk(made), ast.walk(copied), strict=True):
+        if id(original) in on_test:
+            assert isinstance(twin, ast.Call)
+            statement = pyast.parse(on_test[id(original)]).body[0]
+            assert isinstance(statement, ast.Expr)
+            twin.args[0] = statement.value
+    return ast.unparse(copied)
 
 
 WRITE_MARK = "# airlab: the script builds the submission frame and never writes it"
