@@ -1,6 +1,7 @@
 """The `estimator_kind` repair: a scikit-learn classifier drafted for a regression task, as the
 1.5B local model wrote `MLPClassifier` for grunfeld's continuous target (recorded in
-`fixtures/qwen2.5-coder-1.5b/classifier-for-regression`), renamed to its regressor twin."""
+`fixtures/qwen2.5-coder-1.5b/classifier-for-regression`), renamed to its regressor twin; and a
+regressor on a classification task to its classifier."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from airlab.operators.estimator_kind import (
-    ONLY_THE_CLASSIFIER,
+    NOT_IN_THE_TWIN,
     SHARED_KEYWORDS,
-    TWINS,
-    regressors_for_regression,
+    estimators_for_task,
+    twins_for,
 )
 from airlab.operators.repairs import repair
 
@@ -40,24 +41,35 @@ def test_the_recorded_draft_dies_of_continuous_labels_and_runs_as_a_regressor(tm
     assert ran.submission is not None and ran.submission.startswith(b"id,invest")
 
 
-def test_every_keyword_let_through_is_one_the_twin_takes_wherever_the_classifier_does():
-    for name, (module, twin) in TWINS.items():
+@pytest.mark.parametrize("task_type", ["regression", "classification"])
+def test_every_keyword_let_through_is_one_the_twin_takes_wherever_its_class_does(task_type):
+    twins = twins_for(task_type)
+    assert len(twins) == 11
+    for name, (module, twin) in twins.items():
         imported = importlib.import_module(module)
         takes = set(inspect.signature(getattr(imported, name)).parameters)
         twin_takes = set(inspect.signature(getattr(imported, twin)).parameters)
-        allowed = SHARED_KEYWORDS - ONLY_THE_CLASSIFIER.get(name, frozenset())
+        allowed = SHARED_KEYWORDS - NOT_IN_THE_TWIN.get(name, frozenset())
         assert not (allowed & takes) - twin_takes, (name, twin)
 
 
 IMPORT = "from sklearn.ensemble import RandomForestClassifier, ExtraTreesRegressor\n"
 
 
-def test_the_import_and_every_call_are_renamed_on_a_regression_task_only():
+def test_the_import_and_every_call_are_renamed_to_the_tasks_kind():
     code = IMPORT + "a = RandomForestClassifier(n_estimators=50)\nb = RandomForestClassifier()\n"
-    repaired, renamed = regressors_for_regression(code, GRUNFELD)
+    repaired, renamed = estimators_for_task(code, GRUNFELD)
     assert renamed == ["RandomForestClassifier"]
     assert repaired == code.replace("RandomForestClassifier", "RandomForestRegressor")
-    assert regressors_for_regression(code, WINE) == (code, [])
+    assert estimators_for_task(code, WINE) == (code, [])  # a classifier on a classification task
+    regressor = "from sklearn.neural_network import MLPRegressor\nm = MLPRegressor(max_iter=9)\n"
+    assert estimators_for_task(regressor, WINE) == (
+        regressor.replace("MLPRegressor", "MLPClassifier"),
+        ["MLPRegressor"],
+    )
+    assert estimators_for_task(regressor, GRUNFELD) == (regressor, [])
+    epsilon = "from sklearn.svm import SVR\nm = SVR(epsilon=0.2)\n"
+    assert estimators_for_task(epsilon, WINE) == (epsilon, [])  # SVC has no epsilon
 
 
 @pytest.mark.parametrize(
@@ -92,4 +104,4 @@ def test_the_import_and_every_call_are_renamed_on_a_regression_task_only():
     ],
 )
 def test_anything_else_is_left_as_written(code, why):
-    assert regressors_for_regression(code, GRUNFELD) == (code, []), why
+    assert estimators_for_task(code, GRUNFELD) == (code, []), why

@@ -1,15 +1,17 @@
-"""A scikit-learn classifier on a regression task becomes its regressor twin, before it runs.
+"""An estimator of the other kind becomes its twin of the task's kind, before the script runs.
 
 Asked for a draft "clearly different" from the last, the 1.5B local model reaches for
 `MLPClassifier` on grunfeld, whose target is a continuous amount (3 recorded drafts): the fit
 dies of `Unknown label type: continuous` every time, and the debug answer blames the
-categorical columns. Each of these classifiers has a regressor of the same family in the same
-module, taking the same hyperparameters, so on a task whose spec says `regression` the repair
-renames the class, at its import and at its calls, where that is certain: every use of the name
-is `from sklearn.<its module> import <name>` (unaliased) or a call of it, or the script never
-binds it (the auto-imports import it from scikit-learn), and every call gives only keywords
-both classes take (a call with `class_weight`, `criterion="gini"` or `probability=` keeps its
-classifier). Anything else is left as written.
+categorical columns; on wine, a classification task, it drafted an `MLPRegressor`, whose
+continuous predictions are no label (`unknown label '-0.035'`). Each of these classes has a twin
+of the same family in the same module, taking the same hyperparameters, so on a task whose spec
+says `regression` a classifier becomes its regressor, and on one that says `classification` a
+regressor its classifier, at its import and at its calls, where that is certain: every use of
+the name is `from sklearn.<its module> import <name>` (unaliased) or a call of it, or the script
+never binds it (the auto-imports import it from scikit-learn), and every call gives only
+keywords both classes take (a call with `class_weight`, `criterion="gini"` or `probability=`
+keeps its class). Anything else is left as written.
 """
 
 from __future__ import annotations
@@ -46,16 +48,32 @@ SHARED_KEYWORDS = frozenset({
     "degree", "gamma", "coef0", "shrinking", "cache_size", "epsilon", "ccp_alpha",
 })
 # fmt: on
-"""Keywords the twin takes wherever its classifier does (but `ONLY_THE_CLASSIFIER`'s)."""
-ONLY_THE_CLASSIFIER = {"SVC": frozenset({"random_state"})}
-"""Keywords of `SHARED_KEYWORDS` a classifier takes and its twin does not (SVR has no seed)."""
-REGRESSION = "regression"
+"""Keywords a twin takes wherever its class does (but `NOT_IN_THE_TWIN`'s)."""
+NOT_IN_THE_TWIN = {
+    "SVC": frozenset({"random_state"}),  # SVR has no seed
+    "GradientBoostingRegressor": frozenset({"alpha"}),  # the quantile of the huber loss
+    "SVR": frozenset({"epsilon"}),
+    "LinearSVR": frozenset({"epsilon"}),
+}
+"""Keywords of `SHARED_KEYWORDS` a class takes and its twin does not."""
 
 
-def regressors_for_regression(code: str, task: Task) -> tuple[str, list[str]]:
-    """(the script with each classifier of `TWINS` renamed to its regressor on a regression
-    task, the classes renamed: [] when none)."""
-    if task.spec.type != REGRESSION:
+def twins_for(task_type: str) -> dict[str, tuple[str, str]]:
+    """The renames a task's type calls for: classifiers to regressors on a regression task,
+    regressors to classifiers on a classification task (whose labels a regressor's continuous
+    predictions are not), none on any other."""
+    if task_type == "regression":
+        return TWINS
+    if task_type == "classification":
+        return {twin: (module, name) for name, (module, twin) in TWINS.items()}
+    return {}
+
+
+def estimators_for_task(code: str, task: Task) -> tuple[str, list[str]]:
+    """(the script with each estimator of the other kind renamed to its twin of the task's kind,
+    the classes renamed: [] when none)."""
+    twins = twins_for(task.spec.type)
+    if not twins:
         return code, []
     try:
         tree = pyast.parse(code)
@@ -64,7 +82,7 @@ def regressors_for_regression(code: str, task: Task) -> tuple[str, list[str]]:
     bindings = bindings_of(tree)
     edits: list[tuple[ast.expr | ast.stmt, str]] = []
     renamed: list[str] = []
-    for name, (module, twin) in TWINS.items():
+    for name, (module, twin) in twins.items():
         uses = _uses(tree, name, module, twin)
         if uses is None or not uses[1]:  # not certain, or never called
             continue
@@ -99,7 +117,7 @@ def _uses(
         elif (
             isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
         ):
-            allowed = SHARED_KEYWORDS - ONLY_THE_CLASSIFIER.get(name, frozenset())
+            allowed = SHARED_KEYWORDS - NOT_IN_THE_TWIN.get(name, frozenset())
             if any(k.arg is None or k.arg not in allowed for k in node.keywords):
                 return None
             calls.append(node)

@@ -89,11 +89,12 @@ class OperatorOptions(Params):
     `Regressor` (a TypeError at construction) becomes `max_iter=`, unless `max_iter` is given
     (`meta.estimator_keywords` lists the lines). Single-answer writes."""
     estimator_kind: bool = True
-    """Before a written script runs on a regression task, rename a scikit-learn classifier
-    (`MLPClassifier`, `RandomForestClassifier`, `SVC`, ...: the fit dies of `Unknown label
-    type: continuous`) to its regressor twin at its import and calls, where every use is an
-    unaliased import from its module or a call with keywords both classes take
-    (`meta.estimator_kind` lists the classes). Single-answer writes."""
+    """Before a written script runs, rename a scikit-learn estimator of the other kind to its
+    twin of the task's: a classifier on a regression task (`MLPClassifier`: the fit dies of
+    `Unknown label type: continuous`) to its regressor, a regressor on a classification task
+    (`MLPRegressor`: continuous predictions are no label) to its classifier, at its import and
+    calls, where every use is an unaliased import from its module or a call with keywords both
+    classes take (`meta.estimator_kind` lists the classes). Single-answer writes."""
     split_names: bool = True
     """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
     number of names (`X_val, y_val = ...`) and the names say which array each part is from,

@@ -91,7 +91,7 @@ class PromptSettings:
     estimator_keywords: bool = True
     """Rename `n_estimators` given to a histogram booster to its `max_iter`."""
     estimator_kind: bool = True
-    """Rename a classifier to its regressor twin on a regression task."""
+    """Rename an estimator of the other kind to its twin of the task's (classifier/regressor)."""
     split_names: bool = True
     """Re-align a `train_test_split` unpacked into the wrong number of names."""
     id_reads: bool = True

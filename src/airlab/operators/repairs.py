@@ -4,13 +4,13 @@ Measured with a 1.5B local model: drafts died of a notebook line (`!pip install 
 does not compile), of a scikit-learn name used without its import, of the skeleton's I/O names
 read before any line bound them, of the skeleton's encoding applied twice, of text columns
 imputed with the median, of `n_estimators` given to a histogram booster, of a classifier on a
-regression task, of a `train_test_split` unpacked into the wrong number of names, of the id read
-from the features (`X_test[ID]`), of a self-made score against a `y_test` no line binds, of one
-class's probabilities taken as a one-column table (`[:, [1]]`), of a held-out split's
-predictions written beside the test rows' ids, and of a submission frame built and never
-written. None of these needs a model to fix. Each repair applied is listed in the candidate's
-meta under its own key, the names in `REPAIRS`, and each has an operator option of the same
-name to switch it off.
+regression task (or a regressor on a classification one), of a `train_test_split` unpacked into
+the wrong number of names, of the id read from the features (`X_test[ID]`), of a self-made score
+against a `y_test` no line binds, of one class's probabilities taken as a one-column table
+(`[:, [1]]`), of a held-out split's predictions written beside the test rows' ids, and of a
+submission frame built and never written. None of these needs a model to fix. Each repair
+applied is listed in the candidate's meta under its own key, the names in `REPAIRS`, and each
+has an operator option of the same name to switch it off.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from airlab import pyast
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
 from airlab.operators.estimator_keywords import rename_estimator_keywords
-from airlab.operators.estimator_kind import regressors_for_regression
+from airlab.operators.estimator_kind import estimators_for_task
 from airlab.operators.id_reads import read_ids_from_source
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
@@ -105,7 +105,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("encode_once", lambda code, task: unwrap_double_encoding(code)),
         ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
-        ("estimator_kind", regressors_for_regression),
+        ("estimator_kind", estimators_for_task),
         ("split_names", lambda code, task: fix_split_names(code)),
         ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
         ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
