@@ -77,6 +77,12 @@ class OperatorOptions(Params):
     and where `X = encode.fit_transform(X)` (or `.transform`) rebinds a name that a pipeline
     starting with the same `encode` later gets, drop that line (marked `pass`): the pipeline
     encodes (`meta.encode_once` lists the lines). Single-answer writes."""
+    feature_columns: bool = True
+    """Before a written script runs, where an encoder's column list is read from the training
+    table (`NUMERIC = list(train.select_dtypes("number").columns)`: the id and the target
+    among them, which the features lack) and one name holds the features (`X =
+    train[FEATURES]`), read it from the features (`X.select_dtypes(...)`;
+    `meta.feature_columns` lists the lines). Single-answer writes."""
     text_imputer: bool = True
     """Before a written script runs, where a ColumnTransformer imputes columns that are
     certainly not numeric (the skeleton's `CATEGORICAL`: those not in `select_dtypes("number")`)

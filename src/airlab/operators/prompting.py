@@ -86,6 +86,8 @@ class PromptSettings:
     """Import the common scikit-learn names a script uses without importing them."""
     encode_once: bool = True
     """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
+    feature_columns: bool = True
+    """Read an encoder's column kinds from the features, not the training table."""
     text_imputer: bool = True
     """Impute text columns by their most frequent value where a script uses the median."""
     estimator_keywords: bool = True
@@ -125,6 +127,7 @@ class PromptSettings:
             shell_lines=typed.shell_lines,
             auto_imports=typed.auto_imports,
             encode_once=typed.encode_once,
+            feature_columns=typed.feature_columns,
             text_imputer=typed.text_imputer,
             estimator_keywords=typed.estimator_keywords,
             estimator_kind=typed.estimator_kind,

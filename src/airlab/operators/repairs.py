@@ -2,7 +2,8 @@
 
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, of the skeleton's I/O names
-read before any line bound them, of the skeleton's encoding applied twice, of text columns
+read before any line bound them, of the skeleton's encoding applied twice, of the encoder's
+column kinds read from the training table (its target among them), of text columns
 imputed with the median, of `n_estimators` given to a histogram booster, of a classifier on a
 regression task (or a regressor on a classification one), of a `train_test_split` unpacked into
 the wrong number of names, of the id read from the features (`X_test[ID]`), of a self-made score
@@ -23,6 +24,7 @@ from airlab import pyast
 from airlab.operators.encode_once import encode_once as unwrap_double_encoding
 from airlab.operators.estimator_keywords import rename_estimator_keywords
 from airlab.operators.estimator_kind import estimators_for_task
+from airlab.operators.feature_columns import select_from_features
 from airlab.operators.id_reads import read_ids_from_source
 from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
@@ -103,6 +105,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("auto_imports", lambda code, task: add_imports(code)),
         ("io_prelude", complete_io),
         ("encode_once", lambda code, task: unwrap_double_encoding(code)),
+        ("feature_columns", lambda code, task: select_from_features(code)),
         ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
         ("estimator_kind", estimators_for_task),

@@ -49,6 +49,11 @@ def impute_text_by_frequency(code: str) -> tuple[str, list[int]]:
     return pyast.replace_spans(code, changed), sorted({node.lineno for node in edits.values()})
 
 
+def column_lists(tree: ast.Module) -> set[str]:
+    """The names a ColumnTransformer's entries use as their column lists."""
+    return {columns.id for _, columns in _transformers(tree) if isinstance(columns, ast.Name)}
+
+
 def _transformers(tree: ast.Module) -> list[tuple[ast.expr, ast.expr]]:
     """(transformer, columns) of every entry of a ColumnTransformer's list of
     `(name, transformer, columns)` and of `make_column_transformer((transformer, columns))`."""
@@ -110,7 +115,7 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 def _selects_numbers(value: ast.AST) -> bool:
     """`list(X.select_dtypes("number").columns)` or `X.select_dtypes(include="number")
     .columns.tolist()` (`include=["number"]`, np.number alike)."""
-    call = _select_dtypes(value)
+    call = select_dtypes_call(value)
     if call is None:
         return False
     include = call.args[0] if call.args else _keyword(call, "include")
@@ -129,7 +134,7 @@ def _lists_text(value: ast.AST, numeric: set[str]) -> bool:
             and condition.comparators[0].id in numeric
             for condition in value.generators[0].ifs
         )
-    call = _select_dtypes(value)
+    call = select_dtypes_call(value)
     if call is None:
         return False
     exclude = _keyword(call, "exclude")
@@ -137,7 +142,7 @@ def _lists_text(value: ast.AST, numeric: set[str]) -> bool:
     return exclude is not None and _names_numbers(exclude) and not included
 
 
-def _select_dtypes(value: ast.AST) -> ast.Call | None:
+def select_dtypes_call(value: ast.AST) -> ast.Call | None:
     """The `select_dtypes(...)` call whose columns `value` lists: `list(<it>.columns)`,
     `<it>.columns.tolist()` or `<it>.columns`."""
     if called_name(value) == "list" and isinstance(value, ast.Call) and len(value.args) == 1:

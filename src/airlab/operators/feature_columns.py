@@ -1,0 +1,62 @@
+"""Taking the encoder's column kinds from the features, not the training table, before it runs.
+
+The skeleton writes `NUMERIC = list(X.select_dtypes("number").columns)`: the numeric columns of
+the features. Retyping it, the 1.5B local model wrote `train.select_dtypes(...)` (a wine draft
+and its debug answer, live): the training table also holds the id and the target, so the
+ColumnTransformer asks the features for `cultivar` (`Some column names are not columns of the
+dataframe: {'cultivar'}`), every time. The repair reads the kinds from the features again, where
+that is certain: the table is a frame read by `read_csv`, exactly one name is bound to a list of
+its columns (`X = train[FEATURES]`, one value) and the list is a column list of a
+ColumnTransformer.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from airlab import pyast
+from airlab.operators.names import bindings_of, one_value_bindings
+from airlab.operators.text_imputer import column_lists, select_dtypes_call
+from airlab.pyast import called_name
+
+
+def select_from_features(code: str) -> tuple[str, list[int]]:
+    """(the script with each encoder column list read from the training table read from its
+    features instead, the lines changed: [] when none)."""
+    try:
+        tree = pyast.parse(code)
+    except SyntaxError:
+        return code, []
+    bound = one_value_bindings(bindings_of(tree))
+    frames = {name for name, value in bound.items() if called_name(value) == "read_csv"}
+    selections: dict[str, list[str]] = {}  # a frame -> names bound to a list of its columns
+    for name, value in bound.items():
+        if (
+            isinstance(value, ast.Subscript)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in frames
+            and _lists_columns(value.slice, bound)
+        ):
+            selections.setdefault(value.value.id, []).append(name)
+    features = {frame: names[0] for frame, names in selections.items() if len(names) == 1}
+    used = column_lists(tree)
+    edits: list[tuple[ast.expr, str]] = []
+    for name, value in bound.items():
+        call = select_dtypes_call(value)
+        if call is None or name not in used or not isinstance(call.func, ast.Attribute):
+            continue
+        table = call.func.value
+        if isinstance(table, ast.Name) and table.id in features:
+            edits.append((table, features[table.id]))
+    if not edits:
+        return code, []
+    return pyast.replace_spans(code, edits), sorted({node.lineno for node, _ in edits})
+
+
+def _lists_columns(key: ast.expr, bound: dict[str, ast.AST]) -> bool:
+    """A list of columns (`[...]`, or a name with one value that is a list): `y = train[TARGET]`
+    selects one column, not features."""
+    value = bound.get(key.id) if isinstance(key, ast.Name) else key
+    if value is None:
+        return False
+    return isinstance(value, ast.List | ast.ListComp) or called_name(value) in ("list", "sorted")
