@@ -68,6 +68,20 @@ def test_parse_answer_takes_the_longest_closed_python_block_and_strips_thinking(
     assert parse_answer("no code at all") is None
 
 
+def test_the_plans_family_line_inside_the_code_goes_back_to_the_plan():
+    """Live, the 1.5B model ended its script with the plan's `Family: neural net (MLP)` line: a
+    draft and three debug answers in a row died of that syntax error."""
+    answer = "I fit an MLP.\n```python\nx = 1\nprint(x)\n\nFamily: neural net (MLP)\n```\n"
+    parsed = parse_answer(answer)
+    assert parsed.code == "x = 1\nprint(x)\n" and parsed.complete
+    assert parsed.plan == "I fit an MLP.\nFamily: neural net (MLP)"
+    kept = "```python\nFamily: neural net\nprint(\n```"  # compiles neither way: kept as written
+    assert parse_answer(kept).code == "Family: neural net\nprint(\n"
+    assert not parse_answer(kept).complete
+    fine = "```python\nFamily = 'mlp'\n```"
+    assert parse_answer(fine).code == "Family = 'mlp'\n"
+
+
 def test_an_echoed_answer_format_is_no_code_and_gets_the_reminder():
     """The 1.5B model echoed the prompt, whose only Python block is `# the whole script` (3
     recorded answers, each run as a script that wrote nothing)."""

@@ -14,6 +14,8 @@ _THINKING = re.compile(r"<(think|thinking|reasoning)>.*?(</\1>|$)", re.DOTALL | 
 _FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LANGS = {"", "python", "py", "python3"}
 _SHELL_LINE = re.compile(r"^(\s*)([!%].*)$")
+_FAMILY_LINE = re.compile(r"^Family\s*:.*$", re.MULTILINE)
+"""The plan's `Family: <approach>` line, which the prompt asks for beside the code."""
 SHELL_MARK = "pass  # airlab: removed a notebook line:"
 TRUNCATED_FINISH_REASONS = frozenset({"length", "max_tokens"})
 """`finish_reason` of an answer cut off at the output token limit (OpenAI, Anthropic)."""
@@ -54,8 +56,24 @@ def parse_answer(text: str) -> ParsedAnswer | None:
         return None  # blank, or only comments: the answer format's `# the whole script` echoed
     plan = (text[: match.start()] + text[match.end() :]).strip()
     plan = _FENCE.sub("", plan).strip()
+    code, family = _family_line_out(code)
+    if family:
+        plan = f"{plan}\n{family}".strip()
     complete = closed and _compiles(strip_shell_lines(code)[0])
     return ParsedAnswer(plan=plan, code=code + "\n", complete=complete, closed=closed)
+
+
+def _family_line_out(code: str) -> tuple[str, str]:
+    """(the code without the plan's `Family:` line the model put in it, that line) where the
+    code compiles only without it: a 1.5B model's draft and three debug answers in a row died of
+    that syntax error, live; else (code, "")."""
+    lines = _FAMILY_LINE.findall(code)
+    if not lines or _compiles(code):
+        return code, ""
+    without = _FAMILY_LINE.sub("", code).rstrip("\n")
+    if not _compiles(without):
+        return code, ""
+    return without, lines[-1].strip()
 
 
 def _compiles(code: str) -> bool:
