@@ -43,7 +43,7 @@ def test_the_recorded_draft_dies_of_continuous_labels_and_runs_as_a_regressor(tm
 
 @pytest.mark.parametrize("task_type", ["regression", "classification"])
 def test_every_keyword_let_through_is_one_the_twin_takes_wherever_its_class_does(task_type):
-    twins = twins_for(task_type)
+    twins = twins_for(task_type, scores_labels=True)
     assert len(twins) == 11
     for name, (module, twin) in twins.items():
         imported = importlib.import_module(module)
@@ -70,6 +70,9 @@ def test_the_import_and_every_call_are_renamed_to_the_tasks_kind():
     assert estimators_for_task(regressor, GRUNFELD) == (regressor, [])
     epsilon = "from sklearn.svm import SVR\nm = SVR(epsilon=0.2)\n"
     assert estimators_for_task(epsilon, WINE) == (epsilon, [])  # SVC has no epsilon
+    # scored on probabilities (log-loss), a regressor of the 0/1 target is a fair model
+    assert local_task("modechoice").metric.kind == "probability"
+    assert estimators_for_task(regressor, local_task("modechoice")) == (regressor, [])
 
 
 @pytest.mark.parametrize(

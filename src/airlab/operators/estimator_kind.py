@@ -6,8 +6,9 @@ dies of `Unknown label type: continuous` every time, and the debug answer blames
 categorical columns; on wine, a classification task, it drafted an `MLPRegressor`, whose
 continuous predictions are no label (`unknown label '-0.035'`). Each of these classes has a twin
 of the same family in the same module, taking the same hyperparameters, so on a task whose spec
-says `regression` a classifier becomes its regressor, and on one that says `classification` a
-regressor its classifier, at its import and at its calls, where that is certain: every use of
+says `regression` a classifier becomes its regressor, and on a `classification` task scored on
+labels a regressor its classifier (where probabilities are scored, a regressor of 0/1 targets
+is a fair model, left alone), at its import and at its calls, where that is certain: every use of
 the name is `from sklearn.<its module> import <name>` (unaliased) or a call of it, or the script
 never binds it (the auto-imports import it from scikit-learn), and every call gives only
 keywords both classes take (a call with `class_weight`, `criterion="gini"` or `probability=`
@@ -58,13 +59,14 @@ NOT_IN_THE_TWIN = {
 """Keywords of `SHARED_KEYWORDS` a class takes and its twin does not."""
 
 
-def twins_for(task_type: str) -> dict[str, tuple[str, str]]:
-    """The renames a task's type calls for: classifiers to regressors on a regression task,
-    regressors to classifiers on a classification task (whose labels a regressor's continuous
-    predictions are not), none on any other."""
+def twins_for(task_type: str, *, scores_labels: bool) -> dict[str, tuple[str, str]]:
+    """The renames a task calls for: classifiers to regressors on a regression task, regressors
+    to classifiers on a classification task scored on labels (whose continuous predictions are
+    no label; where probabilities are scored, a regressor of 0/1 targets is a fair model), none
+    on any other."""
     if task_type == "regression":
         return TWINS
-    if task_type == "classification":
+    if task_type == "classification" and scores_labels:
         return {twin: (module, name) for name, (module, twin) in TWINS.items()}
     return {}
 
@@ -72,7 +74,7 @@ def twins_for(task_type: str) -> dict[str, tuple[str, str]]:
 def estimators_for_task(code: str, task: Task) -> tuple[str, list[str]]:
     """(the script with each estimator of the other kind renamed to its twin of the task's kind,
     the classes renamed: [] when none)."""
-    twins = twins_for(task.spec.type)
+    twins = twins_for(task.spec.type, scores_labels=task.metric.kind == "label")
     if not twins:
         return code, []
     try:

@@ -98,7 +98,8 @@ class OperatorOptions(Params):
     """Before a written script runs, rename a scikit-learn estimator of the other kind to its
     twin of the task's: a classifier on a regression task (`MLPClassifier`: the fit dies of
     `Unknown label type: continuous`) to its regressor, a regressor on a classification task
-    (`MLPRegressor`: continuous predictions are no label) to its classifier, at its import and
+    scored on labels (`MLPRegressor`: continuous predictions are no label) to its classifier
+    (where probabilities are scored, a regressor of 0/1 targets is left alone), at its import and
     calls, where every use is an unaliased import from its module or a call with keywords both
     classes take (`meta.estimator_kind` lists the classes). Single-answer writes."""
     split_names: bool = True
