@@ -75,6 +75,13 @@ def test_a_column_list_of_the_training_table_is_read_from_the_features():
             HEAD + "NUMERIC = list(frame.select_dtypes('number').columns)\n" + ENCODE,
             "not a frame read by read_csv",
         ),
+        (
+            HEAD.replace("X = train[FEATURES]\n", "")
+            + "NUMERIC = list(train.select_dtypes('number').columns)\n"
+            + "X = train[FEATURES]\n"
+            + ENCODE,
+            "the features are bound after the line: reading them there would fail",
+        ),
     ],
 )
 def test_anything_less_certain_is_left_as_written(code, why):

@@ -6,8 +6,8 @@ and its debug answer, live): the training table also holds the id and the target
 ColumnTransformer asks the features for `cultivar` (`Some column names are not columns of the
 dataframe: {'cultivar'}`), every time. The repair reads the kinds from the features again, where
 that is certain: the table is a frame read by `read_csv`, exactly one name is bound to a list of
-its columns (`X = train[FEATURES]`, one value) and the list is a column list of a
-ColumnTransformer.
+its columns (`X = train[FEATURES]`, one value) on an earlier line, and the list is a column list
+of a ColumnTransformer.
 """
 
 from __future__ import annotations
@@ -46,8 +46,11 @@ def select_from_features(code: str) -> tuple[str, list[int]]:
         if call is None or name not in used or not isinstance(call.func, ast.Attribute):
             continue
         table = call.func.value
-        if isinstance(table, ast.Name) and table.id in features:
-            edits.append((table, features[table.id]))
+        if not (isinstance(table, ast.Name) and table.id in features):
+            continue
+        selection = bound[features[table.id]]
+        if isinstance(selection, ast.expr) and selection.lineno < table.lineno:
+            edits.append((table, features[table.id]))  # the features are bound by then
     if not edits:
         return code, []
     return pyast.replace_spans(code, edits), sorted({node.lineno for node, _ in edits})
