@@ -37,6 +37,11 @@ def called_name(value: ast.AST) -> str | None:
     return None
 
 
+def keyword_value(call: ast.Call, name: str) -> ast.expr | None:
+    """The value given to keyword `name` in `call`, or None."""
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
 Spanned = ast.expr | ast.stmt | ast.keyword
 """The nodes that carry their position in the source."""
 

@@ -23,7 +23,7 @@ import ast
 
 from airlab import pyast
 from airlab.operators.names import single_bindings
-from airlab.pyast import called_name
+from airlab.pyast import called_name, keyword_value
 
 TRANSFORMER_CALLS = frozenset({"ColumnTransformer", "make_column_transformer"})
 
@@ -158,11 +158,7 @@ def _first_step(value: ast.AST) -> str | None:
         return _name(value.args[0]) if value.args else None
     if called != "Pipeline":
         return None
-    steps = (
-        value.args[0]
-        if value.args
-        else next((k.value for k in value.keywords if k.arg == "steps"), None)
-    )
+    steps = value.args[0] if value.args else keyword_value(value, "steps")
     if not isinstance(steps, ast.List | ast.Tuple) or not steps.elts:
         return None
     first = steps.elts[0]

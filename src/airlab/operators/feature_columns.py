@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import bindings_of, one_value_bindings
+from airlab.operators.names import bindings_of, is_column_list, one_value_bindings
 from airlab.operators.text_imputer import column_lists, select_dtypes_call
 from airlab.pyast import called_name
 
@@ -35,7 +35,7 @@ def select_from_features(code: str) -> tuple[str, list[int]]:
             isinstance(value, ast.Subscript)
             and isinstance(value.value, ast.Name)
             and value.value.id in frames
-            and _lists_columns(value.slice, bound)
+            and is_column_list(value.slice, bound)
         ):
             selections.setdefault(value.value.id, []).append(name)
     features = {frame: names[0] for frame, names in selections.items() if len(names) == 1}
@@ -54,12 +54,3 @@ def select_from_features(code: str) -> tuple[str, list[int]]:
     if not edits:
         return code, []
     return pyast.replace_spans(code, edits), sorted({node.lineno for node, _ in edits})
-
-
-def _lists_columns(key: ast.expr, bound: dict[str, ast.AST]) -> bool:
-    """A list of columns (`[...]`, or a name with one value that is a list): `y = train[TARGET]`
-    selects one column, not features."""
-    value = bound.get(key.id) if isinstance(key, ast.Name) else key
-    if value is None:
-        return False
-    return isinstance(value, ast.List | ast.ListComp) or called_name(value) in ("list", "sorted")

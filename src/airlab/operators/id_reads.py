@@ -15,10 +15,8 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import single_bindings
+from airlab.operators.names import is_column_list, is_id_key, single_bindings
 from airlab.pyast import called_name
-
-LIST_CALLS = frozenset({"list", "sorted"})
 
 
 def read_ids_from_source(code: str, id_column: str) -> tuple[str, list[int]]:
@@ -36,7 +34,7 @@ def read_ids_from_source(code: str, id_column: str) -> tuple[str, list[int]]:
         if isinstance(value, ast.Subscript)
         and isinstance(value.value, ast.Name)
         and value.value.id in sources
-        and _is_column_list(value.slice, single)
+        and is_column_list(value.slice, single)
     }
     edits = [
         node.value
@@ -45,24 +43,9 @@ def read_ids_from_source(code: str, id_column: str) -> tuple[str, list[int]]:
         and isinstance(node.ctx, ast.Load)
         and isinstance(node.value, ast.Name)
         and node.value.id in selections
-        and _is_id(node.slice, id_column, single)
+        and is_id_key(node.slice, id_column, single)
     ]
     if not edits:
         return code, []
     sourced = [(n, selections[n.id]) for n in edits if isinstance(n, ast.Name)]
     return pyast.replace_spans(code, sourced), sorted({n.lineno for n in edits})
-
-
-def _is_column_list(key: ast.expr, single: dict[str, ast.AST]) -> bool:
-    """A list of column names: a list literal of strings, or a name bound once to a list."""
-    if isinstance(key, ast.List):
-        return all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in key.elts)
-    if isinstance(key, ast.Name) and key.id in single:
-        value = single[key.id]
-        return isinstance(value, ast.List | ast.ListComp) or called_name(value) in LIST_CALLS
-    return False
-
-
-def _is_id(key: ast.expr, id_column: str, single: dict[str, ast.AST]) -> bool:
-    value = single.get(key.id) if isinstance(key, ast.Name) else key
-    return isinstance(value, ast.Constant) and value.value == id_column

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Mapping
 
 from airlab import pyast
+from airlab.pyast import called_name
 
 ALWAYS_DEFINED = frozenset(dir(builtins)) | {"__file__", "__name__", "__builtins__"}
 
@@ -275,3 +277,28 @@ def one_value_bindings(bindings: dict[str, list[ast.AST | None]]) -> dict[str, a
         if len({ast.dump(v) for v in values if v is not None}) == 1:
             found[name] = first
     return found
+
+
+def names_read(node: ast.AST) -> set[str]:
+    """The plain names `node` reads anywhere inside it."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+LIST_CALLS = frozenset({"list", "sorted"})
+
+
+def is_column_list(key: ast.expr, values: Mapping[str, ast.AST]) -> bool:
+    """A list of column names: a list literal of strings, or a name whose value (in `values`:
+    `single_bindings` or `one_value_bindings`) is a list."""
+    if isinstance(key, ast.List):
+        return all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in key.elts)
+    if isinstance(key, ast.Name) and key.id in values:
+        value = values[key.id]
+        return isinstance(value, ast.List | ast.ListComp) or called_name(value) in LIST_CALLS
+    return False
+
+
+def is_id_key(key: ast.expr, id_column: str, values: Mapping[str, ast.AST]) -> bool:
+    """The task's id column as a key: the string, or a name whose value (in `values`) it is."""
+    value = values.get(key.id) if isinstance(key, ast.Name) else key
+    return isinstance(value, ast.Constant) and value.value == id_column

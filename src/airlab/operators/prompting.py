@@ -78,34 +78,9 @@ class PromptSettings:
     """How much of a run's output (its tail) a prompt shows."""
     skeleton: bool = True
     """Show a runnable skeleton of the task's I/O."""
-    io_prelude: bool = True
-    """With `skeleton`, add its I/O lines to a script that uses their names undefined."""
-    shell_lines: bool = True
-    """Turn a script's notebook lines (`!pip ...`) into `pass`."""
-    auto_imports: bool = True
-    """Import the common scikit-learn names a script uses without importing them."""
-    encode_once: bool = True
-    """Unwrap `make_pipeline(encode, estimator)` when `estimator` already encodes."""
-    feature_columns: bool = True
-    """Read an encoder's column kinds from the features, not the training table."""
-    text_imputer: bool = True
-    """Impute text columns by their most frequent value where a script uses the median."""
-    estimator_keywords: bool = True
-    """Rename `n_estimators` given to a histogram booster to its `max_iter`."""
-    estimator_kind: bool = True
-    """Rename an estimator of the other kind to its twin of the task's (classifier/regressor)."""
-    split_names: bool = True
-    """Re-align a `train_test_split` unpacked into the wrong number of names."""
-    id_reads: bool = True
-    """Read the id from its source frame where a script reads it from the features."""
-    unbound_scores: bool = True
-    """Drop a self-made score against a target no line binds (`y_test`)."""
-    proba_column: bool = True
-    """Take one class's probabilities as a column (`[:, 1]`) where a script takes `[:, [1]]`."""
-    submission_rows: bool = True
-    """Predict the submission on the test rows where a script predicts a held-out split."""
-    submission_write: bool = True
-    """Write the submission frame a script builds and never writes."""
+    repairs_off: frozenset[str] = frozenset()
+    """The fixed repairs switched off (names of `repairs.REPAIRS`, each an operator option; the
+    I/O prelude is off too without the skeleton)."""
     retry_unchanged: bool = True
     """Ask once more when improve or debug answers with its parent's script in effect."""
     retry_refused: bool = True
@@ -123,20 +98,11 @@ class PromptSettings:
             preview_chars=typed.preview_chars,
             output_chars=typed.output_chars,
             skeleton=typed.skeleton,
-            io_prelude=typed.io_prelude,
-            shell_lines=typed.shell_lines,
-            auto_imports=typed.auto_imports,
-            encode_once=typed.encode_once,
-            feature_columns=typed.feature_columns,
-            text_imputer=typed.text_imputer,
-            estimator_keywords=typed.estimator_keywords,
-            estimator_kind=typed.estimator_kind,
-            split_names=typed.split_names,
-            id_reads=typed.id_reads,
-            unbound_scores=typed.unbound_scores,
-            proba_column=typed.proba_column,
-            submission_rows=typed.submission_rows,
-            submission_write=typed.submission_write,
+            repairs_off=frozenset(
+                name
+                for name in REPAIRS
+                if not getattr(typed, name) or (name == "io_prelude" and not typed.skeleton)
+            ),
             retry_unchanged=typed.retry_unchanged,
             retry_refused=typed.retry_refused,
         )
@@ -343,8 +309,7 @@ def _asked_again(
 
 def _repaired(written: Candidate, context: OperatorContext, settings: PromptSettings) -> Candidate:
     """`written` after the fixed repairs the settings switch on (each listed in its meta)."""
-    switches = {name: getattr(settings, name) for name in REPAIRS}
-    switches["io_prelude"] = settings.skeleton and settings.io_prelude
+    switches = {name: name not in settings.repairs_off for name in REPAIRS}
     code, applied = repair(written.code, context.task, **switches)
     if not applied:
         return written

@@ -39,7 +39,7 @@ import copy
 
 from airlab import pyast
 from airlab.operators.checks import SPLITTERS
-from airlab.operators.names import bindings_of, one_value_bindings
+from airlab.operators.names import bindings_of, is_id_key, names_read, one_value_bindings
 from airlab.pyast import called_name
 from airlab.sandbox.base import SUBMISSION_FILE
 
@@ -81,7 +81,7 @@ def predict_submission_rows(code: str, id_column: str) -> tuple[str, list[int]]:
                 continue
             # also read elsewhere (a validation score): the submission predicts anew
             assert isinstance(value, ast.Name) and isinstance(made, ast.expr)
-            others = _reads(made) - {
+            others = names_read(made) - {
                 call.args[0].id for call in calls if isinstance(call.args[0], ast.Name)
             }
             if others <= bound.keys() | _imported_once(tree, bindings):
@@ -115,10 +115,6 @@ def _imported_once(tree: ast.Module, bindings: dict[str, list[ast.AST | None]]) 
         for alias in node.names
     }
     return {name for name in imported if len(bindings.get(name, [])) == 1}
-
-
-def _reads(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _with_test_features(made: ast.expr, on_test: dict[int, str]) -> str:
@@ -188,7 +184,7 @@ def _submission_values(
         others = [
             value
             for key, value in zip(columns.keys, columns.values, strict=True)
-            if key is None or not _is_id(key, bound, id_column)
+            if key is None or not is_id_key(key, id_column, bound)
         ]
         found.append((id_frame, others))
         submissions.update({name: id_frame for name, value in bound.items() if value is node})
@@ -219,7 +215,7 @@ def _ids_frame(
         (
             _frame_of_id(value, bound, frames, id_column)
             for key, value in zip(columns.keys, columns.values, strict=True)
-            if key is not None and _is_id(key, bound, id_column)
+            if key is not None and is_id_key(key, id_column, bound)
         ),
         None,
     )
@@ -233,15 +229,10 @@ def _frame_of_id(
         isinstance(value, ast.Subscript)
         and isinstance(value.value, ast.Name)
         and value.value.id in frames
-        and _is_id(value.slice, bound, id_column)
+        and is_id_key(value.slice, id_column, bound)
     ):
         return value.value.id
     return None
-
-
-def _is_id(key: ast.expr, bound: dict[str, ast.AST], id_column: str) -> bool:
-    value = bound.get(key.id) if isinstance(key, ast.Name) else key
-    return isinstance(value, ast.Constant) and value.value == id_column
 
 
 def _selection(

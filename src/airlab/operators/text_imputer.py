@@ -19,7 +19,7 @@ import ast
 
 from airlab import pyast
 from airlab.operators.names import bindings_of, one_value_bindings
-from airlab.pyast import called_name
+from airlab.pyast import called_name, keyword_value
 
 NUMERIC_STRATEGIES = frozenset({"median", "mean"})
 REPLACEMENT = '"most_frequent"'
@@ -64,7 +64,7 @@ def _transformers(tree: ast.Module) -> list[tuple[ast.expr, ast.expr]]:
             continue
         assert isinstance(node, ast.Call)
         if name == "ColumnTransformer":
-            listed = node.args[0] if node.args else _keyword(node, "transformers")
+            listed = node.args[0] if node.args else keyword_value(node, "transformers")
             entries = listed.elts if isinstance(listed, ast.List | ast.Tuple) else []
             found += [
                 (entry.elts[1], entry.elts[2])
@@ -102,14 +102,10 @@ def _numeric_strategies(transformer: ast.expr, bound: dict[str, ast.AST]) -> lis
         if called_name(step) != "SimpleImputer":
             continue
         assert isinstance(step, ast.Call)
-        strategy = _keyword(step, "strategy")
+        strategy = keyword_value(step, "strategy")
         if isinstance(strategy, ast.Constant) and strategy.value in NUMERIC_STRATEGIES:
             found.append(strategy)
     return found
-
-
-def _keyword(call: ast.Call, name: str) -> ast.expr | None:
-    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _selects_numbers(value: ast.AST) -> bool:
@@ -118,8 +114,10 @@ def _selects_numbers(value: ast.AST) -> bool:
     call = select_dtypes_call(value)
     if call is None:
         return False
-    include = call.args[0] if call.args else _keyword(call, "include")
-    return include is not None and _names_numbers(include) and _keyword(call, "exclude") is None
+    include = call.args[0] if call.args else keyword_value(call, "include")
+    return (
+        include is not None and _names_numbers(include) and keyword_value(call, "exclude") is None
+    )
 
 
 def _lists_text(value: ast.AST, numeric: set[str]) -> bool:
@@ -137,8 +135,8 @@ def _lists_text(value: ast.AST, numeric: set[str]) -> bool:
     call = select_dtypes_call(value)
     if call is None:
         return False
-    exclude = _keyword(call, "exclude")
-    included = call.args or _keyword(call, "include") is not None  # could select numbers
+    exclude = keyword_value(call, "exclude")
+    included = call.args or keyword_value(call, "include") is not None  # could select numbers
     return exclude is not None and _names_numbers(exclude) and not included
 
 

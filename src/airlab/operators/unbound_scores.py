@@ -20,7 +20,7 @@ import ast
 import re
 
 from airlab import pyast
-from airlab.operators.names import ALWAYS_DEFINED, bound_anywhere
+from airlab.operators.names import ALWAYS_DEFINED, bound_anywhere, names_read
 
 TARGET_LIKE = re.compile(
     r"^y_?(test|val|valid|validation|true|hold|holdout|dev|eval)", re.IGNORECASE
@@ -56,7 +56,7 @@ def drop_unbound_scores(code: str) -> tuple[str, list[int]]:
     dropped: list[tuple[ast.stmt, str]] = []
     root = {name: name for name in unbound}  # a name whose value a dropped line made -> its target
     for statement in tree.body:
-        culprits = sorted(_reads(statement) & root.keys())
+        culprits = sorted(names_read(statement) & root.keys())
         if not culprits:
             continue
         if not _plain(statement) or _calls(statement, WRITES | FITS):
@@ -68,10 +68,6 @@ def drop_unbound_scores(code: str) -> tuple[str, list[int]]:
         return code, []
     edits = [(statement, MARK.format(name=name)) for statement, name in dropped]
     return pyast.replace_spans(code, edits), [statement.lineno for statement, _ in dropped]
-
-
-def _reads(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _plain(statement: ast.stmt) -> bool:
