@@ -14,9 +14,12 @@ from airlab.backends.base import ChatModel, Completion, Usage
 from airlab.grading.grader import Grader
 from airlab.operators import OPERATORS, OperatorContext
 from airlab.operators.io_prelude import MARK, complete_io, unbound_names
+from airlab.operators.repairs import repair
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
 from airlab.sandbox.registry import get_sandbox
 from airlab.tasks import load_task, resolve_task
+
+from .sandboxed import grunfeld_like, local_task, run_on_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b"
 LIMITS = ExecutionLimits(time_s=60, memory_mb=2048)
@@ -121,3 +124,22 @@ def test_the_operator_records_what_it_added(make_task, options, expected):
     candidate = OPERATORS.get("draft").apply(context)
     assert candidate.meta.get("io_prelude") == expected
     assert (MARK in candidate.code) == (expected is not None)
+
+
+@pytest.mark.slow
+def test_the_submission_frame_a_debug_answer_fills_but_never_made_is_the_skeletons(tmp_path):
+    """A grunfeld debug answer (and the next, the same) kept `submission[TARGETS[0]] = ...`
+    and lost the skeleton's `submission = pd.DataFrame({ID: test[ID]})`: refused by the
+    names check as written, it runs with the line added."""
+    written = (FIXTURES / "unbound-submission" / "grunfeld-debug.py").read_text()
+    task = local_task("grunfeld")
+    as_written, _ = repair(written, task, io_prelude=False)
+    failed = run_on_table(as_written, tmp_path / "as-written", grunfeld_like)
+    assert "NameError: name 'submission' is not defined" in failed.stderr_tail
+    repaired, meta = repair(written, task)
+    assert meta["io_prelude"] == ["submission"]
+    assert "\nsubmission = pd.DataFrame({ID: test[ID]})\n" in repaired
+    ran = run_on_table(repaired, tmp_path / "repaired", grunfeld_like)
+    assert ran.succeeded, ran.stderr_tail
+    assert ran.submission is not None
+    assert ran.submission.decode().splitlines()[0] == "id,invest"

@@ -2,7 +2,9 @@
 
 Measured with a 1.5B local model (`benchmarks/local_model.py`): shown the runnable skeleton,
 the model keeps its names (`FEATURES`, `X`, `y`, `ID`) but drops the lines that define them, and
-most of its scripts die of a NameError before fitting anything; each debug then repeats it.
+most of its scripts die of a NameError before fitting anything; each debug then repeats it (the
+skeleton's `submission = pd.DataFrame({ID: test[ID]})` too: a draft and its debug wrote
+`submission[TARGETS[0]] = ...` without it).
 Before such a script runs, the skeleton's definitions of exactly the names it reads before any
 line binds them (with the lines those depend on; and `import numpy as np` / `pandas as pd` when
 it uses the alias without the import, the model's other NameError) are put at its top, marked,
@@ -55,6 +57,7 @@ def definitions(task: Task) -> tuple[Definition, ...]:
             "CATEGORICAL = [c for c in FEATURES if c not in NUMERIC]",
             ("FEATURES", "NUMERIC"),
         ),
+        Definition("submission", "submission = pd.DataFrame({ID: test[ID]})", ("pd", "test", "ID")),
     ]
     return tuple(found)
 

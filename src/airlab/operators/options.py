@@ -102,6 +102,12 @@ class OperatorOptions(Params):
     (where probabilities are scored, a regressor of 0/1 targets is left alone), at its import and
     calls, where every use is an unaliased import from its module or a call with keywords both
     classes take (`meta.estimator_kind` lists the classes). Single-answer writes."""
+    search_params: bool = True
+    """Before a written script runs, fit a `GridSearchCV` / `RandomizedSearchCV` grid's keys to
+    the estimator it searches, where both are literal in the script: a step prefix on a bare
+    estimator dropped, a pipeline's last step's name added to its parameter, a parameter the
+    estimator has under no name dropped (an `Invalid parameter` ValueError at the first fit;
+    `meta.search_params` lists the lines). Single-answer writes."""
     split_names: bool = True
     """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
     number of names (`X_val, y_val = ...`) and the names say which array each part is from,

@@ -1,17 +1,18 @@
 """Fixed repairs of a written script, before it runs: each one mechanical, switchable and recorded.
 
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
-does not compile), of a scikit-learn name used without its import, of the skeleton's I/O names
-read before any line bound them, of the skeleton's encoding applied twice, of the encoder's
-column kinds read from the training table (its target among them), of text columns
-imputed with the median, of `n_estimators` given to a histogram booster, of a classifier on a
-regression task (or a regressor on a classification one), of a `train_test_split` unpacked into
-the wrong number of names, of the id read from the features (`X_test[ID]`), of a self-made score
-against a `y_test` no line binds, of one class's probabilities taken as a one-column table
-(`[:, [1]]`), of a held-out split's predictions written beside the test rows' ids, and of a
-submission frame built and never written. None of these needs a model to fix. Each repair
-applied is listed in the candidate's meta under its own key, the names in `REPAIRS`, and each
-has an operator option of the same name to switch it off.
+does not compile), of a scikit-learn name used without its import, of the skeleton's I/O names read
+before any line bound them, of the skeleton's encoding applied twice, of the encoder's column kinds
+read from the training table (its target among them), of text columns imputed with the median, of
+`n_estimators` given to a histogram booster, of a classifier on a regression task (or a regressor
+on a classification one), of a hyperparameter grid naming parameters its estimator lacks (or in the
+pipeline's form on a bare estimator), of a `train_test_split` unpacked into the wrong number of
+names, of the id read from the features (`X_test[ID]`), of a self-made score against a `y_test` no
+line binds, of one class's probabilities taken as a one-column table (`[:, [1]]`), of a held-out
+split's predictions written beside the test rows' ids, and of a submission frame built and never
+written. None of these needs a model to fix. Each repair applied is listed in the candidate's meta
+under its own key, the names in `REPAIRS`, and each has an operator option of the same name to
+switch it off.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from airlab.operators.io_prelude import complete_io, split_future
 from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
 from airlab.operators.proba_column import take_probability_columns
+from airlab.operators.search_params import fit_search_params
 from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
@@ -90,6 +92,7 @@ AUTO_IMPORTS: dict[str, str] = {
     for name in names.split()
 }
 """Common scikit-learn names and the import that binds each."""
+_SKLEARN_MODULES = {name: module for module, names in _SKLEARN.items() for name in names.split()}
 
 
 Step = Callable[[str, Task], tuple[str, Any]]
@@ -109,6 +112,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
         ("estimator_kind", estimators_for_task),
+        ("search_params", lambda code, task: fit_search_params(code, _SKLEARN_MODULES)),
         ("split_names", lambda code, task: fix_split_names(code)),
         ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
         ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
