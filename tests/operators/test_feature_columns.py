@@ -52,6 +52,21 @@ def test_a_column_list_of_the_training_table_is_read_from_the_features():
     assert lines == [5]
 
 
+def test_features_bound_later_are_selected_where_their_list_is_bound_already():
+    """A live grunfeld draft built its encoder before `X, X_test = train[FEATURES], ...`."""
+    code = (
+        HEAD.replace("X = train[FEATURES]\n", "")
+        + "NUMERIC = list(train.select_dtypes('number').columns)\n"
+        + ENCODE
+        + "X, X_test = train[FEATURES], test[FEATURES]\n"
+    )
+    repaired, lines = select_from_features(code)
+    assert repaired == code.replace(
+        "list(train.select_dtypes", "list(train[FEATURES].select_dtypes"
+    )
+    assert lines == [4]
+
+
 @pytest.mark.parametrize(
     ("code", "why"),
     [
@@ -76,11 +91,11 @@ def test_a_column_list_of_the_training_table_is_read_from_the_features():
             "not a frame read by read_csv",
         ),
         (
-            HEAD.replace("X = train[FEATURES]\n", "")
+            HEAD.replace("FEATURES = ['a', 'b']\nX = train[FEATURES]\n", "")
             + "NUMERIC = list(train.select_dtypes('number').columns)\n"
-            + "X = train[FEATURES]\n"
+            + "FEATURES = ['a', 'b']\nX = train[FEATURES]\n"
             + ENCODE,
-            "the features are bound after the line: reading them there would fail",
+            "the features and their list are bound after the line: reading them would fail",
         ),
     ],
 )

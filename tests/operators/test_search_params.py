@@ -43,19 +43,27 @@ def test_the_recorded_improve_answer_fails_as_written_and_searches_repaired(tmp_
 
 
 @pytest.mark.slow
-def test_the_recorded_debug_answer_gets_past_its_grid(tmp_path):
-    """Its grid is fitted to the bare booster; the script then dies of what the model did
-    besides (the booster searched on the raw table, its text column unencoded): a model's
-    error, which no fixed repair guesses."""
+def test_the_recorded_debug_answer_runs_with_its_grid_fitted_or_its_encoder_put_back(tmp_path):
+    """The debug answer searched a bare booster on the raw table (its text column unencoded)
+    with the pipeline's keys. With `unused_encoder` the booster gets the skeleton's encoder in
+    front and the keys fit as written; without it, `search_params` fits the keys to the bare
+    booster, which then dies of the text column."""
     written = (RECORDED / "modechoice-debug.py").read_text()
-    as_written, _ = repair(written, TASK, search_params=False)
+    as_written, _ = repair(written, TASK, search_params=False, unused_encoder=False)
     failed = run_on_table(as_written, tmp_path / "as-written", _modechoice_like)
     assert "Invalid parameter 'histgradientboostingclassifier" in failed.stderr_tail
-    repaired, meta = repair(written, TASK)
-    assert "'learning_rate': [0.1, 0.2, 0.3]" in repaired and meta["search_params"]
-    ran = run_on_table(repaired, tmp_path / "repaired", _modechoice_like)
-    assert "Invalid parameter" not in ran.stderr_tail
+    keys_fitted, meta = repair(written, TASK, unused_encoder=False)
+    assert "'learning_rate': [0.1, 0.2, 0.3]" in keys_fitted and meta["search_params"]
+    ran = run_on_table(keys_fitted, tmp_path / "keys-fitted", _modechoice_like)
     assert "could not convert string to float" in ran.stderr_tail
+    repaired, meta = repair(written, TASK)
+    assert "search_params" not in meta and meta["unused_encoder"]
+    assert "GridSearchCV(estimator=make_pipeline(encode, HistGradientBoostingClassifier())" in (
+        repaired
+    )
+    ran = run_on_table(repaired, tmp_path / "repaired", _modechoice_like)
+    assert ran.succeeded, ran.stderr_tail
+    assert ran.submission is not None and ran.submission.startswith(b"id,chosen")
 
 
 def _line_of(code: str, text: str) -> int:

@@ -83,6 +83,12 @@ class OperatorOptions(Params):
     among them, which the features lack) and one name holds the features (`X =
     train[FEATURES]`), read it from the features (`X.select_dtypes(...)`;
     `meta.feature_columns` lists the lines). Single-answer writes."""
+    unused_encoder: bool = True
+    """Before a written script runs, where the skeleton's encoder (one ColumnTransformer, bound
+    once) is read nowhere and a scikit-learn estimator (or a search of one) is fitted on the raw
+    features it was made for, put it in front: `make_pipeline(encode, LinearRegression())`
+    (text columns otherwise fail at fit; `meta.unused_encoder` lists the lines). Single-answer
+    writes."""
     text_imputer: bool = True
     """Before a written script runs, where a ColumnTransformer imputes columns that are
     certainly not numeric (the skeleton's `CATEGORICAL`: those not in `select_dtypes("number")`)

@@ -3,7 +3,8 @@
 Measured with a 1.5B local model: drafts died of a notebook line (`!pip install xgboost`, which
 does not compile), of a scikit-learn name used without its import, of the skeleton's I/O names read
 before any line bound them, of the skeleton's encoding applied twice, of the encoder's column kinds
-read from the training table (its target among them), of text columns imputed with the median, of
+read from the training table (its target among them), of the skeleton's encoder built and the
+estimator fitted without it on the raw table, of text columns imputed with the median, of
 `n_estimators` given to a histogram booster, of a classifier on a regression task (or a regressor
 on a classification one), of a hyperparameter grid naming parameters its estimator lacks (or in the
 pipeline's form on a bare estimator), of a `train_test_split` unpacked into the wrong number of
@@ -36,6 +37,7 @@ from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
 from airlab.operators.unbound_scores import drop_unbound_scores
+from airlab.operators.unused_encoder import encode_before_estimator
 from airlab.tasks.task import Task
 
 IMPORTS_MARK = "# airlab: imports this script uses but does not write"
@@ -109,6 +111,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("io_prelude", complete_io),
         ("encode_once", lambda code, task: unwrap_double_encoding(code)),
         ("feature_columns", lambda code, task: select_from_features(code)),
+        ("unused_encoder", lambda code, task: encode_before_estimator(code, _SKLEARN_MODULES)),
         ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
         ("estimator_kind", estimators_for_task),

@@ -54,7 +54,7 @@ def fit_search_params(code: str, sklearn_names: dict[str, str]) -> tuple[str, li
     except SyntaxError:
         return code, []
     values = one_value_bindings(bindings_of(tree))
-    imported = _imported(tree)
+    imported = imported_names(tree)
     modules = {
         name: module
         for name, module in {**sklearn_names, **imported}.items()
@@ -228,7 +228,7 @@ def _line_indent(code: str, line: int) -> int:
     return len(text) - len(text.lstrip())
 
 
-def _imported(tree: ast.Module) -> dict[str, str]:
+def imported_names(tree: ast.Module) -> dict[str, str]:
     """`from <module> import Name` anywhere: the name to its module ("" where it is imported
     under another name, or from two modules)."""
     found: dict[str, str] = {}
