@@ -17,7 +17,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from airlab.operators.repairs import _SKLEARN_MODULES, repair
+from airlab.operators.repairs import repair
 from airlab.operators.search_params import fit_search_params
 
 from .sandboxed import local_task, run_on_table
@@ -71,7 +71,7 @@ def _line_of(code: str, text: str) -> int:
 
 
 def _fit(code: str) -> tuple[str, list[int]]:
-    return fit_search_params(code, _SKLEARN_MODULES)
+    return fit_search_params(code)
 
 
 def _grid(code: str) -> object:

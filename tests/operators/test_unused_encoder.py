@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airlab.operators.repairs import _SKLEARN_MODULES, repair
+from airlab.operators.repairs import repair
 from airlab.operators.unused_encoder import IMPORT, encode_before_estimator
 
 from .sandboxed import grunfeld_like, local_task, run_on_table
@@ -64,7 +64,7 @@ HEAD = (
 
 
 def _fit(code: str) -> tuple[str, list[int]]:
-    return encode_before_estimator(code, _SKLEARN_MODULES)
+    return encode_before_estimator(code)
 
 
 def test_the_encoder_goes_in_front_of_the_estimator_and_its_import_is_added():

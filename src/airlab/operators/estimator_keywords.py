@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import bindings_of
+from airlab.operators.sklearn_names import sklearn_modules
 
 RENAMES: dict[str, dict[str, str]] = {
     "HistGradientBoostingClassifier": {"n_estimators": "max_iter", "n_iter": "max_iter"},
@@ -52,13 +52,8 @@ def rename_estimator_keywords(code: str) -> tuple[str, list[int]]:
 
 
 def _bound_by_sklearn(tree: ast.Module) -> set[str]:
-    """The names of `RENAMES` that are scikit-learn's: bound only by `from sklearn.ensemble
-    import ...`, or bound nowhere (the auto-imports bind them from scikit-learn)."""
-    bindings = bindings_of(tree)
-    imports = {name: 0 for name in RENAMES}  # per name: its bindings by `from sklearn.ensemble`
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == MODULE:
-            for alias in node.names:
-                if alias.name in imports and alias.asname in (None, alias.name):
-                    imports[alias.name] += 1
-    return {name for name, count in imports.items() if len(bindings.get(name, [])) == count}
+    """The names of `RENAMES` that are scikit-learn's histogram boosters (imported unaliased
+    from `sklearn.ensemble` and bound no other way, or bound nowhere: the auto-imports bind
+    them)."""
+    modules = sklearn_modules(tree)
+    return {name for name in RENAMES if modules.get(name) == MODULE}

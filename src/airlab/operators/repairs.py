@@ -33,6 +33,7 @@ from airlab.operators.names import bound_anywhere, read_before_binding
 from airlab.operators.parsing import strip_shell_lines
 from airlab.operators.proba_column import take_probability_columns
 from airlab.operators.search_params import fit_search_params
+from airlab.operators.sklearn_names import AUTO_IMPORTS, MODULE_OF
 from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
@@ -41,61 +42,6 @@ from airlab.operators.unused_encoder import encode_before_estimator
 from airlab.tasks.task import Task
 
 IMPORTS_MARK = "# airlab: imports this script uses but does not write"
-
-_SKLEARN = {
-    "sklearn.model_selection": (
-        "train_test_split cross_val_score cross_val_predict cross_validate KFold StratifiedKFold "
-        "GroupKFold RepeatedKFold RepeatedStratifiedKFold ShuffleSplit GridSearchCV "
-        "RandomizedSearchCV TimeSeriesSplit"
-    ),
-    "sklearn.metrics": (
-        "accuracy_score balanced_accuracy_score log_loss roc_auc_score f1_score precision_score "
-        "recall_score confusion_matrix classification_report make_scorer mean_squared_error "
-        "mean_absolute_error mean_absolute_percentage_error r2_score mean_poisson_deviance"
-    ),
-    "sklearn.ensemble": (
-        "RandomForestClassifier RandomForestRegressor ExtraTreesClassifier ExtraTreesRegressor "
-        "GradientBoostingClassifier GradientBoostingRegressor HistGradientBoostingClassifier "
-        "HistGradientBoostingRegressor AdaBoostClassifier AdaBoostRegressor BaggingClassifier "
-        "BaggingRegressor VotingClassifier VotingRegressor StackingClassifier StackingRegressor"
-    ),
-    "sklearn.linear_model": (
-        "LogisticRegression LogisticRegressionCV LinearRegression Ridge RidgeCV RidgeClassifier "
-        "Lasso LassoCV ElasticNet ElasticNetCV PoissonRegressor SGDClassifier SGDRegressor "
-        "BayesianRidge HuberRegressor"
-    ),
-    "sklearn.preprocessing": (
-        "StandardScaler MinMaxScaler RobustScaler MaxAbsScaler Normalizer OneHotEncoder "
-        "OrdinalEncoder LabelEncoder PolynomialFeatures FunctionTransformer KBinsDiscretizer "
-        "QuantileTransformer PowerTransformer"
-    ),
-    "sklearn.impute": "SimpleImputer KNNImputer",
-    "sklearn.pipeline": "Pipeline make_pipeline",
-    "sklearn.compose": (
-        "ColumnTransformer make_column_transformer make_column_selector TransformedTargetRegressor"
-    ),
-    "sklearn.feature_selection": (
-        "SelectKBest f_classif f_regression mutual_info_classif mutual_info_regression "
-        "VarianceThreshold RFE"
-    ),
-    "sklearn.decomposition": "PCA TruncatedSVD",
-    "sklearn.svm": "SVC SVR LinearSVC LinearSVR",
-    "sklearn.neighbors": "KNeighborsClassifier KNeighborsRegressor",
-    "sklearn.neural_network": "MLPClassifier MLPRegressor",
-    "sklearn.tree": "DecisionTreeClassifier DecisionTreeRegressor",
-    "sklearn.naive_bayes": "GaussianNB MultinomialNB BernoulliNB",
-    "sklearn.discriminant_analysis": "LinearDiscriminantAnalysis QuadraticDiscriminantAnalysis",
-    "sklearn.dummy": "DummyClassifier DummyRegressor",
-    "sklearn.base": "clone",
-}
-AUTO_IMPORTS: dict[str, str] = {
-    name: f"from {module} import {name}"
-    for module, names in _SKLEARN.items()
-    for name in names.split()
-}
-"""Common scikit-learn names and the import that binds each."""
-_SKLEARN_MODULES = {name: module for module, names in _SKLEARN.items() for name in names.split()}
-
 
 Step = Callable[[str, Task], tuple[str, Any]]
 """One repair: (the script, the task) -> (the script after it, what it changed: empty if
@@ -111,11 +57,11 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("io_prelude", complete_io),
         ("encode_once", lambda code, task: unwrap_double_encoding(code)),
         ("feature_columns", lambda code, task: select_from_features(code)),
-        ("unused_encoder", lambda code, task: encode_before_estimator(code, _SKLEARN_MODULES)),
+        ("unused_encoder", lambda code, task: encode_before_estimator(code)),
         ("text_imputer", lambda code, task: impute_text_by_frequency(code)),
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
         ("estimator_kind", estimators_for_task),
-        ("search_params", lambda code, task: fit_search_params(code, _SKLEARN_MODULES)),
+        ("search_params", lambda code, task: fit_search_params(code)),
         ("split_names", lambda code, task: fix_split_names(code)),
         ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
         ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
@@ -167,7 +113,7 @@ def add_imports(code: str) -> tuple[str, list[str]]:
 
 def _sklearn_submodules(code: str) -> list[str]:
     """The scikit-learn submodules read as `sklearn.<submodule>...` (the known ones only)."""
-    known = {module.split(".")[1] for module in _SKLEARN}
+    known = {module.split(".")[1] for module in MODULE_OF.values()}
     found = {
         node.attr
         for node in ast.walk(pyast.parse(code))

@@ -27,6 +27,7 @@ from functools import cache
 
 from airlab import pyast
 from airlab.operators.names import bindings_of, one_value_bindings
+from airlab.operators.sklearn_names import sklearn_modules
 
 SEARCHES = {
     "GridSearchCV": "param_grid",
@@ -44,22 +45,14 @@ class Step:
     """The constructor's parameters; None where the class is not resolved."""
 
 
-def fit_search_params(code: str, sklearn_names: dict[str, str]) -> tuple[str, list[int]]:
-    """(the script with each search's grid keys fitted to its estimator, the lines changed).
-
-    `sklearn_names`: names the script may use unimported, to their scikit-learn module (the
-    auto-imports' table)."""
+def fit_search_params(code: str) -> tuple[str, list[int]]:
+    """(the script with each search's grid keys fitted to its estimator, the lines changed)."""
     try:
         tree = pyast.parse(code)
     except SyntaxError:
         return code, []
     values = one_value_bindings(bindings_of(tree))
-    imported = imported_names(tree)
-    modules = {
-        name: module
-        for name, module in {**sklearn_names, **imported}.items()
-        if module.split(".")[0] == "sklearn" and imported.get(name, module) == module
-    }
+    modules = sklearn_modules(tree)
     edits: dict[int, tuple[ast.Dict, str]] = {}
     for node in ast.walk(tree):
         search = pyast.called_name(node)
@@ -226,19 +219,6 @@ def _source(code: str, node: ast.AST) -> str:
 def _line_indent(code: str, line: int) -> int:
     text = code.splitlines()[line - 1]
     return len(text) - len(text.lstrip())
-
-
-def imported_names(tree: ast.Module) -> dict[str, str]:
-    """`from <module> import Name` anywhere: the name to its module ("" where it is imported
-    under another name, or from two modules)."""
-    found: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                name = alias.asname or alias.name
-                module = (node.module or "") if alias.asname is None else ""
-                found[name] = module if found.get(name, module) == module else ""
-    return found
 
 
 @cache

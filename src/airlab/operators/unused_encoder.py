@@ -21,7 +21,8 @@ import ast
 from airlab import pyast
 from airlab.operators.io_prelude import split_future
 from airlab.operators.names import bindings_of, names_read, one_value_bindings
-from airlab.operators.search_params import SEARCHES, imported_names
+from airlab.operators.search_params import SEARCHES
+from airlab.operators.sklearn_names import sklearn_modules
 
 ENCODERS = frozenset({"ColumnTransformer", "make_column_transformer"})
 ESTIMATOR_MODULES = frozenset(
@@ -60,10 +61,9 @@ PIPELINE_ANSWERS = frozenset(
 IMPORT = "from sklearn.pipeline import make_pipeline"
 
 
-def encode_before_estimator(code: str, sklearn_names: dict[str, str]) -> tuple[str, list[int]]:
+def encode_before_estimator(code: str) -> tuple[str, list[int]]:
     """(the script with its unused encoder put in front of the estimator fitted on the raw
-    features, the lines changed: [] when none). `sklearn_names`: names the script may use
-    unimported, to their scikit-learn module."""
+    features, the lines changed: [] when none)."""
     try:
         tree = pyast.parse(code)
     except SyntaxError:
@@ -80,7 +80,7 @@ def encode_before_estimator(code: str, sklearn_names: dict[str, str]) -> tuple[s
         return code, []
     encoder = values[encoders[0]]
     assert isinstance(encoder, ast.expr)
-    imported = imported_names(tree)
+    modules = sklearn_modules(tree)
     edits: dict[int, tuple[ast.Call, str]] = {}
     sources = _column_sources(encoder, values)
     for node in ast.walk(tree):
@@ -90,9 +90,7 @@ def encode_before_estimator(code: str, sklearn_names: dict[str, str]) -> tuple[s
         estimator = _estimator_of(values[fitted], values)
         if estimator is None or estimator.lineno <= encoder.lineno:
             continue
-        called = str(pyast.called_name(estimator))
-        module = imported[called] if called in imported else sklearn_names.get(called)
-        if module not in ESTIMATOR_MODULES:
+        if modules.get(str(pyast.called_name(estimator))) not in ESTIMATOR_MODULES:
             continue
         source = ast.get_source_segment(code, estimator)
         edits[id(estimator)] = (estimator, f"make_pipeline({encoders[0]}, {source})")
