@@ -146,7 +146,11 @@ def test_what_is_valid_or_unknown_is_left_alone():
         "pipe = Pipeline([('prep', prep), ('model', Ridge())])\n"
         "GridSearchCV(pipe, {'prep__k': [3], 'model__alpha': [1.0]})\n"
     )
-    for code in (valid, foreign, rebound, unresolved_step):
+    unlisted_steps = (
+        "steps = make_steps()\n"  # a pipeline whose steps the script computes
+        "GridSearchCV(Pipeline(steps), {'clf__C': [1.0]})\n"
+    )
+    for code in (valid, foreign, rebound, unresolved_step, unlisted_steps):
         assert _fit(code) == (code, [])
     assert _fit("GridSearchCV(model, grid\n") == ("GridSearchCV(model, grid\n", [])
 

@@ -58,6 +58,12 @@ COLUMNS = (
             3,
         ),
         (
+            COLUMNS + 'one_hot = Pipeline(steps=[("i", SimpleImputer(strategy="mean")), '
+            '("o", OneHotEncoder())])\n'
+            'encode = ColumnTransformer([("c", one_hot, CATEGORICAL)])\n',
+            3,
+        ),
+        (
             COLUMNS + "encode = make_column_transformer(\n"
             '    (make_pipeline(SimpleImputer(strategy="median"), OneHotEncoder()), CATEGORICAL),\n'
             ")\n",

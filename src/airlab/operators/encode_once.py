@@ -23,7 +23,8 @@ import ast
 
 from airlab import pyast
 from airlab.operators.names import single_bindings
-from airlab.pyast import called_name, keyword_value
+from airlab.operators.sklearn_names import pipeline_steps
+from airlab.pyast import called_name
 
 TRANSFORMER_CALLS = frozenset({"ColumnTransformer", "make_column_transformer"})
 
@@ -151,20 +152,8 @@ def _fitted_first(value: ast.AST) -> str | None:
 def _first_step(value: ast.AST) -> str | None:
     """The name of a pipeline's first step: `make_pipeline(E, ...)` or
     `Pipeline([("name", E), ...])` (also as `steps=`)."""
-    if not isinstance(value, ast.Call):
-        return None
-    called = called_name(value)
-    if called == "make_pipeline":
-        return _name(value.args[0]) if value.args else None
-    if called != "Pipeline":
-        return None
-    steps = value.args[0] if value.args else keyword_value(value, "steps")
-    if not isinstance(steps, ast.List | ast.Tuple) or not steps.elts:
-        return None
-    first = steps.elts[0]
-    if isinstance(first, ast.Tuple) and len(first.elts) == 2:
-        return _name(first.elts[1])
-    return None
+    steps = pipeline_steps(value)
+    return _name(steps[0][1]) if steps else None
 
 
 def _name(value: ast.AST) -> str | None:

@@ -27,7 +27,7 @@ from functools import cache
 
 from airlab import pyast
 from airlab.operators.names import bindings_of, one_value_bindings
-from airlab.operators.sklearn_names import sklearn_modules
+from airlab.operators.sklearn_names import PIPELINES, pipeline_steps, sklearn_modules
 
 SEARCHES = {
     "GridSearchCV": "param_grid",
@@ -101,28 +101,17 @@ def _shape(
     value = _resolve(estimator, values)
     if not isinstance(value, ast.Call):
         return None
-    called = pyast.called_name(value)
-    if called == "make_pipeline":
-        if value.keywords and any(k.arg not in ("memory", "verbose") for k in value.keywords):
-            return None
-        steps = [_step_of(arg, values, modules, None) for arg in value.args]
-    elif called == "Pipeline":
-        listed = _resolve(_argument(value, 0, "steps") or ast.Constant(None), values)
-        if not isinstance(listed, ast.List):
-            return None
-        steps = []
-        for element in listed.elts:
-            if not (
-                isinstance(element, ast.Tuple)
-                and len(element.elts) == 2
-                and isinstance(element.elts[0], ast.Constant)
-                and isinstance(element.elts[0].value, str)
-            ):
-                return None
-            steps.append(_step_of(element.elts[1], values, modules, element.elts[0].value))
-    else:
+    chained = pipeline_steps(value)
+    if chained is None and pyast.called_name(value) in PIPELINES:
+        return None  # a pipeline whose steps are not literal
+    if chained is None:
         only = _step_of(value, values, modules, "")
         return [only] if only is not None and only.params is not None else None
+    if pyast.called_name(value) == "make_pipeline" and any(
+        k.arg not in ("memory", "verbose") for k in value.keywords
+    ):
+        return None
+    steps = [_step_of(step, values, modules, name) for name, step in chained]
     if not steps or any(s is None for s in steps):
         return None
     found = [s for s in steps if s is not None]

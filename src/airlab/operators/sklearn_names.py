@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from airlab import pyast
 from airlab.operators.names import bindings_of
 
 COMMON: dict[str, str] = {
@@ -87,3 +88,36 @@ def sklearn_modules(tree: ast.Module) -> dict[str, str]:
     }
     found.update({name: module for name, module in MODULE_OF.items() if name not in bindings})
     return found
+
+
+PIPELINES = frozenset({"make_pipeline", "Pipeline"})
+
+
+def pipeline_steps(value: ast.AST) -> list[tuple[str | None, ast.expr]] | None:
+    """The steps of a literal pipeline, first to last, as (the name the script gives it, the
+    step): `make_pipeline(A(), B())` gives no names (scikit-learn names each by its class),
+    `Pipeline([("a", A()), ("b", B())])` (or `steps=`) its own; None for anything else,
+    or a `Pipeline` whose step list is not literal pairs."""
+    if not isinstance(value, ast.Call):
+        return None
+    called = pyast.called_name(value)
+    if called == "make_pipeline":
+        if any(isinstance(arg, ast.Starred) for arg in value.args):
+            return None
+        return [(None, arg) for arg in value.args]
+    if called != "Pipeline":
+        return None
+    listed = value.args[0] if value.args else pyast.keyword_value(value, "steps")
+    if not isinstance(listed, ast.List | ast.Tuple):
+        return None
+    steps: list[tuple[str | None, ast.expr]] = []
+    for element in listed.elts:
+        if not (
+            isinstance(element, ast.Tuple)
+            and len(element.elts) == 2
+            and isinstance(element.elts[0], ast.Constant)
+            and isinstance(element.elts[0].value, str)
+        ):
+            return None
+        steps.append((element.elts[0].value, element.elts[1]))
+    return steps

@@ -19,12 +19,12 @@ import ast
 
 from airlab import pyast
 from airlab.operators.names import bindings_of, one_value_bindings
+from airlab.operators.sklearn_names import pipeline_steps
 from airlab.pyast import called_name, keyword_value
 
 NUMERIC_STRATEGIES = frozenset({"median", "mean"})
 REPLACEMENT = '"most_frequent"'
 COLUMN_TRANSFORMERS = frozenset({"ColumnTransformer", "make_column_transformer"})
-PIPELINES = frozenset({"make_pipeline", "Pipeline"})
 
 
 def impute_text_by_frequency(code: str) -> tuple[str, list[int]]:
@@ -88,13 +88,8 @@ def _numeric_strategies(transformer: ast.expr, bound: dict[str, ast.AST]) -> lis
         value = bound[transformer.id]
     if called_name(value) == "SimpleImputer":
         steps: list[ast.AST] = [value]
-    elif called_name(value) in PIPELINES:
-        assert isinstance(value, ast.Call)
-        steps = list(value.args)
-        if called_name(value) == "Pipeline" and value.args and isinstance(value.args[0], ast.List):
-            steps = [
-                e.elts[1] for e in value.args[0].elts if isinstance(e, ast.Tuple) and e.elts[1:]
-            ]
+    elif (chained := pipeline_steps(value)) is not None:
+        steps = [step for _, step in chained]
     else:
         return []
     found = []
