@@ -14,7 +14,7 @@ from airlab.operators.families import classify_family
 from airlab.operators.memory import fix_chain, render_memory, scrub_paths
 from airlab.operators.parsing import parse_answer
 from airlab.operators.preview import data_preview
-from airlab.operators.prompting import PromptSettings, runtime_text
+from airlab.operators.prompting import NO_CODE_AGAIN, PromptSettings, runtime_text
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
 
@@ -193,12 +193,37 @@ def test_debug_prompt_carries_error_output_and_earlier_fixes():
     assert "attempt 1: Use the lable column. -> error: KeyError: 'lable'" in prompt
 
 
+class Copier(ChatModel):
+    """Answers prose first; asked again, repeats its own last answer word for word where the
+    conversation holds it (as the 1.5B local model did in 10 of 20 recorded reminders), else
+    writes code."""
+
+    name = "copier"
+
+    def __init__(self) -> None:
+        self.calls: list[list[Message]] = []
+
+    def complete(self, messages: Sequence[Message], *, purpose: str = "") -> Completion:
+        self.calls.append(list(messages))
+        said = [m.content for m in messages if m.role == "assistant"]
+        text = (
+            said[-1]
+            if said
+            else "I would use a forest."
+            if len(self.calls) == 1
+            else ("```python\nx = 3\n```")
+        )
+        return Completion(text, Usage(10, 20, 0.001, 1), "m", "stop")
+
+
 def test_a_missing_code_block_gets_one_reminder_then_an_error():
-    model = Scripted("I would use a forest.", "```python\nx = 3\n```")
+    model = Copier()
     candidate = OPERATORS.get("draft").apply(_context(model))
     assert candidate.code == "x = 3\n" and candidate.usage.calls == 2
-    assert model.calls[1][1] == "draft-reminder"
-    assert "no complete Python code block" in model.calls[1][0][-1].content
+    first, again = model.calls
+    assert [m.role for m in again] == [m.role for m in first]  # its prose answer left out
+    assert again[-1].content == first[-1].content + "\n\n" + NO_CODE_AGAIN
+    assert again[0] == first[0]
     with pytest.raises(BackendError, match="no Python code"):
         OPERATORS.get("draft").apply(_context(Scripted("nothing", "still nothing")))
 

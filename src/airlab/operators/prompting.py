@@ -45,6 +45,13 @@ NO_CODE_REMINDER = (
     "Your answer had no complete Python code block. Answer again: a short plan, then the whole "
     "script in one ```python fenced block, closed with ```."
 )
+NO_CODE_AGAIN = (
+    "An earlier answer to this gave a plan and no code. This answer must hold the whole script "
+    "in one ```python fenced block, closed with ```."
+)
+"""Added to the prompt when an answer held no code at all: asked again without that answer in
+the conversation, which the 1.5B local model copied word for word in 10 of its 20 recorded
+reminders (each then a node with no code)."""
 REFUSED_REMINDER = (
     "Your script would fail, so it was not run: {diagnosis}. Fix that and answer again: a short "
     "plan, then the whole script in one ```python fenced block."
@@ -366,12 +373,7 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
     usage: Usage = completion.usage
     parsed = parse_answer(completion.text)
     if parsed is None or not _usable(parsed, completion):
-        reminder = _reminder(parsed, completion)
-        retry_messages = [
-            *messages,
-            Message("assistant", completion.text),
-            Message("user", reminder),
-        ]
+        retry_messages = _asking_again(messages, parsed, completion)
         retry = model.complete(retry_messages, purpose=f"{purpose}-reminder")
         usage = usage + retry.usage
         again = parse_answer(retry.text)
@@ -383,6 +385,19 @@ def ask_for_code(model: ChatModel, messages: list[Message], *, purpose: str) -> 
     if _cut_off(parsed, completion):
         extra["incomplete_code"] = True
     return candidate(parsed.plan, parsed.code, usage, completion.model, **extra)
+
+
+def _asking_again(
+    messages: list[Message], parsed: ParsedAnswer | None, completion: Completion
+) -> list[Message]:
+    """The reminder's conversation. An answer with code (cut off, or not compiling) stays in it
+    with the reminder after it; an answer with no code at all is left out and the prompt asked
+    again with `NO_CODE_AGAIN` at its end: shown its own prose answer, a small model repeats it."""
+    if parsed is None and messages and messages[-1].role == "user":
+        last = messages[-1]
+        return [*messages[:-1], replace(last, content=f"{last.content}\n\n{NO_CODE_AGAIN}")]
+    reminder = _reminder(parsed, completion)
+    return [*messages, Message("assistant", completion.text), Message("user", reminder)]
 
 
 def _usable(parsed: ParsedAnswer, completion: Completion) -> bool:
