@@ -19,7 +19,7 @@ from .sandboxed import grunfeld_like, local_task, run_on_table
 RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "unbound-score"
 numeric_grunfeld = partial(grunfeld_like, firm_as_text=False)
 """grunfeld's columns with the firm as a number: the recorded draft fits a linear model on the
-raw columns, which would die next of a text firm (on the real task it does)."""
+raw columns, which dies next of a text firm without `unused_encoder` (its own test)."""
 
 
 def test_the_recorded_draft_is_refused_as_written_and_submits_repaired(tmp_path):

@@ -1,8 +1,9 @@
 """`unused_encoder`: the skeleton's encoder put in front of an estimator fitted on the raw table.
-A live grunfeld draft of the 1.5B local model (recorded in
-`fixtures/qwen2.5-coder-1.5b/unused-encoder`) built `encode` and fitted `LinearRegression()` on
-the raw features, text column `firm` among them; its debug answer encoded by hand with the
-encoder's column kinds read from the training table. Both fail as written and run repaired."""
+A grunfeld draft of the 1.5B local model (the same answer at two commits, recorded in
+`fixtures/qwen2.5-coder-1.5b/unbound-score`) built `encode` and fitted `LinearRegression()` on
+the raw features, text column `firm` among them; its debug answer (`unused-encoder`) encoded by
+hand with the encoder's column kinds read from the training table. Both fail as written and run
+repaired."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from airlab.operators.unused_encoder import IMPORT, encode_before_estimator
 
 from .sandboxed import grunfeld_like, local_task, run_on_table
 
-RECORDED = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b" / "unused-encoder"
+FIXTURES = Path(__file__).parent / "fixtures" / "qwen2.5-coder-1.5b"
 TASK = local_task("grunfeld")
 
 
 @pytest.mark.slow
 def test_the_recorded_draft_fits_the_raw_table_and_runs_with_the_encoder_in_front(tmp_path):
-    written = (RECORDED / "grunfeld-draft.py").read_text()
+    written = (FIXTURES / "unbound-score" / "grunfeld-draft.py").read_text()
     as_written, _ = repair(written, TASK, unused_encoder=False)
     failed = run_on_table(as_written, tmp_path / "as-written", grunfeld_like)
     assert "could not convert string to float" in failed.stderr_tail
@@ -40,7 +41,7 @@ def test_the_recorded_draft_fits_the_raw_table_and_runs_with_the_encoder_in_fron
 def test_the_recorded_debug_answer_encodes_the_features_with_their_own_kinds(tmp_path):
     """`X = encode.fit_transform(train[FEATURES])` after `NUMERIC` read from the training
     table: `feature_columns` reads the kinds from that selection, written out."""
-    written = (RECORDED / "grunfeld-debug.py").read_text()
+    written = (FIXTURES / "unused-encoder" / "grunfeld-debug.py").read_text()
     as_written, _ = repair(written, TASK, feature_columns=False)
     failed = run_on_table(as_written, tmp_path / "as-written", grunfeld_like)
     assert "not columns of the dataframe" in failed.stderr_tail
