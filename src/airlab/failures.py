@@ -47,7 +47,16 @@ class Failure(StrEnum):
 
 
 UNREPAIRABLE = frozenset(
-    {Failure.LOST, Failure.NO_CODE, Failure.REFUSED, Failure.BACKEND, Failure.BUDGET}
+    {
+        Failure.LOST,
+        Failure.NO_CODE,
+        Failure.REFUSED,
+        Failure.BACKEND,
+        Failure.BUDGET,
+        Failure.UNCHANGED,
+    }
 )
-"""Failures a debug step cannot act on: nothing ran, or no code was written. (Members compare
+"""Failures a debug step cannot act on: nothing ran, or no code was written, or the code is a
+parent's again (its outcome is known: with the 1.5B local model, a debug of an unchanged node
+whose code had failed was valid 0 times in 11 recorded, each another repeat). (Members compare
 equal to their strings, so a node built with a plain string is judged the same.)"""

@@ -77,10 +77,11 @@ def test_never_debugs_past_max_depth(journal):
     assert step.operator == "improve"
 
 
-def test_lost_and_codeless_nodes_are_not_debugged(journal):
+@pytest.mark.parametrize("failure", ["no_code", "lost", "unchanged"])
+def test_lost_codeless_and_unchanged_nodes_are_not_debugged(journal, failure):
     policy = greedy(num_drafts=1, debug_prob=1.0)
     _good(journal, 0.5)
-    _buggy(journal, failure="no_code")
+    _buggy(journal, failure=failure)
     assert _propose(journal, policy).operator == "improve"
 
 
