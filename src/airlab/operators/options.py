@@ -114,6 +114,11 @@ class OperatorOptions(Params):
     estimator dropped, a pipeline's last step's name added to its parameter, a parameter the
     estimator has under no name dropped (an `Invalid parameter` ValueError at the first fit;
     `meta.search_params` lists the lines). Single-answer writes."""
+    unfitted_model: bool = True
+    """Before a written script runs, where a scikit-learn model is predicted with and nothing
+    fits it (only cross-validated or searched, which fit copies), fit it on the script's one
+    training pair on the line before its first prediction (a `NotFittedError` otherwise;
+    `meta.unfitted_model` lists the lines added). Single-answer writes."""
     split_names: bool = True
     """Before a written script runs, where `train_test_split(X, y)` is unpacked into the wrong
     number of names (`X_val, y_val = ...`) and the names say which array each part is from,

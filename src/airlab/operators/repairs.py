@@ -7,13 +7,13 @@ read from the training table (its target among them), of the skeleton's encoder 
 estimator fitted without it on the raw table, of text columns imputed with the median, of
 `n_estimators` given to a histogram booster, of a classifier on a regression task (or a regressor
 on a classification one), of a hyperparameter grid naming parameters its estimator lacks (or in the
-pipeline's form on a bare estimator), of a `train_test_split` unpacked into the wrong number of
-names, of the id read from the features (`X_test[ID]`), of a self-made score against a `y_test` no
-line binds, of one class's probabilities taken as a one-column table (`[:, [1]]`), of a held-out
-split's predictions written beside the test rows' ids, and of a submission frame built and never
-written. None of these needs a model to fix. Each repair applied is listed in the candidate's meta
-under its own key, the names in `REPAIRS`, and each has an operator option of the same name to
-switch it off.
+pipeline's form on a bare estimator), of a model predicted with and never fitted, of a
+`train_test_split` unpacked into the wrong number of names, of the id read from the features
+(`X_test[ID]`), of a self-made score against a `y_test` no line binds, of one class's probabilities
+taken as a one-column table (`[:, [1]]`), of a held-out split's predictions written beside the test
+rows' ids, and of a submission frame built and never written. None of these needs a model to fix.
+Each repair applied is listed in the candidate's meta under its own key, the names in `REPAIRS`,
+and each has an operator option of the same name to switch it off.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from airlab.operators.split_names import fix_split_names
 from airlab.operators.submission_frame import predict_submission_rows, write_submission
 from airlab.operators.text_imputer import impute_text_by_frequency
 from airlab.operators.unbound_scores import drop_unbound_scores
+from airlab.operators.unfitted_model import fit_unfitted_models
 from airlab.operators.unused_encoder import encode_before_estimator
 from airlab.tasks.task import Task
 
@@ -62,6 +63,7 @@ def _steps() -> tuple[tuple[str, Step], ...]:
         ("estimator_keywords", lambda code, task: rename_estimator_keywords(code)),
         ("estimator_kind", estimators_for_task),
         ("search_params", lambda code, task: fit_search_params(code)),
+        ("unfitted_model", lambda code, task: fit_unfitted_models(code)),
         ("split_names", lambda code, task: fix_split_names(code)),
         ("id_reads", lambda code, task: read_ids_from_source(code, task.spec.id_column)),
         ("unbound_scores", lambda code, task: drop_unbound_scores(code)),
