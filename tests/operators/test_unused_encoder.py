@@ -112,6 +112,11 @@ def test_the_encoder_goes_in_front_of_the_estimator_and_its_import_is_added():
             "not scikit-learn's estimator",
         ),
         (
+            "forest = RandomForestClassifier()\nsearch = GridSearchCV(forest, {'max_depth': [2]})\n"
+            "search.fit(X, y)\nprint(forest.feature_importances_)\n",
+            "the searched estimator's name is read besides: wrapped, that read would fail",
+        ),
+        (
             "model = RandomForestClassifier()\nmodel = RandomForestClassifier(max_depth=2)\n"
             "model.fit(X, y)\n",
             "two values: which one is fitted is not literal",
@@ -130,3 +135,14 @@ def test_an_estimator_made_before_the_encoder_is_left_alone():
         + "model.fit(X, y)\n"
     )
     assert _fit(code) == (code, [])
+
+
+def test_a_searched_estimator_named_once_is_wrapped_where_it_is_bound():
+    code = HEAD + (
+        "forest = RandomForestClassifier()\n"
+        "search = GridSearchCV(forest, {'max_depth': [2]})\n"
+        "search.fit(X, y)\n"
+    )
+    fitted, lines = _fit(code)
+    assert "forest = make_pipeline(encode, RandomForestClassifier())\n" in fitted
+    assert lines == [10]

@@ -87,7 +87,7 @@ def encode_before_estimator(code: str) -> tuple[str, list[int]]:
         fitted = _fitted_on_raw_features(node, values, sources)
         if fitted is None or not _asked_only_what_a_pipeline_answers(tree, fitted):
             continue
-        estimator = _estimator_of(values[fitted], values)
+        estimator = _estimator_of(values[fitted], values, tree)
         if estimator is None or estimator.lineno <= encoder.lineno:
             continue
         if modules.get(str(pyast.called_name(estimator))) not in ESTIMATOR_MODULES:
@@ -141,8 +141,10 @@ def _fitted_on_raw_features(
     return node.func.value.id if node.func.value.id in values else None
 
 
-def _estimator_of(value: ast.AST, values: dict[str, ast.AST]) -> ast.Call | None:
-    """The estimator's constructor call: the value itself, or a search's estimator."""
+def _estimator_of(value: ast.AST, values: dict[str, ast.AST], tree: ast.Module) -> ast.Call | None:
+    """The estimator's constructor call: the value itself, or a search's estimator (through a
+    name only where the search is all that reads it: wrapped, it stays a pipeline for any other
+    use too)."""
     if not isinstance(value, ast.Call):
         return None
     if pyast.called_name(value) in SEARCHES:
@@ -150,7 +152,13 @@ def _estimator_of(value: ast.AST, values: dict[str, ast.AST]) -> ast.Call | None
             value.args[0] if value.args else pyast.keyword_value(value, "estimator")
         )
         if isinstance(inner, ast.Name):
-            inner = values.get(inner.id)
+            name = inner.id
+            reads = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            ]
+            inner = values.get(name) if len(reads) == 1 else None
         return inner if isinstance(inner, ast.Call) else None
     return value
 
