@@ -18,6 +18,7 @@ import pytest
 
 from airlab.errors import BackendUnavailableError
 from airlab.journal import NodeStatus
+from airlab.operators.prompting import NO_CODE_AGAIN
 from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FAILURES, FakeLLMServer, Reply, Request
@@ -51,7 +52,7 @@ class Coder:
             return Reply(text="CONTINUE: it is climbing", delay_s=self.delay_s, **tokens)
         if "has run." in request.last_user.split("\n", 1)[0]:  # analysis
             return Reply(text="It ran and submitted.", delay_s=self.delay_s, **tokens)
-        reminded = "had no complete Python code block" in request.last_user
+        reminded = NO_CODE_AGAIN in request.last_user or "no complete Python" in request.last_user
         if reminded or (self.no_code_every and n % self.no_code_every == 0):
             return Reply(text="I would try a random forest next.", delay_s=self.delay_s, **tokens)
         return Reply(text=tiny_answer(1 + n % 5, attempt=n), delay_s=self.delay_s, **tokens)

@@ -110,10 +110,12 @@ class OperatorOptions(Params):
     classes take (`meta.estimator_kind` lists the classes). Single-answer writes."""
     search_params: bool = True
     """Before a written script runs, fit a `GridSearchCV` / `RandomizedSearchCV` grid's keys to
-    the estimator it searches, where both are literal in the script: a step prefix on a bare
-    estimator dropped, a pipeline's last step's name added to its parameter, a parameter the
-    estimator has under no name dropped (an `Invalid parameter` ValueError at the first fit;
-    `meta.search_params` lists the lines). Single-answer writes."""
+    the estimator it searches, where both are literal in the script (parameters read from the
+    installed scikit-learn's constructors): a step prefix on a bare estimator dropped
+    (`histgradientboostingclassifier__learning_rate` -> `learning_rate`), a pipeline's last
+    step's name added to its parameter, a parameter the estimator has under no name dropped
+    (an `Invalid parameter` ValueError at the first fit; `meta.search_params` lists the lines).
+    Single-answer writes."""
     unfitted_model: bool = True
     """Before a written script runs, where a scikit-learn model is predicted with and nothing
     fits it (only cross-validated or searched, which fit copies), fit it on the script's one
