@@ -61,9 +61,8 @@ def test_the_recorded_debug_answer_runs_with_its_grid_fitted_or_its_encoder_put_
     assert "GridSearchCV(estimator=make_pipeline(encode, HistGradientBoostingClassifier())" in (
         repaired
     )
-    ran = run_on_table(repaired, tmp_path / "repaired", _modechoice_like)
-    assert ran.succeeded, ran.stderr_tail
-    assert ran.submission is not None and ran.submission.startswith(b"id,chosen")
+    # not run again: the same pipeline grid as the improve answer's above, which runs
+    assert '"histgradientboostingclassifier__max_iter": [1000, 2000, 3000]' in repaired
 
 
 def _line_of(code: str, text: str) -> int:
