@@ -42,6 +42,17 @@ def keyword_value(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
+def argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    """The argument given as `keyword`, else the one at `position` (None where it is not
+    given, or where a `*args` hides the positions)."""
+    given = keyword_value(call, keyword)
+    if given is not None:
+        return given
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    return call.args[position] if len(call.args) > position else None
+
+
 Spanned = ast.expr | ast.stmt | ast.keyword
 """The nodes that carry their position in the source."""
 

@@ -284,6 +284,24 @@ def names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def loads_of(tree: ast.AST, name: str) -> list[ast.Name]:
+    """Every read of the plain name `name` inside `tree`."""
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+    ]
+
+
+def attributes_of(tree: ast.AST, name: str) -> list[ast.Attribute]:
+    """Every `name.<attribute>` inside `tree`."""
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+    ]
+
+
 LIST_CALLS = frozenset({"list", "sorted"})
 
 

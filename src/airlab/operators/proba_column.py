@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import single_bindings
+from airlab.operators.names import loads_of, single_bindings
 from airlab.pyast import called_name
 
 PROBABILITIES = frozenset({"predict_proba", "predict_log_proba"})
@@ -73,11 +73,7 @@ def _used_as_column(node: ast.Subscript, tree: ast.Module, single: dict[str, ast
     names = [name for name, value in single.items() if value is node]
     if len(names) != 1:
         return False
-    reads = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id == names[0] and isinstance(n.ctx, ast.Load)
-    ]
+    reads = loads_of(tree, names[0])
     return bool(reads) and all(_is_column_value(read, tree) for read in reads)
 
 

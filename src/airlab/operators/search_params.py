@@ -59,8 +59,8 @@ def fit_search_params(code: str) -> tuple[str, list[int]]:
         if search not in SEARCHES:
             continue
         assert isinstance(node, ast.Call)
-        estimator = _argument(node, 0, "estimator")
-        grid = _argument(node, 1, SEARCHES[search])
+        estimator = pyast.argument(node, 0, "estimator")
+        grid = pyast.argument(node, 1, SEARCHES[search])
         if estimator is None or grid is None:
             continue
         shape = _shape(estimator, values, modules)
@@ -74,16 +74,6 @@ def fit_search_params(code: str) -> tuple[str, list[int]]:
         return code, []
     spans = list(edits.values())
     return pyast.replace_spans(code, spans), sorted({d.lineno for d, _ in spans})
-
-
-def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
-    for given in call.keywords:
-        if given.arg == keyword:
-            return given.value
-    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-    if len(positional) != len(call.args):
-        return None
-    return positional[position] if len(positional) > position else None
 
 
 def _resolve(node: ast.AST, values: dict[str, ast.AST], depth: int = 0) -> ast.AST:

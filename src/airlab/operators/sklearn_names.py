@@ -60,6 +60,20 @@ COMMON: dict[str, str] = {
     "sklearn.base": "clone",
 }
 """Common scikit-learn names, by the module that defines them."""
+ESTIMATOR_MODULES = frozenset(
+    {
+        "sklearn.ensemble",
+        "sklearn.linear_model",
+        "sklearn.svm",
+        "sklearn.neighbors",
+        "sklearn.neural_network",
+        "sklearn.tree",
+        "sklearn.naive_bayes",
+        "sklearn.discriminant_analysis",
+        "sklearn.dummy",
+    }
+)
+"""Where scikit-learn's estimators (the steps a pipeline may end with) live."""
 MODULE_OF: dict[str, str] = {
     name: module for module, names in COMMON.items() for name in names.split()
 }

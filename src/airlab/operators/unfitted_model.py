@@ -16,10 +16,15 @@ from __future__ import annotations
 import ast
 
 from airlab import pyast
-from airlab.operators.names import bindings_of, one_value_bindings, read_before_binding
+from airlab.operators.names import (
+    attributes_of,
+    bindings_of,
+    loads_of,
+    one_value_bindings,
+    read_before_binding,
+)
 from airlab.operators.search_params import SEARCHES
-from airlab.operators.sklearn_names import PIPELINES, sklearn_modules
-from airlab.operators.unused_encoder import ESTIMATOR_MODULES
+from airlab.operators.sklearn_names import ESTIMATOR_MODULES, PIPELINES, sklearn_modules
 
 PREDICTS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
 SCORERS = frozenset({"cross_val_score", "cross_validate", "cross_val_predict"})
@@ -97,36 +102,20 @@ def _is_model(value: ast.AST, modules: dict[str, str]) -> bool:
 def _first_prediction(tree: ast.Module, name: str) -> ast.stmt | None:
     """The first top-level statement that predicts with `name`."""
     for statement in tree.body:
-        for node in ast.walk(statement):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr in PREDICTS
-                and isinstance(node.value, ast.Name)
-                and node.value.id == name
-            ):
-                return statement
+        if any(node.attr in PREDICTS for node in attributes_of(statement, name)):
+            return statement
     return None
 
 
 def _only_predicted(tree: ast.Module, name: str) -> bool:
     """Every read of `name` is a prediction (or harmless attribute) of it, or an argument of a
     helper that fits copies: nothing fits it, or may."""
-    allowed: set[int] = set()
+    asked = attributes_of(tree, name)
+    if any(node.attr not in HARMLESS_ATTRIBUTES for node in asked):
+        return False
+    allowed = {id(node.value) for node in asked}
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == name
-        ):
-            if node.attr not in HARMLESS_ATTRIBUTES:
-                return False
-            allowed.add(id(node.value))
-        elif isinstance(node, ast.Call) and pyast.called_name(node) in HARMLESS:
+        if isinstance(node, ast.Call) and pyast.called_name(node) in HARMLESS:
             given = [*node.args, *(k.value for k in node.keywords)]
             allowed |= {id(a) for a in given if isinstance(a, ast.Name) and a.id == name}
-    reads = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-    ]
-    return all(id(n) in allowed for n in reads)
+    return all(id(n) in allowed for n in loads_of(tree, name))

@@ -20,25 +20,17 @@ import ast
 
 from airlab import pyast
 from airlab.operators.io_prelude import split_future
-from airlab.operators.names import bindings_of, names_read, one_value_bindings
+from airlab.operators.names import (
+    attributes_of,
+    bindings_of,
+    loads_of,
+    names_read,
+    one_value_bindings,
+)
 from airlab.operators.search_params import SEARCHES
-from airlab.operators.sklearn_names import sklearn_modules
+from airlab.operators.sklearn_names import ESTIMATOR_MODULES, sklearn_modules
 
 ENCODERS = frozenset({"ColumnTransformer", "make_column_transformer"})
-ESTIMATOR_MODULES = frozenset(
-    {
-        "sklearn.ensemble",
-        "sklearn.linear_model",
-        "sklearn.svm",
-        "sklearn.neighbors",
-        "sklearn.neural_network",
-        "sklearn.tree",
-        "sklearn.naive_bayes",
-        "sklearn.discriminant_analysis",
-        "sklearn.dummy",
-    }
-)
-"""Where scikit-learn's estimators (the steps a pipeline may end with) live."""
 PIPELINE_ANSWERS = frozenset(
     {
         "fit",
@@ -148,28 +140,12 @@ def _estimator_of(value: ast.AST, values: dict[str, ast.AST], tree: ast.Module) 
     if not isinstance(value, ast.Call):
         return None
     if pyast.called_name(value) in SEARCHES:
-        inner: ast.AST | None = (
-            value.args[0] if value.args else pyast.keyword_value(value, "estimator")
-        )
+        inner: ast.AST | None = pyast.argument(value, 0, "estimator")
         if isinstance(inner, ast.Name):
-            name = inner.id
-            reads = [
-                n
-                for n in ast.walk(tree)
-                if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-            ]
-            inner = values.get(name) if len(reads) == 1 else None
+            inner = values.get(inner.id) if len(loads_of(tree, inner.id)) == 1 else None
         return inner if isinstance(inner, ast.Call) else None
     return value
 
 
 def _asked_only_what_a_pipeline_answers(tree: ast.Module, name: str) -> bool:
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == name
-            and node.attr not in PIPELINE_ANSWERS
-        ):
-            return False
-    return True
+    return all(node.attr in PIPELINE_ANSWERS for node in attributes_of(tree, name))
