@@ -29,6 +29,13 @@ class NoParams(Params):
     """For plug-ins that take no parameters: any key is unknown."""
 
 
+class _SignatureParams(Params):
+    """Base of the models built from signatures: they have no source to read docstrings from
+    (pydantic would search every loaded module for it, about 0.1 s a model)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=False)
+
+
 def parse_params(
     model: type[BaseModel],
     raw: Mapping[str, Any] | BaseModel | None,
@@ -145,7 +152,7 @@ def params_from_signature(fn: Callable[..., Any], *, skip: int = 1) -> type[Para
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[parameter.name] = (hints.get(parameter.name, Any), default)
     name = "".join(part.title() for part in fn.__name__.split("_")) + "Params"
-    return create_model(name, __base__=Params, **fields)
+    return create_model(name, __base__=_SignatureParams, **fields)
 
 
 def params_table(model: type[BaseModel]) -> str:

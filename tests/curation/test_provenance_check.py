@@ -83,3 +83,56 @@ def test_declared_paths_that_match_nothing_are_warned_about(tmp_path: Path) -> N
     task = load_task(wine_task(tmp_path / "wine", provenance=[declared]))
     report = check_task(task, sandbox="process", run_baseline=False)
     assert any("match no file" in w and "no-such.csv" in w for w in report.warnings)
+
+
+def _counting(table: pd.DataFrame, loads: list[int]) -> object:
+    def load() -> pd.DataFrame:
+        loads.append(1)
+        return table
+
+    return load
+
+
+def test_a_catalogue_table_is_loaded_once_per_package_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rounded table is kept in the data home: a second check (another process: the
+    in-memory cache cleared) reads it without loading, a new version of the package loads
+    afresh, and a torn file is loaded again and rewritten."""
+    from airlab.curation import provenance
+
+    monkeypatch.setenv("AIRLAB_HOME", str(tmp_path / "home"))
+    loads: list[int] = []
+    frame = pd.DataFrame({"a": [1.004, 2.0, 3.0], "b": ["x", "y", "z"], "c": [0.5, 0.25, 1.0]})
+    data_set = provenance.DataSet("numpy.fake.load", _counting(frame, loads), "numpy", "fake")  # type: ignore[arg-type]
+    first = provenance._numeric(data_set)
+    provenance._numeric.cache_clear()
+    again = provenance._numeric(data_set)
+    assert len(loads) == 1 and again is not None and first is not None
+    assert again.tolist() == first.tolist() == [[1.0, 0.5], [2.0, 0.25], [3.0, 1.0]]
+
+    kept = next((tmp_path / "home" / provenance.CACHE_FOLDER).glob("numpy-*-fake.npy"))
+    kept.write_bytes(b"torn")
+    provenance._numeric.cache_clear()
+    assert provenance._numeric(data_set).tolist() == first.tolist()  # type: ignore[union-attr]
+    assert len(loads) == 2 and kept.read_bytes() != b"torn"
+
+    monkeypatch.setattr(provenance.importlib.metadata, "version", lambda _name: "99.0")
+    provenance._numeric.cache_clear()
+    provenance._numeric(data_set)
+    assert len(loads) == 3
+    assert {p.name for p in kept.parent.iterdir()} == {kept.name, "numpy-99.0-fake.npy"}
+
+
+def test_a_data_set_of_a_missing_distribution_is_neither_loaded_from_nor_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airlab.curation import provenance
+
+    monkeypatch.setenv("AIRLAB_HOME", str(tmp_path / "home"))
+    loads: list[int] = []
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    data_set = provenance.DataSet("x.load", _counting(frame, loads), "no-such-distribution", "x")  # type: ignore[arg-type]
+    provenance._numeric.cache_clear()
+    assert provenance._numeric(data_set) is not None and len(loads) == 1
+    assert not (tmp_path / "home" / provenance.CACHE_FOLDER).exists()

@@ -10,19 +10,29 @@ be renamed, reordered or fewer than the data set's, so each of the task's most v
 first paired with the data set column whose values contain its own in the closest proportions;
 then rows are hashed on the paired columns. A forecasting task's test rows hold only a date, so
 they are never matched.
+
+Loading every catalogue data set takes seconds (sktime's import alone), so each data set's
+rounded numeric table is kept under `$AIRLAB_HOME/package-data`, keyed by the version of the
+distribution that ships it: a task check after the first reads arrays, and a package upgrade
+loads afresh. The folder is airlab's data home, which no candidate's sandbox can read.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from airlab.tasks.bundled import data_home
 from airlab.tasks.task import Task, read_csv
 
 MATCH_SHARE = 0.9
@@ -72,12 +82,20 @@ _SKTIME = (
 )
 
 
+CACHE_FOLDER = "package-data"
+
+
 @dataclass(frozen=True)
 class DataSet:
-    """A data set an installed package can load, by the loader a task would declare."""
+    """A data set an installed package can load, by the loader a task would declare.
+
+    `distribution` is the package that ships it (its version keys the cached table) and `key`
+    names the table among the distribution's (two variants of one loader differ in it)."""
 
     loader: str
     load: Callable[[], pd.DataFrame]
+    distribution: str = ""
+    key: str = ""
 
 
 def _sklearn(name: str, **options: object) -> pd.DataFrame:
@@ -100,29 +118,74 @@ def _sktime(name: str) -> pd.DataFrame:
 
 def package_data_sets() -> list[DataSet]:
     """The data sets of scikit-learn, statsmodels and sktime that ship with them (no download)."""
-    sets = [DataSet(f"sklearn.datasets.load_{n}", functools.partial(_sklearn, n)) for n in _SKLEARN]
-    sets.append(
-        DataSet(
-            "sklearn.datasets.load_diabetes", functools.partial(_sklearn, "diabetes", scaled=False)
-        )
-    )
+    sklearn, statsmodels, sktime = "scikit-learn", "statsmodels", "sktime"
+    sets = [
+        DataSet(f"sklearn.datasets.load_{n}", functools.partial(_sklearn, n), sklearn, n)
+        for n in _SKLEARN
+    ]
+    unscaled = functools.partial(_sklearn, "diabetes", scaled=False)
+    sets.append(DataSet("sklearn.datasets.load_diabetes", unscaled, sklearn, "diabetes-unscaled"))
     sets += [
-        DataSet(f"statsmodels.datasets.{n}.load_pandas", functools.partial(_statsmodels, n))
+        DataSet(
+            f"statsmodels.datasets.{n}.load_pandas",
+            functools.partial(_statsmodels, n),
+            statsmodels,
+            n,
+        )
         for n in _STATSMODELS
     ]
-    sets += [DataSet(f"sktime.datasets.load_{n}", functools.partial(_sktime, n)) for n in _SKTIME]
+    sets += [
+        DataSet(f"sktime.datasets.load_{n}", functools.partial(_sktime, n), sktime, n)
+        for n in _SKTIME
+    ]
     return sets
 
 
 @functools.cache
 def _numeric(data_set: DataSet) -> np.ndarray | None:
     """The data set's numeric columns, rounded (None: its package is missing or it failed)."""
+    cached = _cache_path(data_set)
+    if cached is not None and cached.is_file():
+        try:
+            return np.load(cached, allow_pickle=False)
+        except (OSError, ValueError):  # a torn or foreign file: load afresh and rewrite it
+            pass
     try:
         frame = data_set.load()
     except Exception:  # a missing package or a loader that cannot run here: nothing to match
         return None
     numeric = frame.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
-    return np.round(numeric.to_numpy(dtype=float), DECIMALS)
+    table = np.round(numeric.to_numpy(dtype=float), DECIMALS)
+    if cached is not None:
+        _save(cached, table)
+    return table
+
+
+def _cache_path(data_set: DataSet) -> Path | None:
+    """Where the data set's table is kept (None: uncached, or its distribution is missing)."""
+    if not data_set.distribution or not data_set.key:
+        return None
+    try:
+        version = importlib.metadata.version(data_set.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    name = f"{data_set.distribution}-{version}-{data_set.key}.npy"
+    return data_home() / CACHE_FOLDER / name
+
+
+def _save(path: Path, table: np.ndarray) -> None:
+    """Write whole or not at all: concurrent checks may write the same table."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:  # a read-only home: the check still runs, only slower next time
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.save(stream, table, allow_pickle=False)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def undeclared_sources(task: Task, data_sets: Iterable[DataSet] | None = None) -> list[str]:
