@@ -11,10 +11,10 @@ first paired with the data set column whose values contain its own in the closes
 then rows are hashed on the paired columns. A forecasting task's test rows hold only a date, so
 they are never matched.
 
-Loading every catalogue data set takes seconds (sktime's import alone), so each data set's
+Loading the whole catalogue takes a second or more (sktime's import most of it), so each data set's
 rounded numeric table is kept under `$AIRLAB_HOME/package-data`, keyed by the version of the
 distribution that ships it: a task check after the first reads arrays, and a package upgrade
-loads afresh. The folder is airlab's data home, which no candidate's sandbox can read.
+loads afresh. The folder is in airlab's data home, which every file-hiding sandbox hides.
 """
 
 from __future__ import annotations
