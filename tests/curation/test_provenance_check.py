@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -85,7 +86,7 @@ def test_declared_paths_that_match_nothing_are_warned_about(tmp_path: Path) -> N
     assert any("match no file" in w and "no-such.csv" in w for w in report.warnings)
 
 
-def _counting(table: pd.DataFrame, loads: list[int]) -> object:
+def _counting(table: pd.DataFrame, loads: list[int]) -> Callable[[], pd.DataFrame]:
     def load() -> pd.DataFrame:
         loads.append(1)
         return table
@@ -104,7 +105,7 @@ def test_a_catalogue_table_is_loaded_once_per_package_version(
     monkeypatch.setenv("AIRLAB_HOME", str(tmp_path / "home"))
     loads: list[int] = []
     frame = pd.DataFrame({"a": [1.004, 2.0, 3.0], "b": ["x", "y", "z"], "c": [0.5, 0.25, 1.0]})
-    data_set = provenance.DataSet("numpy.fake.load", _counting(frame, loads), "numpy", "fake")  # type: ignore[arg-type]
+    data_set = provenance.DataSet("numpy.fake.load", _counting(frame, loads), "numpy", "fake")
     first = provenance._numeric(data_set)
     provenance._numeric.cache_clear()
     again = provenance._numeric(data_set)
@@ -114,7 +115,8 @@ def test_a_catalogue_table_is_loaded_once_per_package_version(
     kept = next((tmp_path / "home" / provenance.CACHE_FOLDER).glob("numpy-*-fake.npy"))
     kept.write_bytes(b"torn")
     provenance._numeric.cache_clear()
-    assert provenance._numeric(data_set).tolist() == first.tolist()  # type: ignore[union-attr]
+    reloaded = provenance._numeric(data_set)
+    assert reloaded is not None and reloaded.tolist() == first.tolist()
     assert len(loads) == 2 and kept.read_bytes() != b"torn"
 
     monkeypatch.setattr(provenance.importlib.metadata, "version", lambda _name: "99.0")
@@ -132,7 +134,18 @@ def test_a_data_set_of_a_missing_distribution_is_neither_loaded_from_nor_kept(
     monkeypatch.setenv("AIRLAB_HOME", str(tmp_path / "home"))
     loads: list[int] = []
     frame = pd.DataFrame({"a": [1.0, 2.0]})
-    data_set = provenance.DataSet("x.load", _counting(frame, loads), "no-such-distribution", "x")  # type: ignore[arg-type]
+    load = _counting(frame, loads)
+    data_set = provenance.DataSet("x.load", load, "no-such-distribution", "x")
     provenance._numeric.cache_clear()
     assert provenance._numeric(data_set) is not None and len(loads) == 1
     assert not (tmp_path / "home" / provenance.CACHE_FOLDER).exists()
+
+
+def test_the_catalogue_is_one_set_of_keys_per_process() -> None:
+    """Each check looks its tables up under the same data sets (a new list each call would
+    never hit the in-memory cache and keep every call's tables)."""
+    from airlab.curation import provenance
+
+    assert provenance.package_data_sets() is provenance.package_data_sets()
+    loaders = [(d.distribution, d.key) for d in provenance.package_data_sets()]
+    assert len(set(loaders)) == len(loaders)

@@ -116,8 +116,11 @@ def _sktime(name: str) -> pd.DataFrame:
     return frame
 
 
-def package_data_sets() -> list[DataSet]:
-    """The data sets of scikit-learn, statsmodels and sktime that ship with them (no download)."""
+@functools.cache
+def package_data_sets() -> tuple[DataSet, ...]:
+    """The data sets of scikit-learn, statsmodels and sktime that ship with them (no download).
+
+    One tuple for the process, so that each data set is one key of `_numeric`'s cache."""
     sklearn, statsmodels, sktime = "scikit-learn", "statsmodels", "sktime"
     sets = [
         DataSet(f"sklearn.datasets.load_{n}", functools.partial(_sklearn, n), sklearn, n)
@@ -138,7 +141,7 @@ def package_data_sets() -> list[DataSet]:
         DataSet(f"sktime.datasets.load_{n}", functools.partial(_sktime, n), sktime, n)
         for n in _SKTIME
     ]
-    return sets
+    return tuple(sets)
 
 
 @functools.cache
