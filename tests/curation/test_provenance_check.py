@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from sklearn.datasets import load_wine
 
-from airlab.curation import check_task
+from airlab.curation import check_task, provenance
 from airlab.curation.provenance import package_data_sets, undeclared_sources
 from airlab.tasks import load_task
 from airlab.tasks.prepare import write_task_data
@@ -149,3 +152,53 @@ def test_the_catalogue_is_one_set_of_keys_per_process() -> None:
     assert provenance.package_data_sets() is provenance.package_data_sets()
     loaders = [(d.distribution, d.key) for d in provenance.package_data_sets()]
     assert len(set(loaders)) == len(loaders)
+
+
+def _pair_by_counting(
+    rows: np.ndarray, table: np.ndarray, columns: list[int]
+) -> list[tuple[int, int]]:
+    """The pairing rule written as plain counting, one table column at a time."""
+    counts = [Counter(v for v in table[:, d].tolist() if v == v) for d in range(table.shape[1])]
+    pairs = []
+    for c in columns:
+        mine = Counter(rows[:, c].tolist())
+        best, best_gap = None, float("inf")
+        for d, theirs in enumerate(counts):
+            if sum(max(n - theirs.get(v, 0), 0) for v, n in mine.items()) > 0.05 * len(rows):
+                continue
+            scale = Fraction(len(rows), len(table))
+            gap = sum(abs(theirs.get(v, 0) * scale - n) for v, n in mine.items())
+            if gap < best_gap:
+                best, best_gap = d, gap
+        if best is not None:
+            pairs.append((c, best))
+    return pairs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_columns_pair_as_plain_counting_pairs_them(seed: int) -> None:
+    """Random tables with repeated values, NaN, duplicated and shuffled columns, and task rows
+    drawn from them (some with values the table lacks): the counted-at-once pairing, in
+    blocks as small as one column, chooses what counting column by column chooses."""
+    rng = np.random.default_rng(seed)
+    table = np.round(rng.integers(0, 6, size=(60, 9)) * rng.choice([1.0, 0.5, 0.25]), 2)
+    table[:, 3] = table[:, 1]  # a tie: the first such column wins
+    table[rng.random(table.shape) < 0.05] = np.nan
+    rows = table[rng.choice(60, size=25, replace=False)][:, rng.permutation(9)]
+    rows = np.nan_to_num(rows, nan=7.0)  # a value the table never holds
+    if seed % 3 == 0:
+        rows[: seed % 7, 0] += 100.0
+    columns = list(range(rows.shape[1]))
+    expected = _pair_by_counting(rows, table, columns)
+    assert provenance._pair_columns(rows, table, columns) == expected
+    cells = provenance._ColumnCounts.CELLS
+    try:
+        provenance._ColumnCounts.CELLS = 1  # one table column a block
+        assert provenance._pair_columns(rows, table, columns) == expected
+    finally:
+        provenance._ColumnCounts.CELLS = cells
+
+
+def test_an_all_nan_table_pairs_nothing() -> None:
+    rows = np.ones((5, 2))
+    assert provenance._pair_columns(rows, np.full((8, 3), np.nan), [0, 1]) == []

@@ -1,4 +1,4 @@
-"""Issue 13's measure for the mlebench fixtures: import, task check and a 4-step offline search,
+"""Issue 13's measure for the mlebench fixtures: import, task check and a 2-step offline search,
 unaided (see imported_e2e.py)."""
 
 import pytest
