@@ -38,7 +38,7 @@ import execution_cache
 
 from airlab.evaluation.diversity import correlation_with_ci, shannon_entropy, task_percentiles
 from airlab.runner import Run, RunConfig
-from airlab.tasks import TASKS, resolve_task
+from airlab.tasks import code_task_names, resolve_task
 
 LEVELS = ("low", "medium", "high")
 DEFAULT_TASKS = ("breast-cancer", "diabetes", "fair")
@@ -159,7 +159,9 @@ def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=list(DEFAULT_TASKS), help="or 'all'")
+    parser.add_argument(
+        "--tasks", nargs="+", default=list(DEFAULT_TASKS), help="or 'all' (the code tasks)"
+    )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=8, help="budget of every run")
     parser.add_argument("--ideas", type=int, default=5, help="K: ideas proposed, then drafted")
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-url", help="an OpenAI-compatible server (…/v1): the local model")
     parser.add_argument("--model", default="local", help="the served model's name")
     args = parser.parse_args(argv)
-    tasks = TASKS.names() if args.tasks == ["all"] else args.tasks
+    tasks = code_task_names() if args.tasks == ["all"] else args.tasks
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
         resolve_task(name)
     out = Path(args.out)

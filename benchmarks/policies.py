@@ -1,15 +1,16 @@
 """Benchmark: airlab's search policies against Optuna's TPE and random search.
 
 Every method gets the same number of evaluated candidates on each task (by default the three
-scikit-learn tasks, which keep the default size under 20 minutes; `--tasks all` runs every
-bundled task), for several seeds. airlab's policies search with the offline templates backend;
-TPE and random search pick templates recipes through Optuna's ask/tell API (`optuna_space.py`).
+scikit-learn tasks, which keep the default size under 20 minutes; `--tasks all` runs the 12
+bundled tasks a script solves, not the research plans), for several seeds. airlab's policies
+search with the offline templates backend; TPE and random search pick templates recipes through
+Optuna's ask/tell API (`optuna_space.py`).
 Every candidate runs in the same sandbox and is scored by the same hidden grader; the final node
 of every method is chosen the same way (best `top_k` by search score, then the hidden `select`
 split) and scored on `test`.
 
     python benchmarks/policies.py                       # default size: < 20 min on 2 cores
-    python benchmarks/policies.py --tasks all           # every bundled task (about 4x longer)
+    python benchmarks/policies.py --tasks all           # the 12 code tasks (about 4x longer)
     python benchmarks/policies.py --candidates 40 --seeds 5 --out bench-policies-large
 
 The large size on every task (40 candidates x 5 seeds x 12 tasks x 6 methods) runs in parts, each
@@ -52,7 +53,7 @@ from airlab.journal import Node, NodeStatus
 from airlab.runner import Run, RunConfig
 from airlab.runner.search import execution_limits
 from airlab.sandbox import get_sandbox
-from airlab.tasks import TASKS, data_home, resolve_task
+from airlab.tasks import code_task_names, data_home, resolve_task
 
 AIRLAB_POLICIES = {
     "greedy": "aide",
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         "--tasks",
         nargs="+",
         default=list(DEFAULT_TASKS),
-        help=f"bundled task names, or 'all' (default: {' '.join(DEFAULT_TASKS)})",
+        help=f"bundled task names, or 'all' (the code tasks; default: {' '.join(DEFAULT_TASKS)})",
     )
     parser.add_argument(
         "--methods",
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         write_report(results, out, wall_seconds=sum(r["seconds"] for r in results))
         print(f"merged {len(results)} searches; wrote {out / 'policies.md'}")
         return
-    tasks = TASKS.names() if args.tasks == ["all"] else args.tasks
+    tasks = code_task_names() if args.tasks == ["all"] else args.tasks
     unknown = [m for m in args.methods if policy_of(m) not in AIRLAB_POLICIES and m not in PEERS]
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}")

@@ -17,14 +17,13 @@ from sandbox_support import KINDS
 from airlab.grading import Grader
 from airlab.sandbox import Sandbox
 from airlab.sandbox.base import ExecutionLimits, ExecutionRequest
-from airlab.tasks import Task, data_home, resolve_task
-from airlab.tasks.bundled import TASKS
+from airlab.tasks import Task, code_task_names, data_home, resolve_task
 from airlab.tasks.provenance import hidden_data
 from airlab.testing.lookup import AttackReport, attack_script, read_report
 
 pytestmark = pytest.mark.slow
 
-BUNDLED = sorted(n for n in TASKS.names() if not n.startswith("plan-"))  # data tasks only
+BUNDLED = sorted(code_task_names())  # data tasks only
 LIMITS = ExecutionLimits(time_s=300, memory_mb=3072)
 
 

@@ -74,6 +74,12 @@ def source_spec(name: str) -> TaskSpec:
     return load_spec(TASKS.get(name) / TASK_FILE)
 
 
+def code_task_names() -> list[str]:
+    """The registered tasks whose candidates are scripts graded by a metric: the ones a search
+    over code (a benchmark's `--tasks all`) can run, without the plans and revisions."""
+    return [name for name in TASKS.names() if not source_spec(name).is_text]
+
+
 def _sources_digest(source: Path) -> str:
     digest = hashlib.sha256()
     for file_name in SOURCE_FILES:
