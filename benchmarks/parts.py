@@ -1,15 +1,16 @@
 """Splitting a benchmark's searches into parts that run separately, and merging their results.
 
-`--part I/N` takes every N-th search starting at the I-th, so each part mixes tasks, methods and
-seeds and the parts take about the same time; each part writes its own results file, and
-`--merge` refuses to report until every part of one split is there, each search once.
+`--part I/N` deals the searches to N parts, each task's in turn, so each part holds every task's
+searches in equal shares, mixes methods and seeds, and the parts take about the same time; each
+part writes its own results file, and `--merge` refuses to report until every part of one split
+is there, each search once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,7 +50,18 @@ def merge_parts(out: Path) -> list[dict[str, Any]]:
     return results
 
 
-def select_part(jobs: Sequence[T], part: tuple[int, int]) -> list[T]:
-    """Part I of N of `jobs`: every N-th, from the I-th (the parts partition the list)."""
+def select_part(
+    jobs: Sequence[T], part: tuple[int, int], key: Callable[[T], Hashable] | None = None
+) -> list[T]:
+    """Part I of N of `jobs`, in their order. The jobs are dealt to the N parts like cards, those
+    of one `key` (a task) one after another, so each part holds each key's jobs in equal shares
+    (give or take one) and the parts differ in size by at most one. Dealing the list as it comes
+    would give each part one task whenever the jobs cycle through N tasks: with 12 tasks in 12
+    parts, one part of only the slowest task."""
     index, count = part
-    return list(jobs[index - 1 :: count])
+    groups: dict[Hashable, list[int]] = {}
+    for k, job in enumerate(jobs):
+        groups.setdefault(key(job) if key else None, []).append(k)
+    dealt = [k for members in groups.values() for k in members]
+    chosen = {k for position, k in enumerate(dealt) if position % count == index - 1}
+    return [job for k, job in enumerate(jobs) if k in chosen]

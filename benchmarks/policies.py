@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         type=part_of,
         default=None,
         metavar="I/N",
-        help="run only part I of N (every N-th search); `--merge` then writes the report",
+        help="run only part I of N (each task's searches dealt to N parts); `--merge` then reports",
     )
     parser.add_argument(
         "--merge", action="store_true", help="write the report from the parts' results in --out"
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         for task in tasks
     ]
     if args.part is not None:
-        jobs = select_part(jobs, args.part)
+        jobs = select_part(jobs, args.part, key=lambda job: job.task)
     started = time.monotonic()
     print(f"{len(jobs)} searches of {args.candidates} candidates, {args.jobs} at a time")
     results = []

@@ -15,10 +15,25 @@ from parts import PART_FILE, merge_parts, part_of, select_part
 @pytest.mark.parametrize("count", [1, 3, 7, 12])
 def test_parts_partition_the_searches(count):
     jobs = list(range(50))
-    parts = [select_part(jobs, (i, count)) for i in range(1, count + 1)]
-    assert sorted(j for part in parts for j in part) == jobs
-    sizes = [len(part) for part in parts]
-    assert max(sizes) - min(sizes) <= 1
+    for key in (None, lambda j: j % 4):
+        parts = [select_part(jobs, (i, count), key) for i in range(1, count + 1)]
+        assert sorted(j for part in parts for j in part) == jobs
+        sizes = [len(part) for part in parts]
+        assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize(("tasks", "count"), [(12, 12), (12, 6), (3, 3), (12, 5), (7, 12)])
+def test_every_part_holds_each_tasks_share(tasks, count):
+    """Searches listed method by method, seed by seed, task by task (as policies.py lists them):
+    each part holds each task's searches in equal shares, give or take one, in their order."""
+    jobs = [(m, s, t) for m in range(6) for s in range(5) for t in range(tasks)]
+    parts = [select_part(jobs, (i, count), key=lambda job: job[2]) for i in range(1, count + 1)]
+    assert sorted(j for part in parts for j in part) == sorted(jobs)
+    share = 30 / count  # each task has 6 x 5 searches
+    for part in parts:
+        assert part == sorted(part, key=jobs.index)
+        for t in range(tasks):
+            assert int(share) <= sum(job[2] == t for job in part) <= int(share) + 1, part
 
 
 @pytest.mark.parametrize("bad", ["0/3", "4/3", "x", "1/2/3", ""])
