@@ -68,3 +68,20 @@ def test_a_command_that_runs_does_import_them():
 def test_version():
     status, _, out = _imported("--version")
     assert status == 0 and out.strip() == f"airlab {airlab.__version__}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--task", "digits", "--policy", "gredy"],
+        ["run", "--task", "digits", "-B", "bug_rate=high"],
+        ["run", "--task", "digits", "-O", "memroy=false"],
+    ],
+    ids=" ".join,
+)
+def test_option_errors_found_in_the_registries_import_no_scikit_learn(args):
+    """Checking a name against the plug-in registries imports the plug-ins (pandas with them),
+    but no metric is computed: scikit-learn, about 0.7 s, waits until one is."""
+    status, names, _ = _imported(*args)
+    assert status == 2
+    assert not names & (HEAVY - {"numpy", "pandas"}), sorted(names & HEAVY)

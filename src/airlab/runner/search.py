@@ -188,11 +188,9 @@ class Search:
     @classmethod
     def create(cls, config: RunConfig, agent: Agent | None = None) -> Search:
         """Validate everything, then make the run folder and its journal. With `agent`, the
-        folder keeps a copy of it and the journal its name and content hash."""
-        task = resolve_task(config.task)
-        require_task_data(task)  # broken data fails here, before any folder, step or model call
-        if task.is_text:
-            _check_text_run(config, task)
+        folder keeps a copy of it and the journal its name and content hash. The names and
+        options are checked before the task is resolved: a first use prepares its data, which
+        a typo should not wait for."""
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         backend = build_chat_backend(
@@ -207,6 +205,10 @@ class Search:
             from airlab.lessons.writer import check_store
 
             check_store(config.lessons)
+        task = resolve_task(config.task)
+        require_task_data(task)  # broken data fails here, before any folder, step or model call
+        if task.is_text:
+            _check_text_run(config, task)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
         if agent is not None:
