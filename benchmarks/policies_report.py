@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from policy_contrasts import policy_differences, reaches_peer
 
 from airlab.journal import Node
 from airlab.runner.config import Selection
@@ -33,6 +34,13 @@ def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarr
     return np.array(best, dtype=float), np.array(test, dtype=float)
 
 
+def final_test(result: dict[str, Any]) -> float:
+    """The test score of the node the search submits at its full budget (NaN: none valid)."""
+    nodes = [Node.model_validate(n) for n in result["nodes"]]
+    final = choose_final(nodes, maximize=result["maximize"], selection=Selection())
+    return np.nan if final is None or final.test_score is None else float(final.test_score)
+
+
 def _label(method: str, operators: str) -> str:
     return PEERS.get(method, f"{method} ({operators})")
 
@@ -54,8 +62,19 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 "seconds": float(np.median([run["seconds"] for run in runs])),
                 "seeds": len(runs),
             }
+    ours = list(dict.fromkeys(r["method"] for r in results if r["method"] not in PEERS))
     lines = [
         *_table(summary, metrics, results, wall_seconds),
+        "",
+        "Against the peers (median test score of the final node over seeds):",
+        "",
+        *(
+            line
+            for peer, label in PEERS.items()
+            for line in reaches_peer(results, ours, peer, label, final_test)
+        ),
+        "",
+        *policy_differences(results, ours, final_test),
         "",
         *where_airlab_loses(summary, metrics),
     ]

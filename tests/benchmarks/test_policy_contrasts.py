@@ -1,0 +1,87 @@
+"""The policy benchmark's contrasts on planted searches: a policy planted better is found
+different from the others, identical searches are found identical, and the count against TPE
+follows the medians (a search without a final node counting as the worst)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from policy_contrasts import policy_differences, reaches_peer
+
+TASKS = ("a", "b", "c", "d")
+
+
+def _search(method, task, seed, final, maximize=True, scripts=("x",)):
+    return {
+        "method": method,
+        "task": task,
+        "seed": seed,
+        "maximize": maximize,
+        "final": final,
+        "nodes": [{"code": code} for code in scripts],
+    }
+
+
+def final(result):
+    return result["final"]
+
+
+def _planted(rng, better="mcts"):
+    """Four policies on four tasks x five seeds: `better` ends 0.1 above the rest, greedy and
+    llm_first run the very same search."""
+    results = []
+    for task in TASKS:
+        for seed in range(5):
+            base = rng.normal()
+            for method in ("greedy", "llm_first", "mcts", "evolutionary"):
+                shared = method in ("greedy", "llm_first")
+                noise = 0.0 if shared else rng.normal(scale=0.01)
+                score = base + noise + (0.1 if method == better else 0.0)
+                scripts = ("draft", "improve") if shared else ("draft", method)
+                results.append(_search(method, task, seed, score, scripts=scripts))
+    return results
+
+
+def test_a_policy_planted_better_is_measured_different_and_twins_identical():
+    results = _planted(np.random.default_rng(0))
+    methods = ["greedy", "llm_first", "mcts", "evolutionary"]
+    lines = policy_differences(results, methods, final)
+    text = "\n".join(lines)
+    twins = next(line for line in lines if line.startswith("| greedy vs llm_first"))
+    assert "| 0/20 |" in twins and "0 / 0 / 20" in twins and "+0.00 [+0.00, +0.00]" in twins
+    planted = next(line for line in lines if line.startswith("| greedy vs mcts"))
+    assert "| 20/20 |" in planted and "0 / 20 / 0" in planted
+    low, high = (float(x) for x in planted.split("[")[1].split("]")[0].split(","))
+    assert low > 0 and high > 0  # mcts ranks better in every resample
+    assert "policies' test scores differ at the 5% level" in text
+
+
+def test_policies_that_score_alike_are_not_called_different():
+    rng = np.random.default_rng(1)
+    results = []
+    for task in TASKS:
+        for seed in range(5):
+            base = rng.normal()
+            for method in ("greedy", "mcts", "evolutionary"):
+                score = base + rng.normal(scale=0.01)
+                results.append(_search(method, task, seed, score, maximize=False))
+    text = "\n".join(policy_differences(results, ["greedy", "mcts", "evolutionary"], final))
+    assert "do not measurably differ" in text
+
+
+def test_the_count_against_the_peer_follows_the_medians_and_direction():
+    results = []
+    for seed in range(3):
+        results += [
+            _search("greedy", "a", seed, 0.9),  # maximise: beats tpe
+            _search("tpe", "a", seed, 0.8),
+            _search("greedy", "b", seed, 0.5, maximize=False),  # minimise: loses to tpe
+            _search("tpe", "b", seed, 0.4, maximize=False),
+            _search("greedy", "c", seed, np.nan if seed else 0.1),  # mostly no final node
+            _search("tpe", "c", seed, 0.0),
+        ]
+    (line,) = reaches_peer(results, ["greedy"], "tpe", "Optuna TPE", final)
+    assert "on 1 of 3 tasks; not on b, c." in line
