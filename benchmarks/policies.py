@@ -93,12 +93,14 @@ class Job:
     sandbox: str
     time_limit: float
     tpe_startup: int
+    cache: str = ""
+    """The execution cache's folder ("": `out`/cache)."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
     """One search; returns its nodes in the order they were proposed."""
     if job.sandbox == execution_cache.NAME:  # worker processes may not inherit the registry
-        execution_cache.enable(Path(job.out) / "cache")
+        execution_cache.enable(Path(job.cache or Path(job.out) / "cache"))
     started = time.monotonic()
     nodes = _optuna_search(job) if job.method in PEERS else _airlab_search(job)
     spec = resolve_task(job.task).spec
@@ -215,6 +217,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="run every candidate even when the same script already ran (see execution_cache)",
     )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="the execution cache's folder (default: OUT/cache); point a second table (the "
+        "+ops one) at the first's to replay the executions they share",
+    )
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per candidate")
     parser.add_argument(
         "--tpe-startup", type=int, default=5, help="TPE's random trials (like 5 drafts)"
@@ -244,10 +252,11 @@ def main(argv: list[str] | None = None) -> None:
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
         resolve_task(name)
     out.mkdir(parents=True, exist_ok=True)
+    cache = Path(args.cache) if args.cache else out / "cache"
     if not args.no_cache:
         if args.sandbox != "process":
             parser.error("the execution cache wraps the process sandbox; add --no-cache")
-        args.sandbox = execution_cache.enable(out / "cache")
+        args.sandbox = execution_cache.enable(cache)
     jobs = [
         Job(
             method=method,
@@ -259,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
             sandbox=args.sandbox,
             time_limit=args.time_limit,
             tpe_startup=args.tpe_startup,
+            cache=str(cache),
         )
         # Method by method, so the drafts every policy shares are cached before the next one.
         for method in args.methods
