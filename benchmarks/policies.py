@@ -277,6 +277,10 @@ def main(argv: list[str] | None = None) -> None:
     ]
     if args.part is not None:
         jobs = select_part(jobs, args.part, key=lambda job: job.task)
+    # The peers' searches start first (after the split, which stays the same): one may draw
+    # slow recipes (fair's TPE search drew SVRs with C in the thousands: 23 minutes), and
+    # started last it ran alone at the end of its part while the other worker idled.
+    jobs.sort(key=lambda job: job.method not in PEERS)
     started = time.monotonic()
     print(f"{len(jobs)} searches of {args.candidates} candidates, {args.jobs} at a time")
     results = []
