@@ -14,14 +14,18 @@ per (task, seed), and the correlation of entropy with performance across runs.
     python benchmarks/diversity.py --base-url http://127.0.0.1:8000/v1 --model qwen \\
         --tasks breast-cancer diabetes --seeds 3            # a local OpenAI-compatible server
 
-Writes `diversity.md` (tables) and `results.json` (one row per run).
+Writes `diversity.md` (tables) and `results.json` (one row per run). Each finished run's row is
+kept under `--out`/rows as it ends, so the same command run again (after a kill, or in another
+session) runs only what is missing; a run whose settings changed runs again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -57,6 +61,33 @@ class Job:
     time_limit: float
     backend: str
     bug_rate: float
+
+
+ROWS = "rows"
+"""The folder under --out keeping each finished run's row, so a rerun continues."""
+
+
+def _row_path(job: Job) -> Path:
+    return Path(job.out) / ROWS / f"{job.task}-{job.level}-seed{job.seed}.json"
+
+
+def finished_row(job: Job) -> dict[str, Any] | None:
+    """The row an earlier invocation kept for this run, if it ran with the same settings."""
+    try:
+        row = json.loads(_row_path(job).read_text())
+    except (OSError, ValueError):  # not run yet, or a file cut short
+        return None
+    same = all(row.get(key) == value for key, value in asdict(job).items() if key != "out")
+    return row if same else None
+
+
+def keep_row(job: Job, row: dict[str, Any]) -> None:
+    """Written whole or not at all: a kill loses at most the run in progress."""
+    path = _row_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(row))
+    os.replace(temporary, path)
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -191,15 +222,25 @@ def main(argv: list[str] | None = None) -> None:
         for level in args.levels
     ]  # fmt: skip
     started = time.monotonic()
-    print(f"{len(jobs)} runs of {args.steps} steps, {args.jobs} at a time ({backend})")
-    rows = []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        for row in pool.map(run_job, jobs):
-            rows.append(row)
+    kept = {job: finished_row(job) for job in jobs}
+    todo = [job for job in jobs if kept[job] is None]
+    print(
+        f"{len(jobs)} runs of {args.steps} steps, {args.jobs} at a time ({backend}); "
+        f"{len(jobs) - len(todo)} kept from an earlier invocation"
+    )
+    with contextlib.ExitStack() as stack:
+        if args.jobs > 1:
+            runs = stack.enter_context(ProcessPoolExecutor(args.jobs)).map(run_job, todo)
+        else:  # one at a time (the model server's case): in this process
+            runs = map(run_job, todo)
+        for job, row in zip(todo, runs, strict=True):
+            keep_row(job, row)
+            kept[job] = row
             print(
                 f"  {row['task']:>14} {row['level']:>6} seed {row['seed']}: "
                 f"{row['entropy_bits']:.2f} bits, test {row['score']:.4g}, {row['seconds']:.0f} s"
             )
+    rows = [row for row in kept.values() if row is not None]
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     lines = [
         f"# Ideation diversity: {len(rows)} runs, {args.steps} steps, K={args.ideas} ({backend})",

@@ -37,3 +37,32 @@ def test_bootstrap_mean_brackets_the_mean_and_drops_nans():
     values = np.array([1.0, 2.0, np.nan, 3.0, 4.0])
     mean, low, high = bootstrap_mean(values, seed=0)
     assert mean == 2.5 and low <= mean <= high
+
+
+def test_a_rerun_runs_only_what_is_missing_or_changed(tmp_path, monkeypatch):
+    """Rows are kept as runs end: the same command again runs nothing, a torn row and a run
+    whose settings changed run again, and the report covers every run either way."""
+    import json
+
+    import diversity
+
+    ran = []
+
+    def fake_run(job):
+        ran.append((job.level, job.seed, job.steps))
+        return {**diversity.asdict(job), "direction": "minimize", "score": 0.1 * job.seed,
+                "families": ["rf"], "entropy_bits": 0.0, "distinct_families": 1,
+                "valid_nodes": 1, "nodes": job.steps, "seconds": 0.0}  # fmt: skip
+
+    monkeypatch.setattr(diversity, "run_job", fake_run)
+    args = ["--tasks", "breast-cancer", "--seeds", "2", "--steps", "2", "--jobs", "1"]
+    diversity.main([*args, "--out", str(tmp_path)])
+    assert len(ran) == 6
+    diversity.main([*args, "--out", str(tmp_path)])
+    assert len(ran) == 6  # all six kept
+    (tmp_path / "rows" / "breast-cancer-high-seed1.json").write_text('{"task": "breast')
+    diversity.main([*args, "--out", str(tmp_path)])
+    assert ran[6:] == [("high", 1, 2)]
+    diversity.main([*args[:-4], "--steps", "3", "--jobs", "1", "--out", str(tmp_path)])
+    assert len(ran) == 13 and all(steps == 3 for _, _, steps in ran[7:])
+    assert len(json.loads((tmp_path / "results.json").read_text())) == 6
