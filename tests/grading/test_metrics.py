@@ -48,3 +48,26 @@ def test_forecasting_percentage_errors():
     assert METRICS.get("smape").direction == "minimize"
     with pytest.raises(ValueError, match="zero"):
         _score("mape", [0.0, 1.0], [1.0, 1.0])
+
+
+def test_every_metric_scored_with_scikit_learn_names_it_to_be_warmed():
+    """A run imports what its metric needs as it starts (`Metric.warm`), not at its first
+    grade: each built-in metric that calls scikit-learn says so, and warming one imports it."""
+    import subprocess
+    import sys
+
+    from airlab.grading.metrics import METRICS, SKLEARN_METRICS
+
+    for name in METRICS.names():
+        metric = METRICS.get(name)
+        if getattr(metric.score_fn, "__module__", None) != "airlab.grading.metrics":
+            continue  # a plug-in's metric
+        source = metric.score_fn.__code__.co_names
+        assert ("_skm" in source) == (metric.imports == SKLEARN_METRICS), name
+    probe = (
+        "import sys; from airlab.grading.metrics import METRICS; "
+        "assert 'sklearn' not in sys.modules; METRICS.get('rmse').warm(); "
+        "assert 'sklearn.metrics' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

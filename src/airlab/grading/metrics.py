@@ -6,6 +6,7 @@ lower is better; that was a source of bugs).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -43,6 +44,14 @@ class Metric:
     needs_positive_predictions: bool = False
     best_value: float | None = None
     """The best attainable value (1.0 for accuracy, 0.0 for RMSE), when there is one."""
+    imports: tuple[str, ...] = ()
+    """Modules the score imports when first computed, which `warm` imports ahead of time."""
+
+    def warm(self) -> None:
+        """Import what scoring needs now: a run does it as it starts, so that its first grade,
+        on the driver between candidates, does not wait for scikit-learn's import."""
+        for module in self.imports:
+            importlib.import_module(module)
 
     @property
     def maximize(self) -> bool:
@@ -57,6 +66,9 @@ class Metric:
 
 
 METRICS: Registry[Metric] = Registry("metric", group="airlab.metrics")
+
+
+SKLEARN_METRICS = ("sklearn.metrics",)
 
 
 def _skm() -> ModuleType:
@@ -89,7 +101,12 @@ def _mase(y_true: np.ndarray, y_pred: np.ndarray, context: MetricContext) -> flo
 
 _add(
     Metric(
-        "accuracy", "maximize", "label", lambda t, p, c: _skm().accuracy_score(t, p), best_value=1.0
+        "accuracy",
+        "maximize",
+        "label",
+        lambda t, p, c: _skm().accuracy_score(t, p),
+        best_value=1.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -99,6 +116,7 @@ _add(
         "label",
         lambda t, p, c: _skm().balanced_accuracy_score(t, p),
         best_value=1.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -108,6 +126,7 @@ _add(
         "label",
         lambda t, p, c: _skm().f1_score(t, p, average="macro"),
         best_value=1.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -117,6 +136,7 @@ _add(
         "probability",
         lambda t, p, c: _skm().roc_auc_score(_binary_truth(t, c), p),
         best_value=1.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -128,6 +148,7 @@ _add(
             _binary_truth(t, c), np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1]
         ),
         best_value=0.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -138,6 +159,7 @@ _add(
         lambda t, p, c: float(np.sqrt(_skm().mean_squared_error(t.astype(float), p))),
         needs_single_target=False,
         best_value=0.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -148,6 +170,7 @@ _add(
         lambda t, p, c: _skm().mean_absolute_error(t.astype(float), p),
         needs_single_target=False,
         best_value=0.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(
@@ -158,6 +181,7 @@ _add(
         lambda t, p, c: _skm().r2_score(t.astype(float), p),
         needs_single_target=False,
         best_value=1.0,
+        imports=SKLEARN_METRICS,
     )
 )
 _add(Metric("mase", "minimize", "value", _mase, best_value=0.0))
@@ -193,5 +217,6 @@ _add(
         lambda t, p, c: _skm().mean_poisson_deviance(t.astype(float), p),
         needs_positive_predictions=True,
         best_value=0.0,
+        imports=SKLEARN_METRICS,
     )
 )

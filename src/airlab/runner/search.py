@@ -154,6 +154,8 @@ class Search:
         )
         """Rows against hidden answers; for a plan or revision task, a judge on the hidden
         rubric's items (`airlab.plans`), with the same search / select / test protocol."""
+        if isinstance(self.grader, Grader):
+            self.grader.metric.warm()
         self.limits = execution_limits(config, task)
         self.stop_reason: str | None = None
         self.fatal_error: str | None = None
@@ -188,15 +190,12 @@ class Search:
     @classmethod
     def create(cls, config: RunConfig, agent: Agent | None = None) -> Search:
         """Validate everything, then make the run folder and its journal. With `agent`, the
-        folder keeps a copy of it and the journal its name and content hash. The names and
-        options are checked before the task is resolved: a first use prepares its data, which
-        a typo should not wait for."""
+        folder keeps a copy of it and the journal its name and content hash. The policy,
+        operators, pool and sandbox are checked before the task is resolved (a first use
+        prepares its data, which a typo should not wait for); the backend is built once the
+        data passed its check."""
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
-        backend = build_chat_backend(
-            config.backend, config.backend_options, config.models, config.model_options
-        )
-        _refuse_unbindable_cost(config, backend)
         operator_options(config.operators, config.operator_options)
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
@@ -209,6 +208,10 @@ class Search:
         require_task_data(task)  # broken data fails here, before any folder, step or model call
         if task.is_text:
             _check_text_run(config, task)
+        backend = build_chat_backend(
+            config.backend, config.backend_options, config.models, config.model_options
+        )
+        _refuse_unbindable_cost(config, backend)
         folder = RunFolder.new(config.runs_dir, task.name, config.policy, config.run_name)
         folder.config.write_text(config.to_yaml())
         if agent is not None:
