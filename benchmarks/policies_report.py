@@ -34,13 +34,6 @@ def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarr
     return np.array(best, dtype=float), np.array(test, dtype=float)
 
 
-def final_test(result: dict[str, Any]) -> float:
-    """The test score of the node the search submits at its full budget (NaN: none valid)."""
-    nodes = [Node.model_validate(n) for n in result["nodes"]]
-    final = choose_final(nodes, maximize=result["maximize"], selection=Selection())
-    return np.nan if final is None or final.test_score is None else float(final.test_score)
-
-
 def _label(method: str, operators: str) -> str:
     return PEERS.get(method, f"{method} ({operators})")
 
@@ -51,10 +44,14 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
         by_task[result["task"]][result["method"]].append(result)
     metrics = {r["task"]: TaskMetric(r["metric"], r["maximize"]) for r in results}
     summary: dict[str, dict[str, dict[str, Any]]] = {}
+    finals: dict[int, float] = {}  # id of a search -> its final node's test score, all budget
     for task, methods in by_task.items():
         summary[task] = {}
         for method, runs in methods.items():
             pairs = [curves(run, metrics[task].maximize) for run in runs]
+            finals.update(
+                (id(run), float(pair[1][-1])) for run, pair in zip(runs, pairs, strict=True)
+            )
             summary[task][method] = {
                 "label": _label(method, runs[0]["operators"]),
                 "best": np.array([p[0] for p in pairs]),
@@ -63,6 +60,10 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 "seeds": len(runs),
             }
     ours = list(dict.fromkeys(r["method"] for r in results if r["method"] not in PEERS))
+
+    def final_test(result: dict[str, Any]) -> float:
+        return finals[id(result)]
+
     lines = [
         *_table(summary, metrics, results, wall_seconds),
         "",
