@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,7 +48,32 @@ def merge_parts(out: Path) -> list[dict[str, Any]]:
     keys = [(r["method"], r["task"], r["seed"]) for r in results]
     if len(set(keys)) != len(keys):
         raise SystemExit(f"--merge: a search appears in two parts in {out}")
+    revisions = sorted({str(r.get("revision", "unknown")) for r in results})
+    if len(revisions) > 1:
+        raise SystemExit(f"--merge: the parts in {out} ran different code ({', '.join(revisions)})")
     return results
+
+
+def code_revision() -> str:
+    """The commit the benchmark's code is at (`+changes` when src/ or benchmarks/ differ from it),
+    recorded in every result so that parts run in different sessions are known to be comparable."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--", "src", "benchmarks"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if changed else "")
 
 
 def select_part(

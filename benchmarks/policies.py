@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import execution_cache
 from optuna_space import Evaluator, suggest_recipe
-from parts import PART_FILE, merge_parts, part_of, select_part
+from parts import PART_FILE, code_revision, merge_parts, part_of, select_part
 from policies_report import write_report
 
 # The templates backend's own rules for the problem kind and the log target, so that both
@@ -110,6 +110,7 @@ def run_job(job: Job) -> dict[str, Any]:
         "maximize": spec.maximize,
         "operators": operators_of(job.method),
         "seconds": time.monotonic() - started,
+        "revision": code_revision(),
         "nodes": [node.model_dump(mode="json", include=set(NODE_FIELDS)) for node in nodes],
     }
 
@@ -158,9 +159,10 @@ def _airlab_search(job: Job) -> list[Node]:
 def _optuna_search(job: Job) -> list[Node]:
     task = resolve_task(job.task)
     config = RunConfig.model_validate({"task": job.task, "limits": {"time_s": job.time_limit}})
+    sandbox = get_sandbox(job.sandbox)
     evaluate = Evaluator(
         task=task,
-        sandbox=get_sandbox(job.sandbox),
+        sandbox=sandbox,
         limits=execution_limits(config, task),
         hidden_paths=(task.root, task.private_dir, data_home().resolve(), Path(job.out).resolve()),
     )
@@ -175,14 +177,17 @@ def _optuna_search(job: Job) -> list[Node]:
     problem = problem_of(task)
     log_target_ok = problem == "regression" and positive_target(task)
     nodes = []
-    for node_id in range(job.candidates):
-        trial = study.ask()
-        node = evaluate(suggest_recipe(trial, problem, log_target_ok=log_target_ok), node_id)
-        if node.search_score is None:
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        else:
-            study.tell(trial, node.search_score)
-        nodes.append(node)
+    try:
+        for node_id in range(job.candidates):
+            trial = study.ask()
+            node = evaluate(suggest_recipe(trial, problem, log_target_ok=log_target_ok), node_id)
+            if node.search_score is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, node.search_score)
+            nodes.append(node)
+    finally:
+        sandbox.close()
     return nodes
 
 
@@ -211,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="templates bug rate (0: no deliberate bugs, as Optuna's candidates have none)",
     )
-    parser.add_argument("--sandbox", default="process")
+    parser.add_argument("--sandbox", default="warm")
     parser.add_argument(
         "--no-cache",
         action="store_true",
@@ -254,8 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.cache) if args.cache else out / "cache"
     if not args.no_cache:
-        if args.sandbox != "process":
-            parser.error("the execution cache wraps the process sandbox; add --no-cache")
+        if args.sandbox not in ("process", "warm"):
+            parser.error("the execution cache wraps the warm process sandbox; add --no-cache")
         args.sandbox = execution_cache.enable(cache)
     jobs = [
         Job(

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from parts import PART_FILE, merge_parts, part_of, select_part
+from parts import PART_FILE, code_revision, merge_parts, part_of, select_part
 
 
 @pytest.mark.parametrize("count", [1, 3, 7, 12])
@@ -59,3 +59,17 @@ def test_merge_needs_every_part_once(tmp_path):
     _write(tmp_path, 1, 3, [("mcts", "digits", 0)])
     with pytest.raises(SystemExit, match="different splits"):
         merge_parts(tmp_path)
+
+
+def test_merge_refuses_parts_of_different_code(tmp_path):
+    rows = [{"method": "greedy", "task": "digits", "seed": 0, "revision": "abc"}]
+    (tmp_path / PART_FILE.format(index=1, count=2)).write_text(json.dumps(rows))
+    rows = [{"method": "greedy", "task": "digits", "seed": 1, "revision": "def+changes"}]
+    (tmp_path / PART_FILE.format(index=2, count=2)).write_text(json.dumps(rows))
+    with pytest.raises(SystemExit, match="different code"):
+        merge_parts(tmp_path)
+
+
+def test_the_revision_names_a_commit():
+    revision = code_revision()
+    assert revision == "unknown" or len(revision.split("+")[0]) == 40

@@ -3,25 +3,43 @@ live in `airlab.testing.hostile`)."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
-from airlab.sandbox import Sandbox
+from airlab.sandbox import ExecutionRequest, Sandbox
 from airlab.sandbox.bwrap import BwrapSandbox
 from airlab.sandbox.process import ProcessSandbox
+from airlab.sandbox.warm import WarmProcessSandbox
 from airlab.testing.hostile import MARK_VAR, Layout
+
+
+def warm_sandbox() -> WarmProcessSandbox:
+    """A warm sandbox whose zygote has started, so that tests timing a run time the run."""
+    sandbox = WarmProcessSandbox()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "public").mkdir()
+        request = ExecutionRequest(script="", workdir=root / "work", public_dir=root / "public")
+        assert sandbox.run(request).succeeded
+    return sandbox
+
 
 KINDS: dict[str, Callable[[], Sandbox]] = {
     "process": ProcessSandbox,
     "process-bare": lambda: ProcessSandbox(use_cgroups=False, use_landlock=False),
     "bwrap": BwrapSandbox,
+    "warm": warm_sandbox,
 }
 """Every sandbox configuration the conformance suite runs against. "process-bare" is the plain
-process sandbox with neither cgroups nor Landlock: what a machine without either gets."""
+process sandbox with neither cgroups nor Landlock: what a machine without either gets. "warm"
+forks each candidate from a zygote that imported the usual libraries."""
 
 KIND_SOURCE = {
     "process": "ProcessSandbox()",
     "process-bare": "ProcessSandbox(use_cgroups=False, use_landlock=False)",
     "bwrap": "BwrapSandbox()",
+    "warm": "WarmProcessSandbox()",
 }
 """The same, as source, for tests that run a sandbox in a child interpreter."""
 

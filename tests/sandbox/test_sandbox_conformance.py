@@ -50,11 +50,14 @@ def test_output_log_keeps_its_head_and_is_capped(sandbox: Sandbox, layout: Layou
 
 
 def _supervisors() -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process().children()
-        if any(part.endswith("supervisor.py") for part in child.cmdline())
-    ]
+    found: list[psutil.Process] = []
+    for child in psutil.Process().children():
+        command = child.cmdline()
+        if any(part.endswith("supervisor.py") for part in command):
+            found.append(child)
+        elif any(part.endswith("zygote.py") for part in command):
+            found.extend(child.children())  # the warm sandbox's supervisors: its zygote's forks
+    return found
 
 
 def test_cancel_all_during_start_up_still_cancels(
@@ -107,6 +110,7 @@ def test_tree_dies_with_the_runner(
         f"""
         from pathlib import Path
         from airlab.sandbox import BwrapSandbox, ExecutionLimits, ExecutionRequest, ProcessSandbox
+        from airlab.sandbox.warm import WarmProcessSandbox
         sandbox = {KIND_SOURCE[kind]}
         sandbox.run(ExecutionRequest(
             script={code!r}, workdir=Path({str(layout.workdir)!r}),

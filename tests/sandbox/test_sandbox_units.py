@@ -29,7 +29,7 @@ from airlab.sandbox.probe import Probe, probe_bwrap
 
 
 def test_registry_names_and_suggestions() -> None:
-    assert SANDBOXES.names() == ["bwrap", "process"]
+    assert SANDBOXES.names() == ["bwrap", "process", "warm"]
     with pytest.raises(UnknownNameError, match="did you mean 'process'"):
         get_sandbox("proces")
 

@@ -166,6 +166,7 @@ class Run:
                 if own_pool:
                     pool.cancel_all()
                     pool.shutdown()
+                search.sandbox.close()
                 search.save_elapsed()
                 result = write_failed_result(search, str(exc))
                 self.observer.on_end(self, result)
@@ -175,13 +176,17 @@ class Run:
                 if own_pool:
                     pool.cancel_all()
                     pool.shutdown()
+                search.sandbox.close()
                 search.save_elapsed()
                 raise
             writers.shutdown(wait=True)
             if own_pool:
                 pool.shutdown()
             search.journal.set_meta(elapsed_s=search.elapsed_s, stop_reason=search.stop_reason)
-            result = search.finalize()
+            try:
+                result = search.finalize()
+            finally:
+                search.sandbox.close()  # a warm sandbox's zygotes (a sweep's pool has its own)
             self.observer.on_end(self, result)
             return result
 

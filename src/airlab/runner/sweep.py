@@ -319,6 +319,7 @@ class Sweep:
             raise
         finally:
             pool.shutdown()
+            sandbox.close()
         runners.shutdown(wait=True)
         self._write_manifest()
         return self.states

@@ -140,6 +140,12 @@ class Sandbox(abc.ABC):
         """One line for the run header: what this sandbox enforces on this machine."""
         return self.name
 
+    def close(self) -> None:
+        """Release what this sandbox keeps between executions (the warm sandbox's zygotes).
+
+        Call it when no execution is running; a later `run` starts afresh."""
+        return None
+
     def enforces(self) -> frozenset[str]:
         """Which guarantees hold on this machine, as names from `GUARANTEES`.
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from airlab.errors import SandboxError
 from airlab.sandbox import gpus, landlock, paths
-from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
+from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionLimits, ExecutionRequest
 from airlab.sandbox.env import candidate_env
 from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
 
@@ -144,6 +144,9 @@ class ProcessSandbox(SupervisedSandbox):
             no_new_privs=True,
             drop_caps=os.geteuid() == 0,
             cleanup=lambda: _cleanup(public_link, tmp),
+            # the request's own variables, unless they change one every candidate has (a
+            # thread count, say, which libraries read as they are imported)
+            per_run_env=frozenset({"HOME", "TMPDIR", *request.env.keys() - _base_names(env)}),
         )
         if self.landlock_abi >= 1:
             launch.landlock_fd = self._ruleset(request, python, workdir)
@@ -173,6 +176,11 @@ class ProcessSandbox(SupervisedSandbox):
             )
         except OSError as exc:
             raise SandboxError(f"process: cannot build the Landlock ruleset: {exc}") from exc
+
+
+def _base_names(env: dict[str, str]) -> set[str]:
+    """Names every candidate's environment has, whatever its request asked (PATH, threads...)."""
+    return set(env) & set(candidate_env(ExecutionLimits(), {}, python="", home="", tmpdir=""))
 
 
 def _replace_link(link: Path, target: Path) -> None:

@@ -13,10 +13,12 @@ from airlab.sandbox.base import Sandbox
 from airlab.sandbox.bwrap import BwrapSandbox
 from airlab.sandbox.probe import probe_bwrap
 from airlab.sandbox.process import ProcessSandbox
+from airlab.sandbox.warm import WarmProcessSandbox
 
 SANDBOXES: Registry[type[Sandbox]] = Registry("sandbox", group="airlab.sandboxes")
 SANDBOXES.register("process", ProcessSandbox)
 SANDBOXES.register("bwrap", BwrapSandbox)
+SANDBOXES.register("warm", WarmProcessSandbox)
 
 
 def get_sandbox(name: str = "auto", options: Mapping[str, Any] | None = None) -> Sandbox:

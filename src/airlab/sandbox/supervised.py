@@ -39,7 +39,7 @@ from airlab.sandbox.base import (
 from airlab.sandbox.cgroups import Cgroup, CgroupSupport, cgroup_support
 from airlab.sandbox.disk import purge, usage_bytes
 from airlab.sandbox.output import SUBMISSION_CAP, OutputSink, read_regular_file, write_new_file
-from airlab.sandbox.watchdog import MIB, Watchdog, WatchResult
+from airlab.sandbox.watchdog import MIB, SupervisorProcess, Watchdog, WatchResult
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 STDOUT_FILE = "stdout.txt"
@@ -64,6 +64,9 @@ class Launch:
     drop_caps: bool = False
     """Clear the bounding set before exec (as root: the candidate then has no capability)."""
     cleanup: Callable[[], None] = field(default=lambda: None)
+    per_run_env: frozenset[str] = frozenset()
+    """Variables of `env` that belong to this execution alone (its home, the request's own):
+    the warm sandbox sets them in the fork, and keeps them out of its zygote."""
 
 
 class SupervisedParams(Params):
@@ -84,8 +87,8 @@ class SupervisedSandbox(Sandbox):
         if use_cgroups and not support.available:
             raise SandboxError(f"{self.name}: cgroups were required but {support.describe()}")
         self.cgroups = support
-        self._active: set[subprocess.Popen[bytes]] = set()
-        self._cancelled: set[subprocess.Popen[bytes]] = set()
+        self._active: set[SupervisorProcess] = set()
+        self._cancelled: set[SupervisorProcess] = set()
         self._active_lock = threading.Lock()
         self._cancel_round = 0
         """Counts `cancel_all` calls: a run that began before one and registers its supervisor
@@ -184,7 +187,7 @@ class SupervisedSandbox(Sandbox):
         """Run the supervisor to its end; also say whether `cancel_all` stopped it."""
         status_r, status_w = os.pipe()
         keep = [status_w] + ([launch.landlock_fd] if launch.landlock_fd >= 0 else [])
-        config = {
+        config: dict[str, object] = {
             "argv": launch.argv,
             "env": launch.env,
             "cwd": launch.cwd,
@@ -198,19 +201,13 @@ class SupervisedSandbox(Sandbox):
             "status_fd": status_w,
         }
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(SUPERVISOR)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=keep,
-                env=SUPERVISOR_ENV,
-                cwd="/",
-                start_new_session=True,
-            )
+            proc = self._start_supervisor(launch, config, keep)
         except OSError as exc:
             os.close(status_r)
             raise SandboxError(f"{self.name}: cannot start the supervisor: {exc}") from exc
+        except BaseException:
+            os.close(status_r)
+            raise
         finally:
             os.close(status_w)
         with self._active_lock:
@@ -221,12 +218,6 @@ class SupervisedSandbox(Sandbox):
         if late:
             with contextlib.suppress(OSError):
                 proc.send_signal(signal.SIGTERM)
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(marshal.dumps(config))
-            proc.stdin.close()
-        except OSError:
-            pass
         try:
             watchdog = Watchdog(proc, status_r, stdout, stderr, limits, workdir, cgroup, start)
             watched = watchdog.run()
@@ -240,6 +231,28 @@ class SupervisedSandbox(Sandbox):
                     stream.close()
             os.close(status_r)
         return watched, cancelled
+
+    def _start_supervisor(
+        self, launch: Launch, config: dict[str, object], keep: list[int]
+    ) -> SupervisorProcess:
+        """Start a fresh `python -I -S supervisor.py` and hand it `config` on its stdin."""
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(SUPERVISOR)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=keep,
+            env=SUPERVISOR_ENV,
+            cwd="/",
+            start_new_session=True,
+        )
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(marshal.dumps(config))
+            proc.stdin.close()
+        except OSError:
+            pass  # it died already: the watchdog finds it gone, without a report
+        return proc
 
     def _result(
         self,

@@ -15,6 +15,9 @@ Why a separate process rather than code in the caller:
 Protocol: stdout and stderr are handed to the candidate unchanged; when the whole tree is gone the
 result goes to `status_fd` as a marshal'd dict. SIGTERM (or SIGINT, SIGHUP) asks it to kill the
 tree at once. `deadline_s` is a backstop in case the caller stops watching.
+
+The warm sandbox's zygote (`zygote.py`) imports this module and runs `supervise` in a fork of
+itself, with a `become` that runs the script in the forked interpreter instead of exec'ing one.
 """
 
 from __future__ import annotations
@@ -27,12 +30,17 @@ import resource
 import sys
 import time
 
+TYPE_CHECKING = False  # typing's own import would cost this process 14 ms of start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 SYS_LANDLOCK_RESTRICT_SELF = 446
 KILL_ROUNDS_S = 10.0
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
@@ -46,7 +54,13 @@ def _prctl(option: int, value: int) -> None:
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
 
 
-def _child(cfg: dict, err_w: int) -> None:
+def _execve(cfg: dict, err_w: int) -> None:
+    """Become the candidate by exec'ing its interpreter (err_w closes on exec: O_CLOEXEC)."""
+    argv = cfg["argv"]
+    os.execve(argv[0], argv, cfg["env"])
+
+
+def _child(cfg: dict, err_w: int, become: Callable[[dict, int], None]) -> None:
     """Between fork and exec: confine this process, then become the candidate."""
     try:
         os.setsid()
@@ -57,8 +71,9 @@ def _child(cfg: dict, err_w: int) -> None:
         for which, soft, hard in cfg["rlimits"]:
             resource.setrlimit(which, (soft, hard))
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
-            signal.signal(sig, signal.SIG_DFL)
+        if become is _execve:  # an interpreter that keeps running has them as Python set them
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(sig, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
@@ -72,8 +87,7 @@ def _child(cfg: dict, err_w: int) -> None:
             _landlock(ruleset)
         os.closerange(3, err_w)
         os.closerange(err_w + 1, 1 << 16)
-        argv = cfg["argv"]
-        os.execve(argv[0], argv, cfg["env"])
+        become(cfg, err_w)
     except BaseException as exc:
         os.write(err_w, f"{type(exc).__name__}: {exc}".encode(errors="replace"))
     finally:
@@ -88,11 +102,14 @@ def _landlock(ruleset: int) -> None:
 
 
 def _drop_capabilities() -> None:
-    """As root: empty the bounding and ambient sets, so the exec'd candidate has no capability.
+    """As root: empty every capability set, so the candidate has no capability.
 
     It stays uid 0 (it must read the interpreter and data root owns) but cannot read
     /proc/kcore or raw devices, open raw sockets, mount, or read the environment of a
-    privileged process (/proc/<pid>/environ needs CAP_SYS_PTRACE then).
+    privileged process (/proc/<pid>/environ needs CAP_SYS_PTRACE then). The bounding and
+    ambient sets keep an exec'd program from regaining any; the effective, permitted and
+    inheritable sets are cleared too, since a warm candidate runs on in this process, no exec
+    recomputing them.
     """
     with open("/proc/sys/kernel/cap_last_cap") as handle:
         last = int(handle.read())
@@ -100,6 +117,10 @@ def _drop_capabilities() -> None:
         _prctl(PR_CAPBSET_DROP, cap)
     if _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL) failed")
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    empty = (ctypes.c_uint32 * 6)()  # two (effective, permitted, inheritable) words, all zero
+    if _libc.capset(header, empty) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
 
 
 def _reap(main: int) -> None:
@@ -180,7 +201,11 @@ def _remove_cgroups(procs_files: list[str]) -> None:
 
 
 def main() -> None:
-    cfg = marshal.loads(sys.stdin.buffer.read())
+    supervise(marshal.loads(sys.stdin.buffer.read()), _execve)
+
+
+def supervise(cfg: dict, become: Callable[[dict, int], None]) -> None:
+    """Start the candidate with `become`, wait for its tree to end, kill what is left, report."""
     status_fd = cfg["status_fd"]
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != cfg["parent_pid"]:
@@ -192,7 +217,7 @@ def main() -> None:
     start = time.monotonic()
     main_pid = os.fork()
     if main_pid == 0:
-        _child(cfg, err_w)
+        _child(cfg, err_w, become)
     os.close(err_w)
     error = b""
     while chunk := os.read(err_r, 4096):
@@ -229,12 +254,14 @@ def main() -> None:
         "maxrss_kb": usage.ru_maxrss,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
-    if os.getppid() != cfg["parent_pid"]:
-        _remove_cgroups(cfg["cgroup_procs"])  # the caller died: nobody else will
-    try:  # noqa: SIM105 - contextlib would slow the supervisor's start
+    try:
         os.write(status_fd, marshal.dumps(result))
-    except OSError:
-        pass  # the caller is gone: the tree is dead, nobody is left to tell
+    except OSError:  # nobody reads: the caller died (a warm supervisor's parent, the zygote,
+        # may still be exiting, so its pid says nothing). The tree is dead; nobody else will
+        _remove_cgroups(cfg["cgroup_procs"])  # remove its cgroup, nor hear of it
+    else:
+        if os.getppid() != cfg["parent_pid"]:
+            _remove_cgroups(cfg["cgroup_procs"])  # the caller died: nobody else will
 
 
 if __name__ == "__main__":

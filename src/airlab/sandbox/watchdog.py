@@ -14,10 +14,10 @@ import marshal
 import os
 import selectors
 import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol
 
 import psutil
 
@@ -33,6 +33,28 @@ KILL_GRACE_S = 3.0
 DRAIN_S = 1.0
 """After the supervisor exits, how long to keep reading pipes an escaped process might hold."""
 CHUNK = 1 << 16
+
+
+class SupervisorProcess(Protocol):
+    """What the watchdog needs of a supervisor: a `subprocess.Popen`, or the warm sandbox's
+    handle on one forked by its zygote."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    @property
+    def stderr(self) -> IO[bytes] | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
 
 
 @dataclass
@@ -61,6 +83,35 @@ def tree_rss(root_pid: int) -> int:
     return total
 
 
+PSS_MAX_PROCESSES = 64
+"""Past this many processes the tree's PSS is not read (a few ms each): RSS decides."""
+
+
+def tree_pss(root_pid: int) -> int | None:
+    """Sum of the proportional set size of every descendant of `root_pid`: a page shared by n
+    processes counts 1/n in each, so forks of one big parent (a warm zygote, a candidate's own
+    multiprocessing) count once. None where it cannot be read."""
+    try:
+        children = psutil.Process(root_pid).children(recursive=True)
+    except psutil.Error:
+        return None
+    if len(children) > PSS_MAX_PROCESSES:
+        return None
+    total = 0
+    for child in children:
+        try:
+            with open(f"/proc/{child.pid}/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except FileNotFoundError:
+            continue  # it ended meanwhile
+        except (OSError, ValueError, IndexError):
+            return None
+    return total
+
+
 def kill_descendants(root_pid: int, cgroup: Cgroup | None) -> None:
     """Last resort when the supervisor does not answer: kill everything we can find."""
     if cgroup is not None:
@@ -83,7 +134,7 @@ class Watchdog:
 
     def __init__(
         self,
-        proc: subprocess.Popen[bytes],
+        proc: SupervisorProcess,
         status_fd: int,
         stdout: OutputSink,
         stderr: OutputSink,
@@ -175,6 +226,9 @@ class Watchdog:
 
     def _check_memory(self) -> None:
         rss = tree_rss(self.proc.pid)
+        if rss > self.limits.memory_mb * MIB:  # RSS counts a shared page in every sharer: the
+            pss = tree_pss(self.proc.pid)  # costlier PSS decides, where it can be read
+            rss = rss if pss is None else pss
         self.last_rss = rss
         self.peak_rss = max(self.peak_rss, rss)
         if rss > self.limits.memory_mb * MIB:

@@ -76,14 +76,19 @@ class Layout:
         )
 
     def alive(self) -> list[psutil.Process]:
-        """Live (non-zombie) processes carrying this test's marker in argv or environment."""
+        """Live (non-zombie) processes carrying this test's marker in argv or environment, or
+        working in its workdir (a warm sandbox's candidate is a fork: /proc shows the
+        environment it was forked with, not the one it runs with)."""
         found = []
+        workdir = str(self.workdir)
         for proc in psutil.process_iter(["cmdline", "status"]):
             try:
                 if proc.info["status"] == psutil.STATUS_ZOMBIE:
                     continue
-                if self.mark in (proc.info["cmdline"] or []) or (
-                    proc.environ().get(MARK_VAR) == self.mark
+                if (
+                    self.mark in (proc.info["cmdline"] or [])
+                    or proc.environ().get(MARK_VAR) == self.mark
+                    or proc.cwd() == workdir
                 ):
                     found.append(proc)
             except psutil.Error:

@@ -1,0 +1,121 @@
+"""What only the warm sandbox has: a zygote per environment, forks that behave like a fresh
+interpreter, results equal to a cold start, and zygotes that go away (the shared contract runs
+against it in test_sandbox_conformance.py, kind "warm")."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+
+import psutil
+import pytest
+from sandbox_support import warm_sandbox
+
+from airlab.sandbox import ProcessSandbox
+from airlab.sandbox.warm import WarmProcessSandbox
+from airlab.testing.hostile import Layout, script
+
+
+def _zygotes() -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process().children()
+        if any(part.endswith("zygote.py") for part in child.cmdline())
+    ]
+
+
+@pytest.fixture
+def sandbox() -> WarmProcessSandbox:
+    return warm_sandbox()
+
+
+FITTED = script(
+    """
+    import sys
+    import numpy as np, pandas as pd
+    from sklearn.ensemble import RandomForestClassifier
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(x[:150], y[:150])
+    pd.DataFrame({"id": range(50), "y": model.predict_proba(x[150:])[:, 1]}).to_csv(
+        "submission.csv", index=False)
+    print("argv", sys.argv, "file", __file__.rsplit("/", 1)[-1], "main", __name__)
+    """
+)
+
+
+def test_a_warm_run_equals_a_cold_one(sandbox: WarmProcessSandbox, layout: Layout) -> None:
+    warm = sandbox.run(layout.request(FITTED, time_s=60))
+    cold = ProcessSandbox().run(layout.request(FITTED, time_s=60))
+    assert warm.succeeded and cold.succeeded, (warm.stderr_tail, cold.stderr_tail)
+    assert warm.submission == cold.submission
+    assert warm.stdout_tail == cold.stdout_tail
+    assert "argv ['solution.py'] file solution.py main __main__" in warm.stdout_tail
+
+
+def test_exit_statuses_and_errors_as_python_gives_them(
+    sandbox: WarmProcessSandbox, layout: Layout
+) -> None:
+    cases = {
+        "raise SystemExit(3)": 3,
+        "import sys; sys.exit('bad input')": 1,
+        "1 / 0": 1,
+        "import atexit; atexit.register(lambda: print('bye'))": 0,
+    }
+    for code, status in cases.items():
+        result = sandbox.run(layout.request(code))
+        assert result.exit_code == status, code
+    assert "ZeroDivisionError" in sandbox.run(layout.request("1 / 0")).stderr_tail
+    assert (
+        "bad input" in sandbox.run(layout.request("import sys; sys.exit('bad input')")).stderr_tail
+    )
+    assert "bye" in sandbox.run(layout.request(list(cases)[-1])).stdout_tail
+
+
+def test_each_fork_is_a_fresh_interpreter(sandbox: WarmProcessSandbox, layout: Layout) -> None:
+    """Global random state differs per run (as it would per new process); the environment
+    and temporary folder are the execution's own; a root candidate holds no capability."""
+    code = script(
+        """
+        import os, random, tempfile, numpy as np
+        caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith("Cap")]
+        print(np.random.rand(), random.random(), os.environ["HOME"], tempfile.gettempdir(), caps)
+        """
+    )
+    first, second = (sandbox.run(layout.request(code)) for _ in range(2))
+    assert first.succeeded, first.stderr_tail
+    a, b = first.stdout_tail.split(), second.stdout_tail.split()
+    assert a[0] != b[0] and a[1] != b[1]
+    assert a[2] == str(layout.workdir) and a[3].startswith(str(layout.workdir))
+    if os.geteuid() == 0:
+        assert set("".join(a[4:]).replace("'", "").strip("[]").split(",")) == {"0000000000000000"}
+
+
+def test_a_zygote_per_environment_and_none_after_close(
+    sandbox: WarmProcessSandbox, layout: Layout
+) -> None:
+    """A request that changes a thread count gets a zygote started with it (libraries read it
+    as they are imported); its own extra variables do not need one."""
+    code = "import os; print(os.environ['OMP_NUM_THREADS'], os.environ.get('EXTRA'))"
+    plain = sandbox.run(layout.request(code))
+    extra = dataclasses.replace(layout.request(code), env={"EXTRA": "1"})
+    threads = dataclasses.replace(layout.request(code), env={"OMP_NUM_THREADS": "3"})
+    assert sandbox.run(extra).stdout_tail.split() == ["1", "1"]
+    assert len(_zygotes()) == 1
+    assert sandbox.run(threads).stdout_tail.split() == ["3", "None"]
+    assert plain.stdout_tail.split() == ["1", "None"]
+    assert len(_zygotes()) == 2
+    sandbox.close()
+    assert _zygotes() == []
+    assert sandbox.run(layout.request(code)).succeeded  # and it starts again when asked
+
+
+def test_a_dead_zygote_is_replaced(sandbox: WarmProcessSandbox, layout: Layout) -> None:
+    (zygote,) = _zygotes()
+    zygote.send_signal(signal.SIGKILL)
+    zygote.wait(5)
+    result = sandbox.run(layout.request("print('again')"))
+    assert result.succeeded and "again" in result.stdout_tail
+    assert len(_zygotes()) == 1
