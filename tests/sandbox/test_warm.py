@@ -7,14 +7,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psutil
 import pytest
 from sandbox_support import warm_sandbox
 
+from airlab.errors import WorkerLostError
 from airlab.sandbox import ProcessSandbox
 from airlab.sandbox.warm import WarmProcessSandbox
-from airlab.testing.hostile import Layout, script
+from airlab.testing.hostile import Layout, script, sleeper, wait_until
 
 
 def _zygotes() -> list[psutil.Process]:
@@ -67,7 +70,8 @@ def test_exit_statuses_and_errors_as_python_gives_them(
     for code, status in cases.items():
         result = sandbox.run(layout.request(code))
         assert result.exit_code == status, code
-    assert "ZeroDivisionError" in sandbox.run(layout.request("1 / 0")).stderr_tail
+    trace = sandbox.run(layout.request("1 / 0")).stderr_tail
+    assert "ZeroDivisionError" in trace and "zygote" not in trace  # it starts in the script
     assert (
         "bad input" in sandbox.run(layout.request("import sys; sys.exit('bad input')")).stderr_tail
     )
@@ -119,3 +123,61 @@ def test_a_dead_zygote_is_replaced(sandbox: WarmProcessSandbox, layout: Layout) 
     result = sandbox.run(layout.request("print('again')"))
     assert result.succeeded and "again" in result.stdout_tail
     assert len(_zygotes()) == 1
+
+
+def test_a_zygote_that_read_hidden_data_never_serves_that_request(
+    layout: Layout, tmp_path: Path
+) -> None:
+    """A preloaded module that reads a file as it is imported puts the file's contents in every
+    fork's memory: an execution whose request hides that file starts cold."""
+    package = tmp_path / "site" / "leaky"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        f"ROWS = open({str(layout.answers)!r}).read()  # a package loading its data on import\n"
+    )
+    (package / "clean.py").write_text("")
+    sandbox = WarmProcessSandbox(preload=("leaky",))
+    code = "import sys; print('leaky' in sys.modules)"
+    env = {"PYTHONPATH": str(package.parent)}
+    hidden = sandbox.run(dataclasses.replace(layout.request(code), env=env))
+    assert hidden.succeeded, hidden.stderr_tail
+    assert hidden.stdout_tail.strip() == "False" and sandbox.cold_starts == 1
+    seen = dataclasses.replace(layout.request(code), env=env, hidden_paths=(layout.run,))
+    assert sandbox.run(seen).stdout_tail.strip() == "True"  # its answers are not hidden here
+    assert sandbox.cold_starts == 1
+    sandbox.close()
+
+
+def test_the_default_imports_read_no_bundled_tasks_data(layout: Layout) -> None:
+    from airlab.tasks import resolve_task
+    from airlab.tasks.provenance import hidden_data
+
+    sandbox = warm_sandbox()
+    for name in ("digits", "diabetes", "breast-cancer"):
+        data = hidden_data(resolve_task(name).spec)
+        request = dataclasses.replace(layout.request("pass"), hidden_data=data)
+        assert sandbox.run(request).succeeded
+    assert sandbox.cold_starts == 0
+    sandbox.close()
+
+
+def test_a_zygote_dying_mid_run_is_a_lost_worker(
+    sandbox: WarmProcessSandbox, layout: Layout
+) -> None:
+    """Its supervisors get SIGTERM as it dies and kill their trees: the worker's failure, not
+    the candidate's (the pool runs the candidate again)."""
+    code = script(
+        f"""
+        import subprocess, sys, time
+        subprocess.Popen({sleeper(layout.mark)})
+        time.sleep(600)
+        """
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
+        wait_until(lambda: len(layout.alive()) >= 2)
+        (zygote,) = _zygotes()
+        zygote.kill()
+        with pytest.raises(WorkerLostError, match="zygote died"):
+            future.result(timeout=30)
+    wait_until(lambda: layout.alive() == [], seconds=5)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from airlab.errors import SandboxError
@@ -144,9 +145,7 @@ class ProcessSandbox(SupervisedSandbox):
             no_new_privs=True,
             drop_caps=os.geteuid() == 0,
             cleanup=lambda: _cleanup(public_link, tmp),
-            # the request's own variables, unless they change one every candidate has (a
-            # thread count, say, which libraries read as they are imported)
-            per_run_env=frozenset({"HOME", "TMPDIR", *request.env.keys() - _base_names(env)}),
+            per_run_env=frozenset({"HOME", "TMPDIR", *_per_run(request.env, env)}),
         )
         if self.landlock_abi >= 1:
             launch.landlock_fd = self._ruleset(request, python, workdir)
@@ -178,9 +177,16 @@ class ProcessSandbox(SupervisedSandbox):
             raise SandboxError(f"process: cannot build the Landlock ruleset: {exc}") from exc
 
 
-def _base_names(env: dict[str, str]) -> set[str]:
-    """Names every candidate's environment has, whatever its request asked (PATH, threads...)."""
-    return set(env) & set(candidate_env(ExecutionLimits(), {}, python="", home="", tmpdir=""))
+STARTUP_PREFIXES = ("PYTHON", "LD_")
+"""Variables read as an interpreter starts (PYTHONPATH, LD_PRELOAD...): never per execution."""
+
+
+def _per_run(extra: Mapping[str, str], env: dict[str, str]) -> set[str]:
+    """The request's own variables that a forked interpreter can take after it started: not
+    those every candidate has (a thread count, which libraries read as they are imported)
+    nor those read at start-up."""
+    base = set(env) & set(candidate_env(ExecutionLimits(), {}, python="", home="", tmpdir=""))
+    return {k for k in extra if k not in base and not k.startswith(STARTUP_PREFIXES)}
 
 
 def _replace_link(link: Path, target: Path) -> None:

@@ -64,6 +64,8 @@ class Launch:
     drop_caps: bool = False
     """Clear the bounding set before exec (as root: the candidate then has no capability)."""
     cleanup: Callable[[], None] = field(default=lambda: None)
+    fresh_interpreter: bool = False
+    """Start this execution in a new interpreter even where the sandbox could fork a warm one."""
     per_run_env: frozenset[str] = frozenset()
     """Variables of `env` that belong to this execution alone (its home, the request's own):
     the warm sandbox sets them in the fork, and keeps them out of its zygote."""
@@ -153,6 +155,9 @@ class SupervisedSandbox(Sandbox):
                 launch, limits, workdir, cgroup, stdout, stderr, start, cancel_round
             )
             wall = time.monotonic() - start
+            gone = (watched.status or {}).get("reason") == "zygote_gone"
+            if gone and not cancelled and watched.kill_reason is None:
+                raise WorkerLostError(f"{self.name}: the zygote died mid-run; the tree was killed")
             if cancelled:
                 stderr.note("cancelled: the tree was killed")
             elif watched.status is None and watched.kill_reason is None:

@@ -240,6 +240,9 @@ def supervise(cfg: dict, become: Callable[[dict, int], None]) -> None:
                 continue
             if info.si_signo == signal.SIGCHLD:
                 _reap(main_pid)
+            elif cfg.get("forked") and info.si_pid == cfg["parent_pid"]:
+                reason = "zygote_gone"  # its PR_SET_PDEATHSIG: the caller signals by pidfd
+                break
             else:
                 reason = "stopped"
                 break

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 from airlab.errors import SandboxError
+from airlab.sandbox import paths
 from airlab.sandbox.base import ExecutionRequest
 from airlab.sandbox.process import ProcessParams, ProcessSandbox
 from airlab.sandbox.supervised import Launch
@@ -56,7 +57,7 @@ START_TIMEOUT_S = 120.0
 REPLY_TIMEOUT_S = 30.0
 MAX_ZYGOTES = 8
 """Distinct (interpreter, environment) pairs served warm; further ones start cold."""
-MAX_MESSAGE = 1 << 16
+MAX_MESSAGE = 1 << 22
 
 
 class WarmParams(ProcessParams):
@@ -139,8 +140,18 @@ class Zygote:
         if "ready" not in ready:
             self.close()
             raise SandboxError(f"warm: the zygote could not start: {ready.get('error')}")
-        self.loaded = tuple(str(name) for name in ready.get("loaded", ()))  # type: ignore[attr-defined]
-        self.failed = tuple(str(name) for name in ready.get("failed", ()))  # type: ignore[attr-defined]
+        self.loaded = _strings(ready.get("loaded"))
+        self.failed = _strings(ready.get("failed"))
+        self.opened = tuple(paths.resolve(Path(f)) for f in _strings(ready.get("opened")))
+        """Every file Python opened while the zygote imported its modules (resolved)."""
+        self._verdicts: dict[tuple[Path, ...], bool] = {}
+
+    def read_any_of(self, hidden: list[Path]) -> bool:
+        """Whether the zygote opened a file below one of `hidden` (resolved paths)."""
+        key = tuple(hidden)
+        if key not in self._verdicts:
+            self._verdicts[key] = any(paths.within(f, h) for f in self.opened for h in hidden)
+        return self._verdicts[key]
 
     def fork(self, config: dict[str, object], fds: list[int]) -> int:
         """A new supervisor for `config`, given the candidate's stdout, stderr, the status pipe
@@ -179,6 +190,10 @@ class Zygote:
         return answer
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, list | tuple) else ()
+
+
 def _stop(sock: socket.socket, proc: subprocess.Popen[bytes] | None, home: str) -> None:
     """Close the zygote's socket (it exits on EOF), reap it, remove its home."""
     sock.close()
@@ -210,6 +225,9 @@ class WarmProcessSandbox(ProcessSandbox):
         self.preload = tuple(preload)
         self._zygotes: dict[tuple[str, tuple[tuple[str, str], ...]], Zygote] = {}
         self._zygotes_lock = threading.Lock()
+        self.cold_starts = 0
+        """Executions started in a new interpreter: no zygote left for their environment, or
+        theirs read a file their request hides while importing."""
 
     def describe(self) -> str:
         modules = ", ".join(self.preload) or "nothing"
@@ -228,7 +246,11 @@ class WarmProcessSandbox(ProcessSandbox):
     def _prepare(self, request: ExecutionRequest, python: str, workdir: Path) -> Launch:
         launch = super()._prepare(request, python, workdir)
         try:  # a zygote starts here, before the candidate's clock does
-            self._zygote(launch)
+            zygote = self._zygote(launch)
+            hidden = paths.hidden_of(request.hidden_paths, request.hidden_data, python)
+            if zygote is None or zygote.read_any_of(hidden):
+                launch.fresh_interpreter = True
+                self.cold_starts += 1
         except BaseException:
             launch.cleanup()
             if launch.landlock_fd >= 0:
@@ -247,7 +269,7 @@ class WarmProcessSandbox(ProcessSandbox):
     def _fork(
         self, launch: Launch, config: dict[str, object], keep: list[int]
     ) -> SupervisorProcess:
-        zygote = self._zygote(launch)
+        zygote = None if launch.fresh_interpreter else self._zygote(launch)
         if zygote is None:
             return super()._start_supervisor(launch, config, keep)
         out_r, out_w = os.pipe()

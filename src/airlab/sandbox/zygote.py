@@ -43,6 +43,19 @@ POLL_S = 1.0
 """How often the zygote checks that the process that started it is still alive."""
 
 
+_opened: set[str] = set()
+_recording = [True]
+
+
+def _audit(event: str, args: tuple) -> None:
+    """Note every file Python opens while the zygote imports: a module that reads data as it is
+    imported would put that data in every fork's memory, so the sandbox starts cold any
+    execution whose hidden paths hold one of them. (Audit hooks cannot be removed; after the
+    imports this one returns at once.)"""
+    if _recording and event == "open" and isinstance(args[0], str | bytes):
+        _opened.add(os.path.abspath(os.fsdecode(args[0])))
+
+
 def _preload(names: list[str]) -> tuple[list[str], list[str]]:
     loaded: list[str] = []
     failed: list[str] = []
@@ -87,8 +100,11 @@ def _run(source: bytes, path: str, namespace: dict) -> int:
         exec(compile(source, path, "exec"), namespace)
     except SystemExit as stop:
         code = _exit_status(stop.code)
-    except BaseException:
-        sys.excepthook(*sys.exc_info())
+    except BaseException as error:
+        trace = error.__traceback__
+        # the traceback starts in the script, as a new interpreter's would, not in this file
+        error = error.with_traceback(trace.tb_next if trace else None)
+        sys.excepthook(type(error), error, error.__traceback__)
         code = 1
     for finish in (_join_threads, _run_atexit):
         try:
@@ -139,6 +155,7 @@ def _fork_supervisor(sock: socket.socket, cfg: dict, fds: list[int]) -> int:
         cfg["status_fd"] = status_w
         cfg["landlock_fd"] = ruleset
         cfg["parent_pid"] = os.getppid()
+        cfg["forked"] = True
         supervisor.supervise(cfg, _become)
     finally:
         os._exit(0)
@@ -183,8 +200,11 @@ def main() -> None:
     del sys.path[0]  # candidates must not import this folder's modules by their bare names
     parent = os.getppid()
     try:
+        sys.addaudithook(_audit)
         loaded, failed = _preload(sys.argv[2:])
-        sock.send(marshal.dumps({"ready": os.getpid(), "loaded": loaded, "failed": failed}))
+        _recording.clear()
+        ready = {"ready": os.getpid(), "loaded": loaded, "failed": failed, "opened": list(_opened)}
+        sock.send(marshal.dumps(ready))
     except BaseException as exc:
         sock.send(marshal.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         raise
