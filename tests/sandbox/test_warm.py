@@ -15,17 +15,19 @@ import pytest
 from sandbox_support import warm_sandbox
 
 from airlab.errors import WorkerLostError
-from airlab.sandbox import ProcessSandbox
+from airlab.sandbox import ProcessSandbox, warm
 from airlab.sandbox.warm import WarmProcessSandbox
 from airlab.testing.hostile import Layout, script, sleeper, wait_until
 
 
-def _zygotes() -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process().children()
-        if any(part.endswith("zygote.py") for part in child.cmdline())
-    ]
+def _zygotes(sandbox: WarmProcessSandbox) -> list[psutil.Process]:
+    """Its live zygotes, as this process's children running zygote.py."""
+    found = [psutil.Process(pid) for pid in sandbox.zygote_pids()]
+    assert all(
+        proc.ppid() == os.getpid() and any(part.endswith("zygote.py") for part in proc.cmdline())
+        for proc in found
+    )
+    return found
 
 
 @pytest.fixture
@@ -107,22 +109,23 @@ def test_a_zygote_per_environment_and_none_after_close(
     extra = dataclasses.replace(layout.request(code), env={"EXTRA": "1"})
     threads = dataclasses.replace(layout.request(code), env={"OMP_NUM_THREADS": "3"})
     assert sandbox.run(extra).stdout_tail.split() == ["1", "1"]
-    assert len(_zygotes()) == 1
+    assert len(_zygotes(sandbox)) == 1
     assert sandbox.run(threads).stdout_tail.split() == ["3", "None"]
     assert plain.stdout_tail.split() == ["1", "None"]
-    assert len(_zygotes()) == 2
+    pids = [proc.pid for proc in _zygotes(sandbox)]
+    assert len(pids) == 2
     sandbox.close()
-    assert _zygotes() == []
+    assert _zygotes(sandbox) == [] and not any(psutil.pid_exists(pid) for pid in pids)
     assert sandbox.run(layout.request(code)).succeeded  # and it starts again when asked
 
 
 def test_a_dead_zygote_is_replaced(sandbox: WarmProcessSandbox, layout: Layout) -> None:
-    (zygote,) = _zygotes()
+    (zygote,) = _zygotes(sandbox)
     zygote.send_signal(signal.SIGKILL)
     zygote.wait(5)
     result = sandbox.run(layout.request("print('again')"))
     assert result.succeeded and "again" in result.stdout_tail
-    assert len(_zygotes()) == 1
+    assert len(_zygotes(sandbox)) == 1
 
 
 def test_a_zygote_that_read_hidden_data_never_serves_that_request(
@@ -176,8 +179,23 @@ def test_a_zygote_dying_mid_run_is_a_lost_worker(
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(sandbox.run, layout.request(code, time_s=60))
         wait_until(lambda: len(layout.alive()) >= 2)
-        (zygote,) = _zygotes()
+        (zygote,) = _zygotes(sandbox)
         zygote.kill()
         with pytest.raises(WorkerLostError, match="zygote died"):
             future.result(timeout=30)
     wait_until(lambda: layout.alive() == [], seconds=5)
+
+
+def test_a_zygote_that_cannot_start_means_cold_starts(
+    layout: Layout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interpreter the zygote cannot run on (too old, say) still runs its candidates."""
+    broken = tmp_path / "zygote.py"
+    broken.write_text("raise SystemExit(3)\n")
+    monkeypatch.setattr(warm, "ZYGOTE", broken)
+    sandbox = WarmProcessSandbox()
+    for _ in range(2):
+        result = sandbox.run(layout.request("print('ran')"))
+        assert result.succeeded and "ran" in result.stdout_tail
+    assert sandbox.cold_starts == 2
+    assert _zygotes(sandbox) == []

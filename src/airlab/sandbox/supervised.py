@@ -64,8 +64,8 @@ class Launch:
     drop_caps: bool = False
     """Clear the bounding set before exec (as root: the candidate then has no capability)."""
     cleanup: Callable[[], None] = field(default=lambda: None)
-    fresh_interpreter: bool = False
-    """Start this execution in a new interpreter even where the sandbox could fork a warm one."""
+    warm_from: object | None = None
+    """The warm sandbox's zygote checked for this execution (None: start a new interpreter)."""
     per_run_env: frozenset[str] = frozenset()
     """Variables of `env` that belong to this execution alone (its home, the request's own):
     the warm sandbox sets them in the fork, and keeps them out of its zygote."""

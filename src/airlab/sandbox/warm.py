@@ -83,19 +83,18 @@ class ForkedSupervisor:
             weakref.finalize(self, _close_quietly, self._pidfd)
 
     def poll(self) -> int | None:
-        return self.wait(0.0) if self.returncode is None else self.returncode
+        return 0 if self._exited(0.0) else None
 
     def wait(self, timeout: float | None = None) -> int:
-        """Wait for it to end; its real status arrives on the status pipe, so this says 0.
-        With `timeout=0` (as `poll` asks), None while it runs."""
-        if self.returncode is None:
-            ready, _, _ = select.select([self._pidfd], [], [], timeout)
-            if not ready:
-                if timeout == 0.0:
-                    return None  # type: ignore[return-value]
-                raise subprocess.TimeoutExpired("supervisor", timeout or 0.0)
+        """Wait for it to end; its real status arrives on the status pipe, so this says 0."""
+        if not self._exited(timeout):
+            raise subprocess.TimeoutExpired("supervisor", timeout or 0.0)
+        return 0
+
+    def _exited(self, timeout: float | None) -> bool:
+        if self.returncode is None and select.select([self._pidfd], [], [], timeout)[0]:
             self.returncode = 0
-        return self.returncode
+        return self.returncode is not None
 
     def send_signal(self, sig: int) -> None:
         if self.returncode is None:
@@ -136,7 +135,11 @@ class Zygote:
         finally:
             theirs.close()
         weakref.finalize(self, _stop, self._sock, self.proc, self.home)
-        ready = self._answer(START_TIMEOUT_S)
+        try:
+            ready = self._answer(START_TIMEOUT_S)
+        except SandboxError:
+            self.close()
+            raise
         if "ready" not in ready:
             self.close()
             raise SandboxError(f"warm: the zygote could not start: {ready.get('error')}")
@@ -225,6 +228,8 @@ class WarmProcessSandbox(ProcessSandbox):
         self.preload = tuple(preload)
         self._zygotes: dict[tuple[str, tuple[tuple[str, str], ...]], Zygote] = {}
         self._zygotes_lock = threading.Lock()
+        self._cold: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        """Environments whose zygote could not start, and why."""
         self.cold_starts = 0
         """Executions started in a new interpreter: no zygote left for their environment, or
         theirs read a file their request hides while importing."""
@@ -235,6 +240,11 @@ class WarmProcessSandbox(ProcessSandbox):
             f"warm: each candidate is a fork of an interpreter that imported {modules} once;"
             f" then as the {super().describe()}"
         )
+
+    def zygote_pids(self) -> list[int]:
+        """The process ids of this sandbox's live zygotes."""
+        with self._zygotes_lock:
+            return [z.proc.pid for z in self._zygotes.values() if z.alive()]
 
     def close(self) -> None:
         """Stop every zygote (a zygote's running supervisors then kill their trees)."""
@@ -249,8 +259,9 @@ class WarmProcessSandbox(ProcessSandbox):
             zygote = self._zygote(launch)
             hidden = paths.hidden_of(request.hidden_paths, request.hidden_data, python)
             if zygote is None or zygote.read_any_of(hidden):
-                launch.fresh_interpreter = True
                 self.cold_starts += 1
+            else:
+                launch.warm_from = zygote
         except BaseException:
             launch.cleanup()
             if launch.landlock_fd >= 0:
@@ -261,22 +272,19 @@ class WarmProcessSandbox(ProcessSandbox):
     def _start_supervisor(
         self, launch: Launch, config: dict[str, object], keep: list[int]
     ) -> SupervisorProcess:
-        try:
-            return self._fork(launch, config, keep)
-        except SandboxError:  # a zygote that died since its last fork: once more, a fresh one
-            return self._fork(launch, config, keep)
-
-    def _fork(
-        self, launch: Launch, config: dict[str, object], keep: list[int]
-    ) -> SupervisorProcess:
-        zygote = None if launch.fresh_interpreter else self._zygote(launch)
-        if zygote is None:
+        zygote = launch.warm_from
+        if not isinstance(zygote, Zygote):
             return super()._start_supervisor(launch, config, keep)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         fds = [out_w, err_w, *keep]  # keep: the status pipe, then the Landlock ruleset if any
         try:
             pid = zygote.fork(config, fds)
+        except SandboxError:  # it died since `_prepare`: this one starts cold, the next anew
+            for fd in (out_r, err_r):
+                os.close(fd)
+            self.cold_starts += 1
+            return super()._start_supervisor(launch, config, keep)
         except BaseException:
             for fd in (out_r, err_r):
                 os.close(fd)
@@ -287,6 +295,9 @@ class WarmProcessSandbox(ProcessSandbox):
         return ForkedSupervisor(pid, out_r, err_r)
 
     def _zygote(self, launch: Launch) -> Zygote | None:
+        """The live zygote for this launch's interpreter and environment, started if need be;
+        None where there is none: too many environments, or one that could not start (a
+        Python without what the zygote needs: its executions start cold, as they can)."""
         python = launch.argv[0]
         env = {k: v for k, v in launch.env.items() if k not in launch.per_run_env}
         key = (python, tuple(sorted(env.items())))
@@ -296,9 +307,13 @@ class WarmProcessSandbox(ProcessSandbox):
                 zygote.close()
                 del self._zygotes[key]
                 zygote = None
-            if zygote is None:
+            if zygote is None and key not in self._cold:
                 if len(self._zygotes) >= MAX_ZYGOTES:
                     return None
-                zygote = Zygote(python, env, self.preload)
+                try:
+                    zygote = Zygote(python, env, self.preload)
+                except SandboxError as exc:
+                    self._cold[key] = str(exc)
+                    return None
                 self._zygotes[key] = zygote
             return zygote
