@@ -14,8 +14,8 @@ from airlab.sandbox.warm import WarmProcessSandbox
 from airlab.testing.hostile import MARK_VAR, Layout
 
 
-def warm_sandbox() -> WarmProcessSandbox:
-    """A warm sandbox whose zygote has started, so that tests timing a run time the run."""
+def started_warm_sandbox() -> WarmProcessSandbox:
+    """A new warm sandbox whose zygote has started, so that tests timing a run time the run."""
     sandbox = WarmProcessSandbox()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -23,6 +23,17 @@ def warm_sandbox() -> WarmProcessSandbox:
         request = ExecutionRequest(script="", workdir=root / "work", public_dir=root / "public")
         assert sandbox.run(request).succeeded
     return sandbox
+
+
+_shared: list[WarmProcessSandbox] = []
+
+
+def warm_sandbox() -> WarmProcessSandbox:
+    """One started warm sandbox per test process, shared by the contract's tests: its zygote
+    takes seconds to import what it preloads, and the tests change nothing it keeps."""
+    if not _shared or not _shared[0].zygote_pids():
+        _shared[:] = [started_warm_sandbox()]
+    return _shared[0]
 
 
 KINDS: dict[str, Callable[[], Sandbox]] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sandbox_support import warm_sandbox
+from sandbox_support import started_warm_sandbox
 
 from airlab.errors import WorkerLostError
 from airlab.sandbox import ProcessSandbox, warm
@@ -32,7 +32,7 @@ def _zygotes(sandbox: WarmProcessSandbox) -> list[psutil.Process]:
 
 @pytest.fixture
 def sandbox() -> WarmProcessSandbox:
-    return warm_sandbox()
+    return started_warm_sandbox()
 
 
 FITTED = script(
@@ -155,7 +155,7 @@ def test_the_default_imports_read_no_bundled_tasks_data(layout: Layout) -> None:
     from airlab.tasks import resolve_task
     from airlab.tasks.provenance import hidden_data
 
-    sandbox = warm_sandbox()
+    sandbox = started_warm_sandbox()
     for name in ("digits", "diabetes", "breast-cancer"):
         data = hidden_data(resolve_task(name).spec)
         request = dataclasses.replace(layout.request("pass"), hidden_data=data)
