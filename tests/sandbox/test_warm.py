@@ -16,8 +16,9 @@ from sandbox_support import started_warm_sandbox
 
 from airlab.errors import WorkerLostError
 from airlab.sandbox import ProcessSandbox, warm
+from airlab.sandbox.supervised import ADDRESS_SPACE_SLACK_MB
 from airlab.sandbox.warm import WarmProcessSandbox
-from airlab.testing.hostile import Layout, script, sleeper, wait_until
+from airlab.testing.hostile import MIB, Layout, script, sleeper, wait_until
 
 
 def _zygotes(sandbox: WarmProcessSandbox) -> list[psutil.Process]:
@@ -199,3 +200,16 @@ def test_a_zygote_that_cannot_start_means_cold_starts(
         assert result.succeeded and "ran" in result.stdout_tail
     assert sandbox.cold_starts == 2
     assert _zygotes(sandbox) == []
+
+
+def test_the_address_space_limit_makes_room_for_the_preloaded_modules(
+    sandbox: WarmProcessSandbox, layout: Layout
+) -> None:
+    """A fork starts with the zygote's mappings (hundreds of MB of libraries): its address-space
+    limit is the cold one plus those, not the cold one minus them."""
+    code = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"
+    result = sandbox.run(layout.request(code, memory_mb=1024))
+    assert result.succeeded, result.stderr_tail
+    (zygote,) = sandbox._zygotes.values()
+    assert zygote.address_space > 100 * MIB
+    assert int(result.stdout_tail) == (1024 + ADDRESS_SPACE_SLACK_MB) * MIB + zygote.address_space

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import resource
 import select
 import shutil
 import signal
@@ -148,6 +149,9 @@ class Zygote:
         self.opened = tuple(paths.resolve(Path(f)) for f in _strings(ready.get("opened")))
         """Every file Python opened while the zygote imported its modules (resolved)."""
         self._verdicts: dict[tuple[Path, ...], bool] = {}
+        size = ready.get("address_space")
+        self.address_space = size if isinstance(size, int) else 0
+        """Its virtual size after the imports: every fork starts with it."""
 
     def read_any_of(self, hidden: list[Path]) -> bool:
         """Whether the zygote opened a file below one of `hidden` (resolved paths)."""
@@ -191,6 +195,21 @@ class Zygote:
         if not isinstance(answer, dict):
             raise SandboxError("warm: the zygote answered garbage")
         return answer
+
+
+def _with_address_space(rlimits: object, zygote: Zygote) -> list[tuple[int, int, int]]:
+    """The address-space limit raised by what the fork starts with: the preloaded modules'
+    mappings (about 600 MB for the default set) are not the candidate's allocations, and a cold
+    candidate importing less would not have them (memory itself is limited on the tree's RSS,
+    or by its cgroup)."""
+    out = []
+    for which, soft, hard in rlimits if isinstance(rlimits, list) else []:
+        if which == resource.RLIMIT_AS and soft != resource.RLIM_INFINITY:
+            ceiling = resource.getrlimit(resource.RLIMIT_AS)[1]  # ours binds the fork too
+            raised = soft + zygote.address_space
+            soft = hard = raised if ceiling == resource.RLIM_INFINITY else min(raised, ceiling)
+        out.append((which, soft, hard))
+    return out
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -275,6 +294,7 @@ class WarmProcessSandbox(ProcessSandbox):
         zygote = launch.warm_from
         if not isinstance(zygote, Zygote):
             return super()._start_supervisor(launch, config, keep)
+        config = {**config, "rlimits": _with_address_space(config["rlimits"], zygote)}
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         fds = [out_w, err_w, *keep]  # keep: the status pipe, then the Landlock ruleset if any

@@ -56,6 +56,18 @@ def _audit(event: str, args: tuple) -> None:
         _opened.add(os.path.abspath(os.fsdecode(args[0])))
 
 
+def _address_space() -> int:
+    """This process's virtual size in bytes (0 where /proc does not say)."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _preload(names: list[str]) -> tuple[list[str], list[str]]:
     loaded: list[str] = []
     failed: list[str] = []
@@ -203,7 +215,13 @@ def main() -> None:
         sys.addaudithook(_audit)
         loaded, failed = _preload(sys.argv[2:])
         _recording.clear()
-        ready = {"ready": os.getpid(), "loaded": loaded, "failed": failed, "opened": list(_opened)}
+        ready = {
+            "ready": os.getpid(),
+            "loaded": loaded,
+            "failed": failed,
+            "opened": list(_opened),
+            "address_space": _address_space(),
+        }
         sock.send(marshal.dumps(ready))
     except BaseException as exc:
         sock.send(marshal.dumps({"error": f"{type(exc).__name__}: {exc}"}))
