@@ -48,6 +48,7 @@ FITTED = script(
     pd.DataFrame({"id": range(50), "y": model.predict_proba(x[150:])[:, 1]}).to_csv(
         "submission.csv", index=False)
     print("argv", sys.argv, "file", __file__.rsplit("/", 1)[-1], "main", __name__)
+    print("path", sys.path)
     """
 )
 

@@ -95,7 +95,7 @@ def _become(cfg: dict, err_w: int) -> None:
     with open(path, "rb") as handle:
         source = handle.read()
     sys.argv = argv
-    sys.path[0] = cfg["cwd"]
+    sys.path.insert(0, cfg["cwd"])  # as `python script.py` puts the script's folder first
     main = types.ModuleType("__main__")
     main.__file__ = path
     main.__builtins__ = builtins  # type: ignore[attr-defined]
