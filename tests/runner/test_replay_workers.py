@@ -41,7 +41,9 @@ class Writer:
     the policy's steps do not depend on timing. But prompts do: node 1 sleeps, and the
     recorded write of the first improve is slow, so node 1 finishes before that improve runs
     when recording, after it when replaying (where answers are instant): the memory of the
-    last improve's prompt differs, and only matching by node answers it."""
+    last improve's prompt differs, and only matching by node answers it. The run is in the warm
+    sandbox, so that a candidate's time is its sleep and not its imports, which a loaded
+    machine stretches past the sleep (node 1 then finished first when replaying too)."""
 
     def __init__(self) -> None:
         self.drafts = 0
@@ -62,7 +64,7 @@ class Writer:
                 n, delay = 10 + self.improves, 10.0 if self.improves == 1 else 0.0
         code = SCRIPT.format(
             plan=f"attempt {n}",
-            sleep=4.0 if n == 2 else 0,
+            sleep=5.0 if n == 2 else 0,
             constant="" if n == 1 else CONSTANT.format(n=n),
         )
         return Reply(text=code, tokens_in=800 + n, delay_s=delay)
@@ -90,6 +92,7 @@ def test_a_two_worker_run_replays_from_its_config_file(make_task, tmp_path):
                 "lookahead": False,
                 "runs_dir": str(tmp_path / "runs"),
                 "limits": {"time_s": 60},
+                "sandbox": "warm",
             }
         )
         run = Run.create(config)

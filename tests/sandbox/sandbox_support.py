@@ -4,14 +4,19 @@ live in `airlab.testing.hostile`)."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
+import pytest
+
+from airlab.errors import WorkerLostError
 from airlab.sandbox import ExecutionRequest, Sandbox
 from airlab.sandbox.bwrap import BwrapSandbox
 from airlab.sandbox.process import ProcessSandbox
 from airlab.sandbox.warm import WarmProcessSandbox
-from airlab.testing.hostile import MARK_VAR, Layout
+from airlab.testing.hostile import MARK_VAR, Layout, script, sleeper, wait_until
 
 
 def started_warm_sandbox() -> WarmProcessSandbox:
@@ -23,6 +28,30 @@ def started_warm_sandbox() -> WarmProcessSandbox:
         request = ExecutionRequest(script="", workdir=root / "work", public_dir=root / "public")
         assert sandbox.run(request).succeeded
     return sandbox
+
+
+def kill_mid_run(
+    sandbox: Sandbox,
+    layout: Layout,
+    victims: Callable[[], Iterable[psutil.Process]],
+    match: str | None = None,
+) -> None:
+    """Start a candidate whose tree (it and a child) sleeps, SIGKILL `victims()` once both are
+    up, and expect the run to end as the worker's failure, not the candidate's."""
+    code = script(
+        f"""
+        import subprocess, sys, time
+        subprocess.Popen({sleeper(layout.mark)})
+        time.sleep(600)
+        """
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
+        wait_until(lambda: len(layout.alive()) >= 2)
+        for victim in victims():
+            victim.kill()
+        with pytest.raises(WorkerLostError, match=match):
+            future.result(timeout=30)
 
 
 _shared: list[WarmProcessSandbox] = []

@@ -7,14 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
-from sandbox_support import KIND_SOURCE, KINDS
+from sandbox_support import KIND_SOURCE, KINDS, kill_mid_run
 
-from airlab.errors import WorkerLostError
 from airlab.sandbox import Sandbox
 from airlab.sandbox.cgroups import PREFIX, cgroup_support
 from airlab.sandbox.disk import usage_bytes
@@ -24,7 +22,6 @@ from airlab.testing.hostile import (
     Layout,
     escaping_tree,
     script,
-    sleeper,
     timed,
     wait_until,
 )
@@ -82,20 +79,7 @@ def test_killed_supervisor_is_a_lost_worker(kind: str, sandbox: Sandbox, layout:
     """A supervisor killed from outside is the worker's failure, not the candidate's. Its tree
     dies with it where a PID namespace or a cgroup holds the tree (a bare process sandbox has
     lost track of the orphans once their subreaper is gone)."""
-    code = script(
-        f"""
-        import subprocess, sys, time
-        subprocess.Popen({sleeper(layout.mark)})
-        time.sleep(600)
-        """
-    )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
-        wait_until(lambda: len(layout.alive()) >= 2)
-        for supervisor in _supervisors():
-            supervisor.kill()
-        with pytest.raises(WorkerLostError):
-            future.result(timeout=30)
+    kill_mid_run(sandbox, layout, _supervisors)
     if kind == "bwrap" or (cgroup_support().available and kind != "process-bare"):
         wait_until(lambda: layout.alive() == [], seconds=5)
 

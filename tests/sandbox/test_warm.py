@@ -7,18 +7,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
-from sandbox_support import started_warm_sandbox
+from sandbox_support import kill_mid_run, started_warm_sandbox
 
-from airlab.errors import WorkerLostError
 from airlab.sandbox import ProcessSandbox, warm
 from airlab.sandbox.supervised import ADDRESS_SPACE_SLACK_MB
 from airlab.sandbox.warm import WarmProcessSandbox
-from airlab.testing.hostile import MIB, Layout, script, sleeper, wait_until
+from airlab.testing.hostile import MIB, Layout, script, wait_until
 
 
 def _zygotes(sandbox: WarmProcessSandbox) -> list[psutil.Process]:
@@ -171,20 +169,7 @@ def test_a_zygote_dying_mid_run_is_a_lost_worker(
 ) -> None:
     """Its supervisors get SIGTERM as it dies and kill their trees: the worker's failure, not
     the candidate's (the pool runs the candidate again)."""
-    code = script(
-        f"""
-        import subprocess, sys, time
-        subprocess.Popen({sleeper(layout.mark)})
-        time.sleep(600)
-        """
-    )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(sandbox.run, layout.request(code, time_s=60))
-        wait_until(lambda: len(layout.alive()) >= 2)
-        (zygote,) = _zygotes(sandbox)
-        zygote.kill()
-        with pytest.raises(WorkerLostError, match="zygote died"):
-            future.result(timeout=30)
+    kill_mid_run(sandbox, layout, lambda: _zygotes(sandbox), match="zygote died")
     wait_until(lambda: layout.alive() == [], seconds=5)
 
 

@@ -74,3 +74,15 @@ def candidate_env(
         env["CUDA_VISIBLE_DEVICES"] = ""
     env.update({str(k): str(v) for k, v in extra.items()})
     return env
+
+
+BASE_NAMES = frozenset(
+    {
+        *candidate_env(ExecutionLimits(), {}, python="", home="", tmpdir=""),
+        *INHERITED,
+        *GPU_VARS,
+        *gpu_env(("0",)),
+    }
+)
+"""Every variable a candidate can have without its request asking: the request's own are the
+rest (a forked interpreter takes those per execution)."""

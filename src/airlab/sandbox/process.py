@@ -36,8 +36,8 @@ from pathlib import Path
 
 from airlab.errors import SandboxError
 from airlab.sandbox import gpus, landlock, paths
-from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionLimits, ExecutionRequest
-from airlab.sandbox.env import candidate_env
+from airlab.sandbox.base import PUBLIC_DIR_NAME, ExecutionRequest
+from airlab.sandbox.env import BASE_NAMES, candidate_env
 from airlab.sandbox.supervised import Launch, SupervisedParams, SupervisedSandbox
 
 TMP_DIR_NAME = ".tmp"
@@ -145,7 +145,7 @@ class ProcessSandbox(SupervisedSandbox):
             no_new_privs=True,
             drop_caps=os.geteuid() == 0,
             cleanup=lambda: _cleanup(public_link, tmp),
-            per_run_env=frozenset({"HOME", "TMPDIR", *_per_run(request.env, env)}),
+            per_run_env=frozenset({"HOME", "TMPDIR", *_per_run(request.env)}),
         )
         if self.landlock_abi >= 1:
             launch.landlock_fd = self._ruleset(request, python, workdir)
@@ -181,12 +181,11 @@ STARTUP_PREFIXES = ("PYTHON", "LD_")
 """Variables read as an interpreter starts (PYTHONPATH, LD_PRELOAD...): never per execution."""
 
 
-def _per_run(extra: Mapping[str, str], env: dict[str, str]) -> set[str]:
+def _per_run(extra: Mapping[str, str]) -> set[str]:
     """The request's own variables that a forked interpreter can take after it started: not
     those every candidate has (a thread count, which libraries read as they are imported)
     nor those read at start-up."""
-    base = set(env) & set(candidate_env(ExecutionLimits(), {}, python="", home="", tmpdir=""))
-    return {k for k in extra if k not in base and not k.startswith(STARTUP_PREFIXES)}
+    return {k for k in extra if k not in BASE_NAMES and not k.startswith(STARTUP_PREFIXES)}
 
 
 def _replace_link(link: Path, target: Path) -> None:

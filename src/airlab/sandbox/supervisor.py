@@ -123,8 +123,9 @@ def _drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _reap(main: int) -> None:
-    """Collect every exited child (orphans included); remember the candidate's own status."""
+def reap(main: int | None = None) -> None:
+    """Collect every exited child (orphans included); remember the status of `main`, the
+    candidate's own process, where one is named."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -183,9 +184,9 @@ def _kill_tree(main: int, procs_files: list[str]) -> None:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        _reap(main)
+        reap(main)
         time.sleep(0.002)
-    _reap(main)
+    reap(main)
 
 
 def _remove_cgroups(procs_files: list[str]) -> None:
@@ -239,7 +240,7 @@ def supervise(cfg: dict, become: Callable[[dict, int], None]) -> None:
             if info is None:
                 continue
             if info.si_signo == signal.SIGCHLD:
-                _reap(main_pid)
+                reap(main_pid)
             elif cfg.get("forked") and info.si_pid == cfg["parent_pid"]:
                 reason = "zygote_gone"  # its PR_SET_PDEATHSIG: the caller signals by pidfd
                 break

@@ -70,14 +70,18 @@ class WatchResult:
     disk_bytes: int
 
 
-def tree_rss(root_pid: int) -> int:
-    """Sum of the RSS of every descendant of `root_pid` (shared pages count once per process)."""
+def descendants(root_pid: int) -> list[psutil.Process]:
+    """Every process under `root_pid` (none once it has gone)."""
     try:
-        children = psutil.Process(root_pid).children(recursive=True)
+        return psutil.Process(root_pid).children(recursive=True)
     except psutil.Error:
-        return 0
+        return []
+
+
+def tree_rss(tree: list[psutil.Process]) -> int:
+    """Sum of the RSS of every process in `tree` (shared pages count once per process)."""
     total = 0
-    for child in children:
+    for child in tree:
         with contextlib.suppress(psutil.Error):
             total += child.memory_info().rss
     return total
@@ -87,18 +91,14 @@ PSS_MAX_PROCESSES = 64
 """Past this many processes the tree's PSS is not read (a few ms each): RSS decides."""
 
 
-def tree_pss(root_pid: int) -> int | None:
-    """Sum of the proportional set size of every descendant of `root_pid`: a page shared by n
+def tree_pss(tree: list[psutil.Process]) -> int | None:
+    """Sum of the proportional set size of every process in `tree`: a page shared by n
     processes counts 1/n in each, so forks of one big parent (a warm zygote, a candidate's own
     multiprocessing) count once. None where it cannot be read."""
-    try:
-        children = psutil.Process(root_pid).children(recursive=True)
-    except psutil.Error:
-        return None
-    if len(children) > PSS_MAX_PROCESSES:
+    if len(tree) > PSS_MAX_PROCESSES:
         return None
     total = 0
-    for child in children:
+    for child in tree:
         try:
             with open(f"/proc/{child.pid}/smaps_rollup", "rb") as handle:
                 for line in handle:
@@ -225,9 +225,10 @@ class Watchdog:
             sink.write(data)
 
     def _check_memory(self) -> None:
-        rss = tree_rss(self.proc.pid)
+        tree = descendants(self.proc.pid)
+        rss = tree_rss(tree)
         if rss > self.limits.memory_mb * MIB:  # RSS counts a shared page in every sharer: the
-            pss = tree_pss(self.proc.pid)  # costlier PSS decides, where it can be read
+            pss = tree_pss(tree)  # costlier PSS decides, where it can be read
             rss = rss if pss is None else pss
         self.last_rss = rss
         self.peak_rss = max(self.peak_rss, rss)

@@ -174,20 +174,10 @@ def _fork_supervisor(sock: socket.socket, cfg: dict, fds: list[int]) -> int:
     return 0  # unreachable
 
 
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def _serve(sock: socket.socket, parent: int) -> None:
     while os.getppid() == parent:
         ready, _, _ = select.select([sock], [], [], POLL_S)
-        _reap()
+        supervisor.reap()
         if not ready:
             continue
         message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, DESCRIPTORS)
@@ -227,7 +217,7 @@ def main() -> None:
         sock.send(marshal.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         raise
     _serve(sock, parent)
-    _reap()  # so that the finished supervisors' CPU time reaches whoever waits for this process
+    supervisor.reap()  # so that the finished supervisors' CPU time reaches whoever waits for it
     os._exit(0)  # at once: its supervisors kill their trees as it dies (no interpreter clean-up)
 
 
