@@ -4,7 +4,7 @@ this test process started; drives a run or a sweep in a child process the crash 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import psutil
@@ -25,10 +25,11 @@ def continue_sweep(root: str, spec: dict) -> None:
     Sweep.create_or_continue(Path(root), load_spec(spec, "test")).execute()
 
 
-def supervisors() -> list[psutil.Process]:
-    """Sandbox supervisors started by this test process (Ray's workers included)."""
+def supervisors(among: Iterable[psutil.Process] | None = None) -> list[psutil.Process]:
+    """Sandbox supervisors among `among` (default: every process this test process started,
+    Ray's workers included); one that ended or is a zombie while it is read is skipped."""
     found = []
-    for proc in psutil.Process().children(recursive=True):
+    for proc in psutil.Process().children(recursive=True) if among is None else among:
         try:
             if any(part.endswith("supervisor.py") for part in proc.cmdline()):
                 found.append(proc)

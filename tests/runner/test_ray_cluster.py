@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 import scripted
 import yaml
@@ -265,13 +264,7 @@ def test_a_node_lost_mid_candidate_is_run_again_elsewhere(setup):
             errors.append(exc)
 
     def running_on_a() -> bool:
-        for proc in setup.cluster.tree("a"):
-            try:
-                if any(part.endswith("supervisor.py") for part in proc.cmdline()):
-                    return True
-            except psutil.Error:  # ended, or a zombie not yet reaped, while the tree was read
-                continue
-        return False
+        return bool(scripted.supervisors(setup.cluster.tree("a")))
 
     thread = threading.Thread(target=drive)
     thread.start()

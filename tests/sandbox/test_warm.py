@@ -169,7 +169,12 @@ def test_a_zygote_dying_mid_run_is_a_lost_worker(
 ) -> None:
     """Its supervisors get SIGTERM as it dies and kill their trees: the worker's failure, not
     the candidate's (the pool runs the candidate again)."""
-    kill_mid_run(sandbox, layout, lambda: _zygotes(sandbox), match="zygote died")
+
+    def the_zygote() -> list[psutil.Process]:
+        (zygote,) = _zygotes(sandbox)
+        return [zygote]
+
+    kill_mid_run(sandbox, layout, the_zygote, match="zygote died")
     wait_until(lambda: layout.alive() == [], seconds=5)
 
 
