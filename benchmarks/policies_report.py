@@ -21,6 +21,15 @@ class TaskMetric(NamedTuple):
     maximize: bool
 
 
+def best_found(result: dict[str, Any], maximize: bool) -> float:
+    """The best test score among all of a search's candidates: what a choice that knew the test
+    split would have submitted. Read after the search for the report only; no search uses it."""
+    tests = [n["test_score"] for n in result["nodes"] if n.get("test_score") is not None]
+    if not tests:
+        return np.nan
+    return float(max(tests) if maximize else min(tests))
+
+
 def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per number of candidates evaluated: best search score so far, and the test score of the
     node the run would submit then (chosen by the same protocol as `airlab run`)."""
@@ -56,6 +65,7 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 "label": _label(method, runs[0]["operators"]),
                 "best": np.array([p[0] for p in pairs]),
                 "test": np.array([p[1] for p in pairs]),
+                "found": np.array([best_found(run, metrics[task].maximize) for run in runs]),
                 "seconds": float(np.median([run["seconds"] for run in runs])),
                 "seeds": len(runs),
             }
@@ -78,6 +88,8 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
         *policy_differences(results, ours, final_test),
         "",
         *where_airlab_loses(summary, metrics),
+        "",
+        *found_or_chosen(summary, metrics),
     ]
     (out / "policies.md").write_text("\n".join(lines) + "\n")
     _plot(summary, metrics, out / "policies.png")
@@ -164,6 +176,51 @@ def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[st
         "`--candidates 40 --seeds 5` before drawing conclusions.",
     ]
     return lines
+
+
+def found_or_chosen(summary: dict, metrics: dict[str, TaskMetric]) -> list[str]:
+    """Where a peer's final node tests better than every policy's (medians over seeds): did no
+    policy evaluate a candidate as good, or did one evaluate it and submit another? The
+    candidates' test scores are read after the searches, for this line only."""
+    lines = [
+        "Found or chosen? Where every airlab policy's final node tests worse than a peer's "
+        "(medians over seeds), the best test score among a search's candidates (known only "
+        "after the search; nothing chooses by it):",
+        "",
+    ]
+    for task, methods in summary.items():
+        sign = 1.0 if metrics[task].maximize else -1.0
+        ours = {m: r for m, r in methods.items() if m not in PEERS}
+        if not ours:
+            continue
+        found = {m: _median_found(r) for m, r in ours.items() if np.any(~np.isnan(r["found"]))}
+        top = max(found, key=lambda m: sign * found[m], default=None)
+        for peer in (m for m in methods if m in PEERS):
+            peer_final = _median_final(methods[peer], "test")
+            if top is None or any(
+                sign * _median_final(r, "test") >= sign * peer_final for r in ours.values()
+            ):
+                continue
+            best = f"best median {ours[top]['label']} {found[top]:.4f}"
+            theirs = f"{peer_final:.4f}, its own best candidate {_median_found(methods[peer]):.4f}"
+            if sign * found[top] >= sign * peer_final:
+                lines.append(
+                    f"- {task}: found, not chosen: the policies' searches held candidates testing "
+                    f"at least as well as {PEERS[peer]}'s final node ({theirs}; {best}), and "
+                    "the choice on the hidden splits (the same for every method) passed them over."
+                )
+            else:
+                lines.append(
+                    f"- {task}: not found: no policy's candidates reached {PEERS[peer]}'s final "
+                    f"node's test score ({theirs}; {best})."
+                )
+    if len(lines) == 2:
+        lines.append("- nowhere: some policy's final node matched or beat each peer's.")
+    return lines
+
+
+def _median_found(row: dict[str, Any]) -> float:
+    return float(np.nanmedian(row["found"])) if np.any(~np.isnan(row["found"])) else np.nan
 
 
 def _best_final(row: dict[str, Any], key: str, sign: float) -> float:

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from policies_report import TaskMetric, curves, where_airlab_loses
+from policies_report import TaskMetric, best_found, curves, found_or_chosen, where_airlab_loses
 
 
 def _node(node_id, search, select=None, test=None):
@@ -66,3 +66,30 @@ def test_a_peers_best_seed_beating_every_policy_is_stated():
     }
     lines = where_airlab_loses(summary, {"t": TaskMetric("m", True)})
     assert any("best seed: Optuna TPE (0.9500)" in line for line in lines)
+
+
+def _found_row(label, finals, found):
+    return {**_row(label, finals), "found": np.array(found, dtype=float)}
+
+
+@pytest.mark.parametrize("maximize", [True, False])
+def test_a_loss_says_whether_the_policies_found_a_better_candidate(maximize):
+    sign = 1 if maximize else -1
+    peer = _found_row("Optuna TPE", [sign * 0.7], [sign * 0.75])
+    found = {"t": {"greedy": _found_row("greedy", [sign * 0.6], [sign * 0.8]), "tpe": peer}}
+    missed = {"t": {"greedy": _found_row("greedy", [sign * 0.6], [sign * 0.65]), "tpe": peer}}
+    level = {"t": {"greedy": _found_row("greedy", [sign * 0.7], [sign * 0.7]), "tpe": peer}}
+    metrics = {"t": TaskMetric("m", maximize)}
+    (line,) = [x for x in found_or_chosen(found, metrics) if x.startswith("- t")]
+    assert line.startswith("- t: found, not chosen") and "greedy" in line
+    (line,) = [x for x in found_or_chosen(missed, metrics) if x.startswith("- t")]
+    assert line.startswith("- t: not found")
+    assert found_or_chosen(level, metrics)[-1].startswith("- nowhere")
+
+
+def test_best_found_is_the_best_test_score_among_the_candidates():
+    result = {"nodes": [_node(0, 0.5, test=0.4), _node(1, None), _node(2, 0.8, test=0.7)]}
+    result["nodes"][1]["test_score"] = None
+    assert best_found(result, maximize=True) == 0.7
+    assert best_found(result, maximize=False) == 0.4
+    assert np.isnan(best_found({"nodes": [result["nodes"][1]]}, maximize=True))

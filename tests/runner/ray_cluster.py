@@ -106,14 +106,22 @@ class LocalCluster:
 
     def kill_node(self, name: str) -> None:
         """SIGKILL every process of the node at once: a machine lost mid-candidate."""
+        top = self.nodes[name]
         for proc in self.tree(name):
             with contextlib.suppress(psutil.Error):
                 proc.kill()
-        self.nodes.pop(name).wait(timeout=30)
+        top.kill()  # the node's own process even where its tree could not be read
+        del self.nodes[name]
+        top.wait(timeout=30)
 
     def shutdown(self) -> None:
-        for name in list(self.nodes):
-            self.kill_node(name)
+        """Every node, then the head: one that will not die does not spare the others."""
+        with contextlib.ExitStack() as stack:  # its callbacks run last in, first out
+            stack.callback(self._stop_head)
+            for name in list(self.nodes):
+                stack.callback(self.kill_node, name)
+
+    def _stop_head(self) -> None:
         if self.head is not None:
             children = psutil.Process(self.head.pid).children(recursive=True)
             self.head.send_signal(signal.SIGTERM)
