@@ -11,6 +11,7 @@ from airlab.errors import ReplayMismatchError
 from airlab.journal import NodeStatus
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FakeLLMServer, Reply
+from tiny_task import FORKED
 
 from .scripted_agent import scripted_agent
 
@@ -30,6 +31,7 @@ def _config(runs, backend, options, **fields):
         "workers": 1,
         "runs_dir": str(runs),
         "limits": {"time_s": 60},
+        "sandbox": FORKED,
         "preflight": False,  # these searches script their first answers exactly,
         "lookahead": False,  # and their order of steps
         **fields,

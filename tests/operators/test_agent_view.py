@@ -21,6 +21,7 @@ from airlab.operators.prompting import PromptSettings
 from airlab.sandbox import get_sandbox
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import resolve_task
+from tiny_task import FORKED
 
 SEARCH, SELECT, TEST, SELF = 0.123456, 0.234567, 0.345678, 0.876543
 HIDDEN_SEARCH = ("0.12346", "0.123456")
@@ -169,6 +170,7 @@ def test_no_request_of_a_self_reported_run_holds_a_hidden_score(policy, tmp_path
                 "workers": 1,
                 "runs_dir": str(tmp_path),
                 "limits": {"time_s": 60},
+                "sandbox": FORKED,
             }
         )
         run = Run.create(config)

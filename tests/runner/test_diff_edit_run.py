@@ -4,6 +4,7 @@ scripts (the templates' blocks apply), and result.json counts its diff steps."""
 import pytest
 
 from airlab.runner import Run, RunConfig
+from tiny_task import FORKED
 
 
 def _run(task_root, tmp_path, edit_format):
@@ -17,6 +18,7 @@ def _run(task_root, tmp_path, edit_format):
             "backend_options": {"bug_rate": 0.3},
             "operator_options": {"edit_format": edit_format},
             "limits": {"time_s": 60},
+            "sandbox": FORKED,
         }
     )
     run = Run.create(config)

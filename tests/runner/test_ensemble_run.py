@@ -5,6 +5,7 @@ import pytest
 
 from airlab.journal import NodeStatus
 from airlab.runner import Run, RunConfig
+from tiny_task import FORKED
 
 
 @pytest.mark.slow
@@ -16,6 +17,7 @@ def test_run_ends_with_an_ensemble_node(make_task, tmp_path):
             "runs_dir": str(tmp_path / "runs"),
             "policy_params": {"num_drafts": 4},
             "limits": {"time_s": 60},
+            "sandbox": FORKED,
             "selection": {"ensemble": True},
         }
     )

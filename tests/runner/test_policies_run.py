@@ -10,6 +10,7 @@ import pytest
 from airlab.journal import Journal
 from airlab.policies import POLICY_META
 from airlab.runner import Run, RunConfig, RunObserver
+from tiny_task import FORKED
 
 SMALL = {
     "mcts": {"num_children": 2},
@@ -30,6 +31,7 @@ def _config(task_root, tmp_path, policy, steps, operators="aide"):
             "runs_dir": str(tmp_path / "runs"),
             "backend_options": {"bug_rate": 0.2},
             "limits": {"time_s": 60},
+            "sandbox": FORKED,
         }
     )
 
