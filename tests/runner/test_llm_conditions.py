@@ -23,6 +23,7 @@ from airlab.result import RunResult
 from airlab.runner import Run, RunConfig
 from airlab.testing.fake_llm import FAILURES, FakeLLMServer, Reply, Request
 from airlab.testing.tasks import tiny_answer
+from tiny_task import FORKED
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,7 @@ def _config(task, tmp_path, server, **fields):
         "workers": 2,
         "runs_dir": str(tmp_path / "runs"),
         "limits": {"time_s": 60},
+        "sandbox": FORKED,
         **fields,
     }
     return RunConfig.model_validate(data)
