@@ -121,6 +121,23 @@ def test_continue_starts_from_the_node_and_leaves_the_source_alone(source_run, t
     assert env.run_dir.parent == tmp_path
 
 
+def test_every_episode_runs_in_the_environments_one_sandbox(source_run, tmp_path):
+    """A warm sandbox's interpreter is started once for the environment, not per episode: two
+    forks of another run's nodes (a run made in the default sandbox) and an episode from the
+    environment's own root draft."""
+    env = make("digits", runs_dir=tmp_path, max_steps=1, sandbox="warm")
+    zygotes = []
+    for options in ({"start": (source_run, 2)}, None, {"start": (source_run, 1)}):
+        env.reset(options=options)
+        assert env.search.sandbox is env.sandbox and env.search.config.sandbox == "warm"
+        _, _, _, _, info = env.step(answer(5.0))
+        assert info["status"] == "good"
+        zygotes.append(tuple(env.sandbox.zygote_pids()))
+    assert len(zygotes[0]) == 1 and len(set(zygotes)) == 1
+    env.close()
+    assert env.sandbox.zygote_pids() == []
+
+
 def test_bad_start_and_missing_gymnasium_are_one_line_errors(source_run, tmp_path, monkeypatch):
     env = make("digits", runs_dir=tmp_path)
     with pytest.raises(ConfigError, match="expected \\(run_dir, node_id\\)"):

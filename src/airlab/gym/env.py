@@ -47,6 +47,7 @@ from airlab.operators.options import parse_operator_options
 from airlab.runner.config import RunConfig
 from airlab.runner.pool import PoolResult
 from airlab.runner.search import Proposal, Search
+from airlab.sandbox import get_sandbox
 from airlab.sandbox.base import Execution, ExecutionRequest
 from airlab.tasks import resolve_task
 from airlab.tasks.checks import require_task_data
@@ -152,6 +153,7 @@ class AirlabEnv(gym.Env):
         operator_options: dict[str, Any] | None = None,
         limits: dict[str, Any] | None = None,
         seed: int = 0,
+        sandbox: str = "auto",
     ) -> None:
         if operator not in ("draft", "improve", "debug"):
             raise ConfigError(f"gym operator must be draft, improve or debug, got {operator!r}")
@@ -177,6 +179,9 @@ class AirlabEnv(gym.Env):
         """ReAct replies call tools natively (`react_tools=native`); else the text protocol."""
         self.limits = dict(limits or {})
         self.seed_value = seed
+        self.sandbox = get_sandbox(sandbox)
+        """Where every episode's candidates run: one sandbox for the environment's life (a
+        warm one starts its interpreters once, not once per episode); `close` stops it."""
         self.observation_space = observation_space(typed.react_turns if self.react else None)
         self.action_space = FreeText(min_length=0)
         self.search: Search | None = None
@@ -202,9 +207,9 @@ class AirlabEnv(gym.Env):
             start: StartState | None = StartState.parse(options["start"], kind)
         else:
             start = self.root()
-        self.close()
+        self._end_episode()
         if start is None:  # a draft from an empty history
-            self.search = Search.create(self._config(steps=self.max_steps))
+            self.search = Search.create(self._config(steps=self.max_steps), sandbox=self.sandbox)
             self.search.journal.set_meta(status=GYM_STATUS)
             step = Step("draft", ())
         else:
@@ -213,6 +218,7 @@ class AirlabEnv(gym.Env):
                 self.runs_dir,
                 steps=self.max_steps,
                 operator_options={"mode": "single", **self.operator_options},
+                sandbox=self.sandbox,
             )
         self._steps, self._over, self._pending = 0, False, False
         self._propose(step)
@@ -354,6 +360,11 @@ class AirlabEnv(gym.Env):
         return [dict(tool) for tool in TOOLS] if self.native_tools else []
 
     def close(self) -> None:
+        """The episode's journal, and the sandbox (a warm one's interpreters)."""
+        self._end_episode()
+        self.sandbox.close()
+
+    def _end_episode(self) -> None:
         if self.search is not None:
             self.search.journal.close()
         self.search = None
@@ -373,7 +384,7 @@ class AirlabEnv(gym.Env):
     def _make_root(self) -> StartState:
         bug_rate = 1.0 if self.operator == "debug" else 0.0
         config = self._config(steps=1, backend_options={"bug_rate": bug_rate})
-        search = Search.create(config)
+        search = Search.create(config, sandbox=self.sandbox)
         search.journal.set_meta(status=GYM_STATUS)
         proposal = search.add_step("draft", (), note="gym root")
         node = search.tell_written(search.write(proposal))
@@ -401,6 +412,7 @@ class AirlabEnv(gym.Env):
                 "runs_dir": str(self.runs_dir),
                 "limits": self.limits,
                 "seed": self.seed_value,
+                "sandbox": self.sandbox.name,
             }
         )
 

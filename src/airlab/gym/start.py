@@ -27,6 +27,7 @@ from airlab.result import RunStatus
 from airlab.runner.config import RunConfig
 from airlab.runner.layout import open_run
 from airlab.runner.search import Search
+from airlab.sandbox import Sandbox
 
 _NOT_COPIED = {"id", "parent_ids", "operator", "note", "debug_depth", "created_at"}
 _NEVER_COPIED = {"select_score": None, "test_score": None}
@@ -94,9 +95,12 @@ def fork(
     *,
     steps: int,
     operator_options: dict[str, Any] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> tuple[Search, Step]:
     """A fresh search holding the history `start` may see, and the step to take from it;
-    `operator_options` (the environment's: its mode, above all) apply over the source run's."""
+    `operator_options` (the environment's: its mode, above all) apply over the source run's.
+    With `sandbox` its candidates run there (the environment's), else in one of the source
+    run's kind."""
     config, journal = source_config(start.run_dir)
     try:
         nodes = {node.id: node for node in journal.nodes()}
@@ -126,6 +130,7 @@ def fork(
             "runs_dir": Path(runs_dir),
             "run_name": None,
             "workers": 1,
+            "sandbox": config.sandbox if sandbox is None else sandbox.name,
             "operator_options": {**config.operator_options, **(operator_options or {})},
             "budget": config.budget.model_copy(
                 update={
@@ -137,7 +142,7 @@ def fork(
             ),
         }
     )
-    search = Search.create(forked)
+    search = Search.create(forked, sandbox=sandbox)
     copy_nodes(search, keep)
     source = {"run_dir": str(start.run_dir), "node_id": node.id, "kind": start.kind.value}
     search.journal.set_meta(status=GYM_STATUS, forked_from=source)

@@ -62,8 +62,10 @@ class _Rollout:
         react_turns: int = 8,
         react_command_s: float | None = None,
         edit_format: str = "whole",
+        sandbox: str = "auto",
     ) -> None:
         self._runs_dir = Path(runs_dir)
+        self._sandbox = sandbox
         self._task = task
         self._operator = operator
         self._render = render
@@ -100,6 +102,7 @@ class _Rollout:
                 runs_dir=self._runs_dir,
                 operator_options=self._options,
                 limits=self._limits,
+                sandbox=self._sandbox,
             )
             self._env_task = str(task)
         options = None

@@ -80,6 +80,7 @@ def load_environment(
     react_turns: int = 8,
     rewards: RewardSpec | None = None,
     limits: dict[str, Any] | None = None,
+    sandbox: str = "auto",
 ) -> Any:
     """A verifiers environment over these start states (see the module docstring)."""
     vf = _verifiers()
@@ -92,6 +93,7 @@ def load_environment(
         "rewards": rewards or RewardSpec(),
         "runs_dir": Path(runs_dir),
         "limits": dict(limits or {}),
+        "sandbox": sandbox,
     }
     rows = []
     for value in starts:

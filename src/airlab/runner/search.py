@@ -115,7 +115,14 @@ CommandRunner = Callable[[ExecutionRequest], Execution]
 class Search:
     """A search on one task with one policy and backend, over a run folder's journal."""
 
-    def __init__(self, config: RunConfig, folder: RunFolder, journal: Journal, task: Task) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        folder: RunFolder,
+        journal: Journal,
+        task: Task,
+        sandbox: Sandbox | None = None,
+    ) -> None:
         self.config = config
         self.prompts = PromptLibrary(folder.agent / "prompts")
         """The run's templates: its agent's `prompts/` (copied into the run folder) first."""
@@ -146,7 +153,7 @@ class Search:
         self.analysis_enabled = (
             isinstance(self.backend, ChatModel) and self.operator_params.analysis
         )
-        self.sandbox: Sandbox = get_sandbox(config.sandbox)
+        self.sandbox: Sandbox = sandbox if sandbox is not None else get_sandbox(config.sandbox)
         self.run_commands: CommandRunner | None = None
         """Set by the driver so that ReAct's commands run on its pool; None: on `sandbox`."""
         self.grader: Grader | RubricGrader = (
@@ -188,18 +195,23 @@ class Search:
 
     # ---- creating and reopening ------------------------------------------------------------
     @classmethod
-    def create(cls, config: RunConfig, agent: Agent | None = None) -> Search:
+    def create(
+        cls, config: RunConfig, agent: Agent | None = None, *, sandbox: Sandbox | None = None
+    ) -> Search:
         """Validate everything, then make the run folder and its journal. With `agent`, the
         folder keeps a copy of it and the journal its name and content hash. The policy,
         operators, pool and sandbox are checked before the task is resolved (a first use
         prepares its data, which a typo should not wait for); the backend is built once the
-        data passed its check."""
+        data passed its check. With `sandbox`, candidates run in that one (a gym environment's,
+        kept across its episodes, so that a warm one's interpreters are started once) rather
+        than in a new one made from `config.sandbox`."""
         operator_set = OPERATOR_SETS.get(config.operators)
         make_policy(config.policy, config.policy_params, operator_set.operators)
         operator_options(config.operators, config.operator_options)
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
-        get_sandbox(config.sandbox)
+        if sandbox is None:
+            get_sandbox(config.sandbox)
         if config.lessons is not None:
             from airlab.lessons.writer import check_store
 
@@ -234,7 +246,7 @@ class Search:
                 **({"agent": agent.record()} if agent is not None else {}),
             ),
         )
-        search = cls(config, folder, journal, task)
+        search = cls(config, folder, journal, task, sandbox)
         _ = search.packages  # probed now, before any driver or pool runs candidates
         if config.lessons is not None:
             from airlab.lessons.writer import retrieve_for_run
