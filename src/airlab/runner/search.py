@@ -211,7 +211,7 @@ class Search:
         POOLS.parse_params(config.pool, config.pool_options)
         POOLS.get(config.pool).check_available()
         if sandbox is None:
-            get_sandbox(config.sandbox)
+            sandbox = get_sandbox(config.sandbox)
         if config.lessons is not None:
             from airlab.lessons.writer import check_store
 
