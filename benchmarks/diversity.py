@@ -117,6 +117,7 @@ def run_job(job: Job) -> dict[str, Any]:
     run = Run.create(config)
     result = run.execute()
     families = list(result.draft_families)
+    ideas = run.journal.get_meta("ideas") or []  # what the ideation call proposed
     return {
         **asdict(job),
         "direction": result.direction,
@@ -124,6 +125,7 @@ def run_job(job: Job) -> dict[str, Any]:
         "families": families,
         "entropy_bits": shannon_entropy(families),
         "distinct_families": len(set(families)),
+        "idea_families": [idea["family"] for idea in ideas],
         "valid_nodes": result.good_nodes,
         "nodes": result.nodes,
         "seconds": time.monotonic() - started,
@@ -141,14 +143,23 @@ def bootstrap_mean(values: np.ndarray, *, seed: int, n_boot: int = 2000) -> tupl
     return (float(values.mean()), float(low), float(high))
 
 
+def _proposed(part: pd.DataFrame) -> str:
+    """Mean distinct families among the ideas the ideation call proposed (the knob's ask),
+    beside those the drafts were classified as (what was written); "—" in rows from before
+    the ideas were recorded."""
+    if "idea_families" not in part or part["idea_families"].isna().any():
+        return "—"
+    return f"{part['idea_families'].map(lambda families: len(set(families))).mean():.1f}"
+
+
 def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
     """The markdown tables: per level, paired high − low, and the correlation."""
     table = pd.DataFrame(rows)
     table["performance"] = task_percentiles(table)
     lines = [
-        "| diversity | runs | entropy (bits) [95% CI] | distinct families | "
+        "| diversity | runs | entropy (bits) [95% CI] | distinct families | families proposed | "
         "performance [95% CI] | valid nodes |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
     for level in LEVELS:
         part = table[table["level"] == level]
@@ -158,8 +169,9 @@ def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
         perf = bootstrap_mean(part["performance"].to_numpy(float), seed=seed)
         lines.append(
             f"| {level} | {len(part)} | {ent[0]:.2f} [{ent[1]:.2f}, {ent[2]:.2f}] | "
-            f"{part['distinct_families'].mean():.1f} | {perf[0]:.2f} [{perf[1]:.2f}, "
-            f"{perf[2]:.2f}] | {part['valid_nodes'].sum()}/{part['nodes'].sum()} |"
+            f"{part['distinct_families'].mean():.1f} | {_proposed(part)} | "
+            f"{perf[0]:.2f} [{perf[1]:.2f}, {perf[2]:.2f}] | "
+            f"{part['valid_nodes'].sum()}/{part['nodes'].sum()} |"
         )
     pivot = table.pivot_table(index=["task", "seed"], columns="level", values="performance")
     if {"low", "high"} <= set(pivot.columns):

@@ -66,3 +66,17 @@ def test_a_rerun_runs_only_what_is_missing_or_changed(tmp_path, monkeypatch):
     diversity.main([*args[:-4], "--steps", "3", "--jobs", "1", "--out", str(tmp_path)])
     assert len(ran) == 13 and all(steps == 3 for _, _, steps in ran[7:])
     assert len(json.loads((tmp_path / "results.json").read_text())) == 6
+
+
+def test_the_families_the_ideas_proposed_are_reported_beside_those_drafted():
+    """With a model the knob is an ask: the report shows what was proposed next to what the
+    drafts were classified as, and a dash for rows recorded before ideas were kept."""
+    rows = _rows("high")
+    assert "| low | 8 | 0.00 [0.00, 0.00] | 1.0 | — |" in "\n".join(report(rows))
+    asked = {"low": ["rf"] * 5, "medium": ["rf", "rf", "svm", "svm", "knn"], "high": list("abcde")}
+    for row in rows:
+        row["idea_families"] = asked[row["level"]]
+    lines = "\n".join(report(rows))
+    assert "| low | 8 | 0.00 [0.00, 0.00] | 1.0 | 1.0 |" in lines
+    assert "| medium | 8 | 1.50 [1.50, 1.50] | 1.0 | 3.0 |" in lines
+    assert "| high | 8 | 2.30 [2.30, 2.30] | 1.0 | 5.0 |" in lines
