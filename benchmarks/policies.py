@@ -29,6 +29,7 @@ Needs the `bench` extra: pip install -e '.[bench]'.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -111,7 +112,13 @@ def run_job(job: Job) -> dict[str, Any]:
         "operators": operators_of(job.method),
         "seconds": time.monotonic() - started,
         "revision": code_revision(),
-        "nodes": [node.model_dump(mode="json", include=set(NODE_FIELDS)) for node in nodes],
+        "nodes": [
+            {
+                **node.model_dump(mode="json", include=set(NODE_FIELDS)),
+                "code_sha256": hashlib.sha256(node.code.encode()).hexdigest(),
+            }
+            for node in nodes
+        ],
     }
 
 

@@ -169,11 +169,21 @@ def where_airlab_loses(summary: dict, metrics: dict[str, TaskMetric]) -> list[st
     if not losses:
         lines.append("- nowhere on the median: every policy matched or beat both peers.")
     lines += ["", *_best_seed_losses(summary, metrics)]
+    seeds, candidates = min(
+        (row["test"].shape for methods in summary.values() for row in methods.values()),
+        default=(0, 0),
+    )
+    noisy = (
+        "a few seeds at a small budget are noisy; rerun with `--candidates 40 --seeds 5` "
+        "before drawing conclusions."
+        if seeds < 5 or candidates < 40
+        else f"a median over {seeds} seeds still moves with one seed: a task decided by less "
+        "than the seeds' spread (the [min, max] above) is not a verdict."
+    )
     lines += [
         "",
         "Caveats: the peers search single-model recipes only (no ensembles), airlab also spends "
-        "time writing each candidate, and a few seeds at a small budget are noisy; rerun with "
-        "`--candidates 40 --seeds 5` before drawing conclusions.",
+        f"time writing each candidate, and {noisy}",
     ]
     return lines
 

@@ -42,8 +42,33 @@ def _blocks(
         if len(runs) < len(methods):
             continue
         scores.append([_signed(final_test(run), run["maximize"]) for run in runs])
-        scripts.append([[n.get("code", "") for n in run["nodes"]] for run in runs])
+        scripts.append([trace(run) for run in runs])
     return np.array(scores, dtype=float).reshape(-1, len(methods)), scripts
+
+
+SCRIPTS_KEY = "code_sha256"
+"""Each node's script digest, as `benchmarks/policies.py` records it (since 2026-12-06)."""
+
+
+def trace(run: dict[str, Any]) -> list[Any]:
+    """What a search did, node by node: its scripts' digests where every node recorded one;
+    else (results written before digests were kept) each node's operator, status and search
+    score, whose sequences differ whenever the scripts' do not run alike."""
+    nodes = run["nodes"]
+    if all(SCRIPTS_KEY in node for node in nodes):
+        return [node[SCRIPTS_KEY] for node in nodes]
+    return [(n.get("operator"), n.get("status"), n.get("search_score")) for n in nodes]
+
+
+def _compared_by(results: Sequence[dict[str, Any]]) -> str:
+    if all(SCRIPTS_KEY in node for run in results for node in run["nodes"]):
+        return "Different searches: those whose sequences of scripts are not the same."
+    return (
+        "Different searches: those whose sequences of (operator, status, search score) per "
+        "node are not the same (these results did not record their scripts; two searches "
+        "writing different scripts that score alike node by node count as the same, so this "
+        "is a lower bound on different scripts)."
+    )
 
 
 def policy_differences(
@@ -64,7 +89,7 @@ def policy_differences(
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, blocks, size=(resamples, blocks))
     lines += [
-        "| policies | different scripts | wins / losses / ties on test "
+        "| policies | different searches | wins / losses / ties on test "
         "| mean rank difference [95% CI] |",
         "|---|---|---|---|",
     ]
@@ -81,8 +106,7 @@ def policy_differences(
     lines += [
         "",
         "Ranks are within each (task, seed), 1 the best; a negative difference means the first "
-        "policy of the pair ranks better. Different scripts: searches whose sequences of "
-        "scripts are not the same.",
+        "policy of the pair ranks better. " + _compared_by(results),
         "",
         _friedman_line(scores, methods),
     ]

@@ -46,5 +46,10 @@ def test_the_policy_benchmark_runs_a_tiny_size_with_the_new_operators(tmp_path):
     ours = [n["operator"] for n in results["greedy+ops"]["nodes"]]
     assert ours.count("draft") == 2 and ours[-1] == "ensemble"  # the budget, then the soup
     assert all(n["test_score"] is not None for n in results["tpe"]["nodes"])
+    # every node keeps its script's digest, which the report's "different searches" compares
+    digests = [n["code_sha256"] for r in results.values() for n in r["nodes"]]
+    assert all(len(digest) == 64 for digest in digests)
+    drafts = [n["code_sha256"] for n in results["greedy+ops"]["nodes"] if n["operator"] == "draft"]
+    assert len(set(drafts)) == 2
     report = (out / "policies.md").read_text()
     assert "greedy+ops (aide + ideation, runtime fitness, ensemble)" in report

@@ -21,7 +21,7 @@ def _search(method, task, seed, final, maximize=True, scripts=("x",)):
         "seed": seed,
         "maximize": maximize,
         "final": final,
-        "nodes": [{"code": code} for code in scripts],
+        "nodes": [{"code_sha256": code} for code in scripts],
     }
 
 
@@ -85,3 +85,26 @@ def test_the_count_against_the_peer_follows_the_medians_and_direction():
         ]
     (line,) = reaches_peer(results, ["greedy"], "tpe", "Optuna TPE", final)
     assert "on 1 of 3 tasks; not on b, c." in line
+
+
+def test_results_without_script_digests_are_compared_by_their_nodes_scores():
+    """Results written before digests were kept (the 40x5 table's parts): searches are told
+    apart by their nodes' operators, statuses and search scores, and the report says so
+    (without digests every search once counted as the same)."""
+    results = []
+    for task in TASKS:
+        for seed in range(5):
+            for method, scores in (("greedy", (0.1, 0.2)), ("llm_first", (0.1, 0.2)),
+                                   ("mcts", (0.1, 0.3))):  # fmt: skip
+                search = _search(method, task, seed, scores[-1])
+                search["nodes"] = [
+                    {"operator": "draft", "status": "good", "search_score": score}
+                    for score in scores
+                ]
+                results.append(search)
+    lines = policy_differences(results, ["greedy", "llm_first", "mcts"], final)
+    assert "| 0/20 |" in next(line for line in lines if line.startswith("| greedy vs llm_first"))
+    assert "| 20/20 |" in next(line for line in lines if line.startswith("| greedy vs mcts"))
+    assert "lower bound on different scripts" in "\n".join(lines)
+    digests = policy_differences(_planted(np.random.default_rng(0)), ["greedy", "mcts"], final)
+    assert "sequences of scripts are not the same" in "\n".join(digests)
