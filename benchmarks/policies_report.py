@@ -264,12 +264,15 @@ def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(summary)
-    figure, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.4 * len(tasks)), squeeze=False)
+    figure, axes = plt.subplots(
+        len(tasks), 2, figsize=(11, 3.4 * len(tasks)), squeeze=False, layout="constrained"
+    )  # constrained, not tight: tight_layout lets the suptitle overlap the first row's titles
     for row_axes, task in zip(axes, tasks, strict=True):
         spec = metrics[task]
+        shown: dict[int, list[np.ndarray]] = {0: [], 1: []}
         for method, row in summary[task].items():
             style = "--" if method in PEERS else "-"
-            for ax, key in zip(row_axes, ("best", "test"), strict=True):
+            for column, (ax, key) in enumerate(zip(row_axes, ("best", "test"), strict=True)):
                 values = row[key]
                 x = np.arange(1, values.shape[1] + 1)
                 with np.errstate(all="ignore"):
@@ -277,6 +280,9 @@ def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:
                     low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
                 (line,) = ax.plot(x, median, style, label=row["label"])
                 ax.fill_between(x, low, high, color=line.get_color(), alpha=0.12)
+                shown[column] += [low[len(x) // 4 :], high[len(x) // 4 :]]
+        for column, ax in enumerate(row_axes):  # the first random trials would set the scale
+            _zoom(ax, np.concatenate(shown[column]))
         row_axes[0].set_title(f"{task}: best search {spec.metric}")
         row_axes[1].set_title(f"{task}: test {spec.metric} of the final node")
         for ax in row_axes:
@@ -284,7 +290,19 @@ def _plot(summary: dict, metrics: dict[str, TaskMetric], path: Path) -> None:
             ax.xaxis.get_major_locator().set_params(integer=True)
             ax.grid(alpha=0.3)
     axes[0][1].legend(fontsize=8, loc="best")
-    figure.suptitle("median over seeds; band: min–max", fontsize=9)
-    figure.tight_layout()
+    figure.suptitle(
+        "median over seeds; band: min–max; y axis fitted to the last three quarters of the budget",
+        fontsize=9,
+    )
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _zoom(ax: Any, values: np.ndarray) -> None:
+    """Fit the y axis to `values` with a margin (no-op when none is finite)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    margin = 0.08 * (high - low) or 0.01 * max(abs(low), 1e-9)
+    ax.set_ylim(low - margin, high + margin)
