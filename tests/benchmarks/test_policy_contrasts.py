@@ -84,7 +84,25 @@ def test_the_count_against_the_peer_follows_the_medians_and_direction():
             _search("tpe", "c", seed, 0.0),
         ]
     (line,) = reaches_peer(results, ["greedy"], "tpe", "Optuna TPE", final)
-    assert "on 1 of 3 tasks; not on b, c." in line
+    assert "on 1 of 3 tasks; not on b, c." in line and "by itself" not in line
+
+
+def test_the_best_of_several_policies_is_counted_beside_each_policy_alone():
+    """Picking the best policy per task after the fact flatters: two policies that each reach
+    the peer on one task reach it on two together, and the line says both."""
+    results = []
+    for seed in range(3):
+        results += [
+            _search("greedy", "a", seed, 0.9),
+            _search("mcts", "a", seed, 0.7),
+            _search("greedy", "b", seed, 0.7),
+            _search("mcts", "b", seed, 0.9),
+            _search("tpe", "a", seed, 0.8),
+            _search("tpe", "b", seed, 0.8),
+        ]
+    (line,) = reaches_peer(results, ["greedy", "mcts"], "tpe", "Optuna TPE", final)
+    assert "on 2 of 2 tasks." in line
+    assert "Each policy by itself (fixed in advance): greedy 1, mcts 1." in line
 
 
 def test_results_without_script_digests_are_compared_by_their_nodes_scores():
