@@ -3,11 +3,14 @@
 The same greedy search (5 ideas, 5 drafts, then improve and debug) at the same step budget, with
 the ideation step's knob at low, medium and high (`-O ideas=5 -O idea_diversity=LEVEL`), on the
 bundled tasks and several seeds. Only the knob differs between the arms: same seeds, same
-budget, same final-node protocol. Each run's ideation diversity is measured as `airlab report`
-measures it (Shannon entropy of its drafts' families, `evaluation.diversity`), its performance
-is its percentile among all runs of its task (1 = best; an invalid run 0), and the report gives
-per level the mean entropy and performance with bootstrap CIs, the paired high − low difference
-per (task, seed), and the correlation of entropy with performance across runs.
+budget, same final-node protocol. With a model the run assigns the ideas' families (nested
+across levels, as the templates plan theirs) and the model plans each, since a small model
+asked to choose them at a level may not (`--model-families` asks it anyway). Each run's
+ideation diversity is measured as `airlab report` measures it (Shannon entropy of its drafts'
+families, `evaluation.diversity`), its performance is its percentile among all runs of its task
+(1 = best; an invalid run 0), and the report gives per level the mean entropy and performance
+with bootstrap CIs, the paired high − low difference per (task, seed), and the correlation of
+entropy with performance across runs.
 
     python benchmarks/diversity.py                          # offline (templates), < 20 min
     python benchmarks/diversity.py --tasks all --seeds 5    # larger
@@ -61,7 +64,13 @@ class Job:
     time_limit: float
     backend: str
     bug_rate: float
+    assign_families: bool = False
 
+
+MODEL_OPTIONS = {"temperature": 0.7, "timeout_s": 1800.0, "max_retries": 2}
+"""A local model's calls: one at a time, each allowed the minutes a small CPU server takes.
+With a model the runs make no analysis calls (`-O analysis=false`): the knob changes the
+drafts, and an analysis after every execution would double each run's time at every level."""
 
 ROWS = "rows"
 """The folder under --out keeping each finished run's row, so a rerun continues."""
@@ -100,11 +109,19 @@ def run_job(job: Job) -> dict[str, Any]:
             "task": job.task,
             "policy": "greedy",
             "policy_params": {"num_drafts": job.ideas, "debug_prob": 0.5},
-            "operator_options": {"ideas": job.ideas, "idea_diversity": job.level},
+            "operator_options": {
+                "ideas": job.ideas,
+                "idea_diversity": job.level,
+                "assign_families": job.assign_families,
+                **({} if offline else {"analysis": False}),
+            },
             "backend": job.backend,
-            "backend_options": {"bug_rate": job.bug_rate} if offline else {"temperature": 0.7},
+            "backend_options": {"bug_rate": job.bug_rate} if offline else MODEL_OPTIONS,
             "budget": {"steps": job.steps},
             "workers": 1,
+            # a llama.cpp server answers one request at a time: calls queued beside it only
+            # time out, and the server still computes the abandoned ones
+            "llm_concurrency": None if offline else 1,
             "seed": job.seed,
             "sandbox": job.sandbox,
             "limits": {"time_s": job.time_limit},
@@ -215,6 +232,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bug-rate", type=float, default=0.0, help="templates bug rate")
     parser.add_argument("--base-url", help="an OpenAI-compatible server (…/v1): the local model")
     parser.add_argument("--model", default="local", help="the served model's name")
+    parser.add_argument(
+        "--model-families",
+        action="store_true",
+        help="with a model: let it choose the ideas' families at each level, as the prompt asks "
+        "(default: the run assigns them, nested across levels, and the model plans each)",
+    )
     args = parser.parse_args(argv)
     tasks = code_task_names() if args.tasks == ["all"] else args.tasks
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
@@ -225,10 +248,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.base_url:
         backend = f"openai-compatible/{args.model}@{args.base_url.rstrip('/')}"
         args.jobs = 1  # one model server: one run at a time
+    assign = bool(args.base_url) and not args.model_families  # templates plan their own
     sandbox = execution_cache.enable(out / "cache")
     jobs = [
         Job(task, level, seed, args.steps, args.ideas, str(out), sandbox, args.time_limit,
-            backend, args.bug_rate)
+            backend, args.bug_rate, assign)
         for seed in range(args.seeds)
         for task in tasks
         for level in args.levels

@@ -5,9 +5,15 @@ import pytest
 
 from airlab.backends import make_backend
 from airlab.evaluation.diversity import shannon_entropy
-from airlab.operators.ideation import family_count, idea_prompt, parse_ideas
+from airlab.operators.ideation import (
+    assigned_families,
+    family_count,
+    idea_prompt,
+    parse_ideas,
+    with_assigned_families,
+)
 from airlab.operators.prompt_library import PACKAGED
-from airlab.operators.prompting import PromptSettings, task_variables
+from airlab.operators.prompting import FAMILY_EXAMPLES, PromptSettings, task_variables
 from airlab.runner import Run, RunConfig
 from airlab.sandbox.base import ExecutionLimits
 from airlab.tasks import load_task
@@ -155,3 +161,72 @@ def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_ta
     ]
     calls = search.ledger.calls()
     assert [c.node_id for c in calls if c.purpose == "ideate"] == [nodes[0].id]
+
+
+def test_assigned_families_are_nested_across_levels_and_drawn_from_the_seed_alone():
+    """A controlled experiment changes diversity only: for one seed, low's family is medium's
+    first and medium's are high's first; another seed draws another order."""
+    orders = set()
+    for seed in range(6):
+        low, medium, high = (assigned_families(5, lv, FAMILY_EXAMPLES, seed) for lv in LEVELS)
+        assert [len(set(f)) for f in (low, medium, high)] == [1, 3, 5]
+        assert low[0] == medium[0] == high[0]
+        assert set(medium) == set(high[:3])
+        assert len(low) == len(medium) == len(high) == 5
+        orders.add(tuple(high))
+    assert len(orders) > 1
+
+
+def test_assigned_families_overrule_what_the_model_named_and_fill_missing_lines():
+    told = parse_ideas("1. svm: RBF, C=3\n2. knn: k=7\n", 3)
+    ideas = with_assigned_families(told, ["random forest"] * 3)
+    assert [i["family"] for i in ideas] == ["random_forest"] * 3
+    assert [i["plan"] for i in ideas] == ["RBF, C=3", "k=7", "a random forest model"]
+    assert [i.get("proposed") for i in ideas] == ["svm", "knn", None]
+
+
+DISOBEDIENT = "- gradient boosting: hgb\n- random forest: rf\n- linear: lr\n- svm: svm\n"
+
+
+@pytest.mark.slow
+def test_a_model_that_ignores_the_knob_is_held_to_it_when_the_run_assigns_families(
+    make_task, tmp_path
+):
+    """Asked for one family, the 1.5B local model listed five (the prompt's examples, in
+    order). With `assign_families` the run names the family of every line, and the drafts are
+    asked for it whatever the model answers."""
+
+    def model(request: Request) -> Reply:
+        if "propose approaches" in request.last_user:
+            return Reply(text=DISOBEDIENT)
+        return Reply(text=tiny_answer(1))
+
+    with FakeLLMServer(model) as server:
+        config = RunConfig.model_validate(
+            {
+                "task": str(make_task()),
+                "backend": f"openai-compatible/fake@{server.openai_url}",
+                "backend_options": {"max_retries": 0, "timeout_s": 20},
+                "budget": {"steps": 4},
+                "seed": 3,
+                "preflight": False,
+                "runs_dir": str(tmp_path / "runs"),
+                "policy_params": {"num_drafts": 4},
+                "operator_options": {
+                    "ideas": 4,
+                    "idea_diversity": "low",
+                    "assign_families": True,
+                    "analysis": False,
+                },
+            }
+        )
+        search = Run.create(config).search
+        nodes = [search.tell_written(search.write(search.ask())) for _ in range(4)]
+        prompts = [r.last_user for r in server.requests]
+    (family,) = set(assigned_families(4, "low", FAMILY_EXAMPLES, 3))
+    ask = next(p for p in prompts if "propose approaches" in p)
+    assert ask.count(f". {family}\n") == 4 and "SAME" not in ask
+    label = family.replace(" ", "_").replace("(", "").replace(")", "")
+    assert [n.meta["idea"]["family"] for n in nodes] == [label] * 4
+    drafts = [p for p in prompts if "propose approaches" not in p]
+    assert all(f"chosen when the search began: {label}:" in p for p in drafts)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from airlab.backends.base import ChatModel, Message, ProgramWriter
 from airlab.errors import BackendError
 from airlab.operators.families import model_label
@@ -39,16 +41,34 @@ def family_count(k: int, level: IdeaDiversity, available: int) -> int:
     return high
 
 
+def assigned_families(
+    k: int, level: IdeaDiversity, families: Sequence[str], seed: int
+) -> list[str]:
+    """The family of each of K ideas when the run assigns them (`-O assign_families=true`):
+    one order of `families` drawn from the run's seed alone (so the same on every task and at
+    every level: low takes its first, medium its first ⌈K/2⌉, high its first K, nested arms),
+    dealt to the ideas in turn."""
+    order = [families[i] for i in np.random.default_rng([seed, 17]).permutation(len(families))]
+    chosen = order[: family_count(k, level, len(order))]
+    return [chosen[i % len(chosen)] for i in range(k)]
+
+
 def idea_prompt(
-    prompts: PromptLibrary, variables: dict[str, Any], k: int, level: IdeaDiversity
+    prompts: PromptLibrary,
+    variables: dict[str, Any],
+    k: int,
+    level: IdeaDiversity,
+    assigned: Sequence[str] = (),
 ) -> str:
-    """The ideation prompt (`ideate.j2`): the task, then the ask for K approaches at `level`."""
+    """The ideation prompt (`ideate.j2`): the task, then the ask for K approaches at `level`
+    (or, with `assigned`, for one plan per given family)."""
     return prompts.render(
         "ideate.j2",
         **variables,
         ideas=k,
         idea_diversity=level,
         idea_families=family_count(k, level, k),
+        assigned_families=list(assigned),
     )
 
 
@@ -67,12 +87,36 @@ def parse_ideas(text: str, k: int) -> list[dict[str, Any]]:
     return ideas
 
 
+def with_assigned_families(
+    ideas: Sequence[dict[str, Any]], assigned: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One idea per assigned family, in order: the model's plans by position, its own family
+    names overruled (kept as `proposed`), a family it gave no line for planned as itself."""
+    planned = []
+    for index, family in enumerate(assigned):
+        label = model_label(f"Family: {family}") or family
+        idea: dict[str, Any] = {"family": label, "plan": f"a {family} model"}
+        if index < len(ideas):
+            idea["plan"] = ideas[index]["plan"]
+            idea["proposed"] = ideas[index]["family"]
+        planned.append(idea)
+    return planned
+
+
 def propose_ideas(
-    backend: Any, task: Any, *, k: int, level: IdeaDiversity, seed: int, prompt: str = ""
+    backend: Any,
+    task: Any,
+    *,
+    k: int,
+    level: IdeaDiversity,
+    seed: int,
+    prompt: str = "",
+    assigned: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """K ideas from the run's backend in one call: a program writer plans them itself, a chat
-    model answers `prompt` (`idea_prompt`). An answer with no usable line gives no ideas (drafts
-    then go their own way) rather than a failed run."""
+    model answers `prompt` (`idea_prompt`; with `assigned`, one plan per given family). An
+    answer with no usable line gives no ideas (drafts then go their own way) rather than a
+    failed run; with `assigned` the families are kept whatever the answer."""
     if isinstance(backend, ProgramWriter):
         plan = getattr(backend, "propose_ideas", None)
         if plan is None:
@@ -81,7 +125,8 @@ def propose_ideas(
     if not isinstance(backend, ChatModel):
         raise BackendError(f"backend {backend.name!r} cannot answer prompts")
     completion = backend.complete([Message("user", prompt)], purpose=IDEA_PURPOSE)
-    return parse_ideas(completion.text, k)
+    ideas = parse_ideas(completion.text, k)
+    return with_assigned_families(ideas, assigned) if assigned else ideas
 
 
 def propose_run_ideas(
@@ -93,13 +138,18 @@ def propose_run_ideas(
     seed: int,
     prompt_bits: Callable[[], dict[str, Any]],
     prompts: PromptLibrary,
+    families: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """`propose_ideas` for a run: a chat model gets the run's `ideate.j2` (an agent's own
-    prompts may override it), its task variables from `prompt_bits`, built only then."""
+    prompts may override it), its task variables from `prompt_bits`, built only then; with
+    `families` (`-O assign_families=true`) the run assigns the ideas' families from them."""
     if isinstance(backend, ProgramWriter):
         return propose_ideas(backend, task, k=k, level=level, seed=seed)
-    prompt = idea_prompt(prompts, prompt_bits(), k, level)
-    return propose_ideas(backend, task, k=k, level=level, seed=seed, prompt=prompt)
+    assigned = assigned_families(k, level, families, seed) if families else []
+    prompt = idea_prompt(prompts, prompt_bits(), k, level, assigned)
+    return propose_ideas(
+        backend, task, k=k, level=level, seed=seed, prompt=prompt, assigned=assigned
+    )
 
 
 def next_idea(ideas: Sequence[dict[str, Any]], drafts_so_far: int) -> dict[str, Any] | None:

@@ -37,6 +37,12 @@ class OperatorOptions(Params):
     """How different the proposed approaches are: `low`, one family with varied
     hyperparameters; `medium`, about half as many families as ideas; `high`, a distinct family
     for every idea (as many as there are)."""
+    assign_families: bool = False
+    """With ideation and a chat model: the run draws the ideas' families itself (one seeded
+    order of the prompt's example families per seed, the same for every level and task, so the
+    levels are nested) and asks the model only for a plan per family, instead of asking it to
+    choose families at `idea_diversity` (a small model may not obey: asked for one family, the
+    1.5B local model listed five). For controlled experiments on diversity."""
     analysis: bool = True
     """After each execution, ask a chat model what the output says (chat backends only)."""
     mode: Mode = "single"

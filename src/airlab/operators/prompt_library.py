@@ -62,7 +62,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "plan_critique.j2": _PLAN_STEP | {"parent"},
     "plan_debug.j2": _PLAN_STEP | {"parent"},
     "plan_crossover.j2": _PLAN_STEP | {"parents"},
-    "ideate.j2": _TASK | {"ideas", "idea_diversity", "idea_families"},
+    "ideate.j2": _TASK | {"ideas", "idea_diversity", "idea_families", "assigned_families"},
 }
 """Every template and the variables the code gives it (`_task.j2` is also rendered on its own,
 as the cacheable prefix of a prompt; the partials are included by the operator templates)."""

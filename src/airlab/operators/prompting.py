@@ -137,9 +137,6 @@ def task_variables(
     packages: Packages | None = None,
 ) -> dict[str, Any]:
     spec = task.spec
-    deep = packages is not None and any(
-        name in packages.installed for name in ("torch", "tensorflow", "keras")
-    )
     return {
         "task": {
             "name": spec.name,
@@ -160,8 +157,17 @@ def task_variables(
         ),
         "limits": limits,
         "packages_text": packages.prompt_text() if packages is not None else BASIC_PACKAGES,
-        "family_examples": ", ".join(FAMILY_EXAMPLES + (DEEP_FAMILIES if deep else ())),
+        "family_examples": ", ".join(family_examples(packages)),
     }
+
+
+def family_examples(packages: Packages | None) -> tuple[str, ...]:
+    """The approach families prompts name as examples (deep ones where a deep-learning
+    framework is installed)."""
+    deep = packages is not None and any(
+        name in packages.installed for name in ("torch", "tensorflow", "keras")
+    )
+    return FAMILY_EXAMPLES + (DEEP_FAMILIES if deep else ())
 
 
 def tail(text: str, chars: int) -> str:

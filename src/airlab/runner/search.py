@@ -55,7 +55,7 @@ from airlab.operators.analysis import analyse_execution
 from airlab.operators.checks import Checks, candidate_problem
 from airlab.operators.ideation import IDEA_META, next_idea, propose_run_ideas
 from airlab.operators.prompt_library import PromptLibrary
-from airlab.operators.prompting import PromptSettings, task_variables
+from airlab.operators.prompting import PromptSettings, family_examples, task_variables
 from airlab.plans.build import make_judge
 from airlab.plans.grading import RUBRIC_META, RubricGrader, TextGrade
 from airlab.policies import POLICY_META, Policy, make_policy
@@ -478,6 +478,7 @@ class Search:
                         self.task, self.limits, self.prompt_settings, self.packages
                     ),
                     prompts=self.prompts,
+                    families=self._idea_families(),
                 )
             except ReplayMismatchError:
                 raise
@@ -489,6 +490,13 @@ class Search:
             self.journal.set_meta(ideas=ideas)
         drafts = sum(1 for node in self.journal.nodes() if node.operator == "draft")
         return next_idea(ideas, drafts)
+
+    def _idea_families(self) -> tuple[str, ...]:
+        """The families a run assigns to its ideas (`-O assign_families=true`): those the
+        prompts name as examples on this machine; none when the model chooses."""
+        if not self.operator_params.assign_families:
+            return ()
+        return family_examples(self.packages)
 
     def add_step(
         self, operator: str, parent_ids: tuple[int, ...] = (), *, note: str = ""
