@@ -117,34 +117,41 @@ def test_family_counts_are_ordered_and_capped():
             assert counts[-1] == min(k, available)
 
 
-IDEAS_ANSWER = "1. random forest: 300 trees\n2. knn: k=7 on scaled features\n3. svm: RBF, C=3\n"
+def _four_drafts(task_dir, tmp_path, ideas_answer, options, seed=0):
+    """Four drafts of a greedy run whose chat model answers the ideation call with
+    `ideas_answer`: (nodes, every prompt the model got, the search)."""
 
-
-@pytest.mark.slow
-def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_task, tmp_path):
     def model(request: Request) -> Reply:
         if "propose approaches" in request.last_user:
-            return Reply(text=IDEAS_ANSWER)
+            return Reply(text=ideas_answer)
         return Reply(text=tiny_answer(1))
 
     with FakeLLMServer(model) as server:
         config = RunConfig.model_validate(
             {
-                "task": str(make_task()),
+                "task": str(task_dir),
                 "backend": f"openai-compatible/fake@{server.openai_url}",
                 "backend_options": {"max_retries": 0, "timeout_s": 20},
                 "budget": {"steps": 4},
+                "seed": seed,
                 "preflight": False,
                 "runs_dir": str(tmp_path / "runs"),
                 "policy_params": {"num_drafts": 4},
-                "operator_options": {"ideas": 3, "idea_diversity": "medium", "analysis": False},
+                "operator_options": {**options, "analysis": False},
             }
         )
         search = Run.create(config).search
-        nodes = []
-        for _ in range(4):
-            nodes.append(search.tell_written(search.write(search.ask())))
-        prompts = [r.last_user for r in server.requests]
+        nodes = [search.tell_written(search.write(search.ask())) for _ in range(4)]
+        return nodes, [r.last_user for r in server.requests], search
+
+
+IDEAS_ANSWER = "1. random forest: 300 trees\n2. knn: k=7 on scaled features\n3. svm: RBF, C=3\n"
+
+
+@pytest.mark.slow
+def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_task, tmp_path):
+    options = {"ideas": 3, "idea_diversity": "medium"}
+    nodes, prompts, search = _four_drafts(make_task(), tmp_path, IDEAS_ANSWER, options)
     asks = [p for p in prompts if "propose approaches" in p]
     assert len(asks) == 1 and "exactly 2 different model families" in asks[0]
     drafts = [p for p in prompts if "propose approaches" not in p]
@@ -196,33 +203,8 @@ def test_a_model_that_ignores_the_knob_is_held_to_it_when_the_run_assigns_famili
     order). With `assign_families` the run names the family of every line, and the drafts are
     asked for it whatever the model answers."""
 
-    def model(request: Request) -> Reply:
-        if "propose approaches" in request.last_user:
-            return Reply(text=DISOBEDIENT)
-        return Reply(text=tiny_answer(1))
-
-    with FakeLLMServer(model) as server:
-        config = RunConfig.model_validate(
-            {
-                "task": str(make_task()),
-                "backend": f"openai-compatible/fake@{server.openai_url}",
-                "backend_options": {"max_retries": 0, "timeout_s": 20},
-                "budget": {"steps": 4},
-                "seed": 3,
-                "preflight": False,
-                "runs_dir": str(tmp_path / "runs"),
-                "policy_params": {"num_drafts": 4},
-                "operator_options": {
-                    "ideas": 4,
-                    "idea_diversity": "low",
-                    "assign_families": True,
-                    "analysis": False,
-                },
-            }
-        )
-        search = Run.create(config).search
-        nodes = [search.tell_written(search.write(search.ask())) for _ in range(4)]
-        prompts = [r.last_user for r in server.requests]
+    options = {"ideas": 4, "idea_diversity": "low", "assign_families": True}
+    nodes, prompts, _ = _four_drafts(make_task(), tmp_path, DISOBEDIENT, options, seed=3)
     (family,) = set(assigned_families(4, "low", FAMILY_EXAMPLES, 3))
     ask = next(p for p in prompts if "propose approaches" in p)
     assert ask.count(f". {family}\n") == 4 and "SAME" not in ask
