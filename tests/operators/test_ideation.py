@@ -107,6 +107,12 @@ def test_the_prompt_asks_for_the_level_and_the_answer_is_read_line_by_line(task)
     ideas = parse_ideas(answer, 4)
     assert [i["family"] for i in ideas] == ["gradient_boosting", "random_forest", "knn"]
     assert ideas[0]["plan"] == "LightGBM on raw features"
+    # a hyphen inside a name is no separator (the 1.5B model wrote "scikit-learn: ...")
+    hyphens = parse_ideas("1. scikit-learn: RandomForestClassifier\n2. k-NN — k=5\n", 2)
+    assert [(i["family"], i["plan"]) for i in hyphens] == [
+        ("scikit_learn", "RandomForestClassifier"),
+        ("k_nn", "k=5"),
+    ]
 
 
 def test_family_counts_are_ordered_and_capped():

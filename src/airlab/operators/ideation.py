@@ -28,7 +28,10 @@ from airlab.operators.prompt_library import PromptLibrary
 IDEA_PURPOSE = "ideate"
 IDEA_META = "idea"
 """The node meta key of a draft's idea: `{index, family, plan, ...}`."""
-_LINE = re.compile(r"^\s*(?:[-*]|\d+[.)])?\s*\**([^:*\n]{2,60}?)\**\s*[:|—–-]\s*(.+?)\s*$")
+_LINE = re.compile(
+    r"^\s*(?:[-*]|\d+[.)])?\s*\**([^:*\n]{2,60}?)\**"
+    r"(?:\s*:\s*|\s+[-|]\s+|\s*[—–]\s*)(.+?)\s*$"  # a hyphen splits only with spaces around
+)
 
 
 def family_count(k: int, level: IdeaDiversity, available: int) -> int:
