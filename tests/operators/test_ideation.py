@@ -198,6 +198,22 @@ def test_assigned_families_overrule_what_the_model_named_and_fill_missing_lines(
     assert [i.get("proposed") for i in ideas] == ["svm", "knn", None]
 
 
+def test_a_plan_naming_another_familys_estimator_is_replaced_by_the_assigned_family():
+    """The 1.5B model's answer when told "gradient boosting" on every line."""
+    told = parse_ideas(
+        "scikit-learn: RandomForestClassifier\nscikit-learn: HistGradientBoostingClassifier\n"
+        "scikit-learn: MLPClassifier\n",
+        3,
+    )
+    ideas = with_assigned_families(told, ["gradient boosting"] * 2 + ["neural net (MLP)"])
+    assert [i["plan"] for i in ideas] == [
+        "a gradient boosting model",
+        "HistGradientBoostingClassifier",
+        "MLPClassifier",
+    ]
+    assert [i.get("proposed_plan") for i in ideas] == ["RandomForestClassifier", None, None]
+
+
 DISOBEDIENT = "- gradient boosting: hgb\n- random forest: rf\n- linear: lr\n- svm: svm\n"
 
 

@@ -55,11 +55,16 @@ def without_comments(code: str) -> str:
     return "".join(lines)
 
 
+def families_named(text: str) -> list[str]:
+    """The families whose estimators a piece of prose or code names (most specific first)."""
+    return [family for family, pattern in _RULES if pattern.search(text)]
+
+
 def classify_family(code: str, plan: str = "") -> str:
     """One family name (from the code, comments left out); `ensemble` when the code stacks or
     votes over several families."""
     code = without_comments(code)
-    found = [family for family, pattern in _RULES if pattern.search(code)]
+    found = families_named(code)
     if len(found) > 1 and _ENSEMBLE.search(code):
         return "ensemble"
     if found:

@@ -20,7 +20,7 @@ import numpy as np
 
 from airlab.backends.base import ChatModel, Message, ProgramWriter
 from airlab.errors import BackendError
-from airlab.operators.families import model_label
+from airlab.operators.families import families_named, model_label
 from airlab.operators.options import IdeaDiversity
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompt_library import PromptLibrary
@@ -94,16 +94,30 @@ def with_assigned_families(
     ideas: Sequence[dict[str, Any]], assigned: Sequence[str]
 ) -> list[dict[str, Any]]:
     """One idea per assigned family, in order: the model's plans by position, its own family
-    names overruled (kept as `proposed`), a family it gave no line for planned as itself."""
+    names overruled (kept as `proposed`); a family it gave no line for, or whose plan names
+    another family's estimator (the 1.5B model, told "gradient boosting" five times, planned a
+    random forest, an MLP, ...), is planned as itself (the model's plan kept as
+    `proposed_plan`): the assigned families are the experiment's treatment."""
     planned = []
     for index, family in enumerate(assigned):
         label = model_label(f"Family: {family}") or family
         idea: dict[str, Any] = {"family": label, "plan": f"a {family} model"}
         if index < len(ideas):
-            idea["plan"] = ideas[index]["plan"]
+            plan = ideas[index]["plan"]
             idea["proposed"] = ideas[index]["family"]
+            if _plans_another_family(plan, label):
+                idea["proposed_plan"] = plan
+            else:
+                idea["plan"] = plan
         planned.append(idea)
     return planned
+
+
+def _plans_another_family(plan: str, label: str) -> bool:
+    named = families_named(plan)
+    return bool(named) and not any(
+        label.startswith(family) or family.startswith(label) for family in named
+    )
 
 
 def propose_ideas(

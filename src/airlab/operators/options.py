@@ -40,7 +40,8 @@ class OperatorOptions(Params):
     assign_families: bool = False
     """With ideation and a chat model: the run draws the ideas' families itself (one seeded
     order of the prompt's example families per seed, the same for every level and task, so the
-    levels are nested) and asks the model only for a plan per family, instead of asking it to
+    levels are nested) and asks the model only for a plan per family (a plan naming another
+    family's estimator is replaced by the family's name), instead of asking it to
     choose families at `idea_diversity` (a small model may not obey: asked for one family, the
     1.5B local model listed five). For controlled experiments on diversity."""
     analysis: bool = True
