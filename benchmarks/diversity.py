@@ -193,6 +193,7 @@ def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
     pivot = table.pivot_table(index=["task", "seed"], columns="level", values="performance")
     if {"low", "high"} <= set(pivot.columns):
         diff = (pivot["high"] - pivot["low"]).to_numpy(float)
+        diff = diff[~np.isnan(diff)]  # pairs whose two runs both finished
         mean, low, high = bootstrap_mean(diff, seed=seed)
         wins = int((diff > 0).sum())
         losses = int((diff < 0).sum())

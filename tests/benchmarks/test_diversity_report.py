@@ -31,6 +31,8 @@ def test_the_paired_difference_follows_the_better_level():
     assert "Paired high − low performance over 8 (task, seed) pairs: +" in up
     assert "high better in 8, worse in 0" in up
     assert "high better in 0, worse in 8" in down
+    unfinished = [r for r in _rows("high") if not (r["seed"] == 0 and r["level"] == "high")]
+    assert "over 6 (task, seed) pairs" in "\n".join(report(unfinished))
 
 
 def test_bootstrap_mean_brackets_the_mean_and_drops_nans():
