@@ -36,13 +36,14 @@ def _blocks(
     method; and the scripts each search wrote, in order."""
     by_key = {(r["task"], r["seed"], r["method"]): r for r in results}
     keys = sorted({(r["task"], r["seed"]) for r in results})
+    by_digest = records_scripts(results)  # one way for every run, or mixed runs all differ
     scores, scripts = [], []
     for task, seed in keys:
         runs = [by_key[(task, seed, m)] for m in methods if (task, seed, m) in by_key]
         if len(runs) < len(methods):
             continue
         scores.append([_signed(final_test(run), run["maximize"]) for run in runs])
-        scripts.append([trace(run) for run in runs])
+        scripts.append([trace(run, by_digest=by_digest) for run in runs])
     return np.array(scores, dtype=float).reshape(-1, len(methods)), scripts
 
 
@@ -50,18 +51,24 @@ SCRIPTS_KEY = "code_sha256"
 """Each node's script digest, as `benchmarks/policies.py` records it (since 2026-12-06)."""
 
 
-def trace(run: dict[str, Any]) -> list[Any]:
-    """What a search did, node by node: its scripts' digests where every node recorded one;
-    else (results written before digests were kept) each node's operator, status and search
-    score, whose sequences differ whenever the scripts' do not run alike."""
+def records_scripts(results: Sequence[dict[str, Any]]) -> bool:
+    """Whether every node of every search recorded its script's digest."""
+    return all(SCRIPTS_KEY in node for run in results for node in run["nodes"])
+
+
+def trace(run: dict[str, Any], *, by_digest: bool) -> list[Any]:
+    """What a search did, node by node: its scripts' digests (`by_digest`, decided once for
+    all the searches compared); else (results written before digests were kept) each node's
+    operator, status and search score, whose sequences differ whenever the scripts' do not
+    run alike."""
     nodes = run["nodes"]
-    if all(SCRIPTS_KEY in node for node in nodes):
+    if by_digest:
         return [node[SCRIPTS_KEY] for node in nodes]
     return [(n.get("operator"), n.get("status"), n.get("search_score")) for n in nodes]
 
 
 def _compared_by(results: Sequence[dict[str, Any]]) -> str:
-    if all(SCRIPTS_KEY in node for run in results for node in run["nodes"]):
+    if records_scripts(results):
         return "Different searches: those whose sequences of scripts are not the same."
     return (
         "Different searches: those whose sequences of (operator, status, search score) per "
