@@ -43,7 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import execution_cache
 
-from airlab.evaluation.diversity import correlation_with_ci, shannon_entropy, task_percentiles
+from airlab.evaluation.diversity import (
+    correlation_with_ci,
+    family_distribution,
+    shannon_entropy,
+    task_percentiles,
+    unclassified,
+)
 from airlab.runner import Run, RunConfig
 from airlab.tasks import code_task_names, resolve_task
 
@@ -141,7 +147,8 @@ def run_job(job: Job) -> dict[str, Any]:
         "score": math.nan if result.scores.test is None else result.scores.test,
         "families": families,
         "entropy_bits": shannon_entropy(families),
-        "distinct_families": len(set(families)),
+        "distinct_families": len(family_distribution(families)),
+        "unclassified": unclassified(families),
         "idea_families": [idea["family"] for idea in ideas],
         "valid_nodes": result.good_nodes,
         "nodes": result.nodes,
@@ -170,13 +177,18 @@ def _proposed(part: pd.DataFrame) -> str:
 
 
 def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
-    """The markdown tables: per level, paired high − low, and the correlation."""
+    """The markdown tables: per level, paired high − low, and the correlation. The diversity
+    columns are measured again from each row's families (rows keep what was measured when they
+    were written; the measure may have changed since)."""
     table = pd.DataFrame(rows)
+    table["entropy_bits"] = table["families"].map(shannon_entropy)
+    table["distinct_families"] = table["families"].map(lambda f: len(family_distribution(f)))
+    table["unclassified"] = table["families"].map(unclassified)
     table["performance"] = task_percentiles(table)
     lines = [
         "| diversity | runs | entropy (bits) [95% CI] | distinct families | families proposed | "
-        "performance [95% CI] | valid nodes |",
-        "|---|---|---|---|---|---|---|",
+        "unclassified drafts | performance [95% CI] | valid nodes |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for level in LEVELS:
         part = table[table["level"] == level]
@@ -187,6 +199,7 @@ def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
         lines.append(
             f"| {level} | {len(part)} | {ent[0]:.2f} [{ent[1]:.2f}, {ent[2]:.2f}] | "
             f"{part['distinct_families'].mean():.1f} | {_proposed(part)} | "
+            f"{part['unclassified'].sum()}/{part['families'].map(len).sum()} | "
             f"{perf[0]:.2f} [{perf[1]:.2f}, {perf[2]:.2f}] | "
             f"{part['valid_nodes'].sum()}/{part['nodes'].sum()} |"
         )

@@ -21,6 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 3
+UNCLASSIFIED_FAMILY = "unknown"
+"""`draft_families`' entry for a draft no rule or label places (a constant baseline, an invented
+class name): it says nothing about the approach, so diversity measures leave it out."""
 
 
 class RunStatus(StrEnum):
@@ -155,6 +158,7 @@ class RunResult(BaseModel):
     spend_by_model: dict[str, dict[str, PurposeSpend]] = Field(default_factory=dict)
     """Backend/model → purpose → spend: who did what, and what it cost."""
     draft_families: list[str] = Field(default_factory=list)
+    """Each initial draft's approach family, `UNCLASSIFIED_FAMILY` where none was found."""
     workers: int = 1
     llm_concurrency: int | None = None
     sandbox: str = ""

@@ -14,12 +14,16 @@ def _rows(better: str):
     rows = []
     for seed in range(4):
         for task, direction in (("a", "maximize"), ("b", "minimize")):
-            for level, bits in (("low", 0.0), ("medium", 1.5), ("high", 2.3)):
+            for level, families in (
+                ("low", ["rf"] * 4),
+                ("medium", ["rf", "rf", "svm", "knn"]),  # 1.5 bits
+                ("high", ["rf", "svm", "knn", "gbdt"]),  # 2 bits
+            ):
                 good = 1.0 if level == better else 0.5 + 0.01 * seed
                 score = good if direction == "maximize" else -good
                 rows.append(
                     {"task": task, "seed": seed, "level": level, "direction": direction,
-                     "score": score, "entropy_bits": bits, "distinct_families": 1,
+                     "score": score, "families": families,
                      "valid_nodes": 5, "nodes": 6}
                 )  # fmt: skip
     return rows
@@ -80,5 +84,18 @@ def test_the_families_the_ideas_proposed_are_reported_beside_those_drafted():
         row["idea_families"] = asked[row["level"]]
     lines = "\n".join(report(rows))
     assert "| low | 8 | 0.00 [0.00, 0.00] | 1.0 | 1.0 |" in lines
-    assert "| medium | 8 | 1.50 [1.50, 1.50] | 1.0 | 3.0 |" in lines
-    assert "| high | 8 | 2.30 [2.30, 2.30] | 1.0 | 5.0 |" in lines
+    assert "| medium | 8 | 1.50 [1.50, 1.50] | 3.0 | 3.0 |" in lines
+    assert "| high | 8 | 2.00 [2.00, 2.00] | 4.0 | 5.0 |" in lines
+
+
+def test_the_report_measures_diversity_again_from_the_families():
+    """A row written when a constant-baseline draft counted as a family of its own (0.72
+    bits) reads as what its families are today: one family, and one unclassified draft."""
+    rows = _rows("high")
+    for row in rows:
+        if row["level"] == "low":
+            row["families"] = ["gradient_boosting"] * 4 + ["unknown"]
+            row["entropy_bits"], row["distinct_families"] = 0.72, 2
+    lines = "\n".join(report(rows))
+    assert "| low | 8 | 0.00 [0.00, 0.00] | 1.0 | — | 8/40 |" in lines
+    assert "| high | 8 | 2.00 [2.00, 2.00] | 4.0 | — | 0/32 |" in lines

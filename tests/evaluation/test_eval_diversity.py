@@ -17,6 +17,7 @@ from airlab.evaluation.diversity import (
     run_diversity,
     shannon_entropy,
     task_percentiles,
+    unclassified,
 )
 from airlab.evaluation.runs import find_runs
 
@@ -33,6 +34,16 @@ def test_entropy_in_bits() -> None:
 def test_family_distribution_normalises_labels() -> None:
     dist = family_distribution(["GBDT", "gbdt ", "cnn", ""])
     assert dist == {"gbdt": pytest.approx(2 / 3), "cnn": pytest.approx(1 / 3)}
+
+
+def test_unclassified_drafts_are_counted_apart_not_as_a_family() -> None:
+    """Four gradient-boosting drafts and a constant baseline are one family (0 bits), not the
+    0.72 bits of two; the baseline is counted as unclassified."""
+    drafts = ["gradient_boosting"] * 4 + ["unknown"]
+    assert shannon_entropy(drafts) == 0.0
+    assert family_distribution(drafts) == {"gradient_boosting": 1.0}
+    assert unclassified(drafts) == 1
+    assert shannon_entropy(["unknown", "unknown"]) == 0.0 and unclassified(["Unknown "]) == 1
 
 
 def test_task_percentiles_direction_ties_and_invalid() -> None:

@@ -97,6 +97,9 @@ def test_an_echoed_answer_format_is_no_code_and_gets_the_reminder():
     ("code", "plan", "family"),
     [
         ("from lightgbm import LGBMClassifier", "", "gradient_boosting"),
+        # the 1.5B model's invented class: a library named in any case is that library
+        ("estimator = LightGBMClassifier(n_estimators=100)", "", "gradient_boosting"),
+        ("import XGBoost", "", "gradient_boosting"),
         ("import torch\nnn.Conv2d(1, 8, 3)", "", "cnn"),
         ("from transformers import AutoModel", "", "transformer"),
         ("from sklearn.svm import SVC", "", "svm"),

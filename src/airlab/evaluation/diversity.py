@@ -5,7 +5,9 @@ the distribution of approach families (gbdt, cnn, transformer, linear, ...) amon
 drafts. We report it in bits (log base 2: one bit = an even split between two families; k
 equally used families give log2 k bits), with the number of distinct families, per run and per
 agent, and relate it to final performance across runs (Pearson and Spearman correlations with
-seeded bootstrap CIs over runs).
+seeded bootstrap CIs over runs). Drafts whose family could not be told (`UNCLASSIFIED_FAMILY`:
+a constant baseline, an invented class name) are counted apart, never as a family of their
+own: one such draft beside four gradient-boosting ones would otherwise read as 0.72 bits.
 
 Performance must be comparable across tasks, so the default is the run's percentile among all
 runs of the same task (direction-aware, ties averaged, 1 = best; an invalid run scores 0).
@@ -23,11 +25,22 @@ from scipy.stats import pearsonr, rankdata, spearmanr
 
 from airlab.evaluation.errors import EvaluationError
 from airlab.evaluation.runs import RunResult
+from airlab.result import UNCLASSIFIED_FAMILY
+
+
+def _labels(families: Sequence[str]) -> list[str]:
+    return [str(f).strip().lower() for f in families if str(f).strip()]
+
+
+def unclassified(families: Sequence[str]) -> int:
+    """How many drafts no family was found for."""
+    return sum(1 for f in _labels(families) if f == UNCLASSIFIED_FAMILY)
 
 
 def family_distribution(families: Sequence[str]) -> dict[str, float]:
-    """Share of each approach family among drafts, most frequent first (ties: by name)."""
-    counts = Counter(str(f).strip().lower() for f in families if str(f).strip())
+    """Share of each approach family among the classified drafts, most frequent first (ties:
+    by name)."""
+    counts = Counter(f for f in _labels(families) if f != UNCLASSIFIED_FAMILY)
     total = sum(counts.values())
     if total == 0:
         return {}
@@ -66,7 +79,8 @@ def task_percentiles(table: pd.DataFrame) -> pd.Series:
 def run_diversity(
     runs: Sequence[RunResult] | pd.DataFrame, families: Sequence[Sequence[str]] | None = None
 ) -> pd.DataFrame:
-    """Per run: agent, task, seed, n_drafts, distinct_families, entropy_bits, distribution, score.
+    """Per run: agent, task, seed, n_drafts, unclassified, distinct_families, entropy_bits,
+    distribution, score.
 
     Pass RunResults, or a runs table (from `runs_table`) with the matching `families` lists.
     Adds `performance`, the run's percentile among the runs of its task.
@@ -95,6 +109,7 @@ def run_diversity(
     if base.empty:
         raise EvaluationError("run_diversity: no runs")
     base["n_drafts"] = [len(f) for f in fams]
+    base["unclassified"] = [unclassified(f) for f in fams]
     base["distinct_families"] = [len(family_distribution(f)) for f in fams]
     base["entropy_bits"] = [shannon_entropy(f) for f in fams]
     base["distribution"] = [

@@ -7,6 +7,8 @@ import io
 import re
 import tokenize
 
+from airlab.result import UNCLASSIFIED_FAMILY
+
 # Most specific first: a CNN written in torch is a cnn, not a generic neural net.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (family, re.compile(pattern))
@@ -19,7 +21,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "gradient_boosting",
-            r"lightgbm|xgboost|catboost|GradientBoosting|HistGradientBoosting|\bLGBM|\bXGB",
+            # library names in any case: the 1.5B model wrote `LightGBMClassifier`
+            r"(?i:lightgbm|xgboost|catboost)|GradientBoosting|\bLGBM|\bXGB",
         ),
         ("random_forest", r"RandomForest|ExtraTrees"),
         ("svm", r"\bSVC\b|\bSVR\b|LinearSVC|LinearSVR|\bNuSV[CR]\b"),
@@ -70,7 +73,7 @@ def classify_family(code: str, plan: str = "") -> str:
     if found:
         return found[0]
     label = model_label(plan)
-    return label or "unknown"
+    return label or UNCLASSIFIED_FAMILY
 
 
 def model_label(plan: str) -> str | None:

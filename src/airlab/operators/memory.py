@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from airlab.journal.node import Node
 from airlab.journal.tree import visible_score
 from airlab.operators.changes import change_summary
+from airlab.result import UNCLASSIFIED_FAMILY
 
 BEST_SHOWN = 4
 RECENT_SHOWN = 8
@@ -120,7 +121,7 @@ def render_memory(history: Sequence[Node], *, maximize: bool, max_chars: int = 4
 def _summarise(nodes: Sequence[Node]) -> str:
     if not nodes:
         return ""
-    families = Counter(n.info.family or "unknown" for n in nodes if n.is_good)
+    families = Counter(n.info.family or UNCLASSIFIED_FAMILY for n in nodes if n.is_good)
     failures = Counter(n.failure or "error" for n in nodes if not n.is_good)
     parts = [f"{family} ×{count}" for family, count in families.most_common()]
     text = f"- {len(nodes)} older attempts not listed"

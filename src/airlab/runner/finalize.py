@@ -24,6 +24,7 @@ from airlab.journal.edit import edit_counts
 from airlab.plans.grading import RUBRIC_TEST_META, RubricGrader
 from airlab.result import (
     RESULT_SCHEMA_VERSION,
+    UNCLASSIFIED_FAMILY,
     PurposeSpend,
     RelativeScores,
     RunResult,
@@ -231,7 +232,7 @@ def build_result(
         spend_by_purpose=_spend_by_purpose(search.ledger.calls()),
         models=model_map(search.backend),
         spend_by_model=_spend_by_model(search.ledger.calls()),
-        draft_families=[n.info.family or "unknown" for n in drafts],
+        draft_families=[n.info.family or UNCLASSIFIED_FAMILY for n in drafts],
         workers=config.workers,
         llm_concurrency=config.llm_concurrency,
         sandbox=search.sandbox.describe(),
