@@ -70,3 +70,37 @@ def test_labels_mix_by_weighted_vote(tmp_path):
     assert set(combine(grader, [ones, zeros, zeros], [0.6, 0.2, 0.2])["y"]) == {"1"}
     assert set(combine(grader, [ones, zeros, zeros], [0.4, 0.3, 0.3])["y"]) == {"0"}
     assert set(combine(grader, [ones, zeros], [0.5, 0.5])["y"]) == {"1"}  # tie: the earlier
+
+
+def _stub(values, kind):
+    """What `categories` reads of a grader: the search split's answers and the metric's kind."""
+    from types import SimpleNamespace
+
+    truth = pd.DataFrame({"y": values}, index=[str(i) for i in range(len(values))])
+    return SimpleNamespace(truth=lambda split: truth, metric=SimpleNamespace(kind=kind))
+
+
+def test_categories_of_a_few_distinct_values_are_bins_with_rows():
+    """A forecast of 12 rows has 12 distinct values: those were 12 categories matched to no row
+    (floats against their names), so every category score was NaN; values get quartile bins."""
+    from airlab.ensemble.soce import categories
+
+    sunspots = categories(Grader(resolve_task("sunspots")))
+    assert len(sunspots) == 4 and all(len(rows) >= 2 for rows in sunspots.values())
+    ratings = categories(_stub([1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0], "value"))
+    assert sum(len(rows) for rows in ratings.values()) == 8 and len(ratings) <= 4
+
+
+def test_many_classes_keep_the_frequent_ones_and_pool_the_rest():
+    """99 species (leaf-classification): no crash reading labels as numbers; the 19 most
+    frequent classes are categories, the rest one pooled category; every row counted once."""
+    from airlab.ensemble.soce import MAX_CLASSES, categories
+
+    labels = [f"species {i}" for i in range(99) for _ in range(1 + (i < 19))]
+    groups = categories(_stub(labels, "label"))
+    assert len(groups) == MAX_CLASSES and "other classes" in groups
+    assert all(len(groups[f"class species {i}"]) == 2 for i in range(19))
+    assert sum(len(rows) for rows in groups.values()) == len(labels)
+    digits = categories(Grader(resolve_task("digits")))
+    assert sorted(digits) == [f"class {d}" for d in range(10)]
+    assert all(len(rows) for rows in digits.values())

@@ -11,6 +11,7 @@ here reads `select` or `test` answers (the caller compares the result on `select
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -55,18 +56,29 @@ def _signed(grader: Grader, score: float) -> float:
 
 def categories(grader: Grader) -> dict[str, pd.Index]:
     """Category → its rows of the search split: the targets of a multi-target task (all rows,
-    one column each: the key is the column), else the classes of the single target, else
-    quartile bins of its value."""
+    one column each: the key is the column); else, for labels and probabilities, the classes
+    of the single target (beyond `MAX_CLASSES`, the most frequent ones and the rest pooled);
+    else quartile bins of its value (never distinct values: a 12-row forecast would be 12
+    one-row categories)."""
     truth = grader.truth(SEARCH)
     columns = list(truth.columns)
     if len(columns) > 1:
         return {column: truth.index for column in columns}
-    values = truth[columns[0]]
-    distinct = values.dropna().unique()
-    if len(distinct) <= MAX_CLASSES:
-        return {f"class {v}": values.index[values == v] for v in sorted(map(str, distinct))}
-    bins = pd.qcut(values.astype(float), VALUE_BINS, duplicates="drop")
-    return {f"bin {interval}": values.index[bins == interval] for interval in bins.cat.categories}
+    values = truth[columns[0]].dropna()
+    if grader.metric.kind in ("label", "probability"):
+        labels = values.astype(str)
+        counts = labels.value_counts(sort=True)
+        kept = sorted(
+            counts.index[: MAX_CLASSES - 1] if len(counts) > MAX_CLASSES else counts.index
+        )
+        groups = {f"class {label}": labels.index[labels == label] for label in kept}
+        rest = labels.index[~labels.isin(kept)]
+        if len(rest):
+            groups["other classes"] = rest
+        return groups
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    bins = pd.qcut(numbers, VALUE_BINS, duplicates="drop")
+    return {f"bin {interval}": numbers.index[bins == interval] for interval in bins.cat.categories}
 
 
 def category_scores(grader: Grader, predictions: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -92,7 +104,9 @@ def category_scores(grader: Grader, predictions: Mapping[str, pd.DataFrame]) -> 
 
 def _category_score(grader: Grader, expected: np.ndarray, predicted: np.ndarray) -> float:
     try:
-        score = grader.metric(expected, predicted, grader.context)
+        with warnings.catch_warnings():  # one class's rows: sklearn warns of the others
+            warnings.simplefilter("ignore", UserWarning)
+            score = grader.metric(expected, predicted, grader.context)
         if np.isfinite(score):
             return _signed(grader, score)
     except (ValueError, ZeroDivisionError):
