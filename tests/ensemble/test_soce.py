@@ -77,7 +77,9 @@ def _stub(values, kind):
     from types import SimpleNamespace
 
     truth = pd.DataFrame({"y": values}, index=[str(i) for i in range(len(values))])
-    return SimpleNamespace(truth=lambda split: truth, metric=SimpleNamespace(kind=kind))
+    return SimpleNamespace(
+        truth=lambda split: truth, segments=lambda split: None, metric=SimpleNamespace(kind=kind)
+    )
 
 
 def test_categories_of_a_few_distinct_values_are_bins_with_rows():
@@ -86,9 +88,9 @@ def test_categories_of_a_few_distinct_values_are_bins_with_rows():
     from airlab.ensemble.soce import categories
 
     sunspots = categories(Grader(resolve_task("sunspots")))
-    assert len(sunspots) == 4 and all(len(rows) >= 2 for rows in sunspots.values())
+    assert len(sunspots) == 4 and all(len(c.rows) >= 2 for c in sunspots.values())
     ratings = categories(_stub([1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0], "value"))
-    assert sum(len(rows) for rows in ratings.values()) == 8 and len(ratings) <= 4
+    assert sum(len(c.rows) for c in ratings.values()) == 8 and len(ratings) <= 4
 
 
 def test_many_classes_keep_the_frequent_ones_and_pool_the_rest():
@@ -99,8 +101,8 @@ def test_many_classes_keep_the_frequent_ones_and_pool_the_rest():
     labels = [f"species {i}" for i in range(99) for _ in range(1 + (i < 19))]
     groups = categories(_stub(labels, "label"))
     assert len(groups) == MAX_CLASSES and "other classes" in groups
-    assert all(len(groups[f"class species {i}"]) == 2 for i in range(19))
-    assert sum(len(rows) for rows in groups.values()) == len(labels)
+    assert all(len(groups[f"class species {i}"].rows) == 2 for i in range(19))
+    assert sum(len(c.rows) for c in groups.values()) == len(labels)
     digits = categories(Grader(resolve_task("digits")))
     assert sorted(digits) == [f"class {d}" for d in range(10)]
-    assert all(len(rows) for rows in digits.values())
+    assert all(len(c.rows) for c in digits.values())

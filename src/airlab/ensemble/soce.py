@@ -54,49 +54,76 @@ def _signed(grader: Grader, score: float) -> float:
     return score if grader.metric.maximize else -score
 
 
-def categories(grader: Grader) -> dict[str, pd.Index]:
-    """Category → its rows of the search split: the targets of a multi-target task (all rows,
-    one column each: the key is the column); else, for labels and probabilities, the classes
-    of the single target (beyond `MAX_CLASSES`, the most frequent ones and the rest pooled);
-    else quartile bins of its value (never distinct values: a 12-row forecast would be 12
-    one-row categories)."""
+@dataclass(frozen=True)
+class Category:
+    """Rows of the search split, and the target column scored on them."""
+
+    rows: pd.Index
+    column: str
+
+
+def categories(grader: Grader) -> dict[str, Category]:
+    """Category → its rows of the search split and the target scored on them.
+
+    Declared segments (task.yaml's `segment_column`) come first: each segment is a category
+    (per target of a multi-target task). Else the targets of a multi-target task (all rows, one
+    column each); else, for labels and probabilities, the classes of the single target; else
+    quartile bins of its value (never distinct values: a 12-row forecast would be 12 one-row
+    categories). Beyond `MAX_CLASSES` classes or segments, the most frequent ones are kept and
+    the rest pooled."""
     truth = grader.truth(SEARCH)
     columns = list(truth.columns)
+    segments = grader.segments(SEARCH)
+    if segments is not None:
+        groups = _frequent(segments, "segment", "other segments")
+        if len(columns) == 1:
+            return {name: Category(rows, columns[0]) for name, rows in groups.items()}
+        return {
+            f"{column} | {name}": Category(rows, column)
+            for column in columns
+            for name, rows in groups.items()
+        }
     if len(columns) > 1:
-        return {column: truth.index for column in columns}
-    values = truth[columns[0]].dropna()
+        return {column: Category(truth.index, column) for column in columns}
+    target = columns[0]
+    values = truth[target].dropna()
     if grader.metric.kind in ("label", "probability"):
-        labels = values.astype(str)
-        counts = labels.value_counts(sort=True)
-        kept = sorted(
-            counts.index[: MAX_CLASSES - 1] if len(counts) > MAX_CLASSES else counts.index
-        )
-        groups = {f"class {label}": labels.index[labels == label] for label in kept}
-        rest = labels.index[~labels.isin(kept)]
-        if len(rest):
-            groups["other classes"] = rest
-        return groups
+        groups = _frequent(values.astype(str), "class", "other classes")
+        return {name: Category(rows, target) for name, rows in groups.items()}
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     bins = pd.qcut(numbers, VALUE_BINS, duplicates="drop")
-    return {f"bin {interval}": numbers.index[bins == interval] for interval in bins.cat.categories}
+    return {
+        f"bin {interval}": Category(numbers.index[bins == interval], target)
+        for interval in bins.cat.categories
+    }
+
+
+def _frequent(labels: pd.Series, kind: str, pooled: str) -> dict[str, pd.Index]:
+    """`kind value` → its rows, for every value up to `MAX_CLASSES` of them; beyond, the most
+    frequent `MAX_CLASSES − 1` and `pooled` holding the rest."""
+    counts = labels.value_counts(sort=True)
+    kept = sorted(counts.index[: MAX_CLASSES - 1] if len(counts) > MAX_CLASSES else counts.index)
+    groups = {f"{kind} {label}": labels.index[labels == label] for label in kept}
+    rest = labels.index[~labels.isin(kept)]
+    if len(rest):
+        groups[pooled] = rest
+    return groups
 
 
 def category_scores(grader: Grader, predictions: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Candidates × categories, direction-normalised (higher is better), on the search split.
 
-    Per category the task's metric on that category's rows (one column for a multi-target
-    task); where the metric is undefined there (AUC on a single class), the share of rows
-    predicted right (labels) or the negated mean absolute error (numbers)."""
+    Per category the task's metric on that category's rows of its target column; where the
+    metric is undefined there (AUC on a single class), the share of rows predicted right
+    (labels) or the negated mean absolute error (numbers)."""
     truth = grader.truth(SEARCH)
     groups = categories(grader)
-    multi = truth.shape[1] > 1
     table: dict[str, dict[str, float]] = {}
     for key, frame in predictions.items():
         row: dict[str, float] = {}
-        for name, ids in groups.items():
-            columns = [name] if multi else list(truth.columns)
-            expected = truth.loc[ids, columns].to_numpy()[:, 0]
-            predicted = frame.loc[ids, columns].to_numpy()[:, 0]
+        for name, category in groups.items():
+            expected = truth.loc[category.rows, category.column].to_numpy()
+            predicted = frame.loc[category.rows, category.column].to_numpy()
             row[name] = _category_score(grader, expected, predicted)
         table[key] = row
     return pd.DataFrame.from_dict(table, orient="index")

@@ -21,7 +21,7 @@ from airlab.grading.submission import (
     check_submission,
     normalise_label,
 )
-from airlab.tasks.task import SPLIT_COLUMN, SPLITS, TRAIN_FILE, Task
+from airlab.tasks.task import SPLIT_COLUMN, SPLITS, TEST_FILE, TRAIN_FILE, Task, read_csv
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,25 @@ class Grader:
         """The split's answers (target columns, as the metric reads them), by id: for framework
         code only (the ensemble step reads `search`); never shown to a candidate."""
         return self._truth.loc[self.rows(split)]
+
+    def segments(self, split: str) -> pd.Series | None:
+        """The split's declared segment (task.yaml's `segment_column`) by id, as strings, from
+        the hidden answers or else the public test table; None where none is declared. For
+        framework code only, as `truth`."""
+        column = self.spec.segment_column
+        if column is None:
+            return None
+        ids = self.rows(split)
+        if column in self._answers.columns:
+            values = self._answers.loc[ids, column]
+        else:
+            test = read_csv(
+                self.task.public_dir / TEST_FILE,
+                usecols=[self.spec.id_column, column],
+                dtype={self.spec.id_column: str},
+            )
+            values = test.set_index(test[self.spec.id_column].str.strip())[column].loc[ids]
+        return values.astype(str)
 
     @property
     def context(self) -> MetricContext:

@@ -198,6 +198,11 @@ class TaskSpec(_Strict):
     targets_in_train: bool = True
     """False where the training table holds the targets in another shape (forecasting
     histories): the data check then does not look for the target columns there."""
+    segment_column: str | None = None
+    """The category-expert ensemble's declared categories (`airlab.ensemble`): a column of the
+    hidden answers file (beside the targets; never shown) or of the public `test.csv`, whose
+    values split the rows into segments that may each want their own expert (a region, a data
+    source, a question type)."""
     grader: str | None = None
     """A Python file in the task folder defining `grade(submission, answers) -> float`, for
     metrics the registry lacks. It runs in the framework, never where a candidate can read it."""

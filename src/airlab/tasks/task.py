@@ -258,6 +258,14 @@ def _check_answers(task: Task) -> None:
     unknown = sorted(set(answers[SPLIT_COLUMN].astype(str)) - set(SPLITS))
     if unknown:
         raise TaskError(f"{path}: column 'split' has {unknown[0]!r}; allowed: {', '.join(SPLITS)}")
+    segment = task.spec.segment_column
+    if segment is not None and segment not in answers.columns:
+        header = read_csv(task.public_dir / TEST_FILE, nrows=0)
+        if segment not in header.columns:
+            raise TaskError(
+                f"{task.root / TASK_FILE}: field 'segment_column': {segment!r} is a column of "
+                f"neither {path.name} nor {TEST_FILE}"
+            )
     for split in SPLITS:
         if not (answers[SPLIT_COLUMN] == split).any():
             raise TaskError(f"{path}: split {split!r} has no rows")
