@@ -93,3 +93,28 @@ def test_an_unfinished_run_is_refused(tmp_path, task_root, grader, candidates):
     folder, _ = _run_folder(tmp_path / "run", task_root, grader, candidates, status="running")
     with pytest.raises(EnsembleError, match="running, not complete"):
         build_ensemble(folder.root)
+
+
+def test_the_ensembles_benchmark_scores_soce_and_both_baselines_on_select(
+    tmp_path, task_root, grader, candidates
+):
+    """`benchmarks/ensembles.py` over a folder of runs: the planted experts' soup beats the best
+    single node and the uniform soup on select in each run, a run with one valid node is left
+    out, and nothing is recorded in the runs."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import ensembles
+
+    runs = tmp_path / "runs"
+    for name in ("a", "b"):
+        _run_folder(runs / name, task_root, grader, candidates)
+    _run_folder(runs / "one", task_root, grader, {"e1": candidates["e1"]})
+    before = {p: p.stat().st_mtime_ns for p in runs.rglob("journal.sqlite")}
+    ensembles.main([str(runs), "--thresholds", "0.5", "--out", str(tmp_path / "out")])
+    text = (tmp_path / "out" / "ensembles.md").read_text()
+    assert "2 runs on 1 tasks" in text
+    assert "| t=0.5 | 2 / 0 / 0 | 0.500 | 2 / 0 / 0 | 0.500 | 2/2 | 3.0 |" in text, text
+    rows = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert all(row["SoCE t=0.5"] > row["best single"] for row in rows)  # higher is better
+    assert {p: p.stat().st_mtime_ns for p in runs.rglob("journal.sqlite")} == before
