@@ -155,34 +155,40 @@ def correlation_with_ci(
     xa, ya = xa[ok], ya[ok]
     out = {"n": float(len(xa))}
     constant = len(xa) < 3 or np.ptp(xa) == 0 or np.ptp(ya) == 0
-    for name, fn in (("pearson", pearsonr), ("spearman", spearmanr)):
-        if constant:
-            out.update(
-                {
-                    name: math.nan,
-                    f"{name}_p": math.nan,
-                    f"{name}_low": math.nan,
-                    f"{name}_high": math.nan,
-                }
-            )
-            continue
+    if constant:
+        for name in ("pearson", "spearman"):
+            out.update({name: math.nan, f"{name}_p": math.nan})
+            out.update({f"{name}_low": math.nan, f"{name}_high": math.nan})
+        return out
+    # every resample at once (the same draws as one at a time); resamples where x or y is
+    # constant have no correlation and are left out
+    idx = np.random.default_rng(seed).integers(0, len(xa), (n_boot, len(xa)))
+    xs, ys = xa[idx], ya[idx]
+    usable = (np.ptp(xs, axis=1) > 0) & (np.ptp(ys, axis=1) > 0)
+    xs, ys = xs[usable], ys[usable]
+    for name, fn, rows_x, rows_y in (
+        ("pearson", pearsonr, xs, ys),
+        ("spearman", spearmanr, rankdata(xs, axis=1), rankdata(ys, axis=1)),
+    ):
         res = fn(xa, ya)
         out[name] = float(res.statistic)
         out[f"{name}_p"] = float(res.pvalue)
-        rng = np.random.default_rng(seed)
-        stats = []
-        for _ in range(n_boot):
-            idx = rng.integers(0, len(xa), len(xa))
-            if np.ptp(xa[idx]) == 0 or np.ptp(ya[idx]) == 0:
-                continue
-            stats.append(float(fn(xa[idx], ya[idx]).statistic))
+        stats = _row_pearson(rows_x, rows_y)
         lo, hi = (
             np.percentile(stats, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-            if stats
+            if stats.size
             else (math.nan, math.nan)
         )
         out[f"{name}_low"], out[f"{name}_high"] = float(lo), float(hi)
     return out
+
+
+def _row_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson's r of each row pair (Spearman's, on ranks)."""
+    dx = x - x.mean(axis=1, keepdims=True)
+    dy = y - y.mean(axis=1, keepdims=True)
+    r = (dx * dy).sum(axis=1) / np.sqrt((dx * dx).sum(axis=1) * (dy * dy).sum(axis=1))
+    return np.clip(r, -1.0, 1.0)
 
 
 def diversity_vs_performance(
