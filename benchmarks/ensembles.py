@@ -35,6 +35,7 @@ from airlab.ensemble.soce import EnsembleError, combine, soup_of_category_expert
 from airlab.errors import AirlabError
 from airlab.grading.grader import Grader
 from airlab.journal import Journal
+from airlab.result import RunStatus
 from airlab.runner.layout import OpenRun, RunFolder
 from airlab.tasks.bundled import resolve_task
 
@@ -48,9 +49,13 @@ def soce_name(threshold: float) -> str:
 
 def run_row(run_dir: Path, thresholds: list[float]) -> dict[str, Any] | None:
     """One run's select scores (direction-normalised: higher is better) of both baselines and
-    of SoCE at each threshold; None for a run with fewer than two valid nodes."""
+    of SoCE at each threshold; None for a run with fewer than two valid nodes. A run not
+    complete (one still searching beside this) is refused."""
     folder = RunFolder.existing(run_dir)
     with Journal.open(folder.journal) as journal:
+        status = journal.meta().status
+        if status != RunStatus.COMPLETE:
+            raise EnsembleError(f"the run is {status}, not complete")
         task = resolve_task(OpenRun(folder, journal).task_ref)
         nodes = journal.nodes()
     grader = Grader(task)

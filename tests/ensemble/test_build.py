@@ -99,8 +99,8 @@ def test_the_ensembles_benchmark_scores_soce_and_both_baselines_on_select(
     tmp_path, task_root, grader, candidates
 ):
     """`benchmarks/ensembles.py` over a folder of runs: the planted experts' soup beats the best
-    single node and the uniform soup on select in each run, a run with one valid node is left
-    out, and nothing is recorded in the runs."""
+    single node and the uniform soup on select in each run, a run with one valid node or one
+    still running is left out, and nothing is recorded in the runs."""
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -110,6 +110,7 @@ def test_the_ensembles_benchmark_scores_soce_and_both_baselines_on_select(
     for name in ("a", "b"):
         _run_folder(runs / name, task_root, grader, candidates)
     _run_folder(runs / "one", task_root, grader, {"e1": candidates["e1"]})
+    _run_folder(runs / "running", task_root, grader, candidates, status="running")
     before = {p: p.stat().st_mtime_ns for p in runs.rglob("journal.sqlite")}
     ensembles.main([str(runs), "--thresholds", "0.5", "--out", str(tmp_path / "out")])
     text = (tmp_path / "out" / "ensembles.md").read_text()
