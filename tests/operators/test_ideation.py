@@ -125,7 +125,7 @@ def test_family_counts_are_ordered_and_capped():
 
 def _four_drafts(task_dir, tmp_path, ideas_answer, options, seed=0):
     """Four drafts of a greedy run whose chat model answers the ideation call with
-    `ideas_answer`: (nodes, every prompt the model got, the search)."""
+    `ideas_answer`: (nodes, every request the model got, the search)."""
 
     def model(request: Request) -> Reply:
         if "propose approaches" in request.last_user:
@@ -148,7 +148,7 @@ def _four_drafts(task_dir, tmp_path, ideas_answer, options, seed=0):
         )
         search = Run.create(config).search
         nodes = [search.tell_written(search.write(search.ask())) for _ in range(4)]
-        return nodes, [r.last_user for r in server.requests], search
+        return nodes, list(server.requests), search
 
 
 IDEAS_ANSWER = "1. random forest: 300 trees\n2. knn: k=7 on scaled features\n3. svm: RBF, C=3\n"
@@ -157,7 +157,8 @@ IDEAS_ANSWER = "1. random forest: 300 trees\n2. knn: k=7 on scaled features\n3. 
 @pytest.mark.slow
 def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_task, tmp_path):
     options = {"ideas": 3, "idea_diversity": "medium"}
-    nodes, prompts, search = _four_drafts(make_task(), tmp_path, IDEAS_ANSWER, options)
+    nodes, requests, search = _four_drafts(make_task(), tmp_path, IDEAS_ANSWER, options)
+    prompts = [r.last_user for r in requests]
     asks = [p for p in prompts if "propose approaches" in p]
     assert len(asks) == 1 and "exactly 2 different model families" in asks[0]
     drafts = [p for p in prompts if "propose approaches" not in p]
@@ -174,6 +175,12 @@ def test_a_chat_model_proposes_once_and_each_draft_is_asked_for_its_idea(make_ta
     ]
     calls = search.ledger.calls()
     assert [c.node_id for c in calls if c.purpose == "ideate"] == [nodes[0].id]
+    # the ideation call opens as the drafts do (system message, then the task), so a server's
+    # prefix cache computed for it serves the first draft
+    ideate, draft = (requests[0].body["messages"], requests[1].body["messages"])
+    assert ideate[0] == draft[0] and ideate[0]["role"] == "system"
+    task_part = ideate[1]["content"].split("# Your step")[0]
+    assert len(task_part) > 200 and draft[1]["content"].startswith(task_part)
 
 
 def test_assigned_families_are_nested_across_levels_and_drawn_from_the_seed_alone():
@@ -226,7 +233,8 @@ def test_a_model_that_ignores_the_knob_is_held_to_it_when_the_run_assigns_famili
     asked for it whatever the model answers."""
 
     options = {"ideas": 4, "idea_diversity": "low", "assign_families": True}
-    nodes, prompts, _ = _four_drafts(make_task(), tmp_path, DISOBEDIENT, options, seed=3)
+    nodes, requests, _ = _four_drafts(make_task(), tmp_path, DISOBEDIENT, options, seed=3)
+    prompts = [r.last_user for r in requests]
     (family,) = set(assigned_families(4, "low", FAMILY_EXAMPLES, 3))
     ask = next(p for p in prompts if "propose approaches" in p)
     assert ask.count(f". {family}\n") == 4 and "SAME" not in ask

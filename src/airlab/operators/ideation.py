@@ -24,6 +24,7 @@ from airlab.operators.families import families_named, model_label
 from airlab.operators.options import IdeaDiversity
 from airlab.operators.parsing import strip_thinking
 from airlab.operators.prompt_library import PromptLibrary
+from airlab.operators.prompting import with_task_prefix
 
 IDEA_PURPOSE = "ideate"
 IDEA_META = "idea"
@@ -127,13 +128,14 @@ def propose_ideas(
     k: int,
     level: IdeaDiversity,
     seed: int,
-    prompt: str = "",
+    prompt: str | Sequence[Message] = "",
     assigned: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """K ideas from the run's backend in one call: a program writer plans them itself, a chat
-    model answers `prompt` (`idea_prompt`; with `assigned`, one plan per given family). An
-    answer with no usable line gives no ideas (drafts then go their own way) rather than a
-    failed run; with `assigned` the families are kept whatever the answer."""
+    model answers `prompt` (`idea_prompt`, or the messages holding it; with `assigned`, one
+    plan per given family). An answer with no usable line gives no ideas (drafts then go their
+    own way) rather than a failed run; with `assigned` the families are kept whatever the
+    answer."""
     if isinstance(backend, ProgramWriter):
         plan = getattr(backend, "propose_ideas", None)
         if plan is None:
@@ -141,7 +143,8 @@ def propose_ideas(
         return list(plan(task, k=k, level=level, seed=seed))
     if not isinstance(backend, ChatModel):
         raise BackendError(f"backend {backend.name!r} cannot answer prompts")
-    completion = backend.complete([Message("user", prompt)], purpose=IDEA_PURPOSE)
+    messages = [Message("user", prompt)] if isinstance(prompt, str) else list(prompt)
+    completion = backend.complete(messages, purpose=IDEA_PURPOSE)
     ideas = parse_ideas(completion.text, k)
     return with_assigned_families(ideas, assigned) if assigned else ideas
 
@@ -157,15 +160,22 @@ def propose_run_ideas(
     prompts: PromptLibrary,
     families: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """`propose_ideas` for a run: a chat model gets the run's `ideate.j2` (an agent's own
-    prompts may override it), its task variables from `prompt_bits`, built only then; with
-    `families` (`-O assign_families=true`) the run assigns the ideas' families from them."""
+    """`propose_ideas` for a run: a chat model gets the run's `system.j2` and `ideate.j2` (an
+    agent's own prompts may override them), its task variables from `prompt_bits`, built only
+    then; the same system message and task part the drafts open with, so a server's prefix
+    cache serves the first draft. With `families` (`-O assign_families=true`) the run assigns
+    the ideas' families from them."""
     if isinstance(backend, ProgramWriter):
         return propose_ideas(backend, task, k=k, level=level, seed=seed)
     assigned = assigned_families(k, level, families, seed) if families else []
-    prompt = idea_prompt(prompts, prompt_bits(), k, level, assigned)
+    variables = prompt_bits()
+    prompt = idea_prompt(prompts, variables, k, level, assigned)
+    messages = [
+        Message("system", prompts.render("system.j2")),
+        with_task_prefix(prompt, prompts.render("_task.j2", **variables)),
+    ]
     return propose_ideas(
-        backend, task, k=k, level=level, seed=seed, prompt=prompt, assigned=assigned
+        backend, task, k=k, level=level, seed=seed, prompt=messages, assigned=assigned
     )
 
 

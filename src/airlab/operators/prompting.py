@@ -233,7 +233,11 @@ def cacheable(prompt: str, context: OperatorContext, settings: PromptSettings) -
     """The user message of a step, its task part (the same in every call of the run: the
     description, data preview, limits and rules) marked as a prefix the provider may cache."""
     variables = task_variables(context.task, context.limits, settings, context.packages)
-    task_part = context.prompts.render("_task.j2", **variables)
+    return with_task_prefix(prompt, context.prompts.render("_task.j2", **variables))
+
+
+def with_task_prefix(prompt: str, task_part: str) -> Message:
+    """A user message whose opening `task_part` (when it opens with it) is a cacheable prefix."""
     task_part = task_part.rstrip()
     prefix = len(task_part) if prompt.startswith(task_part) else 0
     return Message("user", prompt, cache_prefix=prefix)
