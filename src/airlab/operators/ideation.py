@@ -49,11 +49,17 @@ def assigned_families(
     k: int, level: IdeaDiversity, families: Sequence[str], seed: int
 ) -> list[str]:
     """The family of each of K ideas when the run assigns them (`-O assign_families=true`):
-    one order of `families` drawn from the run's seed alone (so the same on every task and at
-    every level: low takes its first, medium its first ⌈K/2⌉, high its first K, nested arms),
-    dealt to the ideas in turn."""
-    order = [families[i] for i in np.random.default_rng([seed, 17]).permutation(len(families))]
-    chosen = order[: family_count(k, level, len(order))]
+    `deal` from an order drawn from the run's seed alone (so the same on every task)."""
+    count = family_count(k, level, len(families))
+    return deal(families, count, k, np.random.default_rng([seed, 17]))
+
+
+def deal(names: Sequence[str], count: int, k: int, rng: np.random.Generator) -> list[str]:
+    """K slots dealt in turn from the first `count` names of one seeded order of `names`: at
+    every level the same order, so the arms are nested (low's one family is medium's first,
+    medium's are high's first), as a controlled diversity experiment needs."""
+    order = [names[int(i)] for i in rng.permutation(len(names))]
+    chosen = order[: max(1, min(count, len(order)))]
     return [chosen[i % len(chosen)] for i in range(k)]
 
 

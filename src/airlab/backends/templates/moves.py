@@ -13,6 +13,7 @@ import numpy as np
 
 from airlab.backends.templates.models import MODELS, ModelSpec, Problem, models_for
 from airlab.backends.templates.recipe import BUGS, IMPUTERS, SCALERS, Member, Preprocessing, Recipe
+from airlab.operators.ideation import deal
 
 MAX_ENSEMBLE = 4
 BUG_STORIES = {
@@ -204,19 +205,17 @@ def ideas(
     families: Sequence[str] | None = None,
 ) -> list[tuple[Recipe, str]]:
     """K first solutions planned together (the ideation step): `count_families(available)`
-    distinct families, drawn at random, take the K slots in turn; a family's first slot has its
-    defaults, a repeat gets another model of the family or varied hyperparameters."""
+    distinct families, dealt to the K slots from one seeded order (`ideation.deal`: nested
+    across levels); a family's first slot has its defaults, a repeat gets another model of the
+    family or varied hyperparameters."""
     specs = [s for s in models_for(problem) if families is None or s.family in families]
     by_family: dict[str, list[ModelSpec]] = {}
     for spec in specs:
         by_family.setdefault(spec.family, []).append(spec)
     names = sorted(by_family)
-    order = [names[int(i)] for i in rng.permutation(len(names))]
-    chosen = order[: max(1, min(count_families(len(names)), len(names)))]
     planned: list[tuple[Recipe, str]] = []
     uses: Counter[str] = Counter()
-    for slot in range(k):
-        family = chosen[slot % len(chosen)]
+    for family in deal(names, count_families(len(names)), k, rng):
         members = by_family[family]
         spec = members[uses[family] % len(members)]
         params = spec.defaults()
