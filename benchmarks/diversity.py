@@ -105,6 +105,16 @@ def keep_row(job: Job, row: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+def measured(families: list[str]) -> dict[str, Any]:
+    """The run's diversity as `airlab report` measures it, from its drafts' families: what a row
+    keeps when written and what the report measures again from old rows."""
+    return {
+        "entropy_bits": shannon_entropy(families),
+        "distinct_families": len(family_distribution(families)),
+        "unclassified": unclassified(families),
+    }
+
+
 def run_job(job: Job) -> dict[str, Any]:
     """One run; its drafts' families, entropy and final test score."""
     if job.sandbox == execution_cache.NAME:  # worker processes may not inherit the registry
@@ -146,9 +156,7 @@ def run_job(job: Job) -> dict[str, Any]:
         "direction": result.direction,
         "score": math.nan if result.scores.test is None else result.scores.test,
         "families": families,
-        "entropy_bits": shannon_entropy(families),
-        "distinct_families": len(family_distribution(families)),
-        "unclassified": unclassified(families),
+        **measured(families),
         "idea_families": [idea["family"] for idea in ideas],
         "valid_nodes": result.good_nodes,
         "nodes": result.nodes,
@@ -181,9 +189,8 @@ def report(rows: list[dict[str, Any]], *, seed: int = 0) -> list[str]:
     columns are measured again from each row's families (rows keep what was measured when they
     were written; the measure may have changed since)."""
     table = pd.DataFrame(rows)
-    table["entropy_bits"] = table["families"].map(shannon_entropy)
-    table["distinct_families"] = table["families"].map(lambda f: len(family_distribution(f)))
-    table["unclassified"] = table["families"].map(unclassified)
+    again = pd.DataFrame([measured(families) for families in table["families"]], index=table.index)
+    table[list(again.columns)] = again
     table["performance"] = task_percentiles(table)
     lines = [
         "| diversity | runs | entropy (bits) [95% CI] | distinct families | families proposed | "

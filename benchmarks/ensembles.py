@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from airlab.ensemble.build import valid_predictions
+from airlab.ensemble.build import baselines, valid_predictions
 from airlab.ensemble.soce import EnsembleError, combine, soup_of_category_experts
 from airlab.errors import AirlabError
 from airlab.grading.grader import Grader
@@ -63,23 +63,21 @@ def run_row(run_dir: Path, thresholds: list[float]) -> dict[str, Any] | None:
     if len(predictions) < 2:
         return None
     sign = 1.0 if grader.metric.maximize else -1.0
-    fitness = {
-        str(n.id): sign * n.search_score
-        for n in nodes
-        if str(n.id) in predictions and n.search_score is not None
-    }
-    best = max(fitness, key=lambda key: (fitness[key], -int(key)))  # ties: the earlier node
+    against = baselines(grader, nodes, predictions)
+
+    def normalised(score: float | None) -> float:
+        return -math.inf if score is None else sign * score
 
     def on_select(frames: list[pd.DataFrame], weights: list[float] | tuple[float, ...]) -> float:
         grade = grader.grade(combine(grader, frames, weights), (SELECT,))
-        return sign * grade.scores[SELECT] if grade.valid else -math.inf
+        return normalised(grade.scores.get(SELECT) if grade.valid else None)
 
     row: dict[str, Any] = {
         "run": run_dir.name,
         "task": task.spec.name,
         "valid_nodes": len(predictions),
-        "best single": on_select([predictions[best]], [1.0]),
-        "uniform soup": on_select(list(predictions.values()), [1.0] * len(predictions)),
+        "best single": normalised(against.best_single_select),
+        "uniform soup": normalised(against.uniform_select),
     }
     for threshold in thresholds:
         soup = soup_of_category_experts(grader, predictions, threshold=threshold)

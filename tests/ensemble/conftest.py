@@ -24,19 +24,25 @@ def task_root(tmp_path_factory):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(1200, 4)), columns=["a", *TARGETS])
     write_task_data(root, frame, target_columns=TARGETS, seed=1, train_fraction=0.4)
+    write_rmse_spec(root, "multi", "Three targets", TARGETS)
+    return root
+
+
+def write_rmse_spec(root, name: str, title: str, targets: list[str], **extra) -> None:
+    """task.yaml (an rmse regression, small limits, `extra` fields added) and description.md."""
     spec = {
-        "name": "multi",
-        "title": "Three targets",
+        "name": name,
+        "title": title,
         "type": "regression",
         "id_column": "id",
-        "target_columns": TARGETS,
+        "target_columns": targets,
         "metric": "rmse",
         "direction": "minimize",
+        **extra,
         "limits": {"time_s": 60, "memory_mb": 1024, "cpus": 1},
     }
     (root / "task.yaml").write_text(yaml.safe_dump(spec))
-    (root / "description.md").write_text("# Multi\n")
-    return root
+    (root / "description.md").write_text(f"# {title}\n")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from airlab.cli import app
-from airlab.ensemble.build import OPERATOR, REPORT_FILE, build_ensemble
+from airlab.ensemble.build import OPERATOR, REPORT_FILE, baselines, build_ensemble
 from airlab.ensemble.soce import EnsembleError
 from airlab.journal import Journal, NodeStatus
 from airlab.runner.layout import RunFolder
@@ -63,6 +63,26 @@ def test_ensemble_node_is_recorded_and_reproducible(tmp_path, task_root, grader,
     result = CliRunner().invoke(app, ["ensemble", str(folder.root)])
     assert result.exit_code == 0, result.output
     assert f"of {len(candidates)} valid nodes" in result.output
+
+
+def test_baselines_pick_by_search_and_grade_on_select(grader, candidates):
+    """The best single node is chosen by search score alone (a tie goes to the earlier node, a
+    node without a search score never wins, even where 0 would be the best rmse), and both
+    baselines are graded on select from the predictions themselves."""
+    from airlab.journal import Node
+
+    def node(id_, search):
+        return Node(id=id_, operator="draft", status=NodeStatus.GOOD, search_score=search)
+
+    predictions = {"1": candidates["gen"], "2": candidates["e2"], "3": candidates["e1"]}
+    nodes = [node(1, None), node(2, 0.5), node(3, 0.5)]
+    picked = baselines(grader, nodes, predictions)
+    assert picked.best_single == 2
+    one = candidates["e2"].rename_axis("id").reset_index()
+    assert picked.best_single_select == grader.grade(one, ("select",)).scores["select"]
+    assert picked.uniform_select is not None and picked.uniform_select != picked.best_single_select
+    with pytest.raises(EnsembleError, match="no valid node has a search score"):
+        baselines(grader, [node(1, None)], {"1": candidates["gen"]})
 
 
 def test_too_few_valid_nodes_is_one_error(tmp_path, task_root, grader, candidates):

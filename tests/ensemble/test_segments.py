@@ -19,6 +19,8 @@ from airlab.tasks.bundled import resolve_task
 from airlab.tasks.prepare import write_task_data
 from airlab.tasks.task import load_task
 
+from .conftest import write_rmse_spec
+
 REGIONS = ("north", "south", "west")
 EXPERT_OF = {"e_north": "north", "e_south": "south", "e_west": "west"}
 # noise of each candidate in each region (as tests/ensemble/conftest.py plants per target): each
@@ -46,19 +48,7 @@ def _task(root, *, where: str | None):
         answers["region"] = answers["id"].map(_region_by_id(root, frame))
         assert answers["region"].notna().all()
         answers.to_csv(root / "private" / "answers.csv", index=False)
-    spec = {
-        "name": "regions",
-        "title": "Three regions",
-        "type": "regression",
-        "id_column": "id",
-        "target_columns": ["y"],
-        "metric": "rmse",
-        "direction": "minimize",
-        "segment_column": "region",
-        "limits": {"time_s": 60, "memory_mb": 1024, "cpus": 1},
-    }
-    (root / "task.yaml").write_text(yaml.safe_dump(spec))
-    (root / "description.md").write_text("# Regions\n")
+    write_rmse_spec(root, "regions", "Three regions", ["y"], segment_column="region")
     return root
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
@@ -73,6 +74,40 @@ def valid_predictions(
             continue
         out[str(node.id)] = checked.predictions
     return out
+
+
+class Baselines(NamedTuple):
+    """What an ensemble must beat on select, both chosen without reading select."""
+
+    best_single: int
+    """The valid node with the best search score (ties: the earlier node)."""
+    best_single_select: float | None
+    uniform_select: float | None
+    """The equal-weight mixture of every valid node."""
+
+
+def baselines(grader: Grader, nodes: list[Node], predictions: dict[str, pd.DataFrame]) -> Baselines:
+    """The best single node by search score and the uniform soup, each graded on select from
+    the same checked predictions the ensemble mixes (None where the grade is invalid)."""
+    sign = 1.0 if grader.metric.maximize else -1.0
+    searched = {
+        node.id: sign * node.search_score
+        for node in nodes
+        if str(node.id) in predictions and node.search_score is not None
+    }
+    if not searched:
+        raise EnsembleError("no valid node has a search score")
+    single = max(searched, key=lambda i: (searched[i], -i))
+
+    def on_select(frames: list[pd.DataFrame]) -> float | None:
+        grade = grader.grade(combine(grader, frames, [1.0] * len(frames)), (SELECT,))
+        return grade.scores.get(SELECT) if grade.valid else None
+
+    return Baselines(
+        best_single=single,
+        best_single_select=on_select([predictions[str(single)]]),
+        uniform_select=on_select(list(predictions.values())),
+    )
 
 
 def rebuild_script(grader: Grader, experts: dict[int, float]) -> str:
@@ -143,15 +178,7 @@ def add_ensemble_node(
     grade = grader.grade(mixture, (SEARCH, SELECT))
     if not grade.valid:
         raise EnsembleError(f"the ensemble's submission is invalid: {grade.reason}")
-    uniform = grader.grade(
-        combine(grader, list(predictions.values()), [1.0] * len(predictions)), (SELECT,)
-    )
-    by_id = {node.id: node for node in nodes}
-    sign = 1.0 if grader.metric.maximize else -1.0
-    single = max(
-        (int(key) for key in predictions),
-        key=lambda i: (sign * (by_id[i].search_score or 0.0), -i),
-    )
+    against = baselines(grader, nodes, predictions)
     node = _record(journal, folder, grader, soup, experts, mixture, grade.scores)
     report = EnsembleReport(
         node=node.id,
@@ -161,9 +188,9 @@ def add_ensemble_node(
         candidates=len(predictions),
         search=grade.scores.get(SEARCH),
         select=grade.scores.get(SELECT),
-        uniform_select=uniform.scores.get(SELECT),
-        best_single=single,
-        best_single_select=by_id[single].select_score,
+        uniform_select=against.uniform_select,
+        best_single=against.best_single,
+        best_single_select=against.best_single_select,
         beats_baselines=False,
     )
     report.beats_baselines = _beats(report, grader.metric.maximize)
