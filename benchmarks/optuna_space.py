@@ -21,6 +21,7 @@ import optuna
 from airlab.backends.templates.backend import render_recipe
 from airlab.backends.templates.models import Param, Problem, models_for
 from airlab.backends.templates.recipe import IMPUTERS, SCALERS, Member, Preprocessing, Recipe
+from airlab.failures import Failure
 from airlab.grading.grader import Grader
 from airlab.journal import Node, NodeStatus
 from airlab.sandbox import Sandbox
@@ -102,7 +103,7 @@ class Evaluator:
             return Node(**fields, status=NodeStatus.BUGGY, failure=execution.failure)
         grade = self.grader.grade(execution.submission, ("search", "select", "test"))
         if not grade.valid:
-            return Node(**fields, status=NodeStatus.BUGGY, failure="invalid_submission")
+            return Node(**fields, status=NodeStatus.BUGGY, failure=Failure.INVALID_SUBMISSION)
         return Node(
             **fields,
             status=NodeStatus.GOOD,

@@ -96,6 +96,8 @@ class Job:
     tpe_startup: int
     cache: str = ""
     """The execution cache's folder ("": `out`/cache)."""
+    jump_rate: float = 0.0
+    """The templates' chance of an improve step trying a hyperparameter anywhere in its range."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -151,7 +153,7 @@ def _airlab_search(job: Job) -> list[Node]:
             "workers": 1,
             "seed": job.seed,
             "sandbox": job.sandbox,
-            "backend_options": {"bug_rate": job.bug_rate},
+            "backend_options": {"bug_rate": job.bug_rate, "jump_rate": job.jump_rate},
             "limits": {"time_s": job.time_limit},
             "selection": {**extra.get("selection", {}), "score_all_nodes": True},
             "runs_dir": str(Path(job.out) / "runs"),
@@ -223,6 +225,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="templates bug rate (0: no deliberate bugs, as Optuna's candidates have none)",
     )
+    parser.add_argument(
+        "--jump-rate",
+        type=float,
+        default=0.0,
+        help="templates: chance that an improve step tries a hyperparameter anywhere in its "
+        "range rather than a small step from its value",
+    )
     parser.add_argument("--sandbox", default="warm")
     parser.add_argument(
         "--no-cache",
@@ -281,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
             time_limit=args.time_limit,
             tpe_startup=args.tpe_startup,
             cache=str(cache),
+            jump_rate=args.jump_rate,
         )
         # Method by method, so the drafts every policy shares are cached before the next one.
         for method in args.methods

@@ -128,11 +128,50 @@ def test_foreign_parents_are_refused(task):
         backend.write(WriteRequest("debug", task, (stranger,), (), 0, 1))
 
 
+def test_a_jump_reaches_settings_far_from_the_parent():
+    """k = 1 neighbours (the best digits setting TPE found) is 3 sigma of small steps from the
+    default 5, and C = 300 many steps from 1: small steps rarely get there, jumps do, within the
+    range and never to the value already there."""
+    knn = Recipe(members=(Member("knn_classifier", MODELS["knn_classifier"].defaults()),))
+    svm = Recipe(members=(Member("svm", MODELS["svm"].defaults()),))
+
+    def tried(parent, name, jump_rate):
+        values = []
+        for seed in range(300):
+            child, plan = moves.improve(
+                parent, np.random.default_rng(seed), bug_rate=0.0, jump_rate=jump_rate
+            )
+            if child.members[0].params[name] != parent.members[0].params[name]:
+                values.append(child.members[0].params[name])
+                assert ("try " if jump_rate == 1 else "change ") + name in plan, plan
+        return values
+
+    small = tried(knn, "n_neighbors", 0.0)
+    jumps = tried(knn, "n_neighbors", 1.0)
+    assert small.count(1) <= 1 and 1 in jumps and max(jumps) > 20
+    assert all(1 <= k <= 50 and k != 5 for k in jumps)
+    c_jumps = tried(svm, "C", 1.0)
+    assert max(tried(svm, "C", 0.0)) < 30 < max(c_jumps) and min(c_jumps) < 0.03
+    assert all(1e-3 <= c <= 1e3 for c in c_jumps)
+    # off (the default): the same draws and moves as before the option existed (these four
+    # plans were written by the code before it)
+    assert [
+        moves.improve(svm, np.random.default_rng(seed), bug_rate=0.0)[1] for seed in range(4)
+    ] == [
+        "Improve: switch scaling from standard to quantile.",
+        "Improve: change gamma from 'scale' to 0.1.",
+        "Improve: change C from 1.0 to 0.719.",
+        "Improve: change C from 1.0 to 1.4.",
+    ]
+
+
 def test_bad_options_are_named():
     with pytest.raises(BackendError, match="unknown option 'temperature'"):
         make_backend("templates", {"temperature": 1})
     with pytest.raises(BackendError, match="bug_rate"):
         make_backend("templates", {"bug_rate": 3})
+    with pytest.raises(BackendError, match="jump_rate"):
+        make_backend("templates", {"jump_rate": -0.1})
 
 
 def _run(code, task, tmp_path):

@@ -48,12 +48,15 @@ class TemplatesParams(Params):
     bug_rate: float = Field(0.15, ge=0, le=1)
     """Chance that a written script carries a bug (a missing import, a misspelt column, ...),
     so that debug chains are exercised too."""
+    jump_rate: float = Field(0.0, ge=0, le=1)
+    """Chance that an improve step tries a hyperparameter anywhere in its range instead of a
+    small step from its value (0: small steps only)."""
 
 
 def _templates(model: str | None, params: TemplatesParams) -> Backend:
     if model:
         raise BackendError(f"backend 'templates' takes no model, got 'templates/{model}'")
-    return TemplatesBackend(bug_rate=params.bug_rate)
+    return TemplatesBackend(bug_rate=params.bug_rate, jump_rate=params.jump_rate)
 
 
 BACKENDS.register("templates", _templates, params=TemplatesParams)

@@ -49,13 +49,16 @@ class TemplatesBackend(ProgramWriter):
 
     name = "templates"
 
-    def __init__(self, bug_rate: float = 0.15) -> None:
-        if not 0 <= bug_rate <= 1:
-            raise BackendError(f"templates backend: bug_rate must be in [0, 1], got {bug_rate}")
+    def __init__(self, bug_rate: float = 0.15, jump_rate: float = 0.0) -> None:
+        for name, rate in (("bug_rate", bug_rate), ("jump_rate", jump_rate)):
+            if not 0 <= rate <= 1:
+                raise BackendError(f"templates backend: {name} must be in [0, 1], got {rate}")
         self.bug_rate = bug_rate
+        self.jump_rate = jump_rate
 
     def describe(self) -> str:
-        return f"templates (offline scikit-learn solutions, bug_rate={self.bug_rate})"
+        jump = f", jump_rate={self.jump_rate}" if self.jump_rate else ""
+        return f"templates (offline scikit-learn solutions, bug_rate={self.bug_rate}{jump})"
 
     def write(self, request: WriteRequest) -> Candidate:
         task = request.task
@@ -100,6 +103,7 @@ class TemplatesBackend(ProgramWriter):
                 bug_rate=self.bug_rate,
                 log_target_ok=log_ok,
                 pca_ok=not shape.text,
+                jump_rate=self.jump_rate,
             )
         elif request.operator == "improve":
             recipe, plan = moves.improve(
@@ -108,6 +112,7 @@ class TemplatesBackend(ProgramWriter):
                 bug_rate=self.bug_rate,
                 log_target_ok=log_ok,
                 pca_ok=not shape.text,
+                jump_rate=self.jump_rate,
             )
         elif request.operator == "debug":
             parent = request.parents[0]

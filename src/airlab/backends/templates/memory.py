@@ -84,6 +84,7 @@ def improve_with_memory(
     bug_rate: float,
     log_target_ok: bool,
     pca_ok: bool = True,
+    jump_rate: float = 0.0,
 ) -> tuple[Recipe, str]:
     """An improvement that neither repeats a tried solution nor a move that failed before."""
     tried = {fingerprint(r) for r in map(recipe_of, history) if r is not None}
@@ -91,7 +92,12 @@ def improve_with_memory(
     skipped = 0
     while True:
         recipe, plan = moves.improve(
-            parent, rng, bug_rate=bug_rate, log_target_ok=log_target_ok, pca_ok=pca_ok
+            parent,
+            rng,
+            bug_rate=bug_rate,
+            log_target_ok=log_target_ok,
+            pca_ok=pca_ok,
+            jump_rate=jump_rate,
         )
         repeat = fingerprint(recipe) in tried or move_key(parent, recipe) in failed
         if not repeat or skipped == MEMORY_DRAWS - 1:

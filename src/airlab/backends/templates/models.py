@@ -45,6 +45,25 @@ class Param:
         moved = float(value) + float(rng.normal(0.0, 0.2 * (self.high - self.low)))
         return float(f"{min(max(moved, self.low), self.high):.3g}")
 
+    def anywhere(self, value: Any, rng: np.random.Generator) -> Any:
+        """A value drawn from the whole range (log-uniform where the scale is), different from
+        `value` where the space allows: the bold try a person makes after small steps stall
+        (k = 1 neighbours, C = 300), and what a hyperparameter optimiser samples."""
+        if self.kind == "choice":
+            return self.perturb(value, rng)
+        for _ in range(8):
+            if self.kind == "log":
+                new: Any = float(f"{np.exp(rng.uniform(np.log(self.low), np.log(self.high))):.3g}")
+            elif self.kind == "int" and self.high / max(self.low, 1) >= 20:
+                new = round(float(np.exp(rng.uniform(np.log(max(self.low, 1)), np.log(self.high)))))
+            elif self.kind == "int":
+                new = int(rng.integers(int(self.low), int(self.high) + 1))
+            else:
+                new = float(f"{rng.uniform(self.low, self.high):.3g}")
+            if new != value:
+                return new
+        return self.perturb(value, rng)
+
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -88,9 +88,11 @@ def improve(
     bug_rate: float,
     log_target_ok: bool = False,
     pca_ok: bool = True,
+    jump_rate: float = 0.0,
 ) -> tuple[Recipe, str]:
     """One atomic change: a hyperparameter, the scaler, PCA (unless the features are sparse
-    TF-IDF, `pca_ok=False`), imputation or the target transform."""
+    TF-IDF, `pca_ok=False`), imputation or the target transform. A hyperparameter moves a small
+    step from its value, or with chance `jump_rate` to anywhere in its range."""
     index = int(rng.integers(len(parent.members)))
     member = parent.members[index]
     spec = MODELS[member.model]
@@ -100,9 +102,10 @@ def improve(
     if (roll < 0.6 or spec.problem == "forecasting") and spec.params:
         name = list(spec.params)[int(rng.integers(len(spec.params)))]
         old = member.params.get(name, spec.params[name].default)
-        new = spec.params[name].perturb(old, rng)
+        jump = jump_rate > 0 and rng.random() < jump_rate  # no draw when off: same streams
+        new = spec.params[name].anywhere(old, rng) if jump else spec.params[name].perturb(old, rng)
         changed = replace(member, params={**member.params, name: new})
-        change = f"{prefix}change {name} from {old!r} to {new!r}"
+        change = f"{prefix}{'try' if jump else 'change'} {name} from {old!r} to {new!r}"
     elif roll < 0.75:
         options = [s for s in SCALERS if s != member.preprocessing.scaler]
         scaler = options[int(rng.integers(len(options)))]
