@@ -98,6 +98,8 @@ class Job:
     """The execution cache's folder ("": `out`/cache)."""
     jump_rate: float = 0.0
     """The templates' chance of an improve step trying a hyperparameter anywhere in its range."""
+    tune_rate: float = 0.0
+    """The templates' chance of an improve step handing its model to a randomized search."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -153,7 +155,11 @@ def _airlab_search(job: Job) -> list[Node]:
             "workers": 1,
             "seed": job.seed,
             "sandbox": job.sandbox,
-            "backend_options": {"bug_rate": job.bug_rate, "jump_rate": job.jump_rate},
+            "backend_options": {
+                "bug_rate": job.bug_rate,
+                "jump_rate": job.jump_rate,
+                "tune_rate": job.tune_rate,
+            },
             "limits": {"time_s": job.time_limit},
             "selection": {**extra.get("selection", {}), "score_all_nodes": True},
             "runs_dir": str(Path(job.out) / "runs"),
@@ -232,6 +238,13 @@ def main(argv: list[str] | None = None) -> None:
         help="templates: chance that an improve step tries a hyperparameter anywhere in its "
         "range rather than a small step from its value",
     )
+    parser.add_argument(
+        "--tune-rate",
+        type=float,
+        default=0.0,
+        help="templates: chance that an improve step hands its model to a randomized search of "
+        "its hyperparameters, cross-validated in the script on the training data",
+    )
     parser.add_argument("--sandbox", default="warm")
     parser.add_argument(
         "--no-cache",
@@ -291,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
             tpe_startup=args.tpe_startup,
             cache=str(cache),
             jump_rate=args.jump_rate,
+            tune_rate=args.tune_rate,
         )
         # Method by method, so the drafts every policy shares are cached before the next one.
         for method in args.methods

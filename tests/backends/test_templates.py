@@ -165,6 +165,32 @@ def test_a_jump_reaches_settings_far_from_the_parent():
     ]
 
 
+def test_a_tuned_model_is_searched_by_its_script_and_left_to_the_search(task, tmp_path):
+    """tune_rate hands an untuned model to a randomized search the script runs on folds of the
+    training data; a tuned model's hyperparameters are then the search's (improve moves only
+    its preprocessing, and never tunes it twice), a timeout drops the search, and the script
+    runs to a valid submission."""
+    from airlab.grading import Grader
+
+    knn = Recipe(members=(Member("knn_classifier", MODELS["knn_classifier"].defaults()),))
+    tuned, plan = moves.improve(knn, np.random.default_rng(0), bug_rate=0.0, tune_rate=1.0)
+    assert tuned.members[0].tuned and tuned.cv_folds == 3, plan
+    assert "tune the k-nearest neighbours" in plan.lower() and "randomized search" in plan
+    assert Recipe.from_dict(json.loads(json.dumps(tuned.to_dict()))) == tuned
+    for seed in range(40):
+        child, plan = moves.improve(tuned, np.random.default_rng(seed), bug_rate=0.0, tune_rate=1.0)
+        assert child.members[0].tuned and child.members[0].params == tuned.members[0].params, plan
+    fixed, plan = moves.debug(tuned, "timeout", None, np.random.default_rng(0), bug_rate=0.0)
+    assert not fixed.members[0].tuned and "instead of a randomized search" in plan
+    code = render(tuned, task.spec, plan="tuned")
+    assert "RandomizedSearchCV(" in code and "'n_neighbors': [1, 2, 3, 4, 5," in code, code
+    result, workdir = _run(code, task, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "self_reported_score:" in result.stdout
+    grade = Grader(task).grade((workdir / "submission.csv").read_bytes(), ("search",))
+    assert grade.valid, grade.reason
+
+
 def test_bad_options_are_named():
     with pytest.raises(BackendError, match="unknown option 'temperature'"):
         make_backend("templates", {"temperature": 1})
@@ -172,6 +198,8 @@ def test_bad_options_are_named():
         make_backend("templates", {"bug_rate": 3})
     with pytest.raises(BackendError, match="jump_rate"):
         make_backend("templates", {"jump_rate": -0.1})
+    with pytest.raises(BackendError, match="tune_rate"):
+        make_backend("templates", {"tune_rate": 1.5})
 
 
 def _run(code, task, tmp_path):

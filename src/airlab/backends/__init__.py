@@ -51,12 +51,17 @@ class TemplatesParams(Params):
     jump_rate: float = Field(0.0, ge=0, le=1)
     """Chance that an improve step tries a hyperparameter anywhere in its range instead of a
     small step from its value (0: small steps only)."""
+    tune_rate: float = Field(0.0, ge=0, le=1)
+    """Chance that an improve step hands an untuned model to a randomized search of all its
+    hyperparameters, run by the script on folds of the training data (0: never)."""
 
 
 def _templates(model: str | None, params: TemplatesParams) -> Backend:
     if model:
         raise BackendError(f"backend 'templates' takes no model, got 'templates/{model}'")
-    return TemplatesBackend(bug_rate=params.bug_rate, jump_rate=params.jump_rate)
+    return TemplatesBackend(
+        bug_rate=params.bug_rate, jump_rate=params.jump_rate, tune_rate=params.tune_rate
+    )
 
 
 BACKENDS.register("templates", _templates, params=TemplatesParams)

@@ -49,16 +49,24 @@ class TemplatesBackend(ProgramWriter):
 
     name = "templates"
 
-    def __init__(self, bug_rate: float = 0.15, jump_rate: float = 0.0) -> None:
-        for name, rate in (("bug_rate", bug_rate), ("jump_rate", jump_rate)):
+    def __init__(
+        self, bug_rate: float = 0.15, jump_rate: float = 0.0, tune_rate: float = 0.0
+    ) -> None:
+        rates = {"bug_rate": bug_rate, "jump_rate": jump_rate, "tune_rate": tune_rate}
+        for name, rate in rates.items():
             if not 0 <= rate <= 1:
                 raise BackendError(f"templates backend: {name} must be in [0, 1], got {rate}")
         self.bug_rate = bug_rate
         self.jump_rate = jump_rate
+        self.tune_rate = tune_rate
 
     def describe(self) -> str:
-        jump = f", jump_rate={self.jump_rate}" if self.jump_rate else ""
-        return f"templates (offline scikit-learn solutions, bug_rate={self.bug_rate}{jump})"
+        extra = "".join(
+            f", {name}={rate}"
+            for name, rate in (("jump_rate", self.jump_rate), ("tune_rate", self.tune_rate))
+            if rate
+        )
+        return f"templates (offline scikit-learn solutions, bug_rate={self.bug_rate}{extra})"
 
     def write(self, request: WriteRequest) -> Candidate:
         task = request.task
@@ -104,6 +112,7 @@ class TemplatesBackend(ProgramWriter):
                 log_target_ok=log_ok,
                 pca_ok=not shape.text,
                 jump_rate=self.jump_rate,
+                tune_rate=self.tune_rate,
             )
         elif request.operator == "improve":
             recipe, plan = moves.improve(
@@ -113,6 +122,7 @@ class TemplatesBackend(ProgramWriter):
                 log_target_ok=log_ok,
                 pca_ok=not shape.text,
                 jump_rate=self.jump_rate,
+                tune_rate=self.tune_rate,
             )
         elif request.operator == "debug":
             parent = request.parents[0]

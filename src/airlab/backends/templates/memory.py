@@ -39,6 +39,8 @@ def move_key(parent: Recipe, child: Recipe) -> str:
         parts.append(f"log_target={child.log_target}")
     for before, after in zip(parent.members, child.members, strict=False):
         model = after.model
+        if before.tuned != after.tuned:
+            parts.append(f"{model}.tuned={after.tuned}")
         for name in sorted(set(before.params) | set(after.params)):
             old, new = before.params.get(name), after.params.get(name)
             if old == new:
@@ -85,6 +87,7 @@ def improve_with_memory(
     log_target_ok: bool,
     pca_ok: bool = True,
     jump_rate: float = 0.0,
+    tune_rate: float = 0.0,
 ) -> tuple[Recipe, str]:
     """An improvement that neither repeats a tried solution nor a move that failed before."""
     tried = {fingerprint(r) for r in map(recipe_of, history) if r is not None}
@@ -98,6 +101,7 @@ def improve_with_memory(
             log_target_ok=log_target_ok,
             pca_ok=pca_ok,
             jump_rate=jump_rate,
+            tune_rate=tune_rate,
         )
         repeat = fingerprint(recipe) in tried or move_key(parent, recipe) in failed
         if not repeat or skipped == MEMORY_DRAWS - 1:

@@ -13,6 +13,7 @@ import numpy as np
 
 from airlab.backends.templates.models import MODELS, ModelSpec, Problem, models_for
 from airlab.backends.templates.recipe import BUGS, IMPUTERS, SCALERS, Member, Preprocessing, Recipe
+from airlab.backends.templates.render import TUNE_DRAWS
 from airlab.operators.ideation import deal
 
 MAX_ENSEMBLE = 4
@@ -32,7 +33,8 @@ def describe_member(member: Member) -> str:
     prep = member.preprocessing
     extra = f", PCA keeping {prep.pca:.0%} of variance" if prep.pca else ""
     scaling = "no scaling" if prep.scaler == "none" else f"{prep.scaler} scaling"
-    return f"{spec.title} ({shown}) on {prep.impute}-imputed features with {scaling}{extra}"
+    tuned = "tuned by randomized search, " if member.tuned else ""
+    return f"{spec.title} ({tuned}{shown}) on {prep.impute}-imputed features with {scaling}{extra}"
 
 
 def maybe_bug(rng: np.random.Generator, rate: float) -> str | None:
@@ -89,17 +91,32 @@ def improve(
     log_target_ok: bool = False,
     pca_ok: bool = True,
     jump_rate: float = 0.0,
+    tune_rate: float = 0.0,
 ) -> tuple[Recipe, str]:
     """One atomic change: a hyperparameter, the scaler, PCA (unless the features are sparse
     TF-IDF, `pca_ok=False`), imputation or the target transform. A hyperparameter moves a small
-    step from its value, or with chance `jump_rate` to anywhere in its range."""
+    step from its value, or with chance `jump_rate` to anywhere in its range; with chance
+    `tune_rate` an untuned model is handed to a randomized search of all its hyperparameters
+    in the script (a tuned model's own hyperparameters are then the search's to set)."""
     index = int(rng.integers(len(parent.members)))
     member = parent.members[index]
     spec = MODELS[member.model]
     prefix = f"member {index + 1} ({spec.title}): " if parent.is_ensemble else ""
+    tunable = spec.problem != "forecasting" and bool(spec.params) and not member.tuned
+    if tune_rate > 0 and tunable and rng.random() < tune_rate:  # no draw when off: same streams
+        members = list(parent.members)
+        members[index] = replace(member, tuned=True)
+        recipe = replace(
+            parent, members=tuple(members), cv_folds=min(parent.cv_folds, 3), bug=None
+        ).with_bug(maybe_bug(rng, bug_rate))
+        names = ", ".join(spec.params)
+        return recipe, (
+            f"Improve: {prefix}tune the {spec.title}'s hyperparameters ({names}) by randomized "
+            f"search, {TUNE_DRAWS} settings with 3-fold cross-validation on the training data."
+        )
     roll = rng.random()
     recipe = parent.with_bug(None)
-    if (roll < 0.6 or spec.problem == "forecasting") and spec.params:
+    if (roll < 0.6 or spec.problem == "forecasting") and spec.params and not member.tuned:
         name = list(spec.params)[int(rng.integers(len(spec.params)))]
         old = member.params.get(name, spec.params[name].default)
         jump = jump_rate > 0 and rng.random() < jump_rate  # no draw when off: same streams
@@ -165,6 +182,10 @@ def _shrink(recipe: Recipe) -> tuple[Recipe, str]:
         )
     member = recipe.members[0]
     spec = MODELS[member.model]
+    if member.tuned:  # the search multiplies the fits: drop it first
+        return replace(recipe, members=(replace(member, tuned=False),)), (
+            "fit the model once with its current hyperparameters instead of a randomized search"
+        )
     params = dict(member.params)
     changes = []
     for name, factor in spec.shrink.items():

@@ -29,6 +29,9 @@ class Member:
     model: str
     params: dict[str, Any]
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    tuned: bool = False
+    """The script searches the model's hyperparameters itself (randomized search, cross-validated
+    on the training data); `params` are then only where the search starts from."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Recipe:
                 model=m["model"],
                 params={k: _from_json(v) for k, v in m["params"].items()},
                 preprocessing=Preprocessing(**m["preprocessing"]),
+                tuned=bool(m.get("tuned", False)),
             )
             for m in data["members"]
         )

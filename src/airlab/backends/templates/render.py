@@ -9,7 +9,9 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from airlab.backends.templates.models import MODELS, ModelSpec
+import numpy as np
+
+from airlab.backends.templates.models import MODELS, ModelSpec, Param
 from airlab.backends.templates.recipe import Member, Recipe
 from airlab.backends.templates.shape import Shape
 from airlab.grading.metrics import METRICS
@@ -28,6 +30,9 @@ CV_SCORING: dict[str, tuple[str, int]] = {
     "poisson_deviance": ("neg_mean_poisson_deviance", -1),
     "mase": ("neg_mean_absolute_error", -1),
 }
+
+TUNE_DRAWS = 10
+"""Settings a tuned model's randomized search tries, each fitted on 3 folds of the training data."""
 
 _SCALER_CODE = {
     "standard": ("sklearn.preprocessing", "StandardScaler", "StandardScaler()"),
@@ -61,6 +66,35 @@ def _literal_label(label: str) -> str:
     return label if label.lstrip("-").isdigit() else repr(label)
 
 
+def scoring_code(spec: TaskSpec) -> str:
+    """The scikit-learn scoring of the task's metric, as code (greater is better)."""
+    if METRICS.get(spec.metric).needs_positive_predictions:
+        # The metric is undefined for predictions <= 0: clip them in validation and submission.
+        return (
+            "make_scorer(\n    lambda truth, predicted: mean_poisson_deviance(truth, "
+            "np.clip(predicted, 1e-6, None)),\n    greater_is_better=False,\n)"
+        )
+    return repr(CV_SCORING[spec.metric][0])
+
+
+def _distribution(param: Param, imports: _Imports) -> str:
+    """Where a randomized search draws a hyperparameter from: log-uniform on a log scale,
+    log-spaced integers on a wide integer range (k = 1, 2, 3, 4, 5, 7, ... neighbours)."""
+    if param.kind == "log":
+        imports.add("scipy.stats", "loguniform")
+        return f"loguniform({param.low!r}, {param.high!r})"
+    if param.kind == "int":
+        low, high = int(param.low), int(param.high)
+        if high / max(low, 1) >= 20:
+            grid = sorted({int(v) for v in np.rint(np.geomspace(max(low, 1), high, 16))})
+            return repr(([low] if low < 1 else []) + grid)
+        return repr(list(range(low, high + 1)))
+    if param.kind == "float":
+        imports.add("scipy.stats", "uniform")
+        return f"uniform({param.low!r}, {param.high - param.low!r})"
+    return repr(list(param.choices))
+
+
 def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = None) -> str:
     """The full script for a recipe; `shape` (default: one target, tabular inputs) adds one
     probability column per class, several targets, or TF-IDF features of text columns."""
@@ -70,7 +104,7 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
     problem = "classification" if metric.kind in ("label", "probability") else "regression"
     if shape.kind == "class_probabilities":
         problem = "classification"
-    scoring, sign = CV_SCORING[spec.metric]
+    sign = CV_SCORING[spec.metric][1]
     imports = _Imports({})
     imports.add("sklearn.compose", "ColumnTransformer")
     imports.add("sklearn.impute", "SimpleImputer")
@@ -84,6 +118,12 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
 
     blocks = []
     names = []
+    if any(member.tuned for member in recipe.members):
+        imports.add("sklearn.model_selection", "RandomizedSearchCV")
+        search_scoring = (
+            '"neg_log_loss"' if shape.kind == "class_probabilities" else scoring_code(spec)
+        )
+        blocks.append(f"# what a tuned model's search maximises\nSEARCH_SCORING = {search_scoring}")
     for index, member in enumerate(recipe.members, start=1):
         name = "model" if not recipe.is_ensemble else f"model_{index}"
         blocks.append(
@@ -105,15 +145,10 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
         )
 
     ids = "test[ID].values[1:]" if recipe.bug == "length_mismatch" else "test[ID]"
-    scoring_code = repr(scoring)
     if metric.needs_positive_predictions:
-        # The metric is undefined for predictions <= 0: clip them in validation and submission.
         imports.add("sklearn.metrics", "make_scorer")
         imports.add("sklearn.metrics", "mean_poisson_deviance")
-        scoring_code = (
-            "make_scorer(\n    lambda truth, predicted: mean_poisson_deviance(truth, "
-            "np.clip(predicted, 1e-6, None)),\n    greater_is_better=False,\n)"
-        )
+    scoring_text = scoring_code(spec)
     model_name = MODELS[recipe.members[0].model].cls
     skip_import = model_name if recipe.bug == "missing_import" else None
     cv_shuffle = f"{splitter}(n_splits={recipe.cv_folds}, shuffle=True, random_state=0)"
@@ -123,10 +158,10 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
         head, tail = _class_probabilities(recipe, spec, shape, ids)
     elif shape.kind == "multi_target":
         imports.add("sklearn.base", "clone")
-        head, tail = _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign)
+        head, tail = _multi_target(recipe, spec, shape, ids, scoring_text, cv_shuffle, sign)
     else:
         head, tail = _single(
-            recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value, shape.target_list
+            recipe, spec, metric, ids, scoring_text, cv_shuffle, cv_value, shape.target_list
         )
     text = f"TEXT = {list(shape.text)!r}\n" if shape.text else ""
     not_categorical = "c not in numeric and c not in TEXT" if shape.text else "c not in numeric"
@@ -349,7 +384,18 @@ def _member_block(
     if prep.pca is not None:
         imports.add("sklearn.decomposition", "PCA")
         steps.append(f"PCA(n_components={prep.pca}, random_state=0)")
-    steps.append(spec.constructor(member.params, probability=probability, indent=4))
+    estimator = spec.constructor(member.params, probability=probability, indent=4)
+    if member.tuned:  # the model searches its own hyperparameters on the training folds
+        space = ", ".join(
+            f"{key!r}: {_distribution(param, imports)}" for key, param in spec.params.items()
+        )
+        lines.append(f"search_space{suffix} = {{{space}}}")
+        estimator = (
+            f"RandomizedSearchCV(\n        {estimator},\n        search_space{suffix},\n"
+            f"        n_iter={TUNE_DRAWS},\n        cv=3,\n        scoring=SEARCH_SCORING,\n"
+            "        random_state=0,\n    )"
+        )
+    steps.append(estimator)
     lines.append(f"{name} = make_pipeline(")
     lines.extend(f"    {step}," for step in steps)
     lines.append(")")
