@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from policy_contrasts import signed_score
 from scipy.stats import binomtest
 
 from airlab.journal import Node
@@ -49,9 +50,8 @@ def final_test(result: dict[str, Any]) -> float:
     as `airlab run` chooses it."""
     nodes = [Node.model_validate(node) for node in result["nodes"]]
     final = choose_final(nodes, maximize=result["maximize"], selection=Selection())
-    if final is None or final.test_score is None:
-        return -math.inf
-    return final.test_score if result["maximize"] else -final.test_score
+    score = math.nan if final is None or final.test_score is None else final.test_score
+    return signed_score(score, result["maximize"])
 
 
 def by_search(results: list[dict[str, Any]], method: str) -> dict[Key, float]:

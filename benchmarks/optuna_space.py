@@ -52,8 +52,7 @@ def _suggest(trial: optuna.Trial, name: str, param: Param) -> Any:
     if param.kind == "log":
         return trial.suggest_float(name, param.low, param.high, log=True)
     if param.kind == "int":
-        wide = param.high / max(param.low, 1) >= 20
-        return trial.suggest_int(name, int(param.low), int(param.high), log=wide)
+        return trial.suggest_int(name, int(param.low), int(param.high), log=param.log_int)
     if param.kind == "float":
         return trial.suggest_float(name, param.low, param.high)
     # Choices may be None, numbers, strings or tuples; Optuna takes their labels.

@@ -22,7 +22,7 @@ FinalTest = Callable[[dict[str, Any]], float]
 """The test score of a search's final node at its full budget (NaN: no valid node)."""
 
 
-def _signed(score: float, maximize: bool) -> float:
+def signed_score(score: float, maximize: bool) -> float:
     """Higher is better; a search without a final node ranks below every other."""
     if np.isnan(score):
         return -np.inf
@@ -42,7 +42,7 @@ def _blocks(
         runs = [by_key[(task, seed, m)] for m in methods if (task, seed, m) in by_key]
         if len(runs) < len(methods):
             continue
-        scores.append([_signed(final_test(run), run["maximize"]) for run in runs])
+        scores.append([signed_score(final_test(run), run["maximize"]) for run in runs])
         scripts.append([trace(run, by_digest=by_digest) for run in runs])
     return np.array(scores, dtype=float).reshape(-1, len(methods)), scripts
 
@@ -155,7 +155,9 @@ def reaches_peer(
         compared += 1
 
         def median(method: str, runs: list[dict[str, Any]] = runs) -> float:
-            signed = [_signed(final_test(r), r["maximize"]) for r in runs if r["method"] == method]
+            signed = [
+                signed_score(final_test(r), r["maximize"]) for r in runs if r["method"] == method
+            ]
             return float(np.median(signed)) if signed else -np.inf
 
         for method in methods:

@@ -45,6 +45,11 @@ class Param:
         moved = float(value) + float(rng.normal(0.0, 0.2 * (self.high - self.low)))
         return float(f"{min(max(moved, self.low), self.high):.3g}")
 
+    @property
+    def log_int(self) -> bool:
+        """An integer range wide enough (20 times) to be searched on a log scale."""
+        return self.kind == "int" and self.high / max(self.low, 1) >= 20
+
     def anywhere(self, value: Any, rng: np.random.Generator) -> Any:
         """A value drawn from the whole range (log-uniform where the scale is), different from
         `value` where the space allows: the bold try a person makes after small steps stall
@@ -54,7 +59,7 @@ class Param:
         for _ in range(8):
             if self.kind == "log":
                 new: Any = float(f"{np.exp(rng.uniform(np.log(self.low), np.log(self.high))):.3g}")
-            elif self.kind == "int" and self.high / max(self.low, 1) >= 20:
+            elif self.log_int:
                 new = round(float(np.exp(rng.uniform(np.log(max(self.low, 1)), np.log(self.high)))))
             elif self.kind == "int":
                 new = int(rng.integers(int(self.low), int(self.high) + 1))

@@ -85,7 +85,7 @@ def _distribution(param: Param, imports: _Imports) -> str:
         return f"loguniform({param.low!r}, {param.high!r})"
     if param.kind == "int":
         low, high = int(param.low), int(param.high)
-        if high / max(low, 1) >= 20:
+        if param.log_int:
             grid = sorted({int(v) for v in np.rint(np.geomspace(max(low, 1), high, 16))})
             return repr(([low] if low < 1 else []) + grid)
         return repr(list(range(low, high + 1)))
