@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from airlab.backends import WriteRequest, make_backend
@@ -175,7 +176,8 @@ def test_a_tuned_model_is_searched_by_its_script_and_left_to_the_search(task, tm
     knn = Recipe(members=(Member("knn_classifier", MODELS["knn_classifier"].defaults()),))
     tuned, plan = moves.improve(knn, np.random.default_rng(0), bug_rate=0.0, tune_rate=1.0)
     assert tuned.members[0].tuned and tuned.cv_folds == 3, plan
-    assert "tune the k-nearest neighbours" in plan.lower() and "randomized search" in plan
+    assert "tune the hyperparameters of the k-nearest neighbours" in plan.lower()
+    assert "randomized search" in plan
     assert Recipe.from_dict(json.loads(json.dumps(tuned.to_dict()))) == tuned
     for seed in range(40):
         child, plan = moves.improve(tuned, np.random.default_rng(seed), bug_rate=0.0, tune_rate=1.0)
@@ -183,12 +185,68 @@ def test_a_tuned_model_is_searched_by_its_script_and_left_to_the_search(task, tm
     fixed, plan = moves.debug(tuned, "timeout", None, np.random.default_rng(0), bug_rate=0.0)
     assert not fixed.members[0].tuned and "instead of a randomized search" in plan
     code = render(tuned, task.spec, plan="tuned")
-    assert "RandomizedSearchCV(" in code and "'n_neighbors': [1, 2, 3, 4, 5," in code, code
+    assert "'kneighborsclassifier__n_neighbors': [1, 2, 3, 4, 5," in code, code
+    # one search over the whole model on the script's folds, fitted once: no cross-validation
+    # around it (that would run the search once per fold and again for the submission)
+    assert code.count("RandomizedSearchCV(") == 1 and "cross_val_score" not in code, code
     result, workdir = _run(code, task, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "self_reported_score:" in result.stdout
     grade = Grader(task).grade((workdir / "submission.csv").read_bytes(), ("search",))
     assert grade.valid, grade.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["class_probabilities", "multi_target", "log_target_ensemble"])
+def test_tuned_scripts_of_every_shape_run_and_report_the_search(kind, tmp_path):
+    """A tuned member keeps its place in the search's parameter paths wherever it sits: under a
+    target transform, inside a voting ensemble, fitted once per target, or predicting one
+    probability column per class."""
+    from airlab.backends.templates.shape import Shape
+    from airlab.tasks.spec import TaskSpec
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 3))
+    train = {"id": np.arange(90), "a": x[:, 0], "b": x[:, 1], "c": x[:, 2]}
+    test = {"id": np.arange(90, 120), **{k: rng.normal(size=30) for k in "abc"}}
+    fields = {"name": "t", "title": "t", "id_column": "id"}
+    knn = Member("knn_regressor", MODELS["knn_regressor"].defaults(), tuned=True)
+    if kind == "class_probabilities":
+        train["species"] = np.array(["p", "q", "r"])[np.argmax(x, axis=1)]
+        spec = {"type": "classification", "metric": "log_loss", "direction": "minimize"}
+        spec["target_columns"] = ["p", "q", "r"]
+        shape = Shape(kind="class_probabilities", label="species")
+        knn = Member("knn_classifier", MODELS["knn_classifier"].defaults(), tuned=True)
+        recipe = Recipe(members=(knn,), cv_folds=3)
+    elif kind == "multi_target":
+        train |= {"t1": np.exp(x[:, 0]), "t2": x[:, 1] ** 2}
+        spec = {"type": "regression", "metric": "rmse", "direction": "minimize"}
+        spec["target_columns"] = ["t1", "t2"]
+        shape = Shape(kind="multi_target", nonnegative=True)
+        recipe = Recipe(members=(knn,), cv_folds=3)
+    else:
+        train["y"] = np.exp(x[:, 0])
+        spec = {"type": "regression", "metric": "rmse", "direction": "minimize"}
+        spec["target_columns"] = ["y"]
+        shape = Shape()
+        ridge = Member("ridge", MODELS["ridge"].defaults())
+        recipe = Recipe(members=(ridge, knn), cv_folds=3, log_target=True)
+    code = render(recipe, TaskSpec.model_validate({**fields, **spec}), plan="tuned", shape=shape)
+    assert code.count("RandomizedSearchCV(") == 1 and "cross_val_score" not in code, code
+    workdir = tmp_path / "work"
+    (workdir / "public").mkdir(parents=True)
+    pd.DataFrame(train).to_csv(workdir / "public" / "train.csv", index=False)
+    pd.DataFrame(test).to_csv(workdir / "public" / "test.csv", index=False)
+    (workdir / "solution.py").write_text(code)
+    result = subprocess.run(
+        [sys.executable, "solution.py"], cwd=workdir, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "self_reported_score:" in result.stdout
+    submission = pd.read_csv(workdir / "submission.csv")
+    assert list(submission["id"]) == list(test["id"])
+    assert list(submission.columns[1:]) == spec["target_columns"], submission.columns
+    assert submission.iloc[:, 1:].notna().all().all()
 
 
 def test_bad_options_are_named():

@@ -13,7 +13,7 @@ import numpy as np
 
 from airlab.backends.templates.models import MODELS, ModelSpec, Problem, models_for
 from airlab.backends.templates.recipe import BUGS, IMPUTERS, SCALERS, Member, Preprocessing, Recipe
-from airlab.backends.templates.render import TUNE_DRAWS
+from airlab.backends.templates.tune import TUNE_DRAWS
 from airlab.operators.ideation import deal
 
 MAX_ENSEMBLE = 4
@@ -111,8 +111,9 @@ def improve(
         ).with_bug(maybe_bug(rng, bug_rate))
         names = ", ".join(spec.params)
         return recipe, (
-            f"Improve: {prefix}tune the {spec.title}'s hyperparameters ({names}) by randomized "
-            f"search, {TUNE_DRAWS} settings with 3-fold cross-validation on the training data."
+            f"Improve: {prefix}tune the hyperparameters of the {spec.title} ({names}) by "
+            f"randomized search, {TUNE_DRAWS} settings with 3-fold cross-validation on the "
+            "training data."
         )
     roll = rng.random()
     recipe = parent.with_bug(None)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-import numpy as np
-
-from airlab.backends.templates.models import MODELS, ModelSpec, Param
+from airlab.backends.templates import tune
+from airlab.backends.templates.models import MODELS, ModelSpec
 from airlab.backends.templates.recipe import Member, Recipe
 from airlab.backends.templates.shape import Shape
 from airlab.grading.metrics import METRICS
@@ -30,9 +29,6 @@ CV_SCORING: dict[str, tuple[str, int]] = {
     "poisson_deviance": ("neg_mean_poisson_deviance", -1),
     "mase": ("neg_mean_absolute_error", -1),
 }
-
-TUNE_DRAWS = 10
-"""Settings a tuned model's randomized search tries, each fitted on 3 folds of the training data."""
 
 _SCALER_CODE = {
     "standard": ("sklearn.preprocessing", "StandardScaler", "StandardScaler()"),
@@ -77,24 +73,6 @@ def scoring_code(spec: TaskSpec) -> str:
     return repr(CV_SCORING[spec.metric][0])
 
 
-def _distribution(param: Param, imports: _Imports) -> str:
-    """Where a randomized search draws a hyperparameter from: log-uniform on a log scale,
-    log-spaced integers on a wide integer range (k = 1, 2, 3, 4, 5, 7, ... neighbours)."""
-    if param.kind == "log":
-        imports.add("scipy.stats", "loguniform")
-        return f"loguniform({param.low!r}, {param.high!r})"
-    if param.kind == "int":
-        low, high = int(param.low), int(param.high)
-        if param.log_int:
-            grid = sorted({int(v) for v in np.rint(np.geomspace(max(low, 1), high, 16))})
-            return repr(([low] if low < 1 else []) + grid)
-        return repr(list(range(low, high + 1)))
-    if param.kind == "float":
-        imports.add("scipy.stats", "uniform")
-        return f"uniform({param.low!r}, {param.high - param.low!r})"
-    return repr(list(param.choices))
-
-
 def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = None) -> str:
     """The full script for a recipe; `shape` (default: one target, tabular inputs) adds one
     probability column per class, several targets, or TF-IDF features of text columns."""
@@ -110,7 +88,8 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
     imports.add("sklearn.impute", "SimpleImputer")
     imports.add("sklearn.pipeline", "make_pipeline")
     imports.add("sklearn.preprocessing", "OneHotEncoder")
-    imports.add("sklearn.model_selection", "cross_val_score")
+    tuned = tune.is_tuned(recipe)
+    imports.add("sklearn.model_selection", "RandomizedSearchCV" if tuned else "cross_val_score")
     splitter = "StratifiedKFold" if problem == "classification" else "KFold"
     imports.add("sklearn.model_selection", splitter)
     if shape.text:
@@ -118,12 +97,6 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
 
     blocks = []
     names = []
-    if any(member.tuned for member in recipe.members):
-        imports.add("sklearn.model_selection", "RandomizedSearchCV")
-        search_scoring = (
-            '"neg_log_loss"' if shape.kind == "class_probabilities" else scoring_code(spec)
-        )
-        blocks.append(f"# what a tuned model's search maximises\nSEARCH_SCORING = {search_scoring}")
     for index, member in enumerate(recipe.members, start=1):
         name = "model" if not recipe.is_ensemble else f"model_{index}"
         blocks.append(
@@ -155,14 +128,21 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
     cv_value = "scores.mean()" if sign > 0 else "-scores.mean()"
     docstring = "\n".join(textwrap.wrap(plan, 96)) or "Candidate solution."
     if shape.kind == "class_probabilities":
-        head, tail = _class_probabilities(recipe, spec, shape, ids)
+        head, tail = _class_probabilities(recipe, spec, shape, ids, tuned)
     elif shape.kind == "multi_target":
         imports.add("sklearn.base", "clone")
-        head, tail = _multi_target(recipe, spec, shape, ids, scoring_text, cv_shuffle, sign)
+        head, tail = _multi_target(recipe, spec, shape, ids, scoring_text, sign, tuned)
     else:
         head, tail = _single(
-            recipe, spec, metric, ids, scoring_text, cv_shuffle, cv_value, shape.target_list
+            recipe, spec, metric, ids, scoring_text, cv_value, sign, tuned, shape.target_list
         )
+    search = ""
+    if tuned:
+        scoring = '"neg_log_loss"' if shape.kind == "class_probabilities" else scoring_text
+        block, distributions = tune.search_block(recipe, scoring)
+        for name in sorted(distributions):
+            imports.add("scipy.stats", name)
+        search = f"{block}\n\n"
     text = f"TEXT = {list(shape.text)!r}\n" if shape.text else ""
     not_categorical = "c not in numeric and c not in TEXT" if shape.text else "c not in numeric"
     lists, apply_lists = _lists(shape, imports)
@@ -188,7 +168,7 @@ X = train[features]
 {chr(10).join(blocks)}
 
 cv = {cv_shuffle}
-{tail}
+{search}{tail}
 '''
 
 
@@ -243,7 +223,7 @@ def summarise_lists(frame):
 
 
 def _single(
-    recipe, spec, metric, ids, scoring_code, cv_shuffle, cv_value, target_list=False
+    recipe, spec, metric, ids, scoring_code, cv_value, sign, tuned, target_list=False
 ) -> tuple[str, str]:
     target = spec.target_columns[0]
     target_code = repr(target + "s") if recipe.bug == "wrong_target" else repr(target)
@@ -263,23 +243,28 @@ def _single(
         y = "train[TARGET].map(lambda v: flat(as_list(v))[0]).astype(float)"
         predict += "\nprediction = [f'[{float(p)!r}]' for p in prediction]"
     head = f"ID = {spec.id_column!r}\nTARGET = {target_code}\nEXCLUDED = (ID, TARGET)\n"
-    tail = f"""y = {y}
-scores = cross_val_score(model, X, y, cv=cv, scoring={scoring_code})
+    fit = "" if tuned else "model.fit(X, y)\n"
+    score = (
+        tune.report(sign)
+        if tuned
+        else f"""scores = cross_val_score(model, X, y, cv=cv, scoring={scoring_code})
 cv_score = {cv_value}
 spread = scores.std()
-folds = len(scores)
+folds = len(scores)"""
+    )
+    tail = f"""y = {y}
+{score}
 print(f"cross-validated {spec.metric}: {{cv_score:.4f}} (+/- {{spread:.4f}}, {{folds}} folds)")
 print(f"self_reported_score: {{cv_score:.6f}}")
 
-model.fit(X, y)
-{predict}
+{fit}{predict}
 submission = pd.DataFrame({{ID: {ids}, {submission_column}: prediction}})
 submission.to_csv("submission.csv", index=False)
 print(f"wrote submission.csv with {{len(submission)}} rows")"""
     return head, tail
 
 
-def _class_probabilities(recipe, spec, shape, ids) -> tuple[str, str]:
+def _class_probabilities(recipe, spec, shape, ids, tuned) -> tuple[str, str]:
     label = shape.label + "s" if recipe.bug == "wrong_target" else shape.label
     columns = (
         "[f'p{j}' for j in range(len(CLASSES))]"
@@ -291,15 +276,20 @@ def _class_probabilities(recipe, spec, shape, ids) -> tuple[str, str]:
         f"CLASSES = {list(spec.target_columns)!r}  # one probability column each\n"
         "EXCLUDED = (ID, LABEL, *CLASSES)\n"
     )
-    tail = f"""y = train[LABEL].astype(str)
-scores = cross_val_score(model, X, y, cv=cv, scoring="neg_log_loss")
+    fit = "" if tuned else "model.fit(X, y)\n"
+    score = (
+        tune.report(-1)
+        if tuned
+        else """scores = cross_val_score(model, X, y, cv=cv, scoring="neg_log_loss")
 cv_score = -scores.mean()
-spread, folds = scores.std(), len(scores)
+spread, folds = scores.std(), len(scores)"""
+    )
+    tail = f"""y = train[LABEL].astype(str)
+{score}
 print(f"cross-validated log_loss: {{cv_score:.4f}} (+/- {{spread:.4f}}, {{folds}} folds)")
 print(f"self_reported_score: {{cv_score:.6f}}")
 
-model.fit(X, y)
-proba = model.predict_proba(test[features])
+{fit}proba = model.predict_proba(test[features])
 column_of = {{str(c): i for i, c in enumerate(model.classes_)}}
 prediction = np.zeros((len(test), len(CLASSES)))
 for j, name in enumerate(CLASSES):
@@ -314,7 +304,7 @@ print(f"wrote submission.csv with {{len(submission)}} rows")"""
     return head, tail
 
 
-def _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign) -> tuple[str, str]:
+def _multi_target(recipe, spec, shape, ids, scoring_code, sign, tuned) -> tuple[str, str]:
     targets = list(spec.target_columns)
     if recipe.bug == "wrong_target":
         targets[0] += "s"
@@ -329,16 +319,23 @@ def _multi_target(recipe, spec, shape, ids, scoring_code, cv_shuffle, sign) -> t
         f"ID = {spec.id_column!r}\nTARGETS = {targets!r}  # one model each\n"
         "EXCLUDED = (ID, *TARGETS)\n"
     )
-    tail = f"""per_target = np.array([
+    fitted = "model_of = {target: clone(model).fit(X, train[target]) for target in TARGETS}"
+    if tuned:  # one search per target; its refit makes that target's predictions
+        score = f"""{fitted}
+per_target = np.array([model_of[target].best_score_ for target in TARGETS])"""
+        fit = ""
+    else:
+        score = f"""per_target = np.array([
     cross_val_score(clone(model), X, train[target], cv=cv, scoring={scoring_code}).mean()
     for target in TARGETS
-])
+])"""
+        fit = fitted + "\n"
+    tail = f"""{score}
 cv_score = {per}
 print(f"cross-validated {spec.metric}, mean over targets: {{cv_score:.4f}}")
 print(f"self_reported_score: {{cv_score:.6f}}")
 
-model_of = {{target: clone(model).fit(X, train[target]) for target in TARGETS}}
-submission = pd.DataFrame({{ID: {ids}}})
+{fit}submission = pd.DataFrame({{ID: {ids}}})
 for target in TARGETS:
     submission[{name}] = {clip}
 submission.to_csv("submission.csv", index=False)
@@ -385,16 +382,6 @@ def _member_block(
         imports.add("sklearn.decomposition", "PCA")
         steps.append(f"PCA(n_components={prep.pca}, random_state=0)")
     estimator = spec.constructor(member.params, probability=probability, indent=4)
-    if member.tuned:  # the model searches its own hyperparameters on the training folds
-        space = ", ".join(
-            f"{key!r}: {_distribution(param, imports)}" for key, param in spec.params.items()
-        )
-        lines.append(f"search_space{suffix} = {{{space}}}")
-        estimator = (
-            f"RandomizedSearchCV(\n        {estimator},\n        search_space{suffix},\n"
-            f"        n_iter={TUNE_DRAWS},\n        cv=3,\n        scoring=SEARCH_SCORING,\n"
-            "        random_state=0,\n    )"
-        )
     steps.append(estimator)
     lines.append(f"{name} = make_pipeline(")
     lines.extend(f"    {step}," for step in steps)
