@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from policies_report import final_node_test
 from policy_contrasts import signed_score
 from scipy.stats import binomtest
 
 from airlab.journal import Node
-from airlab.runner.config import Selection
-from airlab.runner.finalize import choose_final
 
 PEER = "tpe"
 Key = tuple[str, int]  # (task, seed)
@@ -49,9 +48,7 @@ def final_test(result: dict[str, Any]) -> float:
     """The final node's test score, direction-normalised (higher is better; none: -inf), chosen
     as `airlab run` chooses it."""
     nodes = [Node.model_validate(node) for node in result["nodes"]]
-    final = choose_final(nodes, maximize=result["maximize"], selection=Selection())
-    score = math.nan if final is None or final.test_score is None else final.test_score
-    return signed_score(score, result["maximize"])
+    return signed_score(final_node_test(nodes, result["maximize"]), result["maximize"])
 
 
 def by_search(results: list[dict[str, Any]], method: str) -> dict[Key, float]:

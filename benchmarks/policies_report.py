@@ -30,16 +30,22 @@ def best_found(result: dict[str, Any], maximize: bool) -> float:
     return float(max(tests) if maximize else min(tests))
 
 
+def final_node_test(nodes: list[Node], maximize: bool) -> float:
+    """The test score of the node a run of these candidates submits, chosen by the same
+    protocol as `airlab run` (nan: none, or not graded)."""
+    final = choose_final(nodes, maximize=maximize, selection=Selection())
+    return np.nan if final is None or final.test_score is None else float(final.test_score)
+
+
 def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per number of candidates evaluated: best search score so far, and the test score of the
-    node the run would submit then (chosen by the same protocol as `airlab run`)."""
+    node the run would submit then."""
     nodes = [Node.model_validate(n) for n in result["nodes"]]
     best, test = [], []
     for k in range(1, len(nodes) + 1):
         seen = [n.search_score for n in nodes[:k] if n.search_score is not None]
         best.append((max(seen) if maximize else min(seen)) if seen else np.nan)
-        final = choose_final(nodes[:k], maximize=maximize, selection=Selection())
-        test.append(np.nan if final is None or final.test_score is None else final.test_score)
+        test.append(final_node_test(nodes[:k], maximize))
     return np.array(best, dtype=float), np.array(test, dtype=float)
 
 
