@@ -34,7 +34,7 @@ import json
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,10 @@ from policies_report import write_report
 # The templates backend's own rules for the problem kind and the log target, so that both
 # sides of the comparison search the same space.
 from airlab.backends.templates.backend import positive_target, problem_of
+from airlab.cli.run_commands import parse_pairs
+from airlab.errors import AirlabError
 from airlab.journal import Node, NodeStatus
+from airlab.operators.sets import operator_options
 from airlab.runner import Run, RunConfig
 from airlab.runner.search import execution_limits
 from airlab.sandbox import get_sandbox
@@ -100,6 +103,8 @@ class Job:
     """The templates' chance of an improve step trying a hyperparameter anywhere in its range."""
     tune_rate: float = 0.0
     """The templates' chance of an improve step handing its model to a randomized search."""
+    operator_options: dict[str, Any] = field(default_factory=dict)
+    """Operator options (`airlab run -O`) over the policy's own, e.g. {"memory": True}."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -162,6 +167,7 @@ def _airlab_search(job: Job) -> list[Node]:
             },
             "limits": {"time_s": job.time_limit},
             "selection": {**extra.get("selection", {}), "score_all_nodes": True},
+            "operator_options": {**extra.get("operator_options", {}), **job.operator_options},
             "runs_dir": str(Path(job.out) / "runs"),
             "run_name": f"{job.task}-{job.method}-seed{job.seed}",
         }
@@ -245,6 +251,14 @@ def main(argv: list[str] | None = None) -> None:
         help="templates: chance that an improve step hands its model to a randomized search of "
         "its hyperparameters, cross-validated in the script on the training data",
     )
+    parser.add_argument(
+        "-O",
+        "--option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an operator option for every airlab policy, as `airlab run -O` takes it "
+        "(memory=true: the templates' improve steps skip what was tried); repeatable",
+    )
     parser.add_argument("--sandbox", default="warm")
     parser.add_argument(
         "--no-cache",
@@ -283,6 +297,13 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [m for m in args.methods if policy_of(m) not in AIRLAB_POLICIES and m not in PEERS]
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}")
+    try:  # a bad option fails here, in one line, before anything is prepared or written
+        options = parse_pairs(args.option, "-O")
+        for method in args.methods:
+            if method not in PEERS:
+                operator_options(AIRLAB_POLICIES[policy_of(method)], options)
+    except AirlabError as error:
+        parser.error(str(error))
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
         resolve_task(name)
     out.mkdir(parents=True, exist_ok=True)
@@ -305,6 +326,7 @@ def main(argv: list[str] | None = None) -> None:
             cache=str(cache),
             jump_rate=args.jump_rate,
             tune_rate=args.tune_rate,
+            operator_options=options,
         )
         # Method by method, so the drafts every policy shares are cached before the next one.
         for method in args.methods

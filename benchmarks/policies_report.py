@@ -37,6 +37,16 @@ def final_node_test(nodes: list[Node], maximize: bool) -> float:
     return np.nan if final is None or final.test_score is None else float(final.test_score)
 
 
+def repeat_share(result: dict[str, Any]) -> float:
+    """The share of a search's candidates whose script an earlier candidate of the same search
+    already ran (same digest): budget the search spent learning nothing new (nan: a peer, whose
+    trials keep no script, or a table older than recorded digests)."""
+    digests = [node.get("code_sha256") for node in result["nodes"]]
+    if result["method"] in PEERS or not digests or None in digests:
+        return np.nan
+    return 1 - len(set(digests)) / len(digests)
+
+
 def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per number of candidates evaluated: best search score so far, and the test score of the
     node the run would submit then."""
@@ -72,6 +82,7 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 "best": np.array([p[0] for p in pairs]),
                 "test": np.array([p[1] for p in pairs]),
                 "found": np.array([best_found(run, metrics[task].maximize) for run in runs]),
+                "repeats": np.array([repeat_share(run) for run in runs]),
                 "seconds": float(np.median([run["seconds"] for run in runs])),
                 "seeds": len(runs),
             }
@@ -122,8 +133,9 @@ def _table(
         f"method and task; median [min, max] over seeds. Total wall time "
         f"{wall_seconds / 60:.1f} min.",
         "",
-        "| task (metric) | method | best search score | test score of the final node | s/search* |",
-        "|---|---|---|---|---|",
+        "| task (metric) | method | best search score | test score of the final node "
+        "| repeats† | s/search* |",
+        "|---|---|---|---|---|---|",
     ]
     for task, methods in summary.items():
         spec = metrics[task]
@@ -131,14 +143,20 @@ def _table(
         for row in methods.values():
             lines.append(
                 f"| {task} ({spec.metric} {arrow}) | {row['label']} | {_fmt(row['best'])} | "
-                f"{_fmt(row['test'])} | {row['seconds']:.0f} |"
+                f"{_fmt(row['test'])} | {_share(row['repeats'])} | {row['seconds']:.0f} |"
             )
     lines += [
         "",
         "\\* median wall seconds of one search; a search whose candidates all ran before (the "
         "same drafts, the same first random trials) is fast because executions are cached.",
+        "† median share of a search's candidates that ran a script the same search had already "
+        "run (the same digest): a policy's budget spent on nothing new.",
     ]
     return lines
+
+
+def _share(values: np.ndarray) -> str:
+    return "—" if np.isnan(values).all() else f"{np.nanmedian(values):.0%}"
 
 
 def _median_final(row: dict[str, Any], key: str) -> float:

@@ -30,6 +30,17 @@ def test_a_policy_name_with_ops_searches_with_the_new_operators():
     assert policies.operators_of("tpe") == "-"
 
 
+def test_operator_options_are_checked_before_any_search(tmp_path, capsys):
+    import policies
+
+    for option, said in [("memry=true", "did you mean 'memory'"), ("memory", "KEY=VALUE")]:
+        with pytest.raises(SystemExit):
+            policies.main(["--tasks", "digits", "--methods", "greedy", "-O", option,
+                           "--out", str(tmp_path / "bench")])  # fmt: skip
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "bench").exists()
+
+
 @pytest.mark.slow
 def test_the_policy_benchmark_runs_a_tiny_size_with_the_new_operators(tmp_path):
     # a process of its own: the benchmark registers its cached sandbox in the global registry

@@ -8,7 +8,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from policies_report import TaskMetric, best_found, curves, found_or_chosen, where_airlab_loses
+from policies_report import (
+    TaskMetric,
+    best_found,
+    curves,
+    found_or_chosen,
+    repeat_share,
+    where_airlab_loses,
+)
 
 
 def _node(node_id, search, select=None, test=None):
@@ -93,3 +100,10 @@ def test_best_found_is_the_best_test_score_among_the_candidates():
     assert best_found(result, maximize=True) == 0.7
     assert best_found(result, maximize=False) == 0.4
     assert np.isnan(best_found({"nodes": [result["nodes"][1]]}, maximize=True))
+
+
+def test_repeat_share_counts_scripts_the_search_already_ran():
+    nodes = [_node(i, 0.5) | {"code_sha256": digest} for i, digest in enumerate("aabca")]
+    assert repeat_share({"method": "greedy", "nodes": nodes}) == pytest.approx(2 / 5)
+    assert np.isnan(repeat_share({"method": "tpe", "nodes": nodes}))  # a trial keeps no script
+    assert np.isnan(repeat_share({"method": "greedy", "nodes": [_node(0, 0.5)]}))  # no digests

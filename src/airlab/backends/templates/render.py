@@ -140,8 +140,8 @@ def render(recipe: Recipe, spec: TaskSpec, *, plan: str, shape: Shape | None = N
     if tuned:
         scoring = '"neg_log_loss"' if shape.kind == "class_probabilities" else scoring_text
         block, distributions = tune.search_block(recipe, scoring)
-        for name in sorted(distributions):
-            imports.add("scipy.stats", name)
+        for distribution in distributions:
+            imports.add("scipy.stats", distribution)
         search = f"{block}\n\n"
     text = f"TEXT = {list(shape.text)!r}\n" if shape.text else ""
     not_categorical = "c not in numeric and c not in TEXT" if shape.text else "c not in numeric"
