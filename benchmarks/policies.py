@@ -54,6 +54,7 @@ from airlab.cli.run_commands import parse_pairs
 from airlab.errors import AirlabError
 from airlab.journal import Node, NodeStatus
 from airlab.operators.sets import operator_options
+from airlab.policies import POLICIES
 from airlab.runner import Run, RunConfig
 from airlab.runner.search import execution_limits
 from airlab.sandbox import get_sandbox
@@ -105,6 +106,8 @@ class Job:
     """The templates' chance of an improve step handing its model to a randomized search."""
     operator_options: dict[str, Any] = field(default_factory=dict)
     """Operator options (`airlab run -O`) over the policy's own, e.g. {"memory": True}."""
+    policy_params: dict[str, Any] = field(default_factory=dict)
+    """Policy parameters (`airlab run -P`) over `POLICY_PARAMS`, e.g. {"patience": 5}."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -155,7 +158,7 @@ def _airlab_search(job: Job) -> list[Node]:
             "task": job.task,
             "policy": policy,
             "operators": AIRLAB_POLICIES[policy],
-            "policy_params": POLICY_PARAMS.get(policy, {}),
+            "policy_params": {**POLICY_PARAMS.get(policy, {}), **job.policy_params},
             "budget": {"steps": job.candidates},
             "workers": 1,
             "seed": job.seed,
@@ -259,6 +262,15 @@ def main(argv: list[str] | None = None) -> None:
         help="an operator option for every airlab policy, as `airlab run -O` takes it "
         "(memory=true: the templates' improve steps skip what was tried); repeatable",
     )
+    parser.add_argument(
+        "-P",
+        "--policy-param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a policy parameter for the airlab methods, as `airlab run -P` takes it "
+        "(patience=5: greedy leaves a line that has stalled); every method run must take it; "
+        "repeatable",
+    )
     parser.add_argument("--sandbox", default="warm")
     parser.add_argument(
         "--no-cache",
@@ -299,9 +311,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown method {unknown[0]!r}")
     try:  # a bad option fails here, in one line, before anything is prepared or written
         options = parse_pairs(args.option, "-O")
+        policy_params = parse_pairs(args.policy_param, "-P")
         for method in args.methods:
             if method not in PEERS:
                 operator_options(AIRLAB_POLICIES[policy_of(method)], options)
+                policy = policy_of(method)
+                POLICIES.parse_params(policy, {**POLICY_PARAMS.get(policy, {}), **policy_params})
     except AirlabError as error:
         parser.error(str(error))
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
@@ -327,6 +342,7 @@ def main(argv: list[str] | None = None) -> None:
             jump_rate=args.jump_rate,
             tune_rate=args.tune_rate,
             operator_options=options,
+            policy_params=policy_params,
         )
         # Method by method, so the drafts every policy shares are cached before the next one.
         for method in args.methods

@@ -41,6 +41,39 @@ def test_operator_options_are_checked_before_any_search(tmp_path, capsys):
     assert not (tmp_path / "bench").exists()
 
 
+def test_policy_parameters_are_checked_for_every_method_before_any_search(tmp_path, capsys):
+    import policies
+
+    for methods, param, said in [
+        (["greedy"], "patince=5", "did you mean 'patience'"),
+        (["greedy", "mcts"], "patience=5", "policy 'mcts': unknown parameter 'patience'"),
+        (["greedy"], "patience=0", "patience"),
+    ]:
+        with pytest.raises(SystemExit):
+            policies.main(["--tasks", "digits", "--methods", *methods, "-P", param,
+                           "--out", str(tmp_path / "bench")])  # fmt: skip
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "bench").exists()
+
+
+def test_a_policy_parameter_reaches_the_run_over_the_tables_own(tmp_path, monkeypatch):
+    import policies
+
+    seen = {}
+
+    def create(config):
+        seen.update(config.policy_params)
+        raise RuntimeError("stop before running")
+
+    monkeypatch.setattr(policies.Run, "create", create)
+    job = policies.Job(method="greedy", task="digits", seed=0, candidates=2, out=str(tmp_path),
+                       bug_rate=0.0, sandbox="process", time_limit=10.0, tpe_startup=1,
+                       policy_params={"patience": 5})  # fmt: skip
+    with pytest.raises(RuntimeError, match="stop before running"):
+        policies._airlab_search(job)
+    assert seen == {"num_drafts": 5, "debug_prob": 0.5, "patience": 5}
+
+
 @pytest.mark.slow
 def test_the_policy_benchmark_runs_a_tiny_size_with_the_new_operators(tmp_path):
     # a process of its own: the benchmark registers its cached sandbox in the global registry

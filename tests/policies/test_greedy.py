@@ -119,3 +119,53 @@ def test_with_its_defaults_a_six_step_budget_repairs(journal):
         assert step.operator == "debug", step_number
         parent = journal.get(step.parent_ids[0])
         _buggy(journal, "debug", step.parent_ids, depth=parent.debug_depth + 1)
+
+
+def test_patience_turns_to_the_best_line_not_stalled(journal):
+    """Line A leads but its last three improve steps (one still pending) found nothing better:
+    with patience 3 greedy improves line B's best; without it, AIDE's rule stays on A."""
+    lead = _good(journal, 0.9)
+    other = _good(journal, 0.7)
+    climbed = _good(journal, 0.75, "improve", (other.id,))
+    _good(journal, 0.85, "improve", (lead.id,))
+    _good(journal, 0.88, "improve", (lead.id,))
+    journal.add("improve", (lead.id,))  # pending: counts as taken
+    assert _propose(journal, greedy(num_drafts=2, debug_prob=0.0)).parent_ids == (lead.id,)
+    step = _propose(journal, greedy(num_drafts=2, debug_prob=0.0, patience=3))
+    assert (step.operator, step.parent_ids) == ("improve", (climbed.id,))
+    assert _propose(journal, greedy(num_drafts=2, debug_prob=0.0, patience=4)).parent_ids == (
+        lead.id,
+    )
+
+
+def test_patience_returns_to_the_best_node_once_every_line_stalled(journal):
+    lead = _good(journal, 0.9)
+    other = _good(journal, 0.7)
+    for parent in (lead, lead, other, other):
+        _good(journal, 0.5, "improve", (parent.id,))
+    assert _propose(journal, greedy(num_drafts=2, debug_prob=0.0, patience=2)).parent_ids == (
+        lead.id,
+    )
+
+
+def _climb(journal, policy, steps):
+    """A planted landscape: the first draft's line is flat at 0.90, the second's starts at
+    0.80 and gains 0.02 per improve step. Returns the best score after `steps` proposals."""
+    _good(journal, 0.90)
+    _good(journal, 0.80)
+    for seed in range(steps):
+        step = _propose(journal, policy, seed=seed)
+        parent = journal.get(step.parent_ids[0])
+        line = parent
+        while line.parent_ids:
+            line = journal.get(line.parent_ids[0])
+        score = 0.90 if line.id == 0 else parent.search_score + 0.02
+        _good(journal, score, step.operator, step.parent_ids)
+    return max(node.search_score for node in journal.nodes())
+
+
+def test_patience_finds_the_climbing_line_that_aides_rule_never_tries(tmp_path):
+    with Journal.create(tmp_path / "aide.sqlite") as aide:
+        assert _climb(aide, greedy(num_drafts=2, debug_prob=0.0), 20) == pytest.approx(0.90)
+    with Journal.create(tmp_path / "patient.sqlite") as patient:
+        assert _climb(patient, greedy(num_drafts=2, debug_prob=0.0, patience=3), 20) > 0.99

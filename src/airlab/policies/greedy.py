@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from airlab.journal.node import Node
 from airlab.journal.tree import SearchTree
 from airlab.policies.base import Policy, PolicyParams, Step
 from airlab.policies.debugging import debuggable
@@ -25,6 +26,11 @@ class GreedyParams(PolicyParams):
     """Chance of debugging a buggy leaf when one is eligible (AIDE 0.5, aira-dojo 1.0)."""
     max_debug_depth: int = Field(3, ge=0)
     """Longest chain of debug steps (AIDE 3, aira-dojo 20)."""
+    patience: int | None = Field(None, ge=1)
+    """Improve steps a draft's line may take without beating its own best before greedy turns
+    to the best line that has not stalled; once every line has stalled, AIDE's rule again
+    (None: AIDE's rule throughout). Without it, a family that leads after the drafts takes the
+    whole budget, however flat its line has gone."""
 
 
 class Greedy(Policy):
@@ -33,7 +39,9 @@ class Greedy(Policy):
     1. While fewer than `num_drafts` drafts exist (pending included), draft.
     2. With probability `debug_prob`, debug a buggy leaf whose debug chain is shorter than
        `max_debug_depth` (a leaf: no child yet, pending or finished).
-    3. Otherwise improve the node with the best fitness; with no good node yet, draft.
+    3. Otherwise improve the node with the best fitness; with no good node yet, draft. With
+       `patience`, the node improved is the best of a line (a draft and what descends from it)
+       that has had fewer than `patience` improve steps since its own best was found.
     """
 
     name = "greedy"
@@ -53,4 +61,33 @@ class Greedy(Policy):
         best = tree.best()
         if best is None:
             return Step("draft", note="no working solution yet")
+        if self.params.patience is not None:
+            fresh = _best_unstalled(tree, self.params.patience)
+            if fresh is not None and fresh.id != best.id:
+                return Step("improve", (fresh.id,), note="improve the best line not stalled")
         return Step("improve", (best.id,), note="improve the best node")
+
+
+def _line_of(tree: SearchTree, node: Node) -> int:
+    """The id of the draft a node descends from (by first parents)."""
+    while node.parent_ids and node.parent_ids[0] in tree.by_id:
+        node = tree.by_id[node.parent_ids[0]]
+    return node.id
+
+
+def _best_unstalled(tree: SearchTree, patience: int) -> Node | None:
+    """The best node among lines with fewer than `patience` improve steps (pending ones
+    included) proposed after the line's best node."""
+    lines: dict[int, list[Node]] = {}
+    for node in tree.nodes:
+        lines.setdefault(_line_of(tree, node), []).append(node)
+    candidates = []
+    for members in lines.values():
+        ranked = tree.ranked(members)
+        if not ranked:
+            continue
+        since = [n for n in members if n.operator == "improve" and n.id > ranked[0].id]
+        if len(since) < patience:
+            candidates.append(ranked[0])
+    ranked = tree.ranked(candidates)
+    return ranked[0] if ranked else None
