@@ -59,8 +59,22 @@ def curves(result: dict[str, Any], maximize: bool) -> tuple[np.ndarray, np.ndarr
     return np.array(best, dtype=float), np.array(test, dtype=float)
 
 
-def _label(method: str, operators: str) -> str:
-    return PEERS.get(method, f"{method} ({operators})")
+def _label(method: str, run: dict[str, Any]) -> str:
+    """A method as the table names it: a peer's name, or the policy with its operator set and
+    whatever the search set beyond the table's own (`-P`, `-O`, the templates' rates)."""
+    if method in PEERS:
+        return PEERS[method]
+    settings = {
+        **run.get("policy_params", {}),
+        **run.get("operator_options", {}),
+        **{
+            f"{name}_rate": run[f"{name}_rate"]
+            for name in ("jump", "tune")
+            if run.get(f"{name}_rate")
+        },
+    }
+    shown = ", ".join(f"{key}={str(value).lower()}" for key, value in settings.items())
+    return f"{method} ({run['operators']}{'; ' + shown if shown else ''})"
 
 
 def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: float) -> None:
@@ -78,7 +92,7 @@ def write_report(results: list[dict[str, Any]], out: Path, *, wall_seconds: floa
                 (id(run), float(pair[1][-1])) for run, pair in zip(runs, pairs, strict=True)
             )
             summary[task][method] = {
-                "label": _label(method, runs[0]["operators"]),
+                "label": _label(method, runs[0]),
                 "best": np.array([p[0] for p in pairs]),
                 "test": np.array([p[1] for p in pairs]),
                 "found": np.array([best_found(run, metrics[task].maximize) for run in runs]),

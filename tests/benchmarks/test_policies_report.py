@@ -107,3 +107,15 @@ def test_repeat_share_counts_scripts_the_search_already_ran():
     assert repeat_share({"method": "greedy", "nodes": nodes}) == pytest.approx(2 / 5)
     assert np.isnan(repeat_share({"method": "tpe", "nodes": nodes}))  # a trial keeps no script
     assert np.isnan(repeat_share({"method": "greedy", "nodes": [_node(0, 0.5)]}))  # no digests
+
+
+def test_a_method_is_labelled_with_what_its_searches_set_beyond_the_table():
+    from policies_report import _label
+
+    plain = {"operators": "aide", "operator_options": {}, "jump_rate": 0.0, "tune_rate": 0.0}
+    assert _label("greedy", plain) == "greedy (aide)"
+    assert _label("greedy", {"operators": "aide"}) == "greedy (aide)"  # results before -P
+    tuned = plain | {"policy_params": {"patience": 5}, "operator_options": {"memory": True},
+                     "jump_rate": 0.3}  # fmt: skip
+    assert _label("greedy", tuned) == "greedy (aide; patience=5, memory=true, jump_rate=0.3)"
+    assert _label("tpe", tuned) == "Optuna TPE"
