@@ -68,21 +68,24 @@ class Greedy(Policy):
         return Step("improve", (best.id,), note="improve the best node")
 
 
-def _line_of(tree: SearchTree, node: Node) -> int:
-    """The id of the draft a node descends from (by first parents)."""
-    while node.parent_ids and node.parent_ids[0] in tree.by_id:
-        node = tree.by_id[node.parent_ids[0]]
-    return node.id
+def _lines(tree: SearchTree) -> dict[int, list[Node]]:
+    """Nodes grouped by the draft they descend from (by first parents), in one pass: a parent
+    is always recorded before its children."""
+    line_of: dict[int, int] = {}
+    lines: dict[int, list[Node]] = {}
+    for node in sorted(tree.nodes, key=lambda n: n.id):
+        parent = node.parent_ids[0] if node.parent_ids else None
+        line = line_of.get(parent, node.id) if parent is not None else node.id
+        line_of[node.id] = line
+        lines.setdefault(line, []).append(node)
+    return lines
 
 
 def _best_unstalled(tree: SearchTree, patience: int) -> Node | None:
     """The best node among lines with fewer than `patience` improve steps (pending ones
     included) proposed after the line's best node."""
-    lines: dict[int, list[Node]] = {}
-    for node in tree.nodes:
-        lines.setdefault(_line_of(tree, node), []).append(node)
     candidates = []
-    for members in lines.values():
+    for members in _lines(tree).values():
         ranked = tree.ranked(members)
         if not ranked:
             continue
