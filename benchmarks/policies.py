@@ -149,6 +149,12 @@ def policy_of(method: str) -> str:
     return method.removesuffix(NEW_OPERATORS)
 
 
+def policy_params_of(policy: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a policy's searches run with: the table's own, then `-P`'s (one merge,
+    so what `main` checks is what runs)."""
+    return {**POLICY_PARAMS.get(policy, {}), **overrides}
+
+
 def _airlab_search(job: Job) -> list[Node]:
     policy = policy_of(job.method)
     extra = NEW_OPERATOR_CONFIG if job.method.endswith(NEW_OPERATORS) else {}
@@ -158,7 +164,7 @@ def _airlab_search(job: Job) -> list[Node]:
             "task": job.task,
             "policy": policy,
             "operators": AIRLAB_POLICIES[policy],
-            "policy_params": {**POLICY_PARAMS.get(policy, {}), **job.policy_params},
+            "policy_params": policy_params_of(policy, job.policy_params),
             "budget": {"steps": job.candidates},
             "workers": 1,
             "seed": job.seed,
@@ -314,9 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         policy_params = parse_pairs(args.policy_param, "-P")
         for method in args.methods:
             if method not in PEERS:
-                operator_options(AIRLAB_POLICIES[policy_of(method)], options)
                 policy = policy_of(method)
-                POLICIES.parse_params(policy, {**POLICY_PARAMS.get(policy, {}), **policy_params})
+                operator_options(AIRLAB_POLICIES[policy], options)
+                POLICIES.parse_params(policy, policy_params_of(policy, policy_params))
     except AirlabError as error:
         parser.error(str(error))
     for name in tasks:  # prepare each bundled task once, before the workers race to do it
